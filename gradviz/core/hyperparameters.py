@@ -1,0 +1,108 @@
+"""Hyperparameters declared as data, so front ends can generate their controls."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+class HyperParameterError(ValueError):
+    """A hyperparameter value outside its declared range or of the wrong kind."""
+
+
+@dataclass(frozen=True)
+class HyperParameter:
+    """One declared hyperparameter of an optimizer or a schedule.
+
+    Parameters
+    ----------
+    name : str
+        Identifier used in code, files and on the command line (``lr``).
+    symbol : str
+        Symbol used on screen (``α``).
+    default : float or str
+        Value used when none is given.
+    low, high : float
+        Allowed range, both ends included (numbers only).
+    log : bool
+        Whether a slider for it should be logarithmic.
+    help : str
+        One line shown as a tooltip and in ``gradviz problems``.
+    choices : tuple of str
+        For a choice parameter, the allowed values (``low``/``high`` unused).
+    integer : bool
+        Whether only whole numbers are allowed.
+    """
+
+    name: str
+    symbol: str
+    default: float | str
+    low: float = -math.inf
+    high: float = math.inf
+    log: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    integer: bool = False
+
+    @property
+    def is_choice(self) -> bool:
+        """Whether the parameter takes one of a few named values."""
+        return bool(self.choices)
+
+    def validate(self, value: object) -> float | str:
+        """Return ``value`` converted to the parameter's type.
+
+        Raises
+        ------
+        HyperParameterError
+            Naming the parameter, the allowed values and the value given.
+        """
+        if self.is_choice:
+            if value not in self.choices:
+                raise HyperParameterError(
+                    f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}"
+                )
+            return str(value)
+        if isinstance(value, bool):
+            raise HyperParameterError(f"{self.name} must be a number; got {value!r}")
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise HyperParameterError(f"{self.name} must be a number; got {value!r}") from None
+        if not math.isfinite(number):
+            raise HyperParameterError(f"{self.name} must be a finite number; got {value!r}")
+        if self.integer and number != int(number):
+            raise HyperParameterError(f"{self.name} must be a whole number; got {value!r}")
+        if not self.low <= number <= self.high:
+            raise HyperParameterError(
+                f"{self.name} must be between {self.low:g} and {self.high:g}; got {number:g}"
+            )
+        return int(number) if self.integer else number
+
+    def describe(self) -> str:
+        """One line: name, symbol, default, range and help."""
+        if self.is_choice:
+            allowed = "|".join(self.choices)
+        else:
+            allowed = f"[{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
+        return f"{self.name} ({self.symbol}) default {self.default} in {allowed}: {self.help}"
+
+
+def validate_all(
+    declared: tuple[HyperParameter, ...], given: dict[str, object], owner: str
+) -> dict[str, float | str]:
+    """Fill defaults and validate ``given`` against ``declared``.
+
+    Raises
+    ------
+    HyperParameterError
+        For an unknown name (listing the known ones) or a bad value.
+    """
+    known = {p.name: p for p in declared}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        names = ", ".join(known) or "none"
+        raise HyperParameterError(
+            f"{owner} has no hyperparameter {unknown[0]!r} (it has: {names})"
+        )
+    return {p.name: p.validate(given[p.name]) if p.name in given else p.default for p in declared}

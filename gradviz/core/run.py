@@ -1,0 +1,324 @@
+"""Runs: an optimizer stepping across a problem, as a generator of recorded steps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import NamedTuple
+
+import numpy as np
+
+from gradviz.core.batching import BATCHING_SCHEMES, batches, check_batch_size
+from gradviz.core.hyperparameters import HyperParameterError
+from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from gradviz.core.problems import Problem
+from gradviz.core.schedules import Schedule, parse_schedule
+
+DIVERGENCE_LOSS = 1e12
+"""A loss above this (or a non-finite phi or loss) stops a run as diverged."""
+
+ESCAPE_FACTOR = 10.0
+"""A run more than this many view sizes from the centre of its problem's view
+has left the landscape (on a bounded loss such as the Gabor model's, a too
+large step lands on a flat plain far away where the loss never blows up) and
+is stopped as diverged."""
+
+MAX_STEPS = 10_000_000
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything that decides a run's path, as plain data.
+
+    ``None`` fields take a default that depends on the problem: the problem's
+    recommended learning rate for the optimizer, the optimizer's usual batch
+    size (the lecture's 5 for SGD and momentum, otherwise the full batch) and
+    the problem's start point. :meth:`resolve` fills them in.
+
+    Parameters
+    ----------
+    optimizer : str
+        One of :data:`~gradviz.core.optimizers.OPTIMIZERS`.
+    hyperparameters : Mapping[str, float | str]
+        Values by name, ``lr`` included; missing ones take their defaults.
+    schedule : str
+        A schedule spec such as ``step:every=20,factor=0.5``.
+    batch_size : int or None
+        Points per minibatch; equal to N means full batch.
+    batching : str
+        One of :data:`~gradviz.core.batching.BATCHING_SCHEMES`.
+    seed : int
+        Seed of the batch sequence.
+    start : (float, float) or None
+        Start point.
+    steps : int
+        Number of updates.
+    """
+
+    optimizer: str = "gd"
+    hyperparameters: Mapping[str, float | str] = field(default_factory=dict)
+    schedule: str = "constant"
+    batch_size: int | None = None
+    batching: str = "epoch"
+    seed: int = 0
+    start: tuple[float, float] | None = None
+    steps: int = 100
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hyperparameters", MappingProxyType(dict(self.hyperparameters)))
+        if self.start is not None:
+            start = (float(self.start[0]), float(self.start[1]))
+            if not all(math.isfinite(v) for v in start):
+                raise ValueError(f"start must be finite, got {self.start}")
+            object.__setattr__(self, "start", start)
+        if self.batching not in BATCHING_SCHEMES:
+            raise ValueError(
+                f"unknown batching {self.batching!r}; choose from {', '.join(BATCHING_SCHEMES)}"
+            )
+        if not 0 <= self.steps <= MAX_STEPS:
+            raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {self.steps}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be between 0 and {2**32 - 1}, got {self.seed}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
+        # Fail early, with the optimizer's own message, on a bad name or value.
+        self.make_optimizer()
+        self.make_schedule()
+
+    def make_optimizer(self) -> Optimizer:
+        """The optimizer with these hyperparameters."""
+        return make_optimizer(self.optimizer, **self.hyperparameters)
+
+    def make_schedule(self) -> Schedule:
+        """The learning-rate schedule."""
+        return parse_schedule(self.schedule)
+
+    def resolve(self, problem: Problem) -> RunSettings:
+        """These settings with every problem-dependent default made explicit.
+
+        Raises
+        ------
+        ValueError
+            If the batch size does not fit the problem's data.
+        """
+        values = dict(self.hyperparameters)
+        if "lr" not in values and self.optimizer in problem.recommended_lr:
+            values["lr"] = problem.recommended_lr[self.optimizer]
+        values = dict(make_optimizer(self.optimizer, **values).values)
+        n = problem.n_points
+        batch_size = self.batch_size
+        if n is None:
+            if batch_size is not None:
+                raise ValueError(f"problem {problem.name!r} has no data, so no batch size")
+        else:
+            if batch_size is None:
+                batch_size = min(OPTIMIZERS[self.optimizer].default_batch_size or n, n)
+            check_batch_size(batch_size, n)
+        start = self.start if self.start is not None else problem.start
+        return replace(self, hyperparameters=values, batch_size=batch_size, start=start)
+
+    def to_dict(self) -> dict[str, object]:
+        """The settings as JSON-ready data."""
+        return {
+            "optimizer": self.optimizer,
+            "hyperparameters": dict(self.hyperparameters),
+            "schedule": self.schedule,
+            "batch_size": self.batch_size,
+            "batching": self.batching,
+            "seed": self.seed,
+            "start": None if self.start is None else list(self.start),
+            "steps": self.steps,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RunSettings:
+        """Inverse of :meth:`to_dict`; unknown keys are refused."""
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown run setting(s): {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if values.get("start") is not None:
+            values["start"] = tuple(values["start"])  # type: ignore[arg-type]
+        return cls(**values)  # type: ignore[arg-type]
+
+
+class Step(NamedTuple):
+    """One recorded point of a run.
+
+    ``update`` counts the updates applied so far (0 is the start point). The
+    batch, batch loss, learning rate and gradient are those of the update
+    that led here (NaN or ``None`` for the start point). ``diverged`` marks the
+    step where the run blew up; its values are not finite or too large.
+    """
+
+    update: int
+    epoch: int
+    phi: np.ndarray
+    loss: float
+    batch_loss: float
+    lr: float
+    batch: np.ndarray | None
+    grad: np.ndarray
+    diverged: bool = False
+
+
+def _is_diverged(phi: np.ndarray, loss: float, centre: np.ndarray, reach: float) -> bool:
+    if not (loss <= DIVERGENCE_LOSS and math.isfinite(phi[0]) and math.isfinite(phi[1])):
+        return True
+    return abs(phi[0] - centre[0]) > reach or abs(phi[1] - centre[1]) > reach
+
+
+def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
+    """Yield the start point, then one :class:`Step` per update.
+
+    A run that produces a non-finite phi or loss, a loss above
+    :data:`DIVERGENCE_LOSS`, or a phi farther than :data:`ESCAPE_FACTOR` view
+    sizes from the centre of the problem's view, yields that step with
+    ``diverged=True`` and stops.
+    """
+    settings = settings.resolve(problem)
+    optimizer = settings.make_optimizer()
+    schedule = settings.make_schedule()
+    alpha = optimizer.lr
+    phi = np.array(settings.start, dtype=float)
+    state = optimizer.init_state(phi)
+    loss, grad = problem.loss_and_grad(phi)
+    nan = math.nan
+    yield Step(0, 0, phi, float(loss), nan, nan, None, np.full(2, nan))
+    window = problem.window
+    centre = np.array([window.phi0_min + window.phi0_max, window.phi1_min + window.phi1_max]) / 2
+    reach = ESCAPE_FACTOR * max(window.width, window.height)
+    n = problem.n_points
+    full_batch = n is None or settings.batch_size == n
+    stream = None if n is None else batches(n, settings.batch_size, settings.batching, settings.seed)
+    for t in range(settings.steps):
+        epoch, batch = (t, None) if stream is None else next(stream)
+        here, cached = phi, (loss, grad)
+
+        def objective(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            # Full-batch runs already know the loss and gradient at the current
+            # point from recording it, so the common case costs one evaluation.
+            if full_batch and p is here:
+                return cached
+            return problem.loss_and_grad(p, None if full_batch else batch)
+
+        lr = schedule.rate(t, alpha)
+        with np.errstate(all="ignore"):
+            phi, state, batch_loss, used_grad = optimizer.update(phi, state, t, lr, objective)
+            loss, grad = problem.loss_and_grad(phi)
+        loss_value = float(loss)
+        diverged = _is_diverged(phi, loss_value, centre, reach)
+        yield Step(
+            t + 1, epoch, phi, loss_value, float(batch_loss), lr,
+            None if full_batch else batch, used_grad, diverged,
+        )
+        if diverged:
+            return
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """A finished run as arrays; the diverging step, if any, is not included.
+
+    Attributes
+    ----------
+    settings : RunSettings
+        The resolved settings of the run.
+    phi : numpy.ndarray
+        Shape ``(n, 2)``; row 0 is the start point.
+    loss, batch_loss, lr : numpy.ndarray
+        Shape ``(n,)``; row 0 has NaN batch loss and learning rate.
+    epoch, update : numpy.ndarray
+        Shape ``(n,)``.
+    batches : tuple
+        The batch indices of each row (``None`` for the start and for full batches).
+    diverged_at : int or None
+        The update at which the run diverged.
+    """
+
+    settings: RunSettings
+    update: np.ndarray
+    epoch: np.ndarray
+    phi: np.ndarray
+    loss: np.ndarray
+    batch_loss: np.ndarray
+    lr: np.ndarray
+    batches: tuple[np.ndarray | None, ...]
+    diverged_at: int | None = None
+
+    @classmethod
+    def from_steps(cls, settings: RunSettings, steps: Iterable[Step]) -> Trajectory:
+        """Collect steps, stopping at (and leaving out) a diverged one."""
+        kept: list[Step] = []
+        diverged_at = None
+        for step in steps:
+            if step.diverged:
+                diverged_at = step.update
+                break
+            kept.append(step)
+        return cls(
+            settings=settings,
+            update=np.array([s.update for s in kept], dtype=int),
+            epoch=np.array([s.epoch for s in kept], dtype=int),
+            phi=np.array([s.phi for s in kept], dtype=float).reshape(-1, 2),
+            loss=np.array([s.loss for s in kept], dtype=float),
+            batch_loss=np.array([s.batch_loss for s in kept], dtype=float),
+            lr=np.array([s.lr for s in kept], dtype=float),
+            batches=tuple(s.batch for s in kept),
+            diverged_at=diverged_at,
+        )
+
+    @property
+    def final_phi(self) -> np.ndarray:
+        """The last finite parameters."""
+        return self.phi[-1]
+
+    @property
+    def final_loss(self) -> float:
+        """The full-data loss at :attr:`final_phi`."""
+        return float(self.loss[-1])
+
+    @property
+    def updates(self) -> int:
+        """Number of updates recorded (the start point not counted)."""
+        return int(self.update[-1])
+
+    def summary(self) -> str:
+        """One line: final phi, final loss, number of updates and any divergence."""
+        phi0, phi1 = self.final_phi
+        text = (
+            f"final phi = ({phi0:.4f}, {phi1:.4f}), final loss = {self.final_loss:.4f}, "
+            f"{self.updates} updates"
+        )
+        if self.diverged_at is not None:
+            text += f"; diverged at step {self.diverged_at}"
+        return text
+
+
+def run(problem: Problem, settings: RunSettings | None = None, **overrides: object) -> Trajectory:
+    """Run an optimizer to the end and return its :class:`Trajectory`.
+
+    Parameters
+    ----------
+    problem : Problem
+        What to minimise.
+    settings : RunSettings, optional
+        The run's settings; defaults to gradient descent.
+    **overrides
+        Fields of :class:`RunSettings` to replace, e.g. ``optimizer="adam"``,
+        ``steps=200``; other keyword names are taken as hyperparameters
+        (``lr=0.05``, ``beta=0.9``).
+    """
+    settings = settings or RunSettings()
+    fields = {k: v for k, v in overrides.items() if k in RunSettings.__dataclass_fields__}
+    hyper = {k: v for k, v in overrides.items() if k not in fields}
+    if hyper:
+        fields["hyperparameters"] = {**settings.hyperparameters, **hyper}
+    try:
+        settings = replace(settings, **fields)  # type: ignore[arg-type]
+    except TypeError as exc:  # pragma: no cover - replace() only raises for bad fields
+        raise HyperParameterError(str(exc)) from None
+    resolved = settings.resolve(problem)
+    return Trajectory.from_steps(resolved, iterate(problem, resolved))
