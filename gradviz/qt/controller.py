@@ -1,0 +1,467 @@
+"""The one controller: owns the app's state, drives the workers, feeds the views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+
+from gradviz.core.hyperparameters import HyperParameterError
+from gradviz.core.optimizers import OPTIMIZERS
+from gradviz.core.problems import DataFitProblem, Problem, ProblemSpec
+from gradviz.core.recording import Recording
+from gradviz.core.run import RunSettings
+from gradviz.core.space import Window
+from gradviz.qt.frame import RunFrame
+from gradviz.qt.style import RUN_COLOURS
+from gradviz.qt.worker import (
+    RunFailure,
+    RunJob,
+    RunProgress,
+    RunWorker,
+    SurfaceRequest,
+    SurfaceResult,
+    SurfaceWorker,
+)
+
+MAX_RUNS = 8
+FRAME_MS = 16
+"""The views are redrawn at most this often (about 60 times a second)."""
+WINDOW_DEBOUNCE_MS = 150
+INTERACTIVE_GRID = 256
+FIT_SAMPLES = 400
+
+# The order in which "Add run" offers optimizers: the lecture's.
+_OPTIMIZER_ORDER = tuple(OPTIMIZERS)
+
+
+@dataclass
+class RunState:
+    """One run as the controller keeps it: resolved settings, look and record."""
+
+    run_id: int
+    settings: RunSettings
+    colour: str
+    visible: bool = True
+    generation: int = 0
+    name: str | None = None
+    """A fixed name for the legend; ``None`` derives one from the settings."""
+    record: Recording = field(default_factory=Recording)
+    error: str | None = None
+
+    def label(self, n_points: int | None) -> str:
+        """The name shown in the legend and the run list."""
+        return self.name or self.settings.label(n_points)
+
+
+class AppController(QObject):
+    """Holds the problem, the runs and the view options; the only place that changes them."""
+
+    problemChanged = Signal(object)  # Problem
+    surfaceChanged = Signal(object)  # SurfaceResult
+    surfaceBusy = Signal(bool)  # a surface is being computed
+    runsChanged = Signal(object)  # list[RunState], after an add, remove, edit or selection
+    frameReady = Signal(object)  # list[RunFrame], at most once per frame
+    fitReady = Signal(object)  # list[(run_id, colour, x, f)] model curves at the shown phi
+    batchShown = Signal(object)  # ndarray | None: the selected run's current minibatch
+    playingChanged = Signal(bool)
+    message = Signal(str)  # a notice or an error for the user
+
+    # To the workers (queued: they live in other threads).
+    _job = Signal(object)
+    _remove = Signal(int)
+    _play = Signal()
+    _to_end = Signal()
+    _pause = Signal()
+    _step = Signal(int)
+    _speed = Signal(float)
+    _surface = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.spec = ProblemSpec()
+        self.problem: Problem = self.spec.build()
+        self.window: Window = self.problem.window
+        self.runs: list[RunState] = []
+        self.selected_id: int | None = None
+        self.playing = False
+        self.log_scale = False
+        self.grid = INTERACTIVE_GRID
+        self.surface: SurfaceResult | None = None
+        self._next_id = 0
+        self._request_id = 0
+        self._dirty = False
+        self._start_threads()
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setInterval(FRAME_MS)
+        self._frame_timer.timeout.connect(self._publish_frame)
+        self._frame_timer.start()
+        self._window_timer = QTimer(self)
+        self._window_timer.setSingleShot(True)
+        self._window_timer.setInterval(WINDOW_DEBOUNCE_MS)
+        self._window_timer.timeout.connect(self._request_surface)
+
+    # -- threads -----------------------------------------------------------------------------
+    def _start_threads(self) -> None:
+        self._run_thread = QThread(self)
+        self._run_thread.setObjectName("gradviz-runs")
+        self.run_worker = RunWorker()
+        self.run_worker.moveToThread(self._run_thread)
+        self._run_thread.started.connect(self.run_worker.start)
+        self._job.connect(self.run_worker.set_run)
+        self._remove.connect(self.run_worker.remove_run)
+        self._play.connect(self.run_worker.play)
+        self._to_end.connect(self.run_worker.run_to_end)
+        self._pause.connect(self.run_worker.pause)
+        self._step.connect(self.run_worker.step)
+        self._speed.connect(self.run_worker.set_speed)
+        self.run_worker.progressed.connect(self._on_progress)
+        self.run_worker.failed.connect(self._on_run_failed)
+        self.run_worker.idle.connect(self._on_idle)
+        self._run_thread.start()
+
+        self._surface_thread = QThread(self)
+        self._surface_thread.setObjectName("gradviz-surfaces")
+        self.surface_worker = SurfaceWorker()
+        self.surface_worker.moveToThread(self._surface_thread)
+        self._surface.connect(self.surface_worker.compute)
+        self.surface_worker.computed.connect(self._on_surface)
+        self.surface_worker.failed.connect(self._on_surface_failed)
+        self._surface_thread.start()
+
+    def shutdown(self) -> None:
+        """Stop the workers and wait for their threads (call before the window closes)."""
+        self._frame_timer.stop()
+        self._window_timer.stop()
+        if self._run_thread.isRunning():
+            QMetaObject.invokeMethod(
+                self.run_worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
+            )
+        for thread in (self._run_thread, self._surface_thread):
+            thread.quit()
+            thread.wait()
+
+    # -- problem and view ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the initial problem with one run; call once the views are connected."""
+        self._announce_problem()
+        if not self.runs:
+            self.add_run()
+
+    def set_problem(self, spec: ProblemSpec) -> bool:
+        """Switch to the problem ``spec``; on failure report why and change nothing.
+
+        Returns
+        -------
+        bool
+            Whether the problem was switched.
+        """
+        try:
+            problem = spec.build()
+        except (ValueError, OSError) as exc:
+            self.message.emit(f"Could not load the problem: {exc}")
+            return False
+        same_model = spec.model == self.spec.model
+        self.spec, self.problem = spec, problem
+        self.window = problem.window
+        for run in self.runs:
+            run.settings = self._rebase(run.settings, problem, keep_values=same_model)
+        self._announce_problem()
+        for run in self.runs:
+            self._restart(run)
+        self._changed_runs()
+        return True
+
+    @staticmethod
+    def _rebase(settings: RunSettings, problem: Problem, keep_values: bool) -> RunSettings:
+        # A new model gets its own start and recommended rate; new data for the
+        # same model keeps them, with the batch size fitted to the new N.
+        n = problem.n_points
+        if keep_values:
+            batch = settings.batch_size
+            batch = None if n is None or batch is None else min(batch, n)
+            return replace(settings, batch_size=batch).resolve(problem)
+        values = {k: v for k, v in settings.hyperparameters.items() if k != "lr"}
+        return replace(settings, hyperparameters=values, batch_size=None, start=None).resolve(
+            problem
+        )
+
+    def _announce_problem(self) -> None:
+        self.problemChanged.emit(self.problem)
+        self._request_surface()
+
+    def set_window(self, window: Window) -> None:
+        """The user zoomed or panned: recompute the surface once they pause."""
+        self.window = window
+        self._window_timer.start()
+
+    def reset_window(self) -> None:
+        """Back to the problem's own view."""
+        self.window = self.problem.window
+        self._request_surface()
+
+    def set_log_scale(self, log: bool) -> None:
+        """Colour (and space the contours) by log10 of the loss."""
+        self.log_scale = log
+        self._request_surface()
+
+    def _request_surface(self) -> None:
+        self._window_timer.stop()
+        self._request_id += 1
+        self.surface_worker.latest_request = self._request_id
+        self.surfaceBusy.emit(True)
+        self._surface.emit(
+            SurfaceRequest(self._request_id, self.problem, self.window, self.grid, self.log_scale)
+        )
+
+    @Slot(object)
+    def _on_surface(self, result: SurfaceResult) -> None:
+        if result.request_id != self._request_id:
+            return  # superseded by a newer window or problem
+        self.surface = result
+        self.surfaceBusy.emit(False)
+        self.surfaceChanged.emit(result)
+
+    @Slot(object)
+    def _on_surface_failed(self, failure: tuple[int, str]) -> None:
+        request_id, text = failure
+        if request_id == self._request_id:
+            self.surfaceBusy.emit(False)
+            self.message.emit(f"Could not compute the loss surface: {text}")
+
+    # -- runs ------------------------------------------------------------------------------
+    @property
+    def selected(self) -> RunState | None:
+        """The run the controls edit."""
+        return next((r for r in self.runs if r.run_id == self.selected_id), None)
+
+    def add_run(self, settings: RunSettings | None = None, name: str | None = None) -> RunState | None:
+        """Add a run (by default the selected run's setup with the next unused optimizer)."""
+        if len(self.runs) >= MAX_RUNS:
+            self.message.emit(f"At most {MAX_RUNS} runs can be compared at once.")
+            return None
+        if settings is None:
+            settings = self._next_settings()
+        try:
+            settings = settings.resolve(self.problem)
+        except (ValueError, HyperParameterError) as exc:
+            self.message.emit(f"Could not add the run: {exc}")
+            return None
+        used = {r.colour for r in self.runs}
+        colour = next(c for c in RUN_COLOURS if c not in used)
+        run = RunState(self._next_id, settings, colour, name=name)
+        self._next_id += 1
+        self.runs.append(run)
+        self.selected_id = run.run_id
+        self._restart(run)
+        self._changed_runs()
+        return run
+
+    def _next_settings(self) -> RunSettings:
+        base = self.selected
+        used = {r.settings.optimizer for r in self.runs}
+        optimizer = next((o for o in _OPTIMIZER_ORDER if o not in used), "gd")
+        if base is None:
+            return RunSettings(optimizer=optimizer)
+        return replace(
+            base.settings, optimizer=optimizer, hyperparameters={}, batch_size=None
+        )
+
+    def duplicate_run(self) -> None:
+        """Add a copy of the selected run."""
+        if self.selected is not None:
+            self.add_run(self.selected.settings)
+
+    def remove_run(self, run_id: int | None = None) -> None:
+        """Remove a run (default: the selected one); the last run cannot be removed."""
+        run_id = self.selected_id if run_id is None else run_id
+        if len(self.runs) <= 1:
+            self.message.emit("The last run cannot be removed.")
+            return
+        self.runs = [r for r in self.runs if r.run_id != run_id]
+        self._remove.emit(run_id)
+        if self.selected_id == run_id:
+            self.selected_id = self.runs[-1].run_id
+        self._changed_runs()
+
+    def select_run(self, run_id: int) -> None:
+        """Make ``run_id`` the run the controls edit."""
+        if any(r.run_id == run_id for r in self.runs) and run_id != self.selected_id:
+            self.selected_id = run_id
+            self._changed_runs()
+
+    def set_visible(self, run_id: int, visible: bool) -> None:
+        """Show or hide a run's path, curves and legend entry."""
+        for run in self.runs:
+            if run.run_id == run_id and run.visible != visible:
+                run.visible = visible
+                self._changed_runs()
+
+    def edit_selected(self, settings: RunSettings) -> bool:
+        """Apply new settings to the selected run and restart it from its start point.
+
+        Returns
+        -------
+        bool
+            False (with a message) if the settings do not fit the problem.
+        """
+        run = self.selected
+        if run is None:
+            return False
+        try:
+            resolved = settings.resolve(self.problem)
+        except (ValueError, HyperParameterError) as exc:
+            self.message.emit(str(exc))
+            self._changed_runs()  # let the controls show the last good values again
+            return False
+        if resolved == run.settings:
+            return True
+        run.settings = resolved
+        self._restart(run)
+        self._changed_runs()
+        return True
+
+    def set_start(self, phi: tuple[float, float]) -> None:
+        """Move the selected run's start point (a click, a drag or the spin boxes)."""
+        run = self.selected
+        if run is not None:
+            self.edit_selected(replace(run.settings, start=(float(phi[0]), float(phi[1]))))
+
+    def _restart(self, run: RunState) -> None:
+        run.generation += 1
+        run.record.clear()
+        run.error = None
+        self._dirty = True
+        self._job.emit(RunJob(run.run_id, run.generation, self.problem, run.settings))
+
+    def _changed_runs(self) -> None:
+        self._dirty = True
+        self.runsChanged.emit(list(self.runs))
+
+    # -- playback ------------------------------------------------------------------------------
+    def play(self) -> None:
+        """Advance all runs together at the chosen speed."""
+        if not self.playing:
+            if all(r.record.finished for r in self.runs):
+                self.reset()
+            self.playing = True
+            self._play.emit()
+            self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        """Stop advancing."""
+        if self.playing:
+            self.playing = False
+            self._pause.emit()
+            self.playingChanged.emit(False)
+
+    def toggle_play(self) -> None:
+        """Play if paused, pause if playing."""
+        self.pause() if self.playing else self.play()
+
+    def step(self, count: int = 1) -> None:
+        """Advance every run by ``count`` updates (pauses first)."""
+        self.pause()
+        self._step.emit(count)
+
+    def run_to_end(self) -> None:
+        """Compute every run to its last update as fast as possible."""
+        self.playing = True
+        self._to_end.emit()
+        self.playingChanged.emit(True)
+
+    def reset(self) -> None:
+        """Every run back to its start point, paused."""
+        self.pause()
+        for run in self.runs:
+            self._restart(run)
+
+    def set_speed(self, updates_per_second: float) -> None:
+        """Updates per second; 0 means as fast as possible."""
+        self._speed.emit(float(updates_per_second))
+
+    # -- streamed results ----------------------------------------------------------------------
+    @Slot(object)
+    def _on_progress(self, progress: list[RunProgress]) -> None:
+        runs = {r.run_id: r for r in self.runs}
+        for item in progress:
+            run = runs.get(item.run_id)
+            if run is None or run.generation != item.generation:
+                continue  # a superseded or removed run
+            run.record.extend(item.piece)
+            run.record.finished = item.finished
+            self._dirty = True
+
+    @Slot(object)
+    def _on_run_failed(self, failure: RunFailure) -> None:
+        for run in self.runs:
+            if run.run_id == failure.run_id and run.generation == failure.generation:
+                run.error = failure.message
+                run.record.finished = True
+                self._dirty = True
+                self.message.emit(f"Run '{run.label(self.problem.n_points)}' failed: "
+                                  f"{failure.message}")
+
+    @Slot()
+    def _on_idle(self) -> None:
+        if self.playing:
+            self.playing = False
+            self.playingChanged.emit(False)
+
+    # -- frames ------------------------------------------------------------------------------
+    def frames(self) -> list[RunFrame]:
+        """What every run looks like now."""
+        n = self.problem.n_points
+        return [
+            RunFrame(
+                run_id=run.run_id,
+                name=run.label(n),
+                colour=run.colour,
+                visible=run.visible,
+                selected=run.run_id == self.selected_id,
+                phi=run.record.phi,
+                loss=run.record.loss,
+                batch_loss=run.record.batch_loss,
+                epoch=run.record.epoch,
+                index=len(run.record) - 1,
+                diverged_at=run.record.diverged_at,
+                error=run.error,
+            )
+            for run in self.runs
+        ]
+
+    @Slot()
+    def _publish_frame(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        frames = self.frames()
+        self.frameReady.emit(frames)
+        self.fitReady.emit(self._fit_curves(frames))
+        selected = self.selected
+        batch = None
+        if selected is not None and len(selected.record):
+            batch = selected.record.batch(len(selected.record) - 1)
+        self.batchShown.emit(batch)
+
+    def fit_range(self) -> tuple[float, float]:
+        """The x range the data view shows."""
+        if not isinstance(self.problem, DataFitProblem):
+            return (0.0, 1.0)
+        if self.spec.data is None:
+            return self.problem.model.default_x_range
+        x = self.problem.dataset.x
+        pad = 0.05 * (x.max() - x.min())
+        return (float(x.min() - pad), float(x.max() + pad))
+
+    def _fit_curves(self, frames: list[RunFrame]) -> list[tuple[int, str, np.ndarray, np.ndarray]]:
+        problem = self.problem
+        if not isinstance(problem, DataFitProblem):
+            return []
+        xs = np.linspace(*self.fit_range(), FIT_SAMPLES)
+        return [
+            (f.run_id, f.colour, xs, problem.predict(xs, f.current_phi))
+            for f in frames
+            if f.visible and f.current_phi is not None
+        ]

@@ -1,0 +1,85 @@
+"""The data with each run's model curve at its current parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+
+from gradviz.qt import style
+
+
+class FitView(pg.PlotWidget):
+    """Scatter of (x, y), the current minibatch highlighted, one model curve per run.
+
+    For an analytic surface there is no data; the view says so instead.
+    """
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent, background=style.BACKGROUND)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        style.style_plot(plot, 11)
+        plot.setLabel("bottom", "input x")
+        plot.setLabel("left", "output y")
+        plot.setTitle("Data and the model's fit", color=style.FOREGROUND, size="12pt")
+        self.points = pg.ScatterPlotItem(
+            size=9, brush=pg.mkBrush(style.DATA_POINTS), pen=pg.mkPen("#000000", width=1)
+        )
+        self.points.setZValue(10)
+        self.batch = pg.ScatterPlotItem(
+            size=20, brush=pg.mkBrush(None), pen=pg.mkPen("#ffffff", width=2.5)
+        )
+        self.batch.setZValue(11)
+        plot.addItem(self.points)
+        plot.addItem(self.batch)
+        self.message = pg.TextItem(color=style.MUTED, anchor=(0.5, 0.5))
+        plot.addItem(self.message)
+        self._curves: dict[int, pg.PlotDataItem] = {}
+        self._x: np.ndarray = np.empty(0)
+        self._y: np.ndarray = np.empty(0)
+
+    def set_data(self, x: np.ndarray | None, y: np.ndarray | None,
+                 x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
+        """Show the data set, or a message when ``x`` is ``None`` (an analytic surface)."""
+        plot = self.getPlotItem()
+        has_data = x is not None and y is not None
+        self.message.setVisible(not has_data)
+        self.points.setVisible(has_data)
+        self.batch.setVisible(has_data)
+        if not has_data:
+            self._x = self._y = np.empty(0)
+            self.points.setData([], [])
+            self.message.setHtml(
+                "<div style='text-align:center;font-size:13pt'>An analytic surface:<br>"
+                "no data to fit.</div>"
+            )
+            plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            self.message.setPos(0.5, 0.5)
+            return
+        self._x, self._y = np.asarray(x), np.asarray(y)
+        self.points.setData(self._x, self._y)
+        plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
+
+    def set_curves(self, curves: list[tuple[int, str, np.ndarray, np.ndarray]]) -> None:
+        """Draw ``(run_id, colour, x, f)`` curves; runs not listed are removed."""
+        plot = self.getPlotItem()
+        wanted = {run_id for run_id, *_ in curves}
+        for run_id in list(self._curves):
+            if run_id not in wanted:
+                plot.removeItem(self._curves.pop(run_id))
+        for run_id, colour, xs, fs in curves:
+            curve = self._curves.get(run_id)
+            if curve is None:
+                curve = self._curves[run_id] = pg.PlotDataItem(skipFiniteCheck=True)
+                plot.addItem(curve)
+            curve.setPen(pg.mkPen(colour, width=3))
+            curve.setData(xs, fs)
+
+    def set_batch(self, indices: np.ndarray | None) -> None:
+        """Ring the points of the current minibatch (none for full batch)."""
+        if indices is None or self._x.size == 0:
+            self.batch.setData([], [])
+        else:
+            self.batch.setData(self._x[indices], self._y[indices])

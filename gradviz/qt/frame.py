@@ -1,0 +1,48 @@
+"""What the views draw in one frame: plain data handed from the controller to the views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RunFrame:
+    """One run as drawn now.
+
+    ``phi`` and ``loss`` hold the recorded rows up to and including the shown
+    position ``index``; ``batch_loss`` likewise (NaN where full batch).
+    """
+
+    run_id: int
+    name: str
+    colour: str
+    visible: bool
+    selected: bool
+    phi: np.ndarray
+    loss: np.ndarray
+    batch_loss: np.ndarray
+    epoch: np.ndarray
+    index: int
+    diverged_at: int | None
+    error: str | None
+
+    @property
+    def current_phi(self) -> np.ndarray | None:
+        """The parameters at the shown position, or ``None`` before the first step."""
+        return self.phi[self.index] if self.index >= 0 else None
+
+    @property
+    def current_loss(self) -> float:
+        """The full-data loss at the shown position (NaN before the first step)."""
+        return float(self.loss[self.index]) if self.index >= 0 else float("nan")
+
+    @property
+    def badge(self) -> str | None:
+        """A short warning for the legend and the path, if the run failed or diverged."""
+        if self.error:
+            return f"error: {self.error}"
+        if self.diverged_at is not None:
+            return f"diverged at update {self.diverged_at}: learning rate too large?"
+        return None

@@ -1,0 +1,86 @@
+"""Loss against update number for every run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from gradviz.qt import style
+from gradviz.qt.frame import RunFrame
+
+
+class LossView(pg.PlotWidget):
+    """Full-data loss per update for each run, the minibatch loss as a faint line,
+    and the selected run's epoch starts marked."""
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent, background=style.BACKGROUND)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        style.style_plot(plot, 11)
+        plot.setLabel("bottom", "update")
+        plot.setLabel("left", "loss")
+        plot.setTitle("Loss during training", color=style.FOREGROUND, size="12pt")
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        self.epochs = pg.ScatterPlotItem(
+            symbol="t1", size=9, brush=pg.mkBrush(style.FOREGROUND), pen=None
+        )
+        self.epochs.setZValue(20)
+        plot.addItem(self.epochs)
+        self._full: dict[int, pg.PlotDataItem] = {}
+        self._batch: dict[int, pg.PlotDataItem] = {}
+        self._log = False
+
+    def set_log_scale(self, log: bool) -> None:
+        """Show the loss axis logarithmically."""
+        self._log = log
+        self.getPlotItem().setLogMode(y=log)
+
+    def set_runs(self, frames: list[RunFrame]) -> None:
+        """Draw each visible run's loss curves up to its shown position."""
+        plot = self.getPlotItem()
+        wanted = {f.run_id for f in frames}
+        for items in (self._full, self._batch):
+            for run_id in list(items):
+                if run_id not in wanted:
+                    plot.removeItem(items.pop(run_id))
+        epoch_x: list[np.ndarray] = []
+        epoch_y: list[np.ndarray] = []
+        for frame in frames:
+            full = self._item(self._full, frame.run_id, pg.mkPen(frame.colour, width=2.5))
+            batch = self._item(
+                self._batch, frame.run_id, pg.mkPen(style.with_alpha(frame.colour, 90), width=1)
+            )
+            full.setVisible(frame.visible)
+            shown = slice(0, frame.index + 1)
+            steps = np.arange(frame.index + 1)
+            full.setData(steps, self._positive(frame.loss[shown]))
+            batch_loss = frame.batch_loss[shown]
+            has_batches = bool(np.isfinite(batch_loss[1:]).any()) and frame.visible
+            batch.setVisible(has_batches)
+            if has_batches:
+                batch.setData(steps, self._positive(batch_loss))
+            if frame.selected and has_batches:
+                epochs = frame.epoch[shown]
+                starts = np.flatnonzero(np.diff(epochs)) + 1
+                if 0 < starts.size <= 500:  # beyond that the marks merge into a bar
+                    epoch_x.append(starts.astype(float))
+                    epoch_y.append(self._positive(frame.loss[starts]))
+        if epoch_x:
+            xs, ys = np.concatenate(epoch_x), np.concatenate(epoch_y)
+            self.epochs.setData(xs, np.log10(ys) if self._log else ys)
+        else:
+            self.epochs.setData([], [])
+
+    def _positive(self, values: np.ndarray) -> np.ndarray:
+        # A log axis cannot show 0; the analytic surfaces reach it exactly.
+        return np.maximum(values, 1e-300) if self._log else values
+
+    def _item(self, items: dict[int, pg.PlotDataItem], run_id: int, pen) -> pg.PlotDataItem:  # type: ignore[no-untyped-def]
+        item = items.get(run_id)
+        if item is None:
+            item = items[run_id] = pg.PlotDataItem(skipFiniteCheck=True)
+            self.getPlotItem().addItem(item)
+        item.setPen(pen)
+        return item

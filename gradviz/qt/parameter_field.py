@@ -1,0 +1,132 @@
+"""An editor generated from a declared :class:`~gradviz.core.hyperparameters.HyperParameter`."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QSlider, QWidget
+
+from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
+
+SLIDER_STEPS = 1000
+
+
+def format_value(value: float | str) -> str:
+    """A number as the user would type it (no needless digits)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.6g}"
+
+
+class ParameterField(QWidget):
+    """Edits one parameter: a combo box for choices, otherwise an exact text field,
+    with a slider beside it for parameters that have a bounded range.
+
+    A value outside the declared range is refused: the field shows the last good
+    value again and :attr:`rejected` carries the reason.
+    """
+
+    committed = Signal(str, object)  # (parameter name, validated value)
+    rejected = Signal(str)  # why a typed value was refused
+
+    def __init__(self, parameter: HyperParameter, value: float | str, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.parameter = parameter
+        self._value = value
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.setToolTip(f"{parameter.symbol} — {parameter.help}")
+        self.combo: QComboBox | None = None
+        self.edit: QLineEdit | None = None
+        self.slider: QSlider | None = None
+        if parameter.is_choice:
+            self.combo = QComboBox()
+            self.combo.addItems(list(parameter.choices))
+            self.combo.currentTextChanged.connect(self._choice_changed)
+            layout.addWidget(self.combo)
+        else:
+            if math.isfinite(parameter.low) and math.isfinite(parameter.high):
+                self.slider = QSlider(Qt.Orientation.Horizontal)
+                self.slider.setRange(0, SLIDER_STEPS)
+                self.slider.valueChanged.connect(self._slider_moved)
+                self.slider.sliderReleased.connect(self._slider_released)
+                layout.addWidget(self.slider, 3)
+            self.edit = QLineEdit()
+            self.edit.setMinimumWidth(70)
+            self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+            self.edit.editingFinished.connect(self._text_committed)
+            layout.addWidget(self.edit, 2)
+        self.set_value(value)
+
+    @property
+    def value(self) -> float | str:
+        """The last accepted value."""
+        return self._value
+
+    def set_value(self, value: float | str) -> None:
+        """Show ``value`` without announcing it."""
+        self._value = value
+        if self.combo is not None:
+            with QSignalBlocker(self.combo):
+                self.combo.setCurrentText(str(value))
+            return
+        assert self.edit is not None
+        self.edit.setText(format_value(value))
+        if self.slider is not None:
+            with QSignalBlocker(self.slider):
+                self.slider.setValue(self._to_slider(float(value)))
+
+    # -- slider mapping: logarithmic when declared so ----------------------------------------
+    def _to_slider(self, value: float) -> int:
+        p = self.parameter
+        if p.log:
+            fraction = math.log(value / p.low) / math.log(p.high / p.low)
+        else:
+            fraction = (value - p.low) / (p.high - p.low)
+        return round(min(max(fraction, 0.0), 1.0) * SLIDER_STEPS)
+
+    def _from_slider(self, position: int) -> float:
+        p = self.parameter
+        fraction = position / SLIDER_STEPS
+        if p.log:
+            value = p.low * (p.high / p.low) ** fraction
+            # Round to 3 significant digits so slider values read like typed ones.
+            value = float(f"{value:.3g}")
+        else:
+            value = p.low + fraction * (p.high - p.low)
+            value = float(f"{value:.4g}")
+        value = min(max(value, p.low), p.high)
+        return float(round(value)) if p.integer else value
+
+    def _slider_moved(self, position: int) -> None:
+        assert self.edit is not None
+        self.edit.setText(format_value(self._from_slider(position)))
+        if self.slider is not None and not self.slider.isSliderDown():
+            self._commit(self._from_slider(position))  # keyboard or a click on the groove
+
+    def _slider_released(self) -> None:
+        assert self.slider is not None
+        self._commit(self._from_slider(self.slider.value()))
+
+    def _text_committed(self) -> None:
+        assert self.edit is not None
+        self._commit(self.edit.text().strip())
+
+    def _choice_changed(self, text: str) -> None:
+        self._commit(text)
+
+    def _commit(self, raw: object) -> None:
+        try:
+            value = self.parameter.validate(raw)
+        except HyperParameterError as exc:
+            self.set_value(self._value)
+            self.rejected.emit(str(exc))
+            return
+        if value == self._value:
+            self.set_value(value)
+            return
+        self.set_value(value)
+        self.committed.emit(self.parameter.name, value)

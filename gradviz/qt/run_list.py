@@ -1,0 +1,74 @@
+"""The list of runs: select, show or hide, add, duplicate, remove."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+
+def _swatch(colour: str) -> QIcon:
+    pixmap = QPixmap(14, 14)
+    pixmap.fill(QColor(colour))
+    return QIcon(pixmap)
+
+
+class RunList(QWidget):
+    """Runs with their colours; the checked ones are drawn, the selected one is edited."""
+
+    selectionRequested = Signal(int)  # run id
+    visibilityRequested = Signal(int, bool)  # run id, visible
+    addRequested = Signal()
+    duplicateRequested = Signal()
+    removeRequested = Signal()
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setMaximumHeight(170)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemChanged.connect(self._item_changed)
+        layout.addWidget(self.list)
+        buttons = QHBoxLayout()
+        self.add = QPushButton("Add")
+        self.add.setToolTip("add a run with the next optimizer (at most 8)")
+        self.duplicate = QPushButton("Duplicate")
+        self.duplicate.setToolTip("add a copy of the selected run")
+        self.remove = QPushButton("Remove")
+        self.remove.setToolTip("remove the selected run")
+        for button, signal in ((self.add, self.addRequested),
+                               (self.duplicate, self.duplicateRequested),
+                               (self.remove, self.removeRequested)):
+            button.clicked.connect(signal)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    def set_runs(self, entries: list[tuple[int, str, str, bool]], selected: int | None,
+                 can_add: bool) -> None:
+        """Show ``(run id, name, colour, visible)`` entries and select ``selected``."""
+        with QSignalBlocker(self.list):
+            self.list.clear()
+            for run_id, name, colour, visible in entries:
+                item = QListWidgetItem(_swatch(colour), name)
+                item.setData(Qt.ItemDataRole.UserRole, run_id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
+                item.setToolTip("tick to show, untick to hide")
+                self.list.addItem(item)
+                if run_id == selected:
+                    self.list.setCurrentItem(item)
+        self.add.setEnabled(can_add)
+        self.duplicate.setEnabled(can_add)
+        self.remove.setEnabled(len(entries) > 1)
+
+    def _current_changed(self, current: QListWidgetItem | None, _: object) -> None:
+        if current is not None:
+            self.selectionRequested.emit(int(current.data(Qt.ItemDataRole.UserRole)))
+
+    def _item_changed(self, item: QListWidgetItem) -> None:
+        self.visibilityRequested.emit(
+            int(item.data(Qt.ItemDataRole.UserRole)),
+            item.checkState() == Qt.CheckState.Checked,
+        )

@@ -1,0 +1,233 @@
+"""The loss landscape: heatmap, contours, colour bar, minimum, start marker and run paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+
+from gradviz.core.space import Axis, Window
+from gradviz.qt import style
+from gradviz.qt.frame import RunFrame
+
+
+class _RunGraphics:
+    """The items that draw one run: shadow, path, current point, badge."""
+
+    def __init__(self, plot: pg.PlotItem, colour: str) -> None:
+        self.shadow = pg.PlotDataItem(pen=pg.mkPen(style.SHADOW, width=6), skipFiniteCheck=True)
+        self.path = pg.PlotDataItem(
+            pen=pg.mkPen(colour, width=2.5),
+            symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None,
+            skipFiniteCheck=True,
+        )
+        self.head = pg.ScatterPlotItem(
+            size=15, brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=2)
+        )
+        self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
+        self.badge.setZValue(30)
+        for z, item in enumerate((self.shadow, self.path, self.head), start=10):
+            item.setZValue(z)
+            plot.addItem(item)
+        plot.addItem(self.badge)
+        self.colour = colour
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        for item in (self.shadow, self.path, self.head, self.badge):
+            plot.removeItem(item)
+
+    def show(self, frame: RunFrame, dots: bool) -> None:
+        for item in (self.shadow, self.path, self.head):
+            item.setVisible(frame.visible)
+        path = frame.phi[: frame.index + 1]
+        self.shadow.setData(path[:, 0], path[:, 1])
+        # Dots on every step read well for short paths (as the book draws
+        # them) but clutter long ones and cost time.
+        self.path.setSymbol("o" if dots else None)
+        self.path.setData(path[:, 0], path[:, 1])
+        current = frame.current_phi
+        if current is None:
+            self.head.setData([], [])
+        else:
+            self.head.setData([current[0]], [current[1]])
+            self.head.setSize(19 if frame.selected else 14)
+        badge = frame.badge
+        self.badge.setVisible(frame.visible and badge is not None)
+        if badge is not None and current is not None:
+            self.badge.setText(f"✖ {badge}")
+            self.badge.setPos(QPointF(float(current[0]), float(current[1])))
+
+
+class SurfaceView(pg.PlotWidget):
+    """Heatmap of the loss over (phi0, phi1) with everything drawn on it.
+
+    Dumb view: it is told what to draw and announces what the user asks for.
+    """
+
+    startRequested = Signal(object)  # (phi0, phi1): a click on the map or a dragged start marker
+    windowChanged = Signal(object)  # Window: the visible rectangle after a zoom or pan
+
+    DOTS_UP_TO = 400
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent, background=style.BACKGROUND)
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        style.style_plot(plot)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        plot.addItem(self.image)
+        self.colour_bar = pg.ColorBarItem(interactive=False, width=18)
+        self.colour_bar.setImageItem(self.image, insert_in=plot)
+        self.colour_bar.getAxis("right").setTickFont(style.axis_font(11))
+        self.contours = pg.PlotDataItem(
+            connect="pairs", pen=pg.mkPen(style.CONTOUR, width=1), skipFiniteCheck=True
+        )
+        self.contours.setZValue(-5)
+        plot.addItem(self.contours)
+        self.minimum = pg.ScatterPlotItem(
+            symbol="star", size=22, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen("#000000", width=1.5)
+        )
+        self.minimum.setZValue(5)
+        plot.addItem(self.minimum)
+        self.start = pg.TargetItem(
+            pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
+            hoverPen=pg.mkPen("#ffff00", width=3), label="start",
+            labelOpts={"color": "#ffffff", "offset": (12, 12)},
+        )
+        self.start.setZValue(40)
+        plot.addItem(self.start)
+        self.start.sigPositionChangeFinished.connect(self._start_dragged)
+        self.legend = pg.LegendItem(
+            offset=(-10, 10), labelTextColor="#ffffff", labelTextSize="12pt",
+            brush=pg.mkBrush(0, 0, 0, 160), pen=pg.mkPen(255, 255, 255, 80),
+        )
+        self.legend.setParentItem(plot.vb)
+        self._runs: dict[int, _RunGraphics] = {}
+        self._legend_text: dict[int, str] = {}
+        self._quiet = False  # True while the view range is set from code
+        plot.vb.sigRangeChangedManually.connect(self._range_changed)
+        plot.vb.sigRangeChanged.connect(self._range_changed_any)
+        self._user_moved = False
+        self.scene().sigMouseClicked.connect(self._clicked)
+
+    # -- setters ---------------------------------------------------------------------------
+    def set_axes(self, axes: tuple[Axis, Axis]) -> None:
+        """Label the axes with the parameters' symbols and meanings."""
+        plot = self.getPlotItem()
+        plot.setLabel("bottom", axes[0].label)
+        plot.setLabel("left", axes[1].label)
+
+    def set_colormap(self, table: np.ndarray, name: str) -> None:
+        """Use the ``(256, 3)`` uint8 colour table."""
+        self.colour_bar.setColorMap(pg.ColorMap(np.linspace(0, 1, len(table)), table, name=name))
+
+    def set_surface(
+        self,
+        phi0: np.ndarray,
+        phi1: np.ndarray,
+        values: np.ndarray,
+        contours: np.ndarray,
+        minimum: np.ndarray,
+        log_scale: bool,
+    ) -> None:
+        """Show a loss grid (rows over phi1), its contour segments and the minimum."""
+        shown = values
+        if log_scale:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                shown = np.log10(np.where(values > 0, values, np.nan))
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if high <= low:
+            high = low + 1.0
+        self.image.setImage(np.nan_to_num(shown, nan=low), axisOrder="row-major", autoLevels=False)
+        dx = (phi0[-1] - phi0[0]) / max(1, len(phi0) - 1)
+        dy = (phi1[-1] - phi1[0]) / max(1, len(phi1) - 1)
+        # Each grid value is the centre of its pixel.
+        self.image.setRect(
+            QRectF(phi0[0] - dx / 2, phi1[0] - dy / 2, phi0[-1] - phi0[0] + dx,
+                   phi1[-1] - phi1[0] + dy)
+        )
+        self.colour_bar.setLevels((low, high))
+        self.colour_bar.setLabel("right", "log₁₀ loss" if log_scale else "loss")
+        if contours.size:
+            self.contours.setData(contours[:, 0], contours[:, 1])
+        else:
+            self.contours.setData([], [])
+        self.minimum.setData([minimum[0]], [minimum[1]])
+
+    def show_window(self, window: Window) -> None:
+        """Show ``window`` without announcing it as a user's zoom."""
+        self._quiet = True
+        try:
+            self.getPlotItem().vb.setRange(
+                xRange=(window.phi0_min, window.phi0_max),
+                yRange=(window.phi1_min, window.phi1_max),
+                padding=0,
+            )
+        finally:
+            self._quiet = False
+
+    def set_start(self, phi: tuple[float, float], colour: str) -> None:
+        """Place the selected run's start marker."""
+        self.start.setPos(QPointF(float(phi[0]), float(phi[1])))
+        self.start.setPen(pg.mkPen(colour, width=3))
+
+    def set_runs(self, frames: list[RunFrame]) -> None:
+        """Draw every run's path, current point, legend entry and badge."""
+        wanted = {frame.run_id for frame in frames}
+        for run_id in list(self._runs):
+            if run_id not in wanted:
+                self._runs.pop(run_id).remove(self.getPlotItem())
+        rebuild_legend = False
+        for frame in frames:
+            graphics = self._runs.get(frame.run_id)
+            if graphics is None or graphics.colour != frame.colour:
+                if graphics is not None:
+                    graphics.remove(self.getPlotItem())
+                graphics = self._runs[frame.run_id] = _RunGraphics(self.getPlotItem(), frame.colour)
+                rebuild_legend = True
+            graphics.show(frame, dots=frame.index < self.DOTS_UP_TO)
+        texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}
+        if rebuild_legend or list(texts) != list(self._legend_text):
+            self.legend.clear()
+            for run_id, text in texts.items():
+                self.legend.addItem(self._runs[run_id].path, text)
+        else:
+            for run_id, text in texts.items():
+                if self._legend_text.get(run_id) != text:
+                    self.legend.getLabel(self._runs[run_id].path).setText(text)
+        self._legend_text = texts
+
+    @staticmethod
+    def _legend_entry(frame: RunFrame) -> str:
+        text = f"{frame.name}   loss {frame.current_loss:.4g}"
+        if frame.badge:
+            text += f"   ✖ {frame.badge}"
+        return text
+
+    # -- user input ---------------------------------------------------------------------------
+    def _start_dragged(self) -> None:
+        pos = self.start.pos()
+        self.startRequested.emit((float(pos.x()), float(pos.y())))
+
+    def _clicked(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        vb = self.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = vb.mapSceneToView(event.scenePos())
+        self.startRequested.emit((float(point.x()), float(point.y())))
+
+    def _range_changed(self, *_: object) -> None:
+        self._user_moved = True
+
+    def _range_changed_any(self, vb, ranges) -> None:  # type: ignore[no-untyped-def]
+        if self._quiet or not self._user_moved:
+            return
+        self._user_moved = False
+        (x0, x1), (y0, y1) = ranges
+        if x1 > x0 and y1 > y0:
+            self.windowChanged.emit(Window(float(x0), float(x1), float(y0), float(y1)))

@@ -1,0 +1,259 @@
+"""Workers that live in QThreads: one steps the runs, one computes surfaces.
+
+Both are plain QObjects moved to a QThread (never QThread subclasses); the UI
+talks to them only through queued signals, and they answer with frozen plain
+data. Every run and every surface request carries a number so that the UI can
+drop answers to requests it has since replaced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from gradviz.core.contours import contour_levels, contour_segments
+from gradviz.core.problems import Problem
+from gradviz.core.run import RunSettings, Step, Trajectory, iterate
+from gradviz.core.space import Window
+from gradviz.core.surface import Surface, loss_surface
+
+TICK_MS = 16
+"""Worker tick: at most one batch of steps reaches the UI per frame (60 Hz)."""
+
+INSTANT_BUDGET_S = 0.012
+"""Time the worker may compute per tick when running as fast as it can."""
+
+
+@dataclass(frozen=True)
+class RunJob:
+    """A run to (re)start: its identity, generation, problem and settings."""
+
+    run_id: int
+    generation: int
+    problem: Problem
+    settings: RunSettings
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """New steps of one run, packed as arrays.
+
+    ``finished`` is true when the run has no more steps (all updates done or
+    diverged, in which case ``piece.diverged_at`` says where).
+    """
+
+    run_id: int
+    generation: int
+    piece: Trajectory
+    finished: bool
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """An exception raised while stepping a run, as text for the user."""
+
+    run_id: int
+    generation: int
+    message: str
+
+
+@dataclass
+class _ActiveRun:
+    job: RunJob
+    steps: Iterator[Step]
+    finished: bool = False
+
+
+class RunWorker(QObject):
+    """Steps every active run together and streams their steps to the UI."""
+
+    progressed = Signal(object)  # list[RunProgress], at most one list per tick
+    failed = Signal(object)  # RunFailure
+    idle = Signal()  # every run has finished while playing
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runs: dict[int, _ActiveRun] = {}
+        self._playing = False
+        self._to_end = False
+        self._speed = 20.0  # updates per second; 0 means as fast as possible
+        self._owed = 0.0  # fractional updates carried to the next tick
+        self._last_tick = time.perf_counter()
+        self._timer: QTimer | None = None
+
+    @Slot()
+    def start(self) -> None:
+        """Create the tick timer in the worker's own thread."""
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+
+    @Slot()
+    def stop(self) -> None:
+        """Stop ticking; called before the thread quits."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._runs.clear()
+
+    @Slot(object)
+    def set_run(self, job: RunJob) -> None:
+        """Start ``job`` from its start point, replacing any run with the same id."""
+        active = _ActiveRun(job, iterate(job.problem, job.settings))
+        self._runs[job.run_id] = active
+        self._emit([self._advance(active, 1)])  # the start point, shown even when paused
+
+    @Slot(int)
+    def remove_run(self, run_id: int) -> None:
+        """Forget a run."""
+        self._runs.pop(run_id, None)
+
+    @Slot(float)
+    def set_speed(self, updates_per_second: float) -> None:
+        """Set the pace; 0 means as fast as possible."""
+        self._speed = updates_per_second
+
+    @Slot()
+    def play(self) -> None:
+        """Advance the runs at the current speed."""
+        self._playing, self._to_end = True, False
+        self._restart_clock()
+
+    @Slot()
+    def run_to_end(self) -> None:
+        """Advance every run as fast as possible until all have finished."""
+        self._playing, self._to_end = True, True
+        self._restart_clock()
+
+    @Slot()
+    def pause(self) -> None:
+        """Stop advancing."""
+        self._playing = self._to_end = False
+        if self._timer is not None:
+            self._timer.stop()
+
+    @Slot(int)
+    def step(self, count: int) -> None:
+        """Advance every unfinished run by ``count`` updates now."""
+        self._emit([self._advance(run, count) for run in self._unfinished()])
+
+    def _restart_clock(self) -> None:
+        self._owed = 0.0
+        self._last_tick = time.perf_counter()
+        if self._timer is not None and not self._timer.isActive():
+            self._timer.start()
+
+    def _unfinished(self) -> list[_ActiveRun]:
+        return [run for run in self._runs.values() if not run.finished]
+
+    @Slot()
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        elapsed, self._last_tick = now - self._last_tick, now
+        runs = self._unfinished()
+        if not runs:
+            self.pause()
+            self.idle.emit()
+            return
+        if self._to_end or self._speed <= 0:
+            progress = self._advance_for(runs, now + INSTANT_BUDGET_S)
+        else:
+            self._owed += self._speed * min(elapsed, 0.25)
+            count = int(self._owed)
+            self._owed -= count
+            progress = [self._advance(run, count) for run in runs] if count else []
+        self._emit(progress)
+
+    def _advance_for(self, runs: list[_ActiveRun], deadline: float) -> list[RunProgress]:
+        # Step all runs in small rounds until the time budget is used, then
+        # send one progress item per run.
+        pieces: dict[int, list[Step]] = {run.job.run_id: [] for run in runs}
+        while time.perf_counter() < deadline and any(not run.finished for run in runs):
+            for run in runs:
+                if not run.finished:
+                    pieces[run.job.run_id].extend(self._pull(run, 64))
+        return [self._pack(run, pieces[run.job.run_id]) for run in runs]
+
+    def _advance(self, run: _ActiveRun, count: int) -> RunProgress:
+        return self._pack(run, self._pull(run, count))
+
+    def _pull(self, run: _ActiveRun, count: int) -> list[Step]:
+        try:
+            steps = list(itertools.islice(run.steps, count))
+        except Exception as exc:  # noqa: BLE001 - any failure is reported, the app goes on
+            run.finished = True
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            self.failed.emit(RunFailure(run.job.run_id, run.job.generation, detail))
+            return []
+        if len(steps) < count or (steps and steps[-1].diverged):
+            run.finished = True
+        return steps
+
+    @staticmethod
+    def _pack(run: _ActiveRun, steps: list[Step]) -> RunProgress:
+        piece = Trajectory.from_steps(run.job.settings, steps)
+        return RunProgress(run.job.run_id, run.job.generation, piece, run.finished)
+
+    def _emit(self, progress: list[RunProgress]) -> None:
+        progress = [p for p in progress if len(p.piece.update) or p.finished]
+        if progress:
+            self.progressed.emit(progress)
+
+
+@dataclass(frozen=True)
+class SurfaceRequest:
+    """Compute the loss of ``problem`` over ``window`` on a ``grid`` x ``grid`` grid."""
+
+    request_id: int
+    problem: Problem
+    window: Window
+    grid: int
+    log_scale: bool
+    contour_count: int = 24
+
+
+@dataclass(frozen=True)
+class SurfaceResult:
+    """A computed surface with its contour lines (segment pairs) and the window's minimum."""
+
+    request_id: int
+    surface: Surface
+    contour_levels: np.ndarray
+    contours: np.ndarray
+    minimum: np.ndarray
+    minimum_loss: float
+
+
+class SurfaceWorker(QObject):
+    """Computes surfaces and contours off the UI thread, skipping stale requests."""
+
+    computed = Signal(object)  # SurfaceResult
+    failed = Signal(object)  # (request_id, message)
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Written by the UI thread, read here: a plain int is safe under the GIL.
+        self.latest_request = 0
+
+    @Slot(object)
+    def compute(self, request: SurfaceRequest) -> None:
+        """Compute ``request`` unless a newer one has already been queued."""
+        if request.request_id < self.latest_request:
+            return
+        try:
+            surface = loss_surface(request.problem, request.window, request.grid)
+            levels = contour_levels(surface.values, request.contour_count, request.log_scale)
+            segments = contour_segments(surface.phi0, surface.phi1, surface.values, levels)
+            minimum, minimum_loss = request.problem.minimum(request.window)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app goes on
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            self.failed.emit((request.request_id, detail))
+            return
+        self.computed.emit(
+            SurfaceResult(request.request_id, surface, levels, segments, minimum, minimum_loss)
+        )
