@@ -96,9 +96,11 @@ class RunWorker(QObject):
 
     @Slot()
     def stop(self) -> None:
-        """Stop ticking; called before the thread quits."""
+        """Stop ticking and drop the timer here, in its own thread, before the thread quits."""
         if self._timer is not None:
             self._timer.stop()
+            self._timer.setParent(None)
+            self._timer = None
         self._runs.clear()
 
     @Slot(object)

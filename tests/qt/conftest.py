@@ -1,0 +1,35 @@
+"""Qt tests run offscreen; every window is closed (threads joined) after its test."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from gradviz.qt.app import make_application  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def qapp_cls():  # type: ignore[no-untyped-def]
+    """pytest-qt's application, styled like the real app."""
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    """A shown main window whose first surface has arrived."""
+    make_application()
+    from gradviz.qt.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitUntil(lambda: win.controller.surface is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: len(win.controller.runs[0].record) >= 1, timeout=5_000)
+    yield win
+    win.close()
