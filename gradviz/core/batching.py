@@ -18,6 +18,7 @@ Three schemes, all reproducible from a seed:
 from __future__ import annotations
 
 import itertools
+import numbers
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
@@ -33,7 +34,11 @@ BATCHING_SCHEMES: Mapping[str, str] = MappingProxyType(
 
 
 def check_batch_size(batch_size: int | None, n: int) -> None:
-    """Raise ``ValueError`` unless ``batch_size`` is ``None`` or in ``1..n``."""
+    """Raise ``ValueError`` unless ``batch_size`` is ``None`` or a whole number in ``1..n``."""
+    if batch_size is not None and (
+        isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral)
+    ):
+        raise ValueError(f"batch size must be a whole number, got {batch_size!r}")
     if batch_size is not None and not 1 <= batch_size <= n:
         raise ValueError(f"batch size must be between 1 and {n} (the number of points), "
                          f"got {batch_size}")
@@ -46,10 +51,21 @@ def batches(
 
     A ``batch_size`` of ``None`` or ``n`` means full batch: every update sees
     all points in order and is its own epoch.
+
+    Raises
+    ------
+    ValueError
+        At once (not at the first batch) for an unknown scheme or a bad batch size.
     """
     if scheme not in BATCHING_SCHEMES:
         raise ValueError(f"unknown batching {scheme!r}; choose from {', '.join(BATCHING_SCHEMES)}")
     check_batch_size(batch_size, n)
+    return _batches(n, None if batch_size is None else int(batch_size), scheme, seed)
+
+
+def _batches(
+    n: int, batch_size: int | None, scheme: str, seed: int
+) -> Iterator[tuple[int, np.ndarray]]:
     if batch_size is None or batch_size == n:
         everything = np.arange(n)
         everything.flags.writeable = False

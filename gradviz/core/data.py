@@ -72,10 +72,12 @@ def load_builtin(name: str) -> Dataset:
 
 
 def _split_fields(line: str) -> list[str]:
+    # Semicolons first: a semicolon-separated file (as spreadsheets write where
+    # the decimal mark is a comma) may hold commas inside its numbers.
+    if ";" in line:
+        return [f.strip().replace(",", ".") for f in line.split(";")]
     if "," in line:
         return [f.strip() for f in line.split(",")]
-    if ";" in line:
-        return [f.strip() for f in line.split(";")]
     return line.split()
 
 
@@ -91,7 +93,8 @@ def load_csv(path: str | Path) -> Dataset:
 
     The first non-comment line may be a header; lines starting with ``#`` and
     blank lines are skipped; fields may be separated by commas, semicolons or
-    white space.
+    white space. In a line with semicolons a comma is read as a decimal mark
+    (``1,5;2,25``), as spreadsheets write where that is the custom.
 
     Raises
     ------
@@ -150,6 +153,12 @@ def load_csv(path: str | Path) -> Dataset:
     return Dataset(path.name, np.array(xs), np.array(ys), source=str(path))
 
 
+def _number(value: float) -> str:
+    """Shortest text that reads back as exactly ``value`` (``:g`` keeps only 6 digits)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
 @dataclass(frozen=True)
 class SyntheticSpec:
     """How to draw a synthetic data set from a model.
@@ -166,6 +175,10 @@ class SyntheticSpec:
     def __post_init__(self) -> None:
         if not 2 <= self.n <= 100_000:
             raise DataError(f"synthetic data: n must be between 2 and 100000, got {self.n}")
+        if not 0 <= self.seed < 2**32:
+            raise DataError(
+                f"synthetic data: seed must be between 0 and {2**32 - 1}, got {self.seed}"
+            )
         if not (math.isfinite(self.noise) and self.noise >= 0):
             raise DataError(f"synthetic data: noise must be >= 0, got {self.noise}")
         if self.x_range is not None and not self.x_range[0] < self.x_range[1]:
@@ -173,11 +186,11 @@ class SyntheticSpec:
 
     def describe(self) -> str:
         """Return the spec as the text :func:`parse_synthetic` reads."""
-        parts = [f"n={self.n}", f"noise={self.noise:g}", f"seed={self.seed}"]
+        parts = [f"n={self.n}", f"noise={_number(self.noise)}", f"seed={self.seed}"]
         if self.phi is not None:
-            parts += [f"phi0={self.phi[0]:g}", f"phi1={self.phi[1]:g}"]
+            parts += [f"phi0={_number(self.phi[0])}", f"phi1={_number(self.phi[1])}"]
         if self.x_range is not None:
-            parts += [f"xmin={self.x_range[0]:g}", f"xmax={self.x_range[1]:g}"]
+            parts += [f"xmin={_number(self.x_range[0])}", f"xmax={_number(self.x_range[1])}"]
         return "synthetic:" + ",".join(parts)
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 
 class HyperParameterError(ValueError):
@@ -58,12 +61,16 @@ class HyperParameter:
             Naming the parameter, the allowed values and the value given.
         """
         if self.is_choice:
-            if value not in self.choices:
+            # Only a str: an array compares element-wise and would pass ``in``.
+            if not isinstance(value, str) or value not in self.choices:
                 raise HyperParameterError(
                     f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}"
                 )
             return str(value)
-        if isinstance(value, bool):
+        scalar = isinstance(value, (numbers.Real, str)) or (
+            isinstance(value, np.ndarray) and value.ndim == 0
+        )
+        if isinstance(value, (bool, np.bool_)) or not scalar:
             raise HyperParameterError(f"{self.name} must be a number; got {value!r}")
         try:
             number = float(value)  # type: ignore[arg-type]

@@ -59,6 +59,8 @@ class Optimizer(ABC):
 
     name: ClassVar[str]
     title: ClassVar[str]
+    short: ClassVar[str]
+    """Name for legends."""
     rule: ClassVar[str]
     """The update rule as one line of text."""
     hyperparameters: ClassVar[tuple[HyperParameter, ...]]
@@ -111,6 +113,7 @@ class GradientDescent(Optimizer):
 
     name = "gd"
     title = "Gradient descent"
+    short = "GD"
     rule = "φ ← φ − α g"
     hyperparameters = (LR,)
 
@@ -124,6 +127,7 @@ class StochasticGradientDescent(GradientDescent):
 
     name = "sgd"
     title = "Stochastic gradient descent"
+    short = "SGD"
     hyperparameters = (replace(LR, default=0.6),)
     default_batch_size = 5
 
@@ -133,6 +137,7 @@ class Momentum(Optimizer):
 
     name = "momentum"
     title = "Momentum"
+    short = "Momentum"
     rule = "m ← βm + (1 − β)g;  φ ← φ − αm"
     hyperparameters = StochasticGradientDescent.hyperparameters + (
         replace(BETA, default=0.6),
@@ -152,6 +157,7 @@ class Nesterov(Optimizer):
 
     name = "nesterov"
     title = "Nesterov momentum"
+    short = "Nesterov"
     rule = "m ← βm + (1 − β)g(φ − αm);  φ ← φ − αm"
     hyperparameters = Momentum.hyperparameters + (
         HyperParameter(
@@ -178,6 +184,7 @@ class NormalizedGradient(Optimizer):
 
     name = "normalized"
     title = "Normalized gradients"
+    short = "Normalized"
     rule = "φ ← φ − α g / (√(g²) + ε)"
     hyperparameters = (LR, EPS)
 
@@ -192,6 +199,7 @@ class Adam(Optimizer):
 
     name = "adam"
     title = "Adam"
+    short = "Adam"
     rule = "m ← βm + (1 − β)g;  v ← γv + (1 − γ)g²;  φ ← φ − α m̃ / (√ṽ + ε)"
     hyperparameters = (LR, BETA, GAMMA, EPS)
     state_names = ("m", "v")
@@ -215,6 +223,7 @@ class RMSProp(Optimizer):
 
     name = "rmsprop"
     title = "RMSProp"
+    short = "RMSProp"
     rule = "v ← γv + (1 − γ)g²;  φ ← φ − α g / (√v + ε)"
     hyperparameters = (LR, GAMMA, EPS)
     state_names = ("v",)
@@ -232,6 +241,7 @@ class AdaGrad(Optimizer):
 
     name = "adagrad"
     title = "AdaGrad"
+    short = "AdaGrad"
     rule = "v ← v + g²;  φ ← φ − α g / (√v + ε)"
     hyperparameters = (LR, EPS)
     state_names = ("v",)

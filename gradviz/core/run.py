@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -77,6 +78,10 @@ class RunSettings:
             raise ValueError(
                 f"unknown batching {self.batching!r}; choose from {', '.join(BATCHING_SCHEMES)}"
             )
+        for name in ("steps", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise ValueError(f"{name} must be a whole number, got {value!r}")
         if not 0 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {self.steps}")
         if not 0 <= self.seed < 2**32:
@@ -118,6 +123,21 @@ class RunSettings:
             check_batch_size(batch_size, n)
         start = self.start if self.start is not None else problem.start
         return replace(self, hyperparameters=values, batch_size=batch_size, start=start)
+
+    def label(self, n_points: int | None = None) -> str:
+        """A short name for legends: the optimizer, its rate and, for minibatches, B.
+
+        ``n_points`` tells a minibatch from the full batch.
+        """
+        optimizer = OPTIMIZERS[self.optimizer]
+        text = optimizer.short
+        if "lr" in self.hyperparameters:
+            text += f" α={float(self.hyperparameters['lr']):g}"
+        if self.batch_size is not None and self.batch_size != n_points:
+            text += f" B={self.batch_size}"
+        if self.schedule != "constant":
+            text += f" ({self.schedule.partition(':')[0]} schedule)"
+        return text
 
     def to_dict(self) -> dict[str, object]:
         """The settings as JSON-ready data."""

@@ -100,8 +100,16 @@ class Schedule:
     def spec(self) -> str:
         """The schedule as the text :func:`parse_schedule` reads."""
         defaults = {h.name: h.default for h in SCHEDULES[self.kind][1] + (WARMUP,)}
-        items = [f"{k}={v:g}" for k, v in self.params.items() if v != defaults[k]]
+        items = [f"{k}={_number(v)}" for k, v in self.params.items() if v != defaults[k]]
         return self.kind + (":" + ",".join(items) if items else "")
+
+
+def _number(value: float) -> str:
+    """Shortest text that reads back as exactly ``value`` (``:g`` keeps only 6 digits)."""
+    if isinstance(value, int):
+        return str(value)
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
 
 
 def parse_schedule(spec: str) -> Schedule:

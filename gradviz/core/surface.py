@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,13 +49,24 @@ def loss_surface(
     Raises
     ------
     ValueError
-        If a grid side is below 2 or above :data:`MAX_GRID`.
+        If a grid side is not an integer from 2 to :data:`MAX_GRID`.
     """
     window = window or problem.window
-    rows, cols = (grid, grid) if isinstance(grid, int) else grid
-    for side in (rows, cols):
-        if not 2 <= side <= MAX_GRID:
-            raise ValueError(f"grid must be between 2 and {MAX_GRID} points a side, got {side}")
+    rows, cols = _grid_shape(grid)
     phi0, phi1 = window.axes((rows, cols))
     values = np.asarray(problem.loss_grid(phi0, phi1), dtype=float)
     return Surface(window, phi0, phi1, values)
+
+
+def _grid_shape(grid: int | tuple[int, int]) -> tuple[int, int]:
+    sides = (grid, grid) if np.ndim(grid) == 0 else tuple(grid)  # type: ignore[arg-type]
+    if len(sides) != 2:
+        raise ValueError(f"grid must be one size or (rows, columns), got {grid!r}")
+    for side in sides:
+        # bool is an Integral too, but grid=True is a mistake, not a size of 1.
+        # ValueError, like every other bad grid, so callers catch one thing.
+        if isinstance(side, bool) or not isinstance(side, numbers.Integral):
+            raise ValueError(f"grid sizes must be integers, got {side!r}")  # noqa: TRY004
+        if not 2 <= side <= MAX_GRID:
+            raise ValueError(f"grid must be between 2 and {MAX_GRID} points a side, got {side}")
+    return int(sides[0]), int(sides[1])
