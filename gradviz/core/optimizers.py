@@ -98,8 +98,8 @@ class Optimizer(ABC):
         Returns
         -------
         phi, state, batch_loss, grad
-            New parameters, new state, and the batch loss and gradient at the
-            old ``phi``.
+            New parameters, new state, the batch loss at the old ``phi`` and the
+            gradient the update used (Nesterov's is taken at its look-ahead point).
         """
 
 

@@ -381,6 +381,8 @@ class ProblemSpec:
             raise ValueError(f"unknown model {self.model!r}; choose from {', '.join(MODELS)}")
         if self.data is not None and not has_data(self.model):
             raise ValueError(f"model {self.model!r} is an analytic surface and takes no data")
+        if isinstance(self.envelope, bool) or not isinstance(self.envelope, (int, float)):
+            raise ValueError(f"envelope must be a positive number, got {self.envelope!r}")
         if not (math.isfinite(self.envelope) and self.envelope > 0):
             raise ValueError(f"envelope must be a positive number, got {self.envelope:g}")
 

@@ -25,6 +25,7 @@ class Recording:
         self._size = 0
         self._arrays = {name: np.empty(self._capacity) for name in _FIELDS}
         self._phi = np.empty((self._capacity, 2))
+        self._grad = np.empty((self._capacity, 2))
         self._batches: list[np.ndarray | None] = []
         self.diverged_at: int | None = None
         self.finished = False
@@ -39,25 +40,33 @@ class Recording:
         if needed > len(self._phi):
             capacity = max(needed, 2 * len(self._phi))
             for name, array in self._arrays.items():
-                grown = np.empty(capacity)
-                grown[: self._size] = array[: self._size]
-                self._arrays[name] = grown
-            grown_phi = np.empty((capacity, 2))
-            grown_phi[: self._size] = self._phi[: self._size]
-            self._phi = grown_phi
+                self._arrays[name] = self._grown(array, capacity)
+            self._phi = self._grown(self._phi, capacity)
+            self._grad = self._grown(self._grad, capacity)
         end = self._size + count
         for name in _FIELDS:
             self._arrays[name][self._size : end] = getattr(piece, name)
         self._phi[self._size : end] = piece.phi
+        self._grad[self._size : end] = piece.grad
         self._batches.extend(piece.batches)
         self._size = end
         if piece.diverged_at is not None:
             self.diverged_at = piece.diverged_at
 
+    def _grown(self, array: np.ndarray, capacity: int) -> np.ndarray:
+        grown = np.empty((capacity, *array.shape[1:]))
+        grown[: self._size] = array[: self._size]
+        return grown
+
     @property
     def phi(self) -> np.ndarray:
         """Shape ``(n, 2)``."""
         return self._phi[: self._size]
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The gradient of the update that led to each row, shape ``(n, 2)``."""
+        return self._grad[: self._size]
 
     @property
     def update(self) -> np.ndarray:
@@ -98,6 +107,7 @@ class Recording:
             loss=self.loss.copy(),
             batch_loss=self.batch_loss.copy(),
             lr=self.lr.copy(),
+            grad=self.grad.copy(),
             batches=tuple(self._batches),
             diverged_at=self.diverged_at,
         )

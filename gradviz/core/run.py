@@ -250,6 +250,8 @@ class Trajectory:
         Shape ``(n, 2)``; row 0 is the start point.
     loss, batch_loss, lr : numpy.ndarray
         Shape ``(n,)``; row 0 has NaN batch loss and learning rate.
+    grad : numpy.ndarray
+        Shape ``(n, 2)``: the gradient each update used (NaN in row 0).
     epoch, update : numpy.ndarray
         Shape ``(n,)``.
     batches : tuple
@@ -265,6 +267,7 @@ class Trajectory:
     loss: np.ndarray
     batch_loss: np.ndarray
     lr: np.ndarray
+    grad: np.ndarray
     batches: tuple[np.ndarray | None, ...]
     diverged_at: int | None = None
 
@@ -286,6 +289,7 @@ class Trajectory:
             loss=np.array([s.loss for s in kept], dtype=float),
             batch_loss=np.array([s.batch_loss for s in kept], dtype=float),
             lr=np.array([s.lr for s in kept], dtype=float),
+            grad=np.array([s.grad for s in kept], dtype=float).reshape(-1, 2),
             batches=tuple(s.batch for s in kept),
             diverged_at=diverged_at,
         )

@@ -53,6 +53,13 @@ def _start_parameter(name: str, symbol: str) -> HyperParameter:
     return HyperParameter(name, symbol, 0.0, help="start value; or click the map, or drag the marker")
 
 
+def _row_label(parameter: HyperParameter) -> str:
+    """``α  lr``; a symbol that is a word already (``look-ahead``) stands alone."""
+    if parameter.symbol.replace("-", "").isalpha() and len(parameter.symbol) > 2:
+        return parameter.symbol
+    return f"{parameter.symbol}  {parameter.name}"
+
+
 def _clear(form: QFormLayout) -> None:
     while form.rowCount():
         form.removeRow(0)
@@ -238,7 +245,7 @@ class ControlPanel(QWidget):
                 field = self._field(parameter, settings.hyperparameters[parameter.name],
                                     self._hyper_edited)
                 self.hyper_fields[parameter.name] = field
-                self.hyper_form.addRow(f"{parameter.symbol}  {parameter.name}", field)
+                self.hyper_form.addRow(_row_label(parameter), field)
         for name, field in self.hyper_fields.items():
             field.set_value(settings.hyperparameters[name])
         self._show_batching(settings)

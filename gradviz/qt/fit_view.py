@@ -74,7 +74,9 @@ class FitView(pg.PlotWidget):
             if curve is None:
                 curve = self._curves[run_id] = pg.PlotDataItem(skipFiniteCheck=True)
                 plot.addItem(curve)
-            curve.setPen(pg.mkPen(colour, width=3))
+            pen = pg.mkPen(colour, width=3)
+            if curve.opts["pen"] != pen:
+                curve.setPen(pen)
             curve.setData(xs, fs)
 
     def set_batch(self, indices: np.ndarray | None) -> None:

@@ -23,6 +23,9 @@ class LossView(pg.PlotWidget):
         plot.setLabel("left", "loss")
         plot.setTitle("Loss during training", color=style.FOREGROUND, size="12pt")
         plot.showGrid(x=True, y=True, alpha=0.15)
+        # Long runs: draw only what is in view, reduced to min/max per pixel column.
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.setClipToView(True)
         self.epochs = pg.ScatterPlotItem(
             symbol="t1", size=9, brush=pg.mkBrush(style.FOREGROUND), pen=None
         )
@@ -48,13 +51,14 @@ class LossView(pg.PlotWidget):
         epoch_x: list[np.ndarray] = []
         epoch_y: list[np.ndarray] = []
         for frame in frames:
-            full = self._item(self._full, frame.run_id, pg.mkPen(frame.colour, width=2.5))
+            # One-pixel pens: Qt draws them an order of magnitude faster than wide ones.
+            full = self._item(self._full, frame.run_id, pg.mkPen(frame.colour, width=1))
             batch = self._item(
                 self._batch, frame.run_id, pg.mkPen(style.with_alpha(frame.colour, 90), width=1)
             )
             full.setVisible(frame.visible)
             shown = slice(0, frame.index + 1)
-            steps = np.arange(frame.index + 1)
+            steps = frame.update[shown]
             full.setData(steps, self._positive(frame.loss[shown]))
             batch_loss = frame.batch_loss[shown]
             has_batches = bool(np.isfinite(batch_loss[1:]).any()) and frame.visible
@@ -82,5 +86,6 @@ class LossView(pg.PlotWidget):
         if item is None:
             item = items[run_id] = pg.PlotDataItem(skipFiniteCheck=True)
             self.getPlotItem().addItem(item)
-        item.setPen(pen)
+        if item.opts["pen"] != pen:  # setting a pen redraws: only when it changed
+            item.setPen(pen)
         return item

@@ -8,16 +8,24 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
-from gradviz.qt.frame import RunFrame
+from gradviz.qt.frame import RunFrame, thinned
 
 
 class _RunGraphics:
-    """The items that draw one run: shadow, path, current point, badge."""
+    """The items that draw one run: its trail, its recent steps, current point and badge.
+
+    The latest :data:`RECENT` steps are drawn thick with a dark outline so they
+    stand out on any colour map; older steps become a thin trail. Besides
+    showing where the run is heading, this keeps long runs cheap to draw:
+    wide antialiased lines cost Qt far more than one-pixel ones.
+    """
+
+    RECENT = 200
 
     def __init__(self, plot: pg.PlotItem, colour: str) -> None:
-        self.shadow = pg.PlotDataItem(pen=pg.mkPen(style.SHADOW, width=6), skipFiniteCheck=True)
-        self.path = pg.PlotDataItem(
-            pen=pg.mkPen(colour, width=2.5),
+        self.trail = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), skipFiniteCheck=True)
+        self.recent = pg.PlotDataItem(
+            pen=pg.mkPen(colour, width=2.5), shadowPen=pg.mkPen(style.SHADOW, width=5.5),
             symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None,
             skipFiniteCheck=True,
         )
@@ -26,31 +34,30 @@ class _RunGraphics:
         )
         self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
         self.badge.setZValue(30)
-        for z, item in enumerate((self.shadow, self.path, self.head), start=10):
+        for z, item in enumerate((self.trail, self.recent, self.head), start=10):
             item.setZValue(z)
             plot.addItem(item)
         plot.addItem(self.badge)
         self.colour = colour
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.shadow, self.path, self.head, self.badge):
+        for item in (self.trail, self.recent, self.head, self.badge):
             plot.removeItem(item)
 
-    def show(self, frame: RunFrame, dots: bool) -> None:
-        for item in (self.shadow, self.path, self.head):
+    def show(self, frame: RunFrame, pixel: tuple[float, float]) -> None:
+        for item in (self.trail, self.recent, self.head):
             item.setVisible(frame.visible)
-        path = frame.phi[: frame.index + 1]
-        self.shadow.setData(path[:, 0], path[:, 1])
-        # Dots on every step read well for short paths (as the book draws
-        # them) but clutter long ones and cost time.
-        self.path.setSymbol("o" if dots else None)
-        self.path.setData(path[:, 0], path[:, 1])
+        end = frame.index + 1
+        split = max(0, end - self.RECENT)
+        trail = thinned(frame.phi[: split + 1], pixel) if split else frame.phi[:0]
+        self.trail.setData(trail[:, 0], trail[:, 1])
+        recent = frame.phi[split:end]
+        self.recent.setData(recent[:, 0], recent[:, 1])
         current = frame.current_phi
         if current is None:
             self.head.setData([], [])
         else:
-            self.head.setData([current[0]], [current[1]])
-            self.head.setSize(19 if frame.selected else 14)
+            self.head.setData([current[0]], [current[1]], size=19 if frame.selected else 14)
         badge = frame.badge
         self.badge.setVisible(frame.visible and badge is not None)
         if badge is not None and current is not None:
@@ -67,8 +74,6 @@ class SurfaceView(pg.PlotWidget):
     startRequested = Signal(object)  # (phi0, phi1): a click on the map or a dragged start marker
     windowChanged = Signal(object)  # Window: the visible rectangle after a zoom or pan
 
-    DOTS_UP_TO = 400
-
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent, background=style.BACKGROUND)
         plot = self.getPlotItem()
@@ -77,6 +82,9 @@ class SurfaceView(pg.PlotWidget):
         style.style_plot(plot)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
+        # The map and contours change only with a new surface: repaint them from
+        # a cached pixmap while the paths animate over them.
+        self.image.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(interactive=False, width=18)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
@@ -85,6 +93,7 @@ class SurfaceView(pg.PlotWidget):
             connect="pairs", pen=pg.mkPen(style.CONTOUR, width=1), skipFiniteCheck=True
         )
         self.contours.setZValue(-5)
+        self.contours.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours)
         self.minimum = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen("#000000", width=1.5)
@@ -181,6 +190,8 @@ class SurfaceView(pg.PlotWidget):
             if run_id not in wanted:
                 self._runs.pop(run_id).remove(self.getPlotItem())
         rebuild_legend = False
+        size = self.getPlotItem().vb.viewPixelSize()
+        pixel = (float(size[0]), float(size[1]))
         for frame in frames:
             graphics = self._runs.get(frame.run_id)
             if graphics is None or graphics.colour != frame.colour:
@@ -188,16 +199,16 @@ class SurfaceView(pg.PlotWidget):
                     graphics.remove(self.getPlotItem())
                 graphics = self._runs[frame.run_id] = _RunGraphics(self.getPlotItem(), frame.colour)
                 rebuild_legend = True
-            graphics.show(frame, dots=frame.index < self.DOTS_UP_TO)
+            graphics.show(frame, pixel)
         texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}
         if rebuild_legend or list(texts) != list(self._legend_text):
             self.legend.clear()
             for run_id, text in texts.items():
-                self.legend.addItem(self._runs[run_id].path, text)
+                self.legend.addItem(self._runs[run_id].recent, text)
         else:
             for run_id, text in texts.items():
                 if self._legend_text.get(run_id) != text:
-                    self.legend.getLabel(self._runs[run_id].path).setText(text)
+                    self.legend.getLabel(self._runs[run_id].recent).setText(text)
         self._legend_text = texts
 
     @staticmethod

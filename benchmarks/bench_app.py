@@ -1,0 +1,116 @@
+"""Figures for the desktop app, measured offscreen: frame rate, start-up time, memory.
+
+Run ``python benchmarks/bench_app.py``. It prints figures and asserts nothing:
+
+- frames per second of the whole window at 1280 x 800 while 8 runs animate
+  with 10,000-point paths (the redraw cap is lifted to see the real ceiling);
+- seconds from process start to the first painted frame (in a fresh process);
+- peak resident memory of that process.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FIRST_FRAME_SCRIPT = r"""
+import time
+start = time.perf_counter()
+from gradviz.qt.app import make_application
+app = make_application()
+from PySide6.QtCore import QEvent, QObject
+from gradviz.qt.main_window import MainWindow
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint and not hasattr(self, "at"):
+            self.at = time.perf_counter()
+            app.quit()
+        return False
+
+window = MainWindow()
+window.resize(1280, 800)
+spy = FirstPaint()
+window.surface_view.viewport().installEventFilter(spy)
+window.show()
+app.exec()
+print(spy.at - start)
+window.close()
+"""
+
+
+def first_frame_seconds() -> float:
+    """Time from interpreter start-up work to the first paint, in a fresh process."""
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_SCRIPT], capture_output=True, text=True, check=True
+    )
+    inner = float(out.stdout.strip().splitlines()[-1])
+    total = time.perf_counter() - started
+    return inner, total
+
+
+def frame_rate(seconds: float = 5.0) -> tuple[float, list[int]]:
+    """Frames per second of the full window with 8 runs of 10,000 steps animating."""
+    from PySide6.QtWidgets import QApplication
+
+    from gradviz.core.optimizers import OPTIMIZERS
+    from gradviz.core.run import RunSettings
+    from gradviz.qt.app import make_application
+
+    app = make_application()
+    from gradviz.qt.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    c = window.controller
+    while c.surface is None:
+        app.processEvents()
+    names = list(OPTIMIZERS)
+    c.edit_selected(RunSettings(optimizer=names[0], steps=10_000))
+    for name in names[1:]:
+        c.add_run(RunSettings(optimizer=name, steps=10_000))
+    c.run_to_end()
+    while not all(r.record.finished for r in c.runs):
+        app.processEvents()
+    lengths = [len(r.record) for r in c.runs]
+    # Animate: every frame redraws all 8 full paths, the loss curves and the fits.
+    c.set_frame_interval(0)
+    frames = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        c.request_frame()
+        QApplication.processEvents()
+        frames += 1
+    rate = frames / (time.perf_counter() - start)
+    window.close()
+    return rate, lengths
+
+
+def main() -> None:
+    import numpy
+    import PySide6
+    import pyqtgraph
+
+    print(f"python {platform.python_version()}, numpy {numpy.__version__}, "
+          f"PySide6 {PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}, "
+          f"{os.cpu_count()} cpus, QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}")
+    inner, total = first_frame_seconds()
+    print(f"launch to first painted frame: {inner:.2f} s in-process "
+          f"({total:.2f} s including interpreter start)   target < 1.5 s")
+    rate, lengths = frame_rate()
+    print(f"frame rate, 1280 x 800, 8 runs x {min(lengths) - 1}-{max(lengths) - 1} steps: "
+          f"{rate:.1f} frames/s   target >= 60")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this process: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

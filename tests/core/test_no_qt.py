@@ -1,0 +1,43 @@
+"""The package, its core and its headless commands never load Qt or pyqtgraph."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import gradviz, gradviz.core, gradviz.cli
+
+    statuses = [
+        gradviz.cli.main(["run", "--optimizer", "adam", "--steps", "20", "--out", "run.json"]),
+        gradviz.cli.main(["run", "--model", "ravine", "--steps", "20", "--out", "run.csv"]),
+        gradviz.cli.main(["surface", "--grid", "20", "--out", "surface.csv"]),
+        gradviz.cli.main(["problems"]),
+    ]
+    assert statuses == [0, 0, 0, 0], statuses
+    qt = sorted(
+        name for name in sys.modules
+        if name.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")
+    )
+    print("QT MODULES:", qt)
+    """
+)
+
+
+def test_headless_commands_import_no_qt(tmp_path) -> None:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+    ))
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "QT MODULES: []" in done.stdout.splitlines()
