@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,12 +34,15 @@ from gradviz.core.models import GaborModel
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import MODELS, Problem, ProblemSpec, describe_models, has_data
 from gradviz.core.run import RunSettings, Trajectory, iterate
+from gradviz.core.scenes import MAX_STEPS as SCENE_MAX_STEPS
+from gradviz.core.scenes import Scene, SceneError, builtin_scenes, find_scene
 from gradviz.core.schedules import SCHEDULES, WARMUP
 from gradviz.core.space import Window
 from gradviz.core.surface import MAX_GRID, loss_surface
 
 PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
+EXPORTER_MODULE = "gradviz.qt.exporter"
 _DEFAULT_RUN = RunSettings()
 _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(filter(has_data, MODELS))
@@ -339,6 +343,93 @@ def problems_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        # Its own dest: the top-level --scene (open the app on a scene) is "scene".
+        "--scene", dest="export_scene", metavar="NAME_OR_NUMBER_OR_FILE", required=True,
+        help=f"a number or name from '{PROG} scenes', or a .toml file",
+    )
+    parser.add_argument(
+        "--out", metavar="FILE", required=True,
+        help="FILE.png or FILE.svg (the landscape with its paths, legend, title and caption), "
+        "FILE.gif or FILE.mp4 (an animation of the runs; .mp4 needs ffmpeg on the PATH), "
+        "FILE.csv (columns run, step, epoch, phi0, phi1, loss, ...; one row per run and "
+        "update) or FILE.json (the same rows and every setting that reproduces them)",
+    )
+    parser.add_argument(
+        "--size", metavar="WxH",
+        help="picture or animation size in pixels, up to 7680x4320 (1280x720 for .gif); "
+        "default 3840x2160 for .png, 1280x720 for .svg, 800x450 for .gif, 1920x1080 for .mp4",
+    )
+    parser.add_argument(
+        "--steps", metavar="N", type=int, help="run each run for N updates (default: the scene's)"
+    )
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()):
+        raise CliError("--size", f"expected WIDTHxHEIGHT in pixels, such as 3840x2160, not {text!r}")
+    return int(width), int(height)
+
+
+def _with_steps(scene: Scene, steps: int) -> Scene:
+    runs = tuple(replace(run, settings=_set(run.settings, "steps", steps)) for run in scene.runs)
+    return replace(scene, runs=runs)
+
+
+def _use_offscreen_without_display() -> None:
+    # Without a display Qt's default platform aborts at start-up; the offscreen
+    # one needs none. Windows and macOS always have their own.
+    names = ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")
+    if sys.platform not in ("win32", "darwin") and not any(os.environ.get(n) for n in names):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _print_progress(done: int, total: int) -> bool:
+    print(f"\rframe {done} of {total}", end="\n" if done == total else "", file=sys.stderr,
+          flush=True)
+    return True
+
+
+def export_command(args: argparse.Namespace) -> int:
+    """``gradviz export``: a scene's landscape, animation or runs, written headless."""
+    size = None if args.size is None else _parse_size(args.size)
+    scene = _scene(args.export_scene)
+    assert scene is not None  # --scene is required
+    if args.steps is not None:
+        if not 1 <= args.steps <= SCENE_MAX_STEPS:
+            raise CliError("--steps", f"must be 1 to {SCENE_MAX_STEPS}, got {args.steps}")
+        scene = _with_steps(scene, args.steps)
+    # Qt is imported only now, and every value is checked before a Qt object exists.
+    exporter = importlib.import_module(EXPORTER_MODULE)
+    with _blame("--out"):
+        suffix = exporter.check_output(args.out)
+    if size is not None:
+        with _blame("--size"):
+            exporter.check_size(size, suffix)
+    _use_offscreen_without_display()
+    progress = _print_progress if suffix in exporter.ANIMATION_FORMATS else None
+    try:
+        details = exporter.export_scene(scene, args.out, size, progress=progress)
+    except OSError as exc:  # the exporter's own errors say what failed; the system's need it
+        reason = str(exc) if exc.strerror is None else f"cannot write {args.out}: {exc.strerror}"
+        raise CliError("--out", reason) from None
+    except ValueError as exc:  # the scene's problem or runs do not build
+        raise CliError("--scene", str(exc)) from None
+    print(f"wrote {args.out} ({details})")
+    return 0
+
+
+def scenes_command(args: argparse.Namespace) -> int:
+    """``gradviz scenes``: the lecture's scenes, one a line: number, name, title."""
+    scenes = builtin_scenes()
+    width = max(len(scene.name) for scene in scenes)
+    for scene in scenes:
+        print(f"{scene.number:>2}  {scene.name:<{width}}  {scene.title}")
+    return 0
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its name, one line of help, its arguments and its function."""
@@ -356,6 +447,10 @@ COMMANDS: tuple[Command, ...] = (
             _add_surface_arguments, surface_command),
     Command("problems", "list models, data sets, optimizers, batching schemes and schedules",
             _add_no_arguments, problems_command),
+    Command("export", "write a scene's landscape (.png, .svg), animation (.gif, .mp4) or runs "
+            "(.csv, .json), headless", _add_export_arguments, export_command),
+    Command("scenes", "list the lecture's scenes: number, name, title (open one with --scene)",
+            _add_no_arguments, scenes_command),
 )
 
 
@@ -368,6 +463,11 @@ def build_parser() -> ArgumentParser:
         allow_abbrev=False,  # so that a later flag cannot change what an abbreviation means
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--scene", metavar="NAME_OR_NUMBER_OR_FILE",
+        help=f"open the app on a scene: a number or name from '{PROG} scenes', or a .toml file",
+    )
+    parser.add_argument("--play", action="store_true", help="open the app playing")
     parser.set_defaults(command=None)
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for command in COMMANDS:
@@ -379,8 +479,9 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
-def open_app(argv: Sequence[str]) -> int:
-    """Start the desktop app with the command's arguments ``argv`` (none yet).
+def open_app(argv: Sequence[str], scene: Scene | None = None, play: bool = False) -> int:
+    """Start the desktop app with the command's arguments ``argv`` (none yet), showing
+    ``scene`` and playing if ``play``.
 
     This is the only place the CLI reaches for Qt.
     """
@@ -392,7 +493,19 @@ def open_app(argv: Sequence[str]) -> int:
         print(f"{PROG}: error: the desktop app is not available ({APP_MODULE} is missing)",
               file=sys.stderr)
         return 1
-    return int(app.main([PROG, *argv]))  # Qt takes argv as sys.argv, program name first
+    # Only what was asked for is passed on, so a plain start calls main(argv) as always.
+    options = {key: value for key, value in (("scene", scene), ("play", play)) if value}
+    return int(app.main([PROG, *argv], **options))  # Qt takes argv as sys.argv, program first
+
+
+def _scene(key: str | None) -> Scene | None:
+    """The scene ``--scene`` names, found before Qt loads, so a bad one is one line."""
+    if key is None:
+        return None
+    try:
+        return find_scene(key)
+    except SceneError as exc:
+        raise CliError("--scene", str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -404,7 +517,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         command: Command | None = args.command
         if command is None:
-            return open_app(argv)
+            # The options are the CLI's own, so Qt gets none of them.
+            return open_app([], scene=_scene(args.scene), play=args.play)
+        if args.scene is not None or args.play:
+            raise CliError(None, "--scene and --play open the app; give them without a command")
         prog = f"{PROG} {command.name}"
         return command.execute(args)
     except CliError as exc:

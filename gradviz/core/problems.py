@@ -143,8 +143,9 @@ class DataFitProblem(Problem):
         if batch is not None:
             x, y = x[batch], y[batch]
         if phi.ndim == 1:
-            # One run: Python floats broadcast against x more cheaply than views.
-            phi0, phi1 = phi.tolist()
+            # One run: 0-d views broadcast against x more cheaply than Python
+            # floats, which numpy first converts, or than (1,)-shaped views.
+            phi0, phi1 = phi[..., 0], phi[..., 1]
         else:
             phi0, phi1 = phi[..., 0, None], phi[..., 1, None]
         f, df0, df1 = self.model.evaluate_with_gradient(x, phi0, phi1)
@@ -153,7 +154,8 @@ class DataFitProblem(Problem):
         # dozen points, numpy's per-call cost outweighs the arithmetic.
         sums = np.vecdot(np.array((residual, df0, df1)), residual)
         if phi.ndim == 1:
-            return sums[0], 2.0 * sums[1:]
+            half = sums[1:]
+            return sums[0], half + half  # 2 * half, exactly, in a cheaper call
         return sums[0], 2.0 * np.stack((sums[1], sums[2]), axis=-1)
 
     def predict(self, x: np.ndarray, phi: np.ndarray) -> np.ndarray:

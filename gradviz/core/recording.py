@@ -30,6 +30,14 @@ class Recording:
         self.diverged_at: int | None = None
         self.finished = False
 
+    def truncate(self, rows: int) -> None:
+        """Keep only the first ``rows`` rows (to continue the run from there)."""
+        if rows < self._size:
+            self._size = max(0, rows)
+            del self._batches[self._size :]
+            self.diverged_at = None
+            self.finished = False
+
     def __len__(self) -> int:
         return self._size
 

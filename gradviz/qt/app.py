@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from gradviz.core.scenes import Scene
 from gradviz.qt import style
 
 
@@ -20,28 +21,38 @@ def configure_pyqtgraph() -> None:
     )
 
 
-def dark_palette() -> QPalette:
-    """A dark widget palette that matches the plots."""
-    palette = QPalette()
-    colours = {
+_WIDGET_COLOURS = {
+    "dark": {
         QPalette.ColorRole.Window: "#202326",
-        QPalette.ColorRole.WindowText: style.FOREGROUND,
         QPalette.ColorRole.Base: "#15171a",
         QPalette.ColorRole.AlternateBase: "#2a2d31",
-        QPalette.ColorRole.Text: style.FOREGROUND,
         QPalette.ColorRole.Button: "#2c3035",
-        QPalette.ColorRole.ButtonText: style.FOREGROUND,
         QPalette.ColorRole.Highlight: "#3d6fb4",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.ToolTipBase: "#2c3035",
-        QPalette.ColorRole.ToolTipText: style.FOREGROUND,
-        QPalette.ColorRole.PlaceholderText: style.MUTED,
-    }
-    for role, colour in colours.items():
+    },
+    "light": {
+        QPalette.ColorRole.Window: "#f2f2f2",
+        QPalette.ColorRole.Base: "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#e9e9e9",
+        QPalette.ColorRole.Button: "#e4e4e4",
+        QPalette.ColorRole.Highlight: "#2a62b0",
+        QPalette.ColorRole.ToolTipBase: "#ffffff",
+    },
+}
+
+
+def widget_palette(theme: style.Theme) -> QPalette:
+    """A widget palette that matches the plots of ``theme``."""
+    palette = QPalette()
+    for role, colour in _WIDGET_COLOURS[theme.name].items():
         palette.setColor(role, QColor(colour))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(style.MUTED))
-    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText,
-                     QColor(style.MUTED))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText, QPalette.ColorRole.ToolTipText):
+        palette.setColor(role, QColor(theme.foreground))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(theme.muted))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(theme.muted))
     return palette
 
 
@@ -54,16 +65,24 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName("gradviz")
     app.setOrganizationName("gradviz")
     app.setStyle("Fusion")
-    app.setPalette(dark_palette())
+    app.setPalette(widget_palette(style.DARK))
     return app  # type: ignore[return-value]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Open the main window and run the event loop; returns the exit status."""
+def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
+         play: bool = False) -> int:
+    """Open the main window (with ``scene``, playing if ``play``) and run the event loop.
+
+    Returns the exit status.
+    """
     app = make_application(argv)
     from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
 
     window = MainWindow()
     window.resize(1600, 950)
     window.show()
+    if scene is not None:
+        window.controller.load_scene(scene)
+    if play:
+        window.controller.play()
     return app.exec()

@@ -12,6 +12,7 @@ from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import DataFitProblem, Problem, ProblemSpec
 from gradviz.core.recording import Recording
 from gradviz.core.run import RunSettings
+from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.style import RUN_COLOURS
@@ -30,6 +31,7 @@ FRAME_MS = 16
 """The views are redrawn at most this often (about 60 times a second)."""
 WINDOW_DEBOUNCE_MS = 150
 INTERACTIVE_GRID = 256
+DEFAULT_SPEED = 20.0
 FIT_SAMPLES = 200
 
 # The order in which "Add run" offers optimizers: the lecture's.
@@ -66,6 +68,9 @@ class AppController(QObject):
     fitReady = Signal(object)  # list[(run_id, colour, x, f)] model curves at the shown phi
     batchShown = Signal(object)  # ndarray | None: the selected run's current minibatch
     playingChanged = Signal(bool)
+    speedChanged = Signal(float)  # updates per second, 0 for as fast as possible
+    sceneChanged = Signal(object)  # Scene: its title, caption and view options
+    timelineChanged = Signal(int, int)  # shown update, last recorded update
     message = Signal(str)  # a notice or an error for the user
 
     # To the workers (queued: they live in other threads).
@@ -88,6 +93,10 @@ class AppController(QObject):
         self.playing = False
         self.log_scale = False
         self.grid = INTERACTIVE_GRID
+        self.speed = DEFAULT_SPEED
+        self.scene: Scene | None = None
+        self.position: int | None = None
+        """The update shown while scrubbing the timeline; ``None`` follows the runs."""
         self.surface: SurfaceResult | None = None
         self._next_id = 0
         self._request_id = 0
@@ -109,6 +118,11 @@ class AppController(QObject):
     def request_frame(self) -> None:
         """Redraw at the next frame even if nothing has changed."""
         self._dirty = True
+
+    def publish_now(self) -> None:
+        """Redraw at once rather than at the next frame (exports draw frame by frame)."""
+        self._dirty = True
+        self._publish_frame()
 
     # -- threads -----------------------------------------------------------------------------
     def _start_threads(self) -> None:
@@ -137,6 +151,10 @@ class AppController(QObject):
         self.surface_worker.computed.connect(self._on_surface)
         self.surface_worker.failed.connect(self._on_surface_failed)
         self._surface_thread.start()
+
+    def is_running(self) -> bool:
+        """Whether the worker threads are up (until :meth:`shutdown`)."""
+        return self._run_thread.isRunning()
 
     def shutdown(self) -> None:
         """Stop the workers and wait for their threads (call before the window closes)."""
@@ -238,6 +256,49 @@ class AppController(QObject):
             self.surfaceBusy.emit(False)
             self.message.emit(f"Could not compute the loss surface: {text}")
 
+    # -- scenes ------------------------------------------------------------------------------
+    def load_scene(self, scene: Scene) -> bool:
+        """Replace the problem, view and runs with ``scene``'s; on failure change nothing."""
+        try:
+            problem = scene.problem.build()
+            settings = [run.settings.resolve(problem) for run in scene.runs]
+        except (ValueError, OSError) as exc:
+            self.message.emit(f"Could not open the scene '{scene.name}': {exc}")
+            return False
+        self.pause()
+        for run in self.runs:
+            self._remove.emit(run.run_id)
+        self.runs = []
+        self.spec, self.problem, self.scene = scene.problem, problem, scene
+        self.window = scene.window or problem.window
+        self.log_scale, self.grid = scene.log_scale, scene.grid
+        for run, resolved in zip(scene.runs, settings):
+            self._append_run(resolved, run.name)
+        self.selected_id = self.runs[0].run_id
+        self.set_speed(scene.speed)
+        self._announce_problem()
+        self.sceneChanged.emit(scene)
+        self._changed_runs()
+        return True
+
+    def to_scene(self, title: str, caption: str, colormap: str, show_batches: bool) -> Scene:
+        """The current setup as a scene, to save."""
+        return Scene(
+            name=self.scene.name if self.scene else "my-scene",
+            title=title,
+            caption=caption,
+            problem=self.spec,
+            runs=tuple(SceneRun(run.settings, run.name) for run in self.runs),
+            window=self.window,
+            colormap=colormap,
+            log_scale=self.log_scale,
+            grid=self.grid,
+            speed=self.speed,
+            show_batches=show_batches,
+            number=None,
+            source="",
+        )
+
     # -- runs ------------------------------------------------------------------------------
     @property
     def selected(self) -> RunState | None:
@@ -256,14 +317,18 @@ class AppController(QObject):
         except (ValueError, HyperParameterError) as exc:
             self.message.emit(f"Could not add the run: {exc}")
             return None
+        run = self._append_run(settings, name)
+        self.selected_id = run.run_id
+        self._changed_runs()
+        return run
+
+    def _append_run(self, settings: RunSettings, name: str | None) -> RunState:
         used = {r.colour for r in self.runs}
         colour = next(c for c in RUN_COLOURS if c not in used)
         run = RunState(self._next_id, settings, colour, name=name)
         self._next_id += 1
         self.runs.append(run)
-        self.selected_id = run.run_id
         self._restart(run)
-        self._changed_runs()
         return run
 
     def _next_settings(self) -> RunSettings:
@@ -337,6 +402,7 @@ class AppController(QObject):
             self.edit_selected(replace(run.settings, start=(float(phi[0]), float(phi[1]))))
 
     def _restart(self, run: RunState) -> None:
+        self.position = None
         run.generation += 1
         run.record.clear()
         run.error = None
@@ -349,9 +415,11 @@ class AppController(QObject):
 
     # -- playback ------------------------------------------------------------------------------
     def play(self) -> None:
-        """Advance all runs together at the chosen speed."""
+        """Advance all runs together at the chosen speed (from the scrubbed update, if any)."""
         if not self.playing:
-            if all(r.record.finished for r in self.runs):
+            if self.position is not None:
+                self._resume_from_position()
+            elif all(r.record.finished for r in self.runs):
                 self.reset()
             self.playing = True
             self._play.emit()
@@ -369,9 +437,47 @@ class AppController(QObject):
         self.pause() if self.playing else self.play()
 
     def step(self, count: int = 1) -> None:
-        """Advance every run by ``count`` updates (pauses first)."""
+        """One update forward for every run (pauses first): along the recorded
+        timeline while scrubbing, otherwise a new update is computed."""
         self.pause()
+        if self.position is not None and self.position + count < self.last_update:
+            self.scrub(self.position + count)
+            return
+        if self.position is not None:
+            self._resume_from_position()
         self._step.emit(count)
+
+    def step_back(self, count: int = 1) -> None:
+        """Show the update ``count`` before the one shown (pauses)."""
+        self.pause()
+        shown = self.last_update if self.position is None else self.position
+        self.scrub(shown - count)
+
+    @property
+    def last_update(self) -> int:
+        """The last update recorded by any run."""
+        return max((len(r.record) for r in self.runs), default=1) - 1
+
+    def scrub(self, update: int) -> None:
+        """Show every run as it was at ``update`` (pauses); the latest update follows live."""
+        self.pause()
+        update = min(max(0, int(update)), self.last_update)
+        self.position = None if update == self.last_update else update
+        self._dirty = True
+
+    def _resume_from_position(self) -> None:
+        # Continue every run from the scrubbed update: drop what came after it
+        # and let the worker recompute the (deterministic) path up to there.
+        assert self.position is not None
+        keep = self.position + 1
+        self.position = None
+        for run in self.runs:
+            if len(run.record) > keep:
+                run.record.truncate(keep)
+                run.generation += 1
+                self._job.emit(RunJob(run.run_id, run.generation, self.problem, run.settings,
+                                      resume_at=keep))
+        self._dirty = True
 
     def run_to_end(self) -> None:
         """Compute every run to its last update as fast as possible."""
@@ -387,7 +493,9 @@ class AppController(QObject):
 
     def set_speed(self, updates_per_second: float) -> None:
         """Updates per second; 0 means as fast as possible."""
-        self._speed.emit(float(updates_per_second))
+        self.speed = float(updates_per_second)
+        self._speed.emit(self.speed)
+        self.speedChanged.emit(self.speed)
 
     # -- streamed results ----------------------------------------------------------------------
     @Slot(object)
@@ -433,12 +541,16 @@ class AppController(QObject):
                 loss=run.record.loss,
                 batch_loss=run.record.batch_loss,
                 epoch=run.record.epoch,
-                index=len(run.record) - 1,
+                index=self._shown_row(run),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
             )
             for run in self.runs
         ]
+
+    def _shown_row(self, run: RunState) -> int:
+        last = len(run.record) - 1
+        return last if self.position is None else min(self.position, last)
 
     @Slot()
     def _publish_frame(self) -> None:
@@ -451,8 +563,28 @@ class AppController(QObject):
         selected = self.selected
         batch = None
         if selected is not None and len(selected.record):
-            batch = selected.record.batch(len(selected.record) - 1)
+            batch = selected.record.batch(self._shown_row(selected))
         self.batchShown.emit(batch)
+        last = self.last_update
+        self.timelineChanged.emit(last if self.position is None else self.position, last)
+
+    def batch_lines(self, limit: int = 40) -> list[tuple[int, int, int, tuple[int, ...] | None]]:
+        """The selected run's last ``limit`` updates up to the shown one:
+        (epoch, update, batch number within its epoch, data indices)."""
+        run = self.selected
+        if run is None or len(run.record) < 2:
+            return []
+        end = self._shown_row(run) + 1
+        epochs = run.record.epoch[:end].astype(int)
+        lines = []
+        for row in range(max(1, end - limit), end):
+            first = row
+            while first > 1 and epochs[first - 1] == epochs[row]:
+                first -= 1
+            batch = run.record.batch(row)
+            indices = None if batch is None else tuple(int(i) for i in batch)
+            lines.append((int(epochs[row]), row - 1, row - first, indices))
+        return lines
 
     def fit_range(self) -> tuple[float, float]:
         """The x range the data view shows."""

@@ -25,7 +25,7 @@ class FitView(pg.PlotWidget):
         plot.setLabel("left", "output y")
         plot.setTitle("Data and the model's fit", color=style.FOREGROUND, size="12pt")
         self.points = pg.ScatterPlotItem(
-            size=9, brush=pg.mkBrush(style.DATA_POINTS), pen=pg.mkPen("#000000", width=1)
+            size=9, brush=pg.mkBrush(style.DARK.data_points), pen=pg.mkPen("#000000", width=1)
         )
         self.points.setZValue(10)
         self.batch = pg.ScatterPlotItem(
@@ -37,8 +37,25 @@ class FitView(pg.PlotWidget):
         self.message = pg.TextItem(color=style.MUTED, anchor=(0.5, 0.5))
         plot.addItem(self.message)
         self._curves: dict[int, pg.PlotDataItem] = {}
+        self._scale = 1.0
+        self._theme = style.DARK
         self._x: np.ndarray = np.empty(0)
         self._y: np.ndarray = np.empty(0)
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        """Colours and size of text, points and curves."""
+        self._scale, self._theme = scale, theme
+        plot = self.getPlotItem()
+        self.setBackground(theme.background)
+        style.style_plot(plot, round(11 * scale), theme)
+        plot.setTitle("Data and the model's fit", color=theme.foreground,
+                      size=f"{round(12 * scale)}pt")
+        self.points.setSize(9 * scale)
+        self.points.setBrush(pg.mkBrush(theme.data_points))
+        self.points.setPen(pg.mkPen(theme.data_edge, width=1))
+        self.batch.setSize(20 * scale)
+        self.batch.setPen(pg.mkPen(theme.foreground, width=2.5 * scale))
+        self.message.setColor(theme.muted)
 
     def set_data(self, x: np.ndarray | None, y: np.ndarray | None,
                  x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
@@ -74,7 +91,7 @@ class FitView(pg.PlotWidget):
             if curve is None:
                 curve = self._curves[run_id] = pg.PlotDataItem(skipFiniteCheck=True)
                 plot.addItem(curve)
-            pen = pg.mkPen(colour, width=3)
+            pen = pg.mkPen(self._theme.run_colour(colour), width=3 * self._scale)
             if curve.opts["pen"] != pen:
                 curve.setPen(pen)
             curve.setData(xs, fs)

@@ -34,6 +34,19 @@ class LossView(pg.PlotWidget):
         self._full: dict[int, pg.PlotDataItem] = {}
         self._batch: dict[int, pg.PlotDataItem] = {}
         self._log = False
+        self._scale = 1.0
+        self._theme = style.DARK
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        """Colours and size of text and lines."""
+        self._scale, self._theme = scale, theme
+        plot = self.getPlotItem()
+        self.setBackground(theme.background)
+        style.style_plot(plot, round(11 * scale), theme)
+        plot.setTitle("Loss during training", color=theme.foreground,
+                      size=f"{round(12 * scale)}pt")
+        self.epochs.setSize(9 * scale)
+        self.epochs.setBrush(pg.mkBrush(theme.foreground))
 
     def set_log_scale(self, log: bool) -> None:
         """Show the loss axis logarithmically."""
@@ -51,10 +64,12 @@ class LossView(pg.PlotWidget):
         epoch_x: list[np.ndarray] = []
         epoch_y: list[np.ndarray] = []
         for frame in frames:
+            colour = self._theme.run_colour(frame.colour)
             # One-pixel pens: Qt draws them an order of magnitude faster than wide ones.
-            full = self._item(self._full, frame.run_id, pg.mkPen(frame.colour, width=1))
+            full = self._item(self._full, frame.run_id,
+                              pg.mkPen(colour, width=1 if self._scale <= 1 else 2))
             batch = self._item(
-                self._batch, frame.run_id, pg.mkPen(style.with_alpha(frame.colour, 90), width=1)
+                self._batch, frame.run_id, pg.mkPen(style.with_alpha(colour, 90), width=1)
             )
             full.setVisible(frame.visible)
             shown = slice(0, frame.index + 1)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer
+
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QScrollArea,
@@ -23,6 +27,11 @@ from PySide6.QtWidgets import (
 
 from gradviz.core.colormaps import load_colormap
 from gradviz.core.problems import DataFitProblem, Problem
+from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
+from gradviz.qt import style
+from gradviz.qt.app import widget_palette
+from gradviz.qt.batch_panel import BatchPanel
+from gradviz.qt import exporter
 from gradviz.qt.control_panel import ControlPanel
 from gradviz.qt.controller import MAX_RUNS, AppController, RunState
 from gradviz.qt.fit_view import FitView
@@ -32,7 +41,10 @@ from gradviz.qt.run_list import RunList
 from gradviz.qt.surface_view import SurfaceView
 
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
+SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
+TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
+PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
 
 
 class MainWindow(QMainWindow):
@@ -47,10 +59,17 @@ class MainWindow(QMainWindow):
         self.loss_view = LossView()
         self.control_panel = ControlPanel()
         self.run_list = RunList()
+        self.batch_panel = BatchPanel()
+        self.scenes: list[Scene] = builtin_scenes()
+        self.colormap = "udl"
+        self.text_scale = 1.0
+        self.theme = style.DARK
+        self.presenting = False
         self._build_layout()
         self._build_actions()
         self._connect()
         self.controller.start()
+        self._restore_settings()
 
     # -- layout --------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -65,9 +84,17 @@ class MainWindow(QMainWindow):
         self._message_timer.setInterval(MESSAGE_MS)
         self._message_timer.timeout.connect(self.message_bar.hide)
 
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.title.hide()
+        self.caption.hide()
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.fit_view)
+        side.addWidget(self.batch_panel)
         side.addWidget(self.loss_view)
+        self.batch_panel.hide()
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.surface_view)
         main.addWidget(side)
@@ -76,9 +103,23 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.caption)
         layout.addWidget(self.message_bar)
         layout.addWidget(main, 1)
+        timeline = QHBoxLayout()
+        timeline.addWidget(QLabel("Timeline"))
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setToolTip("scrub through the recorded updates (← and → step through them)")
+        self.timeline.setRange(0, 0)
+        self.timeline.valueChanged.connect(self.controller.scrub)
+        timeline.addWidget(self.timeline, 1)
+        self.timeline_label = QLabel()
+        self.timeline_label.setMinimumWidth(140)
+        timeline.addWidget(self.timeline_label)
+        layout.addLayout(timeline)
         self.setCentralWidget(central)
+        self._apply_header_style()
 
         panel = QWidget()
         panel_layout = QVBoxLayout(panel)
@@ -117,6 +158,8 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.play_action = self._action("Play", ["Space"], c.toggle_play, "play or pause all runs")
         self.step_action = self._action("Step", ["Right"], lambda: c.step(1), "one update")
+        self.back_action = self._action("Step back", ["Left"], lambda: c.step_back(1),
+                                        "show the update before")
         self.reset_action = self._action("Reset", ["R", "Home"], c.reset,
                                          "every run back to its start")
         self.end_action = self._action("Run to end", ["End"], c.run_to_end,
@@ -124,27 +167,74 @@ class MainWindow(QMainWindow):
         self.open_action = self._action("Open CSV data…", ["Ctrl+O"], self.open_csv,
                                         "fit the model to a CSV file of (x, y)")
         self.quit_action = self._action("Quit", ["Ctrl+Q"], self.close)
+        self.open_scene_action = self._action("Open scene…", ["Ctrl+Shift+O"], self.open_scene,
+                                              "open a scene file (.toml)")
+        self.save_scene_action = self._action("Save scene…", ["Ctrl+Shift+S"], self.save_scene,
+                                              "save the current setup as a scene file")
+        self.screenshot_action = self._action("Save screenshot…", ["Ctrl+S"],
+                                              self.save_screenshot, "the whole window as PNG")
+        self.export_action = self._action(
+            "Export…", ["Ctrl+E"], self.export,
+            "the landscape as PNG or SVG, an animation as GIF or MP4, the runs as CSV or JSON",
+        )
+        self.next_scene_action = self._action("Next scene", ["PgDown"],
+                                              lambda: self.go_to_scene(+1))
+        self.previous_scene_action = self._action("Previous scene", ["PgUp"],
+                                                  lambda: self.go_to_scene(-1))
+        self.faster_action = self._action("Faster", ["+", "="], lambda: self._nudge_speed(+1))
+        self.slower_action = self._action("Slower", ["-"], lambda: self._nudge_speed(-1))
+        self.present_action = self._action("Presentation mode", ["F5"], self.toggle_presentation,
+                                           "full screen, large text, controls hidden")
+        self.leave_action = self._action("Leave presentation", ["Esc"], self.leave_presentation)
+        self.bigger_action = self._action("Larger text", ["Ctrl++", "Ctrl+="],
+                                          lambda: self.scale_text(+1))
+        self.smaller_action = self._action("Smaller text", ["Ctrl+-"],
+                                           lambda: self.scale_text(-1))
+        self.batches_action = self._action("Show batches panel", ["B"], self._toggle_batches,
+                                           "epoch, update and minibatch indices as the run plays")
+        self.batches_action.setCheckable(True)
+        self.theme_action = self._action("Light projector theme", ["L"], self.toggle_theme,
+                                         "dark text on white, for bright rooms")
+        self.theme_action.setCheckable(True)
+        self.help_action = self._action("Keyboard shortcuts", ["F1", "?"], self.toggle_help)
         self.add_action = self._action("Add run", ["Ctrl+N"], c.add_run)
         self.duplicate_action = self._action("Duplicate run", ["Ctrl+D"], c.duplicate_run)
         self.remove_action = self._action("Remove run", ["Del"], lambda: c.remove_run())
         self.reset_view_action = self._action("Reset view", ["Ctrl+0"], self.reset_view,
                                               "back to the problem's own window")
-        self.controls_action = self.controls_dock.toggleViewAction()
-        self.controls_action.setText("Show controls")
-        self.controls_action.setShortcut(QKeySequence("H"))
+        self.controls_action = self._action("Show controls", ["H"], self._toggle_controls,
+                                            "the control panel and the playback bar")
+        self.controls_action.setCheckable(True)
+        self.controls_action.setChecked(True)
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        file_menu.addActions([self.open_action, self.quit_action])
+        file_menu.addActions([self.open_action, self.open_scene_action, self.save_scene_action,
+                              self.screenshot_action, self.export_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        scene_menu = menus.addMenu("&Scenes")
+        scene_menu.addActions([self.next_scene_action, self.previous_scene_action])
+        scene_menu.addSeparator()
+        for index, scene in enumerate(self.scenes):
+            keys = [str(index + 1)] if index < 9 else []
+            action = self._action(f"{scene.number}. {scene.title}", keys,
+                                  lambda _=False, i=index: self.show_scene(i), scene.caption)
+            scene_menu.addAction(action)
         run_menu = menus.addMenu("&Run")
-        run_menu.addActions([self.play_action, self.step_action, self.reset_action,
-                             self.end_action])
+        run_menu.addActions([self.play_action, self.step_action, self.back_action,
+                             self.reset_action, self.end_action, self.faster_action,
+                             self.slower_action])
         run_menu.addSeparator()
         run_menu.addActions([self.add_action, self.duplicate_action, self.remove_action])
         view_menu = menus.addMenu("&View")
-        view_menu.addActions([self.reset_view_action, self.controls_action])
+        view_menu.addActions([self.reset_view_action, self.controls_action, self.batches_action,
+                              self.theme_action, self.present_action, self.leave_action,
+                              self.bigger_action, self.smaller_action])
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.help_action)
 
-        toolbar = QToolBar("Playback")
+        self.toolbar = toolbar = QToolBar("Playback")
         toolbar.setObjectName("playback")
         toolbar.setMovable(False)
         toolbar.setStyleSheet("QToolButton { font-size: 12pt; padding: 4px 10px; }")
@@ -181,6 +271,9 @@ class MainWindow(QMainWindow):
             lambda playing: self.play_action.setText("Pause" if playing else "Play")
         )
         c.message.connect(self.show_message)
+        c.speedChanged.connect(self._show_speed)
+        c.sceneChanged.connect(self._show_scene)
+        c.timelineChanged.connect(self._show_timeline)
         self.surface_view.startRequested.connect(c.set_start)
         self.surface_view.windowChanged.connect(c.set_window)
         panel.problemRequested.connect(self._problem_requested)
@@ -238,6 +331,8 @@ class MainWindow(QMainWindow):
     def _show_frame(self, frames: list[RunFrame]) -> None:
         self.surface_view.set_runs(frames)
         self.loss_view.set_runs(frames)
+        if self.batch_panel.isVisible():
+            self.batch_panel.set_lines(self.controller.batch_lines())
         selected = next((f for f in frames if f.selected), None)
         self.status.setText(self._status_text(selected))
 
@@ -294,17 +389,273 @@ class MainWindow(QMainWindow):
         self.surface_view.show_window(self.controller.window)
 
     def _colormap_changed(self, name: str) -> None:
+        self.colormap = name
         self.surface_view.set_colormap(load_colormap(name), name)
+
+    # -- scenes ------------------------------------------------------------------------------
+    def show_scene(self, index: int) -> None:
+        """Open built-in scene number ``index + 1``."""
+        if 0 <= index < len(self.scenes):
+            self.controller.load_scene(self.scenes[index])
+
+    def go_to_scene(self, offset: int) -> None:
+        """The next (+1) or previous (-1) built-in scene, as a clicker sends PageDown/PageUp."""
+        current = self.controller.scene
+        names = [s.name for s in self.scenes]
+        index = names.index(current.name) if current and current.name in names else -1
+        target = index + offset if index >= 0 else (0 if offset > 0 else len(self.scenes) - 1)
+        self.show_scene(min(max(target, 0), len(self.scenes) - 1))
+
+    def open_scene(self) -> None:
+        """Ask for a scene file and open it; a bad file leaves everything as it was."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open scene", "", "Scenes (*.toml)")
+        if path:
+            self.open_scene_file(path)
+
+    def open_scene_file(self, path: str) -> bool:
+        """Open the scene in ``path``, reporting a broken or hostile file."""
+        try:
+            scene = load_scene(path)
+        except SceneError as exc:
+            self.show_message(str(exc))
+            return False
+        return self.controller.load_scene(scene)
+
+    def save_scene(self) -> None:
+        """Save the current setup as a scene file."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save scene", "scene.toml", "Scenes (*.toml)")
+        if path:
+            self.save_scene_file(path)
+
+    def save_scene_file(self, path: str) -> None:
+        """Write the current setup to ``path``."""
+        scene = self.controller.scene
+        title = scene.title if scene else "My scene"
+        caption = scene.caption if scene else ""
+        try:
+            save_scene(self.controller.to_scene(title, caption, self.colormap,
+                                                self.batch_panel.isVisible()), path)
+        except (OSError, ValueError) as exc:
+            self.show_message(f"Could not save the scene: {exc}")
+            return
+        self.statusBar().showMessage(f"saved {path}", MESSAGE_MS)
+
+    def save_screenshot(self) -> None:
+        """Save the whole window as a PNG file."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "gradviz.png", "PNG (*.png)")
+        if path:
+            if not path.lower().endswith(".png"):
+                path += ".png"
+            if self.grab().save(path):
+                self.statusBar().showMessage(f"saved {path}", MESSAGE_MS)
+            else:
+                self.show_message(f"Could not write {path}")
+
+    def export(self) -> None:
+        """Ask for a file and export to it in the format its suffix names."""
+        filters = ";;".join((
+            "Landscape PNG (*.png)", "Landscape SVG (*.svg)", "Animation GIF (*.gif)",
+            "Animation MP4 (*.mp4)", "Runs CSV (*.csv)", "Runs JSON (*.json)",
+        ))
+        path, _ = QFileDialog.getSaveFileName(self, "Export", "gradviz.png", filters)
+        if not path:
+            return
+        size = None
+        if path.lower().endswith(".png"):
+            default = "x".join(map(str, exporter.DEFAULT_SIZES[".png"]))
+            text, ok = QInputDialog.getText(
+                self, "Image size", "Width x height in pixels (up to 7680x4320):", text=default
+            )
+            if not ok:
+                return
+            try:
+                width, height = (int(v) for v in text.lower().split("x"))
+                size = (width, height)
+            except ValueError:
+                self.show_message(f"The size {text!r} is not WIDTHxHEIGHT, e.g. 3840x2160.")
+                return
+        self.export_to(path, size)
+
+    def export_to(self, path: str, size: tuple[int, int] | None = None) -> None:
+        """Export to ``path`` (a progress dialog with Cancel for animations)."""
+        try:
+            if path.lower().endswith((".gif", ".mp4")):
+                written = exporter.export_animation_with_dialog(self, path, size)
+            else:
+                written = exporter.export_file(self, path, size)
+        except (OSError, ValueError) as exc:
+            self.show_message(f"Could not export {path}: {exc}")
+            return
+        if written is None:
+            self.statusBar().showMessage("export cancelled", MESSAGE_MS)
+        else:
+            self.statusBar().showMessage(f"wrote {path} ({written})", MESSAGE_MS)
+
+    def _show_scene(self, scene: Scene) -> None:
+        number = f"{scene.number}. " if scene.number is not None else ""
+        self.title.setText(f"{number}{scene.title}")
+        self.caption.setText(scene.caption)
+        self.title.setVisible(True)
+        self.caption.setVisible(bool(scene.caption))
+        with QSignalBlocker(self.control_panel.colormap_combo):
+            self.control_panel.colormap_combo.setCurrentText(scene.colormap)
+        with QSignalBlocker(self.control_panel.log_colour):
+            self.control_panel.log_colour.setChecked(scene.log_scale)
+        self._colormap_changed(scene.colormap)
+        self.batches_action.setChecked(scene.show_batches)
+        self.batch_panel.setVisible(scene.show_batches)
+
+    def _toggle_batches(self) -> None:
+        self.batch_panel.setVisible(self.batches_action.isChecked())
+        self.controller.request_frame()
+
+    def _show_timeline(self, shown: int, last: int) -> None:
+        with QSignalBlocker(self.timeline):
+            self.timeline.setRange(0, last)
+            self.timeline.setValue(shown)
+        self.timeline_label.setText(f"update {shown} of {last}")
+
+    # -- presentation --------------------------------------------------------------------
+    def toggle_presentation(self) -> None:
+        """Enter presentation mode, or leave it."""
+        if self.presenting:
+            self.leave_presentation()
+            return
+        self.presenting = True
+        self._was_maximized = self.isMaximized()
+        self._set_controls_visible(False)
+        self.menuBar().hide()
+        self.text_scale = max(self.text_scale, PRESENTATION_SCALE)
+        self._apply_scale()
+        self.showFullScreen()
+
+    def leave_presentation(self) -> None:
+        """Back to the normal window (Esc)."""
+        if self.help_overlay_visible():
+            self.toggle_help()
+            return
+        if not self.presenting:
+            return
+        self.presenting = False
+        self._set_controls_visible(True)
+        self.menuBar().show()
+        self.text_scale = 1.0
+        self._apply_scale()
+        self.showMaximized() if self._was_maximized else self.showNormal()
+
+    def _toggle_controls(self) -> None:
+        self._set_controls_visible(self.controls_action.isChecked())
+
+    def _set_controls_visible(self, visible: bool) -> None:
+        self.controls_dock.setVisible(visible)
+        self.toolbar.setVisible(visible)
+        self.controls_action.setChecked(visible)
+
+    def scale_text(self, direction: int) -> None:
+        """Larger (+1) or smaller (-1) text, paths and markers."""
+        index = min(range(len(TEXT_SCALES)), key=lambda i: abs(TEXT_SCALES[i] - self.text_scale))
+        index = min(max(index + direction, 0), len(TEXT_SCALES) - 1)
+        self.text_scale = TEXT_SCALES[index]
+        self._apply_scale()
+
+    def toggle_theme(self) -> None:
+        """Switch between the dark theme and the light projector theme."""
+        self.set_theme("light" if self.theme.name == "dark" else "dark")
+
+    def set_theme(self, name: str) -> None:
+        """Use the theme ``name`` (``dark`` or ``light``) for plots and widgets."""
+        self.theme = style.THEMES[name]
+        self.theme_action.setChecked(name == "light")
+        QApplication.instance().setPalette(widget_palette(self.theme))
+        self._apply_scale()
+
+    def _apply_scale(self) -> None:
+        for view in (self.surface_view, self.fit_view, self.loss_view):
+            view.set_look(self.theme, self.text_scale)
+        self.batch_panel.set_scale(self.text_scale)
+        self._apply_header_style()
+        self.status.setStyleSheet(f"font-size:{round(12 * self.text_scale)}pt; padding: 2px 6px;")
+        self.timeline_label.setStyleSheet(f"font-size:{round(10 * self.text_scale)}pt;")
+        self.controller.request_frame()
+
+    def _apply_header_style(self) -> None:
+        scale = self.text_scale
+        self.title.setStyleSheet(f"font-size:{round(18 * scale)}pt; font-weight:bold;")
+        self.caption.setStyleSheet(f"font-size:{round(13 * scale)}pt; color:{self.theme.foreground};")
+
+    # -- help ----------------------------------------------------------------------------
+    def help_overlay_visible(self) -> bool:
+        """Whether the shortcut overlay is showing."""
+        return getattr(self, "_help", None) is not None and self._help.isVisible()
+
+    def toggle_help(self) -> None:
+        """Show or hide an overlay that lists every shortcut (F1 or ?)."""
+        if self.help_overlay_visible():
+            self._help.hide()
+            return
+        rows = "".join(
+            f"<tr><td style='padding-right:24px'><b>{a.text()}</b></td>"
+            f"<td>{' or '.join(s.toString() for s in a.shortcuts())}</td></tr>"
+            for a in self.actions() if a.shortcuts()
+        )
+        self._help = QLabel(f"<h2>Keyboard shortcuts</h2><table>{rows}</table>"
+                            "<p>F1 or ? or Esc closes this.</p>", self.centralWidget())
+        self._help.setStyleSheet(
+            f"background: rgba(10,10,10,230); color: white; padding: 24px;"
+            f"font-size: {round(13 * self.text_scale)}pt; border-radius: 8px;"
+        )
+        self._help.adjustSize()
+        area = self.centralWidget().rect()
+        self._help.move(max(0, (area.width() - self._help.width()) // 2),
+                        max(0, (area.height() - self._help.height()) // 2))
+        self._help.show()
+        self._help.raise_()
 
     def _speed_changed(self, *_: object) -> None:
         instant = self.instant.isChecked()
-        self.speed_slider.setEnabled(not instant)
-        speed = 10 ** (self.speed_slider.value() / 100)
-        speed = float(f"{speed:.2g}")
-        self.speed_label.setText(" as fast as possible" if instant else f" {speed:g} updates/s")
+        speed = float(f"{10 ** (self.speed_slider.value() / 100):.2g}")
         self.controller.set_speed(0.0 if instant else speed)
 
+    def _show_speed(self, speed: float) -> None:
+        instant = speed <= 0
+        with QSignalBlocker(self.instant), QSignalBlocker(self.speed_slider):
+            self.instant.setChecked(instant)
+            if not instant:
+                self.speed_slider.setValue(round(100 * math.log10(speed)))
+        self.speed_slider.setEnabled(not instant)
+        self.speed_label.setText(" as fast as possible" if instant else f" {speed:g} updates/s")
+
+    def _nudge_speed(self, direction: int) -> None:
+        if self.instant.isChecked():
+            if direction < 0:
+                self.instant.setChecked(False)
+            return
+        self.speed_slider.setValue(self.speed_slider.value() + direction * SPEED_STEP)
+
+    # -- remembered between launches ------------------------------------------------------
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        theme = settings.value("view/theme", "dark")
+        if theme in style.THEMES and theme != self.theme.name:
+            self.set_theme(str(theme))
+        last = settings.value("scene/last")
+        scene = next((s for s in self.scenes if s.name == last), None)
+        if scene is not None:
+            self.controller.load_scene(scene)
+
+    def _save_settings(self) -> None:
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("view/theme", self.theme.name)
+        scene = self.controller.scene
+        settings.setValue("scene/last", scene.name if scene is not None else "")
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        """Stop the workers and wait for their threads before closing."""
+        """Remember the scene, theme and geometry; stop the workers and wait for their threads."""
+        if self.controller.is_running():
+            self._save_settings()
         self.controller.shutdown()
         super().closeEvent(event)

@@ -82,6 +82,7 @@ class ParameterField(QWidget):
     # -- slider mapping: logarithmic when declared so ----------------------------------------
     def _to_slider(self, value: float) -> int:
         p = self.parameter
+        value = min(max(value, p.low), p.high)  # e.g. 0 updates on a log slider from 1
         if p.log:
             fraction = math.log(value / p.low) / math.log(p.high / p.low)
         else:

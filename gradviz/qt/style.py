@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 
@@ -17,12 +19,42 @@ RUN_COLOURS: tuple[str, ...] = (
     "#FFFFFF",  # white
 )
 
-BACKGROUND = "#15171a"
-FOREGROUND = "#e8e8e8"
-MUTED = "#9aa0a6"
-DATA_POINTS = "#f5f5f5"
-CONTOUR = (235, 235, 235, 90)
 SHADOW = (0, 0, 0, 170)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The colours of the plots; the heatmap keeps its colour map in both themes."""
+
+    name: str
+    background: str
+    foreground: str
+    muted: str
+    data_points: str
+    data_edge: str
+    contour: tuple[int, int, int, int]
+    legend_fill: tuple[int, int, int, int]
+    substitutions: tuple[tuple[str, str], ...] = ()
+    """Run colours replaced in this theme (white cannot be seen on white)."""
+
+    def run_colour(self, colour: str) -> str:
+        """The colour a run drawn in ``colour`` takes in this theme."""
+        return dict(self.substitutions).get(colour, colour)
+
+
+DARK = Theme(
+    "dark", "#15171a", "#e8e8e8", "#9aa0a6", "#f5f5f5", "#000000",
+    (235, 235, 235, 90), (0, 0, 0, 170),
+)
+LIGHT = Theme(
+    "light", "#ffffff", "#111111", "#555555", "#1a1a1a", "#ffffff",
+    (30, 30, 30, 80), (255, 255, 255, 215),
+    substitutions=(("#FFFFFF", "#000000"), ("#F0E442", "#B59F00")),
+)
+THEMES = {theme.name: theme for theme in (DARK, LIGHT)}
+BACKGROUND = DARK.background
+FOREGROUND = DARK.foreground
+MUTED = DARK.muted
 
 
 def axis_font(point_size: int = 12) -> QFont:
@@ -32,13 +64,13 @@ def axis_font(point_size: int = 12) -> QFont:
     return font
 
 
-def style_plot(plot: pg.PlotItem, font_size: int = 12) -> None:
-    """Give a plot readable axes: larger ticks and labels in the foreground colour."""
+def style_plot(plot: pg.PlotItem, font_size: int = 12, theme: Theme = DARK) -> None:
+    """Give a plot readable axes: larger ticks and labels in the theme's colours."""
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTickFont(axis_font(font_size))
-        axis.setPen(pg.mkPen(MUTED))
-        axis.setTextPen(pg.mkPen(FOREGROUND))
+        axis.setPen(pg.mkPen(theme.muted))
+        axis.setTextPen(pg.mkPen(theme.foreground))
         axis.label.setFont(axis_font(font_size + 1))
 
 

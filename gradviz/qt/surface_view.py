@@ -22,16 +22,18 @@ class _RunGraphics:
 
     RECENT = 200
 
-    def __init__(self, plot: pg.PlotItem, colour: str) -> None:
+    def __init__(self, plot: pg.PlotItem, colour: str, scale: float) -> None:
         self.trail = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), skipFiniteCheck=True)
         self.recent = pg.PlotDataItem(
-            pen=pg.mkPen(colour, width=2.5), shadowPen=pg.mkPen(style.SHADOW, width=5.5),
-            symbol="o", symbolSize=5, symbolBrush=colour, symbolPen=None,
+            pen=pg.mkPen(colour, width=2.5 * scale),
+            shadowPen=pg.mkPen(style.SHADOW, width=5.5 * scale),
+            symbol="o", symbolSize=5 * scale, symbolBrush=colour, symbolPen=None,
             skipFiniteCheck=True,
         )
         self.head = pg.ScatterPlotItem(
-            size=15, brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=2)
+            brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=2 * scale)
         )
+        self.head_size = 15 * scale
         self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
         self.badge.setZValue(30)
         for z, item in enumerate((self.trail, self.recent, self.head), start=10):
@@ -57,7 +59,8 @@ class _RunGraphics:
         if current is None:
             self.head.setData([], [])
         else:
-            self.head.setData([current[0]], [current[1]], size=19 if frame.selected else 14)
+            size = self.head_size * (1.3 if frame.selected else 1.0)
+            self.head.setData([current[0]], [current[1]], size=size)
         badge = frame.badge
         self.badge.setVisible(frame.visible and badge is not None)
         if badge is not None and current is not None:
@@ -90,7 +93,7 @@ class SurfaceView(pg.PlotWidget):
         self.colour_bar.setImageItem(self.image, insert_in=plot)
         self.colour_bar.getAxis("right").setTickFont(style.axis_font(11))
         self.contours = pg.PlotDataItem(
-            connect="pairs", pen=pg.mkPen(style.CONTOUR, width=1), skipFiniteCheck=True
+            connect="pairs", pen=pg.mkPen(style.DARK.contour, width=1), skipFiniteCheck=True
         )
         self.contours.setZValue(-5)
         self.contours.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -115,6 +118,8 @@ class SurfaceView(pg.PlotWidget):
         self.legend.setParentItem(plot.vb)
         self._runs: dict[int, _RunGraphics] = {}
         self._legend_text: dict[int, str] = {}
+        self._scale = 1.0
+        self._theme = style.DARK
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
         plot.vb.sigRangeChanged.connect(self._range_changed_any)
@@ -122,6 +127,30 @@ class SurfaceView(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
 
     # -- setters ---------------------------------------------------------------------------
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        """Colours and size of everything drawn (themes, presentation mode, Ctrl+Plus/Minus)."""
+        self._scale, self._theme = scale, theme
+        plot = self.getPlotItem()
+        self.setBackground(theme.background)
+        style.style_plot(plot, round(12 * scale), theme)
+        bar_axis = self.colour_bar.getAxis("right")
+        bar_axis.setTickFont(style.axis_font(round(11 * scale)))
+        bar_axis.setTextPen(pg.mkPen(theme.foreground))
+        bar_axis.label.setFont(style.axis_font(round(12 * scale)))
+        label = self.start.label()
+        if label is not None:
+            label.setFont(style.axis_font(round(11 * scale)))
+            label.setColor(theme.foreground)
+        self.contours.setPen(pg.mkPen(theme.contour, width=1))
+        self.legend.opts["labelTextSize"] = f"{round(12 * scale)}pt"
+        self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
+        self.legend.setBrush(pg.mkBrush(theme.legend_fill))
+        self.minimum.setSize(22 * scale)
+        for graphics in self._runs.values():
+            graphics.remove(plot)
+        self._runs.clear()  # rebuilt at the next frame with the new widths
+        self._legend_text = {}
+
     def set_axes(self, axes: tuple[Axis, Axis]) -> None:
         """Label the axes with the parameters' symbols and meanings."""
         plot = self.getPlotItem()
@@ -194,10 +223,12 @@ class SurfaceView(pg.PlotWidget):
         pixel = (float(size[0]), float(size[1]))
         for frame in frames:
             graphics = self._runs.get(frame.run_id)
-            if graphics is None or graphics.colour != frame.colour:
+            colour = self._theme.run_colour(frame.colour)
+            if graphics is None or graphics.colour != colour:
                 if graphics is not None:
                     graphics.remove(self.getPlotItem())
-                graphics = self._runs[frame.run_id] = _RunGraphics(self.getPlotItem(), frame.colour)
+                graphics = _RunGraphics(self.getPlotItem(), colour, self._scale)
+                self._runs[frame.run_id] = graphics
                 rebuild_legend = True
             graphics.show(frame, pixel)
         texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}

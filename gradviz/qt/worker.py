@@ -32,12 +32,18 @@ INSTANT_BUDGET_S = 0.012
 
 @dataclass(frozen=True)
 class RunJob:
-    """A run to (re)start: its identity, generation, problem and settings."""
+    """A run to (re)start: its identity, generation, problem and settings.
+
+    ``resume_at`` > 0 continues a run whose first ``resume_at`` steps the UI
+    already holds (after scrubbing back): runs are deterministic, so they are
+    recomputed silently and streaming resumes from there.
+    """
 
     run_id: int
     generation: int
     problem: Problem
     settings: RunSettings
+    resume_at: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,11 @@ class RunWorker(QObject):
     @Slot(object)
     def set_run(self, job: RunJob) -> None:
         """Start ``job`` from its start point, replacing any run with the same id."""
-        active = _ActiveRun(job, iterate(job.problem, job.settings))
+        steps = iterate(job.problem, job.settings)
+        active = _ActiveRun(job, itertools.islice(steps, job.resume_at, None))
         self._runs[job.run_id] = active
-        self._emit([self._advance(active, 1)])  # the start point, shown even when paused
+        if not job.resume_at:
+            self._emit([self._advance(active, 1)])  # the start point, shown even when paused
 
     @Slot(int)
     def remove_run(self, run_id: int) -> None:

@@ -11,12 +11,14 @@ import pytest  # noqa: E402
 from gradviz.qt.app import make_application  # noqa: E402
 
 
-@pytest.fixture(scope="session")
-def qapp_cls():  # type: ignore[no-untyped-def]
-    """pytest-qt's application, styled like the real app."""
-    from PySide6.QtWidgets import QApplication
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path):  # type: ignore[no-untyped-def]
+    """Remembered settings go to a fresh folder per test, never the user's own."""
+    from PySide6.QtCore import QSettings
 
-    return QApplication
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    return tmp_path
 
 
 @pytest.fixture

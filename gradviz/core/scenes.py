@@ -1,0 +1,597 @@
+"""Scenes: a problem, a view and a few runs with a title and a caption, as a TOML file.
+
+A scene file is data, read with :mod:`tomllib` and checked key by key; nothing
+in it is ever executed or imported. The layout::
+
+    title = "Gradient descent on linear regression"
+    caption = "One line shown under the title."
+
+    [problem]
+    model = "linear"            # one of MODELS
+    data = "udl-linear"         # optional: a built-in set, "synthetic:...", or a CSV
+                                # file in the scene file's own folder
+    envelope = 32.0             # optional, the Gabor model's
+
+    [view]                      # optional, and so is each key
+    window = [0.0, 2.0, -1.0, 1.0]   # phi0 min, max, phi1 min, max
+    colormap = "udl"
+    log_scale = false
+    grid = 256                  # surface points per side
+    speed = 20                  # updates per second; 0 = as fast as possible
+    show_batches = false        # the panel listing epoch, update and batch
+
+    [[runs]]                    # 1 to 8 of them
+    name = "GD"                 # optional legend name
+    optimizer = "gd"
+    lr = 0.02                   # hyperparameters by their declared names
+    start = [1.6, -0.5]
+    steps = 60
+    # also: batch_size, batching, seed, schedule
+
+The built-in scenes live in ``resources/scenes`` as ``NN-name.toml``, one for
+each demo of the lecture, in lecture order. Errors name the file, the key
+(runs counted from 1, as they appear in the file) and the problem.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+import reprlib
+import stat
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from gradviz.core.colormaps import COLORMAPS
+from gradviz.core.data import BUILTIN_DATASETS
+from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
+from gradviz.core.problems import Problem, ProblemSpec, has_data
+from gradviz.core.resources import resource_path
+from gradviz.core.run import RunSettings
+from gradviz.core.space import Window
+
+MAX_FILE_BYTES = 256 * 1024
+"""Largest scene file read; real scenes are a few hundred bytes."""
+MIN_GRID, MAX_GRID = 32, 1024
+"""Allowed surface resolutions (points per side): 1024² losses are computed in
+well under a second; more would only stall the app."""
+MAX_SPEED = 1000.0
+"""Fastest playback in updates per second (0 means as fast as possible)."""
+MAX_RUNS = 8
+MAX_STEPS = 100_000
+"""Most updates per run: a scene is a demo to watch, not a training job."""
+MAX_TITLE, MAX_CAPTION, MAX_RUN_NAME = 100, 240, 40
+
+SCENE_SUFFIX = ".toml"
+_NUMBERED = re.compile(r"^(\d+)-(.+)$")
+
+
+class SceneError(ValueError):
+    """A scene file that cannot be used; the message names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class SceneRun:
+    """One run of a scene: its settings (as written, unresolved) and its legend name."""
+
+    settings: RunSettings
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name is not None:
+            _line(self.name, MAX_RUN_NAME)
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A demo: a problem, the view of it and the runs on it, with a title and a caption.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier: the file name without its number and suffix.
+    title, caption : str
+        One line each, shown on screen.
+    problem : ProblemSpec
+        What is minimised; a CSV ``data`` is an absolute path once loaded.
+    runs : tuple of SceneRun
+        1 to :data:`MAX_RUNS` runs.
+    window : Window or None
+        The view; ``None`` for the problem's own.
+    colormap : str
+        One of :data:`~gradviz.core.colormaps.COLORMAPS`.
+    log_scale : bool
+        Whether the surface is coloured by log loss.
+    grid : int
+        Surface points per side, :data:`MIN_GRID` to :data:`MAX_GRID`.
+    speed : float
+        Updates per second when playing; 0 is as fast as possible.
+    show_batches : bool
+        Whether the panel of epochs, updates and batch indices is shown.
+    number : int or None
+        Position in the lecture, for built-in scenes.
+    source : str
+        The file the scene was read from (not compared).
+
+    Raises
+    ------
+    ValueError
+        For a value out of range, naming the field.
+    """
+
+    name: str
+    title: str
+    caption: str
+    problem: ProblemSpec
+    runs: tuple[SceneRun, ...]
+    window: Window | None = None
+    colormap: str = "udl"
+    log_scale: bool = False
+    grid: int = 256
+    speed: float = 20.0
+    show_batches: bool = False
+    number: int | None = None
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "runs", tuple(self.runs))
+        for key, check in _SCENE_FIELDS.items():
+            try:
+                check(getattr(self, key))
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+        if not 1 <= len(self.runs) <= MAX_RUNS:
+            raise ValueError(f"runs: a scene has 1 to {MAX_RUNS} runs; got {len(self.runs)}")
+        for run in self.runs:
+            _steps(run.settings.steps)
+        try:
+            _check_batches(self.show_batches, self.problem)
+        except ValueError as exc:
+            raise ValueError(f"show_batches: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- value checks
+# Each takes a value as TOML gives it and returns it converted, or raises
+# ValueError saying what is allowed (a wrong type too, so that callers catch
+# one thing, as with the core's own checks); Scene.__post_init__ reuses them.
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be text in quotes; got {reprlib.repr(value)}")  # noqa: TRY004
+    return value
+
+
+def _line(value: object, limit: int) -> str:
+    text = _text(value)
+    if any(c in text for c in "\n\r") or len(text) > limit:
+        raise ValueError(f"must be one line of at most {limit} characters")
+    return text
+
+
+def _title(value: object) -> str:
+    text = _line(value, MAX_TITLE)
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
+def _caption(value: object) -> str:
+    return _line(value, MAX_CAPTION)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false; got {reprlib.repr(value)}")  # noqa: TRY004
+    return value
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"must be a whole number; got {reprlib.repr(value)}")  # noqa: TRY004
+    return int(value)
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"must be a number; got {reprlib.repr(value)}")  # noqa: TRY004
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number; got {reprlib.repr(value)}")
+    return number
+
+
+def _numbers(value: object, count: int) -> tuple[float, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) != count:
+        raise ValueError(f"must be a list of {count} numbers; got {reprlib.repr(value)}")
+    return tuple(_number(v) for v in value)
+
+
+def _grid(value: object) -> int:
+    grid = _integer(value)
+    if not MIN_GRID <= grid <= MAX_GRID:
+        raise ValueError(f"grid must be between {MIN_GRID} and {MAX_GRID} points a side; "
+                         f"got {grid}")
+    return grid
+
+
+def _speed(value: object) -> float:
+    speed = _number(value)
+    if not 0 <= speed <= MAX_SPEED:
+        raise ValueError(f"speed must be between 0 and {MAX_SPEED:g} updates per second "
+                         f"(0: as fast as possible); got {speed:g}")
+    return speed
+
+
+def _colormap(value: object) -> str:
+    name = _text(value)
+    if name not in COLORMAPS:
+        raise ValueError(f"unknown colour map {name!r}; choose from {', '.join(COLORMAPS)}")
+    return name
+
+
+def _window(value: object) -> Window | None:
+    if value is None or isinstance(value, Window):
+        return value
+    return Window(*_numbers(value, 4))
+
+
+def _steps(value: object) -> int:
+    steps = _integer(value)
+    if steps > MAX_STEPS:  # RunSettings refuses fewer than 0
+        raise ValueError(f"steps must be at most {MAX_STEPS} in a scene; got {steps}")
+    return steps
+
+
+def _check_batches(show_batches: bool, problem: ProblemSpec) -> None:
+    if show_batches and not has_data(problem.model):
+        raise ValueError(f"model {problem.model!r} has no data, so no batches to show")
+
+
+_SCENE_FIELDS: dict[str, Callable[[object], object]] = {
+    "title": _title,
+    "caption": _caption,
+    "window": _window,
+    "colormap": _colormap,
+    "log_scale": _flag,
+    "grid": _grid,
+    "speed": _speed,
+    "show_batches": _flag,
+}
+_VIEW_KEYS = tuple(key for key in _SCENE_FIELDS if key not in ("title", "caption"))
+_TOP_KEYS = ("title", "caption", "problem", "view", "runs")
+_PROBLEM_KEYS = ("model", "data", "envelope")
+# The settings a run may give besides its optimizer's hyperparameters, each
+# with the check that turns TOML's value into RunSettings' type.
+_RUN_SETTINGS: dict[str, Callable[[object], object]] = {
+    "schedule": _text,
+    "batching": _text,
+    "batch_size": _integer,
+    "seed": _integer,
+    "start": lambda value: _numbers(value, 2),
+    "steps": _steps,
+}
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@contextmanager
+def _blame(label: str, key: str) -> Iterator[None]:
+    """Turn a ``ValueError`` of the core into a :class:`SceneError` naming file and key."""
+    try:
+        yield
+    except SceneError:
+        raise
+    except ValueError as exc:
+        raise SceneError(f"{label}: {key}: {exc}") from None
+
+
+def _table(value: object, label: str, key: str, allowed: tuple[str, ...]) -> Mapping[str, object]:
+    if not isinstance(value, dict):
+        raise SceneError(f"{label}: {key}: must be a table ([{key}]); got {reprlib.repr(value)}")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        where = f"in [{key}]" if key else "at the top level"
+        raise SceneError(
+            f"{label}: unknown key {unknown[0]!r} {where}; allowed: {', '.join(allowed)}"
+        )
+    return value
+
+
+def _read_text(path: Path, label: str) -> str:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SceneError(f"{label}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise SceneError(f"{label}: {info.st_size} bytes is too large for a scene "
+                             f"(at most {MAX_FILE_BYTES // 1024} KB)")
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # the size may change after stat()
+    except FileNotFoundError:
+        raise SceneError(f"{label}: no such file") from None
+    except OSError as exc:
+        raise SceneError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise SceneError(f"{label}: too large for a scene (at most {MAX_FILE_BYTES // 1024} KB)")
+    try:
+        return raw.decode("utf-8-sig")  # TOML is UTF-8; some editors add a BOM
+    except UnicodeDecodeError as exc:
+        raise SceneError(f"{label}: not a text file (byte {exc.start} is not UTF-8)") from None
+
+
+def _data_path(spec: str, folder: Path, label: str) -> str:
+    """The absolute path of a scene's CSV file, which must lie inside ``folder``.
+
+    A scene may come from anywhere (a download, an e-mail), so it must not
+    make the app read files elsewhere on disk: no absolute paths, no ``..``
+    and no symbolic link that leads out of the scene's folder.
+    """
+    where = f"{label}: problem.data"
+    if not spec.strip():
+        raise SceneError(f"{where}: must not be empty")
+    if any(p.is_absolute() or p.anchor for p in (PurePosixPath(spec), PureWindowsPath(spec))):
+        raise SceneError(f"{where}: {spec!r} is an absolute path; give the CSV file's name "
+                         "relative to the scene file's folder")
+    root = folder.resolve()
+    target = (root / spec).resolve()
+    if not target.is_relative_to(root):
+        raise SceneError(f"{where}: {spec!r} leads outside the scene file's folder; "
+                         "a scene may only read CSV files in its own folder")
+    return str(target)
+
+
+def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Problem]:
+    table = _table(raw, label, "problem", _PROBLEM_KEYS)
+    if "model" not in table:
+        raise SceneError(f"{label}: problem.model is missing")
+    with _blame(label, "problem.model"):
+        spec = ProblemSpec(_text(table["model"]))
+    if "envelope" in table:
+        with _blame(label, "problem.envelope"):
+            spec = replace(spec, envelope=_number(table["envelope"]))
+    if "data" in table:
+        with _blame(label, "problem.data"):
+            data = _text(table["data"])
+            if not (data in BUILTIN_DATASETS or data.startswith("synthetic")):
+                data = _data_path(data, folder, label)
+            spec = replace(spec, data=data)
+    with _blame(label, "problem.data"):  # DataError: a missing or broken CSV or spec
+        return spec, spec.build()
+
+
+def _run(raw: object, label: str, where: str, problem: Problem) -> SceneRun:
+    if not isinstance(raw, dict):
+        raise SceneError(f"{label}: {where}: must be a table ([[runs]]); got {reprlib.repr(raw)}")
+    with _blame(label, f"{where}.optimizer"):
+        optimizer = make_optimizer(_text(raw.get("optimizer", "gd"))).name
+    declared = {h.name: h for h in OPTIMIZERS[optimizer].hyperparameters}
+    allowed = ("name", "optimizer", *declared, *_RUN_SETTINGS)
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise SceneError(f"{label}: {where}: unknown key {unknown[0]!r} for optimizer "
+                         f"{optimizer!r}; allowed: {', '.join(allowed)}")
+    name = None
+    if "name" in raw:
+        with _blame(label, f"{where}.name"):
+            name = _line(raw["name"], MAX_RUN_NAME)
+    values = {}
+    for key in (k for k in declared if k in raw):
+        with _blame(label, f"{where}.{key}"):
+            values[key] = declared[key].validate(raw[key])
+    settings = RunSettings(optimizer, values)
+    # One setting at a time, so RunSettings' own check blames the right key.
+    for key, convert in _RUN_SETTINGS.items():
+        if key in raw:
+            with _blame(label, f"{where}.{key}"):
+                settings = replace(settings, **{key: convert(raw[key])})
+    with _blame(label, f"{where}.batch_size"):  # the one setting that depends on the data
+        settings.resolve(problem)
+    return SceneRun(settings, name)
+
+
+def _name_and_number(path: Path) -> tuple[str, int | None]:
+    match = _NUMBERED.match(path.stem)
+    return (match.group(2), int(match.group(1))) if match else (path.stem, None)
+
+
+def load_scene(path: str | Path) -> Scene:
+    """Read and check the scene file at ``path``.
+
+    Raises
+    ------
+    SceneError
+        Naming the file, the key and the problem: a file that is missing, too
+        large, not UTF-8 or not TOML; an unknown key; a value of the wrong type
+        or out of range; a data file outside the scene's folder.
+    """
+    path = Path(path)
+    label = path.name
+    text = _read_text(path, label)
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SceneError(f"{label}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise SceneError(f"{label}: not valid TOML: nested too deeply") from None
+    _table(raw, label, "", _TOP_KEYS)
+    values: dict[str, object] = {"caption": ""}
+    # Checked in the file's order, so the first error reported is the first one met.
+    if "title" not in raw:
+        raise SceneError(f"{label}: title is missing")
+    for key in ("title", "caption"):
+        if key in raw:
+            with _blame(label, key):
+                values[key] = _SCENE_FIELDS[key](raw[key])
+    if "problem" not in raw:
+        raise SceneError(f"{label}: problem is missing: add a [problem] table with a model")
+    spec, problem = _problem(raw["problem"], label, path.parent)
+    view = _table(raw.get("view", {}), label, "view", _VIEW_KEYS)
+    for key in _VIEW_KEYS:
+        if key in view:
+            with _blame(label, f"view.{key}"):
+                values[key] = _SCENE_FIELDS[key](view[key])
+    with _blame(label, "view.show_batches"):
+        _check_batches(bool(values.get("show_batches")), spec)
+    runs = raw.get("runs")
+    if runs is None:
+        raise SceneError(f"{label}: runs is missing: add a [[runs]] table")
+    if not isinstance(runs, list):
+        raise SceneError(f"{label}: runs: must be [[runs]] tables; got {reprlib.repr(runs)}")
+    if not 1 <= len(runs) <= MAX_RUNS:
+        raise SceneError(f"{label}: runs: a scene has 1 to {MAX_RUNS} [[runs]] tables; "
+                         f"got {len(runs)}")
+    values["runs"] = tuple(_run(r, label, f"runs[{i}]", problem) for i, r in enumerate(runs, 1))
+    name, number = _name_and_number(path)
+    return Scene(name=name, problem=spec, number=number, source=str(path), **values)
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _toml_string(text: str) -> str:
+    # TOML basic strings forbid control characters and DEL; escape them all.
+    escaped = "".join(
+        "\\" + c if c in '"\\' else f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+        for c in text
+    )
+    return f'"{escaped}"'
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value))  # repr reads back as exactly the same float
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {reprlib.repr(value)} to a scene")
+
+
+def _relative_data(data: str | None, folder: Path) -> str | None:
+    if data is None or data in BUILTIN_DATASETS or data.startswith("synthetic"):
+        return data
+    root = folder.resolve()
+    target = Path(data).resolve()
+    if not target.is_relative_to(root):
+        raise SceneError(
+            f"the data file {data} is not in the scene's folder {root}; a scene may only "
+            "read CSV files in its own folder, so copy the file there first"
+        )
+    return target.relative_to(root).as_posix()
+
+
+def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
+    """The scene as TOML, with a CSV data path written relative to ``folder``.
+
+    Raises
+    ------
+    SceneError
+        If the scene's CSV file is not inside ``folder``, where a scene file
+        may not point.
+    """
+    problem = {
+        "model": scene.problem.model,
+        "data": _relative_data(scene.problem.data, Path(folder)),
+        # Only the Gabor model reads it; the default is left out, as in the built-in scenes.
+        "envelope": None if scene.problem.envelope == ProblemSpec().envelope
+        else scene.problem.envelope,
+    }
+    view = {
+        "window": None if scene.window is None else scene.window.as_tuple(),
+        "colormap": scene.colormap,
+        "log_scale": scene.log_scale,
+        "grid": scene.grid,
+        "speed": scene.speed,
+        "show_batches": scene.show_batches,
+    }
+    sections = [
+        _entries({"title": scene.title, "caption": scene.caption}),
+        ["[problem]", *_entries(problem)],
+        ["[view]", *_entries(view)],
+    ]
+    defaults = RunSettings()
+    for run in scene.runs:
+        s = run.settings
+        entries = {"name": run.name, "optimizer": s.optimizer, **s.hyperparameters}
+        # Settings left at their defaults are left out, so files stay short.
+        entries.update({k: getattr(s, k) for k in _RUN_SETTINGS
+                        if getattr(s, k) != getattr(defaults, k)})
+        sections.append(["[[runs]]", *_entries(entries)])
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+
+
+def _entries(values: Mapping[str, object]) -> list[str]:
+    return [f"{key} = {_toml_value(value)}" for key, value in values.items() if value is not None]
+
+
+def save_scene(scene: Scene, path: str | Path) -> None:
+    """Write ``scene`` to ``path`` as TOML that :func:`load_scene` reads back unchanged.
+
+    Raises
+    ------
+    SceneError
+        If the scene's CSV file is not in the folder of ``path``.
+    OSError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    path.write_text(scene_to_text(scene, path.parent), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- built-in scenes
+
+
+def builtin_scenes() -> list[Scene]:
+    """The lecture's scenes from ``resources/scenes``, in lecture order."""
+    files = resource_path("scenes").glob(f"*{SCENE_SUFFIX}")
+    scenes = [load_scene(path) for path in files]
+    return sorted(scenes, key=lambda scene: (scene.number is None, scene.number, scene.name))
+
+
+def find_scene(key: str) -> Scene:
+    """A built-in scene by number (``"4"``) or name, or the scene file at path ``key``.
+
+    Raises
+    ------
+    SceneError
+        If no scene matches (listing the choices) or the file is broken.
+    """
+    scenes = builtin_scenes()
+    wanted = key.strip()
+    for scene in scenes:
+        if wanted == scene.name or (wanted.isdigit() and int(wanted) == scene.number):
+            return scene
+    path = Path(key)
+    if path.suffix == SCENE_SUFFIX or path.exists():
+        return load_scene(path)
+    known = [s.number for s in scenes if s.number is not None]
+    span = f"{min(known)}-{max(known)}" if known else "none"
+    raise SceneError(
+        f"no scene {key!r}; give a number ({span}), a name ({', '.join(s.name for s in scenes)}) "
+        f"or a {SCENE_SUFFIX} file"
+    )
+
+
+__all__ = [
+    "MAX_GRID",
+    "MAX_RUNS",
+    "MIN_GRID",
+    "Scene",
+    "SceneError",
+    "SceneRun",
+    "builtin_scenes",
+    "find_scene",
+    "load_scene",
+    "save_scene",
+    "scene_to_text",
+]

@@ -1,0 +1,797 @@
+"""Pictures, movies and numbers out of the app.
+
+The landscape (heatmap, contours, paths, legend, colour bar, with the scene's
+title and caption above it) as PNG at any size up to 7680 x 4320 or as SVG; the
+whole window as PNG; the runs as CSV or JSON; an animation of the runs as GIF or,
+where ffmpeg is on the PATH, MP4.
+
+The landscape is drawn from the window's own :class:`~gradviz.qt.surface_view.SurfaceView`,
+so an export shows what the app shows. The view is laid out at a *logical* size
+of about 1280 x 720 with the aspect of the requested image and painted into an
+image whose device pixel ratio makes up the difference: text, markers and the
+legend scale with the image instead of shrinking to specks at 4K. Every
+function here needs a shown window (the offscreen platform will do).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyqtgraph as pg
+from PIL import Image
+from PySide6.QtCore import (
+    QEventLoop,
+    QMessageLogContext,
+    QRectF,
+    QSize,
+    Qt,
+    QtMsgType,
+    qInstallMessageHandler,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QProgressDialog, QWidget
+
+from gradviz.core.export import (
+    csv_text,
+    json_text,
+    label_rows,
+    run_document,
+    trajectory_rows,
+)
+from gradviz.core.scenes import Scene
+from gradviz.qt import style
+
+if TYPE_CHECKING:
+    from gradviz.qt.controller import AppController, RunState
+    from gradviz.qt.main_window import MainWindow
+
+Size = tuple[int, int]
+Progress = Callable[[int, int], bool]
+"""Called with (frames done, frames in all) after each frame; returning False cancels."""
+
+IMAGE_FORMATS = (".png", ".svg")
+ANIMATION_FORMATS = (".gif", ".mp4")
+NUMBER_FORMATS = (".csv", ".json")
+FORMATS = IMAGE_FORMATS + ANIMATION_FORMATS + NUMBER_FORMATS
+
+MIN_SIZE: Size = (320, 180)
+MAX_SIZE: Size = (7680, 4320)
+MAX_GIF_SIZE: Size = (1280, 720)
+"""GIF frames are kept whole until the file is written (Pillow's encoder needs them)."""
+DEFAULT_SIZES: dict[str, Size] = {
+    ".png": (3840, 2160),
+    ".svg": (1280, 720),
+    ".gif": (800, 450),
+    ".mp4": (1920, 1080),
+}
+LOGICAL_SIZE: Size = (1280, 720)
+"""The area of the view as laid out for an export: text is as large, relative to
+the image, as in the app on a screen of about this size."""
+MIN_PIXEL_RATIO = 0.75  # below this the text of a small image gets unreadable
+
+DEFAULT_FRAMES = 120
+MAX_FRAMES = 1000
+FPS = 20
+HOLD_LAST_MS = 1500  # the final state stays up a while before a GIF loops
+
+RUNS_FORMAT = "gradviz-runs"
+RUNS_VERSION = 1
+
+_TITLE_PX = 26
+_TEXT_PX = 17
+_MARGIN = 12
+
+
+# ----------------------------------------------------------------------------- checks
+
+
+def check_output(path: str | Path) -> str:
+    """The lower-case suffix of ``path`` if gradviz can write it here.
+
+    Raises
+    ------
+    ValueError
+        For a suffix not in :data:`FORMATS`, ``.mp4`` without ffmpeg on the PATH,
+        or a folder that does not exist (found now, not after minutes of frames).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"unknown file type {suffix or '(none)'!r} for {str(path)!r}; use {', '.join(FORMATS)}"
+        )
+    if suffix == ".mp4" and shutil.which("ffmpeg") is None:
+        raise ValueError(".mp4 needs ffmpeg on the PATH")
+    folder = Path(path).absolute().parent
+    if not folder.is_dir():
+        raise ValueError(f"the folder {str(folder)!r} does not exist")
+    return suffix
+
+
+def check_size(size: Size, suffix: str) -> Size:
+    """``size`` if a ``suffix`` file can be drawn at it.
+
+    Raises
+    ------
+    ValueError
+        Saying what is allowed, for a size outside :data:`MIN_SIZE` to
+        :data:`MAX_SIZE` (:data:`MAX_GIF_SIZE` for GIF), an odd MP4 size
+        (the H.264 encoder halves the colour resolution), or a size for numbers.
+    """
+    width, height = size
+    if suffix in NUMBER_FORMATS:
+        raise ValueError(f"a {suffix} file holds numbers and has no size")
+    high = MAX_GIF_SIZE if suffix == ".gif" else MAX_SIZE
+    if not (MIN_SIZE[0] <= width <= high[0] and MIN_SIZE[1] <= height <= high[1]):
+        raise ValueError(
+            f"{width}x{height} is outside {MIN_SIZE[0]}x{MIN_SIZE[1]} to {high[0]}x{high[1]}"
+            + (" for a GIF" if suffix == ".gif" else "")
+        )
+    if suffix == ".mp4" and (width % 2 or height % 2):
+        raise ValueError(f"an .mp4 needs an even width and height, not {width}x{height}")
+    return size
+
+
+def check_frames(frames: int) -> int:
+    """``frames`` if an animation can have that many.
+
+    Raises
+    ------
+    ValueError
+        Outside 2 to :data:`MAX_FRAMES`.
+    """
+    if not 2 <= frames <= MAX_FRAMES:
+        raise ValueError(f"an animation has 2 to {MAX_FRAMES} frames, not {frames}")
+    return frames
+
+
+def animation_updates(last_update: int, frames: int) -> list[int]:
+    """The updates an animation of ``frames`` frames shows: evenly spaced from the
+    start to ``last_update``, each once (fewer frames for a short run)."""
+    return sorted({int(u) for u in np.round(np.linspace(0, last_update, frames))})
+
+
+# ----------------------------------------------------------------------------- waiting
+
+
+def show_scene_finished(window: MainWindow, scene: Scene, timeout: float | None = None) -> None:
+    """Open ``scene`` in ``window``, compute every run to its end and wait for the
+    runs and the loss surface (processing events), as a headless export needs.
+
+    Raises
+    ------
+    ValueError
+        With the controller's message if the scene cannot be opened.
+    TimeoutError
+        If ``timeout`` seconds pass first.
+    """
+    controller = window.controller
+    busy = [True]
+    messages: list[str] = []
+
+    def track_busy(value: bool) -> None:
+        busy[0] = value
+
+    controller.surfaceBusy.connect(track_busy)
+    controller.message.connect(messages.append)
+    try:
+        if not controller.load_scene(scene):
+            raise ValueError(messages[-1] if messages else f"cannot open the scene {scene.name!r}")
+        controller.run_to_end()
+        deadline = math.inf if timeout is None else time.monotonic() + timeout
+        # The controller's frame timer wakes this loop at least every frame.
+        wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
+        while busy[0] or not all(run.record.finished for run in controller.runs):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the scene {scene.name!r} took over {timeout:g} s to compute")
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents | wait)
+    finally:
+        controller.surfaceBusy.disconnect(track_busy)
+        controller.message.disconnect(messages.append)
+    controller.publish_now()
+
+
+# ----------------------------------------------------------------------------- landscape
+
+
+def _pixel_ratio(size: Size) -> float:
+    ratio = math.sqrt(size[0] * size[1] / (LOGICAL_SIZE[0] * LOGICAL_SIZE[1]))
+    return max(MIN_PIXEL_RATIO, ratio)
+
+
+def _font(pixels: int, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
+
+
+class _Landscape:
+    """The window's surface view laid out for an image of ``size`` pixels.
+
+    While the ``with`` block lasts the view has the image's aspect, its items
+    draw for export (vector symbols, no pixmap caches) and its curves have pens
+    widened by the pixel ratio; afterwards everything is as it was.
+    """
+
+    def __init__(self, window: MainWindow, size: Size) -> None:
+        self.window = window
+        self.view = window.surface_view
+        self.size = size
+        self.ratio = _pixel_ratio(size)
+        self.theme = window.theme
+        self.width = size[0] / self.ratio
+        self.height = size[1] / self.ratio
+        self.title = window.title.text() if not window.title.isHidden() else ""
+        self.caption = window.caption.text() if not window.caption.isHidden() else ""
+        self._header = self._layout_header()
+        self._stack = ExitStack()
+
+    def _layout_header(self) -> list[tuple[QRectF, QFont, str, QColor]]:
+        # Title and caption wrap within the image width; the plot gets the rest.
+        lines = []
+        top = float(_MARGIN) if self.title or self.caption else 0.0
+        text_width = self.width - 2 * _MARGIN
+        for text, font, colour in (
+            (self.title, _font(_TITLE_PX, bold=True), QColor(self.theme.foreground)),
+            (self.caption, _font(_TEXT_PX), QColor(self.theme.muted)),
+        ):
+            if text:
+                rect = QFontMetricsF(font).boundingRect(
+                    QRectF(_MARGIN, top, text_width, self.height),
+                    Qt.TextFlag.TextWordWrap, text,
+                )
+                lines.append((QRectF(_MARGIN, top, text_width, rect.height()), font, text, colour))
+                top += rect.height() + 4
+        self.plot_top = top + (_MARGIN / 2 if lines else 0.0)
+        return lines
+
+    def __enter__(self) -> _Landscape:
+        try:
+            self._prepare()
+        except BaseException:
+            self._stack.close()  # undo what was done before the failure
+            raise
+        return self
+
+    def _prepare(self) -> None:
+        stack = self._stack
+        view = self.view
+        old_size = view.size()
+        stack.callback(self.window.controller.publish_now)  # redraw for the restored size
+        stack.callback(view.resize, old_size)
+        view.resize(round(self.width), round(self.height - self.plot_top))
+        self.window.controller.publish_now()  # paths thinned for the new pixel size
+        items = view.scene().items()
+        for item in items:
+            mode = item.cacheMode()
+            if mode != QGraphicsItem.CacheMode.NoCache:
+                # A cached pixmap has the screen's resolution, not the image's.
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+                stack.callback(item.setCacheMode, mode)
+            if isinstance(item, pg.GraphicsItem):
+                # Export mode draws scatter symbols as paths, crisp at any ratio.
+                item.setExportMode(True, {"antialias": True, "resolutionScale": 1.0})
+                stack.callback(item.setExportMode, False)
+            if isinstance(item, pg.PlotCurveItem | pg.ScatterPlotItem):
+                self._widen(item, stack)
+
+    def _widen(self, item: pg.PlotCurveItem | pg.ScatterPlotItem, stack: ExitStack) -> None:
+        # Cosmetic pens are a number of device pixels wide whatever the pixel
+        # ratio, so at 4K the paths would be hairlines: widen them to match.
+        names: tuple[str, ...] = ("pen",)
+        if isinstance(item, pg.PlotCurveItem):
+            names = ("pen", "shadowPen")
+            # Qt strokes a wide pen along one long path (thousands of contour
+            # segments) many times slower than along each segment by itself.
+            mode = item.opts["segmentedLineMode"]
+            item.setSegmentedLineMode("on")
+            stack.callback(item.setSegmentedLineMode, mode)
+        for name in names:
+            pen = item.opts.get(name)
+            if isinstance(pen, QPen) and pen.isCosmetic() and pen.style() != Qt.PenStyle.NoPen:
+                wide = QPen(pen)
+                wide.setWidthF(max(pen.widthF(), 1.0) * self.ratio)
+                # Drawn segment by segment, round caps fill the joints of an
+                # opaque path; translucent contours need flat caps, or the
+                # overlapping ends of their segments show as beads.
+                opaque = pen.color().alpha() == 255
+                wide.setCapStyle(Qt.PenCapStyle.RoundCap if opaque else Qt.PenCapStyle.FlatCap)
+                setter = item.setPen if name == "pen" else item.setShadowPen
+                setter(wide)
+                stack.callback(setter, QPen(pen))
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def paint(self, painter: QPainter, note: str = "") -> None:
+        """Paint the header (with ``note`` at its right) and the plot, in logical pixels."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        # The loss grid is a smooth function: interpolate its pixels when enlarged.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.fillRect(QRectF(0, 0, self.width, self.height), QColor(self.theme.background))
+        for rect, font, text, colour in self._header:
+            painter.setFont(font)
+            painter.setPen(colour)
+            painter.drawText(rect, Qt.TextFlag.TextWordWrap, text)
+        if note:
+            painter.setFont(_font(_TEXT_PX))
+            painter.setPen(QColor(self.theme.foreground))
+            box = QRectF(_MARGIN, _MARGIN / 2, self.width - 2 * _MARGIN, _TITLE_PX + _MARGIN)
+            painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, note)
+        target = QRectF(0, self.plot_top, self.width, self.height - self.plot_top)
+        self.view.scene().render(painter, target, self.view.sceneRect())
+
+    def image(self, note: str = "") -> QImage:
+        """The landscape as an image of :attr:`size` pixels."""
+        image = QImage(*self.size, QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(self.ratio)
+        painter = QPainter(image)
+        try:
+            self.paint(painter, note)
+        finally:
+            painter.end()
+        return image
+
+
+def render_landscape(window: MainWindow, size: Size) -> QImage:
+    """The landscape with its title and caption as an image of ``size`` pixels."""
+    check_size(size, ".png")
+    with _Landscape(window, size) as landscape:
+        return landscape.image()
+
+
+def export_landscape_png(
+    window: MainWindow, path: str | Path, size: Size = DEFAULT_SIZES[".png"]
+) -> str:
+    """Write the landscape as a PNG image of ``size`` (width, height) pixels.
+
+    Returns
+    -------
+    str
+        What was written, for a status line.
+
+    Raises
+    ------
+    ValueError
+        For a size outside :data:`MIN_SIZE` to :data:`MAX_SIZE`.
+    OSError
+        If the file cannot be written.
+    """
+    image = render_landscape(window, size)
+    if not image.save(str(path), "PNG"):
+        raise OSError(f"cannot write {path}")
+    return f"{size[0]} x {size[1]} PNG of the landscape"
+
+
+def export_landscape_svg(
+    window: MainWindow, path: str | Path, size: Size = DEFAULT_SIZES[".svg"]
+) -> str:
+    """Write the landscape as SVG: lines, markers and text as vectors, the loss
+    grid as an embedded image; ``size`` is the nominal size in pixels.
+
+    Returns
+    -------
+    str
+        What was written, for a status line.
+
+    Raises
+    ------
+    ValueError
+        For a size outside :data:`MIN_SIZE` to :data:`MAX_SIZE`.
+    OSError
+        If the file cannot be written.
+    """
+    check_size(size, ".svg")
+    with _Landscape(window, size) as landscape:
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        # The pixel ratio applies here as a view box: the SVG is drawn at the
+        # logical size and scaled up by whatever shows it.
+        generator.setSize(QSize(*size))
+        generator.setViewBox(QRectF(0, 0, landscape.width, landscape.height))
+        generator.setTitle(landscape.title or "gradviz loss landscape")
+        generator.setDescription(landscape.caption)
+        painter = QPainter()
+        if not painter.begin(generator):
+            raise OSError(f"cannot write {path}")
+        try:
+            landscape.paint(painter)
+        finally:
+            painter.end()
+    return f"{size[0]} x {size[1]} SVG of the landscape"
+
+
+def export_window_png(window: QWidget, path: str | Path) -> str:
+    """Write the whole window as a PNG image at the screen's resolution.
+
+    Returns
+    -------
+    str
+        What was written, for a status line.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written.
+    """
+    pixmap = window.grab()
+    if not pixmap.save(str(path), "PNG"):
+        raise OSError(f"cannot write {path}")
+    return f"{pixmap.width()} x {pixmap.height()} PNG of the window"
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def _labelled_runs(controller: AppController) -> Iterator[tuple[str, RunState]]:
+    # Legend names may repeat (a duplicated run); the files need distinct ones.
+    seen: dict[str, int] = {}
+    n_points = controller.problem.n_points
+    for run in controller.runs:
+        label = run.label(n_points)
+        seen[label] = seen.get(label, 0) + 1
+        yield (label if seen[label] == 1 else f"{label} #{seen[label]}"), run
+
+
+def export_runs_csv(controller: AppController, path: str | Path) -> str:
+    """Write every run's recorded rows as one CSV table with a leading ``run`` column
+    (then ``step, epoch, phi0, phi1, loss, batch_loss, lr, grad0, grad1, batch``).
+
+    Returns
+    -------
+    str
+        What was written, for a status line.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written.
+    """
+    tables = {
+        label: trajectory_rows(run.record.to_trajectory(run.settings))
+        for label, run in _labelled_runs(controller)
+    }
+    rows = label_rows(tables)
+    Path(path).write_text(csv_text(rows), encoding="utf-8")
+    return f"{len(rows)} rows of {len(tables)} runs"
+
+
+def runs_document(controller: AppController) -> dict[str, object]:
+    """Every run as JSON-ready data: the problem, and per run its name, colour and a
+    ``gradviz-run`` document (resolved settings and rows) that reproduces it."""
+    spec = controller.spec
+    return {
+        "format": RUNS_FORMAT,
+        "version": RUNS_VERSION,
+        "scene": controller.scene.name if controller.scene else None,
+        "problem": spec.to_dict(),
+        "runs": [
+            {
+                "name": label,
+                "colour": run.colour,
+                **run_document(spec, run.record.to_trajectory(run.settings)),
+            }
+            for label, run in _labelled_runs(controller)
+        ],
+    }
+
+
+def export_runs_json(controller: AppController, path: str | Path) -> str:
+    """Write :func:`runs_document` as JSON; each entry of ``runs`` also reads back
+    with :func:`gradviz.core.export.parse_json`.
+
+    Returns
+    -------
+    str
+        What was written, for a status line.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written.
+    """
+    document = runs_document(controller)
+    Path(path).write_text(json_text(document), encoding="utf-8")
+    runs: list[Mapping[str, object]] = document["runs"]  # type: ignore[assignment]
+    rows = sum(len(run["rows"]) for run in runs)  # type: ignore[arg-type]
+    return f"{len(runs)} runs, {rows} rows and the settings that reproduce them"
+
+
+# ----------------------------------------------------------------------------- animation
+
+
+class _GifWriter:
+    """Frames to an animated GIF, all mapped to one palette so the colours of the
+    map do not flicker from frame to frame."""
+
+    def __init__(self, path: Path, theme: style.Theme) -> None:
+        self.path = path
+        self.frames: list[Image.Image] = []
+        self.palette: Image.Image | None = None
+        # The palette holds the runs' and the text's colours exactly; the rest
+        # is fitted to the first frame, where they cover too few pixels to win
+        # entries of their own.
+        self.colours = [theme.run_colour(colour) for colour in style.RUN_COLOURS]
+        self.colours += [theme.background, theme.foreground, theme.muted, "#000000"]
+
+    def add(self, image: QImage) -> None:
+        rgb = _pil_rgb(image)
+        if self.palette is None:
+            free = 256 - len(self.colours)
+            fitted = rgb.quantize(free, method=Image.Quantize.MEDIANCUT)
+            fixed = [channel for name in self.colours for channel in QColor(name).getRgb()[:3]]
+            self.palette = Image.new("P", (1, 1))
+            self.palette.putpalette(fixed + fitted.getpalette()[: 3 * free])
+        self.frames.append(rgb.quantize(palette=self.palette, dither=Image.Dither.NONE))
+
+    def close(self) -> None:
+        durations = [round(1000 / FPS)] * len(self.frames)
+        durations[-1] = HOLD_LAST_MS
+        first, *rest = self.frames
+        first.save(self.path, save_all=True, append_images=rest, duration=durations, loop=0)
+
+    def abort(self) -> None:
+        self.frames.clear()
+
+
+class _Mp4Writer:
+    """Frames streamed to an ffmpeg process as raw pixels, so memory stays flat."""
+
+    def __init__(self, path: Path, size: Size) -> None:
+        self.path = path
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg is None:
+            raise OSError(".mp4 needs ffmpeg on the PATH")
+        self.process = subprocess.Popen(
+            [
+                ffmpeg, "-y", "-loglevel", "error",
+                # QImage's RGB32 is 0xffRRGGBB: B, G, R, 255 in memory on every
+                # little-endian machine gradviz runs on.
+                "-f", "rawvideo", "-pix_fmt", "bgra", "-s", f"{size[0]}x{size[1]}",
+                "-r", str(FPS), "-i", "-",
+                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20",
+                "-movflags", "+faststart", str(path),
+            ],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+
+    def add(self, image: QImage) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(bytes(image.constBits()))
+        except BrokenPipeError:
+            self.close()  # reports why ffmpeg stopped
+
+    def close(self) -> None:
+        _, errors = self.process.communicate()
+        if self.process.returncode != 0:
+            self.path.unlink(missing_ok=True)
+            reason = errors.decode(errors="replace").strip().splitlines()
+            raise OSError(f"ffmpeg failed: {reason[-1] if reason else self.process.returncode}")
+
+    def abort(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+        self.path.unlink(missing_ok=True)
+
+
+def _pil_rgb(image: QImage) -> Image.Image:
+    width, height = image.width(), image.height()
+    return Image.frombuffer(
+        "RGB", (width, height), bytes(image.constBits()), "raw", "BGRX", image.bytesPerLine(), 1
+    )
+
+
+def export_animation(
+    window: MainWindow,
+    path: str | Path,
+    size: Size | None = None,
+    frames: int = DEFAULT_FRAMES,
+    progress: Progress | None = None,
+) -> str | None:
+    """Write the runs' progress as a GIF or MP4 animation of the landscape.
+
+    The recorded timeline is scrubbed through ``frames`` evenly spaced updates
+    (pausing the runs); afterwards the timeline is where it was.
+
+    Parameters
+    ----------
+    window : MainWindow
+        A shown window whose runs have been computed.
+    path : str or Path
+        ``.gif`` or ``.mp4`` (which needs ffmpeg on the PATH).
+    size : (int, int), optional
+        Width and height in pixels (default: :data:`DEFAULT_SIZES` of the format).
+    frames : int
+        At most this many frames; fewer if the runs have fewer updates.
+    progress : callable, optional
+        Told ``(done, total)`` after each frame; returning False cancels.
+
+    Returns
+    -------
+    str or None
+        What was written, or None if cancelled (no file is left behind).
+
+    Raises
+    ------
+    ValueError
+        For another suffix, a size or frame count out of range.
+    OSError
+        If the file cannot be written or ffmpeg fails.
+    """
+    path = Path(path)
+    suffix = check_output(path)
+    if suffix not in ANIMATION_FORMATS:
+        raise ValueError(f"an animation is {' or '.join(ANIMATION_FORMATS)}, not {suffix}")
+    size = check_size(size or DEFAULT_SIZES[suffix], suffix)
+    controller = window.controller
+    last = controller.last_update
+    updates = animation_updates(last, check_frames(frames))
+    shown = controller.last_update if controller.position is None else controller.position
+    writer = _GifWriter(path, window.theme) if suffix == ".gif" else _Mp4Writer(path, size)
+    finished = False
+    try:
+        with _Landscape(window, size) as landscape:
+            for done, update in enumerate(updates, start=1):
+                controller.scrub(update)
+                controller.publish_now()
+                writer.add(landscape.image(f"update {update} of {last}"))
+                if progress is not None and not progress(done, len(updates)):
+                    return None
+        writer.close()
+        finished = True
+    finally:
+        if not finished:
+            writer.abort()
+        controller.scrub(shown)
+        controller.publish_now()
+    return f"{len(updates)} frames of {size[0]} x {size[1]} at {FPS} frames/s"
+
+
+def export_animation_with_dialog(
+    window: MainWindow, path: str | Path, size: Size | None = None, frames: int = DEFAULT_FRAMES
+) -> str | None:
+    """:func:`export_animation` with a progress dialog whose Cancel stops it.
+
+    Returns
+    -------
+    str or None
+        What was written, or None if the user cancelled.
+    """
+    dialog = QProgressDialog("Writing the animation…", "Cancel", 0, frames, window)
+    dialog.setWindowTitle("Export animation")
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(0)
+
+    def progress(done: int, total: int) -> bool:
+        dialog.setMaximum(total)
+        dialog.setValue(done)
+        QApplication.processEvents()  # paint the bar and notice Cancel
+        return not dialog.wasCanceled()
+
+    try:
+        return export_animation(window, path, size, frames, progress)
+    finally:
+        dialog.close()
+
+
+def _quiet_platform(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform warns once per top-level widget that it cannot pass
+    # on size hints; for a window never shown that is noise on the terminal.
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+def export_scene(
+    scene: Scene,
+    path: str | Path,
+    size: Size | None = None,
+    frames: int = DEFAULT_FRAMES,
+    progress: Progress | None = None,
+) -> str | None:
+    """Open ``scene`` in a window that is never put on screen, compute its runs and
+    write ``path`` with :func:`export_file`; for the headless ``gradviz export``.
+
+    Needs a display or Qt's offscreen platform, chosen before this is called.
+
+    Raises
+    ------
+    ValueError
+        If the scene cannot be opened or the path, size or frames are refused.
+    OSError
+        If the file cannot be written.
+    """
+    from gradviz.qt.app import make_application
+    from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
+
+    make_application()
+    previous = qInstallMessageHandler(_quiet_platform)
+    window = MainWindow()
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    window.resize(1600, 950)
+    window.show()  # laid out as on screen, but never shown
+    try:
+        show_scene_finished(window, scene)
+        return export_file(window, path, size, frames, progress)
+    finally:
+        # Stopped before it closes, the window does not remember this scene and
+        # size as the user's own for the next launch.
+        window.controller.shutdown()
+        window.close()
+        qInstallMessageHandler(previous)
+
+
+def export_file(
+    window: MainWindow,
+    path: str | Path,
+    size: Size | None = None,
+    frames: int = DEFAULT_FRAMES,
+    progress: Progress | None = None,
+) -> str | None:
+    """Write ``path`` in the format its suffix names (one of :data:`FORMATS`): the
+    landscape, an animation or the runs' numbers.
+
+    Returns
+    -------
+    str or None
+        What was written, or None if an animation was cancelled.
+
+    Raises
+    ------
+    ValueError
+        For an unknown suffix or a size or frame count out of range.
+    OSError
+        If the file cannot be written.
+    """
+    suffix = check_output(path)
+    if suffix in NUMBER_FORMATS:
+        if size is not None:
+            check_size(size, suffix)  # refuses: numbers have no size
+        write = export_runs_csv if suffix == ".csv" else export_runs_json
+        return write(window.controller, path)
+    if suffix in ANIMATION_FORMATS:
+        return export_animation(window, path, size, frames, progress)
+    size = size or DEFAULT_SIZES[suffix]
+    if suffix == ".svg":
+        return export_landscape_svg(window, path, size)
+    return export_landscape_png(window, path, size)
+
+
+__all__ = [
+    "ANIMATION_FORMATS",
+    "DEFAULT_FRAMES",
+    "DEFAULT_SIZES",
+    "FORMATS",
+    "IMAGE_FORMATS",
+    "MAX_SIZE",
+    "MIN_SIZE",
+    "NUMBER_FORMATS",
+    "animation_updates",
+    "check_frames",
+    "check_output",
+    "check_size",
+    "export_animation",
+    "export_animation_with_dialog",
+    "export_file",
+    "export_landscape_png",
+    "export_landscape_svg",
+    "export_runs_csv",
+    "export_runs_json",
+    "export_scene",
+    "export_window_png",
+    "render_landscape",
+    "runs_document",
+    "show_scene_finished",
+]

@@ -1,0 +1,261 @@
+"""Exports decode back: landscape PNG/SVG, window PNG, GIF/MP4, CSV/JSON, and the
+headless ``gradviz export`` command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtWidgets import QProgressDialog
+
+from gradviz import cli
+from gradviz.core.export import parse_json
+from gradviz.core.run import Trajectory, iterate
+from gradviz.core.scenes import Scene, builtin_scenes
+from gradviz.qt import exporter
+
+STEPS = 40  # short runs keep the module quick; enough updates for the animations
+
+
+def _short_scene() -> Scene:
+    """The first shipped scene that compares several runs, cut to :data:`STEPS` updates."""
+    scene = next(s for s in builtin_scenes() if len(s.runs) >= 2)
+    runs = tuple(replace(r, settings=replace(r.settings, steps=STEPS)) for r in scene.runs)
+    return replace(scene, runs=runs)
+
+
+@pytest.fixture(scope="module")
+def shown(qapp, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One shown window with a short scene computed to its end, shared by the module
+    (every export leaves the window as it found it)."""
+    from PySide6.QtCore import QSettings
+
+    from gradviz.qt.app import make_application
+
+    # The autouse settings fixture is per test; this window outlives a test.
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path_factory.mktemp("settings")))
+    make_application()
+    from gradviz.qt.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    exporter.show_scene_finished(window, _short_scene(), timeout=30)
+    yield window
+    window.close()
+
+
+def _names(window) -> list[str]:  # type: ignore[no-untyped-def]
+    c = window.controller
+    return [run.label(c.problem.n_points) for run in c.runs]
+
+
+# ----------------------------------------------------------------------------- pictures
+
+
+@pytest.mark.parametrize("size", [(3840, 2160), (640, 900)])
+def test_landscape_png_has_the_requested_size(shown, tmp_path, size):
+    view_size = shown.surface_view.size()
+    path = tmp_path / "landscape.png"
+    assert exporter.export_landscape_png(shown, path, size).startswith(f"{size[0]} x {size[1]}")
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size == size
+        pixels = np.asarray(image.convert("RGB"))[::8, ::8]
+    colours = np.unique(pixels.reshape(-1, 3) @ np.array([65536, 256, 1]))
+    assert len(colours) > 500  # a heatmap, not a blank
+    assert shown.surface_view.size() == view_size  # laid out back as it was
+
+
+def test_landscape_png_at_the_largest_size(shown, tmp_path):
+    path = tmp_path / "8k.png"
+    exporter.export_landscape_png(shown, path, exporter.MAX_SIZE)
+    with Image.open(path) as image:
+        assert image.size == (7680, 4320)
+
+
+@pytest.mark.parametrize("size", [(7681, 4320), (7680, 4321), (100, 100)])
+def test_sizes_out_of_range_are_refused(shown, tmp_path, size):
+    path = tmp_path / "refused.png"
+    with pytest.raises(ValueError, match="outside 320x180 to 7680x4320"):
+        exporter.export_landscape_png(shown, path, size)
+    assert not path.exists()
+
+
+def test_landscape_svg_parses_and_shows_the_legend(shown, tmp_path):
+    path = tmp_path / "landscape.svg"
+    exporter.export_landscape_svg(shown, path)
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    text = " ".join(" ".join(node.itertext()) for node in root.iter() if node.tag.endswith("text"))
+    for name in _names(shown):
+        assert name in text
+    assert shown.controller.scene.title in text
+
+
+def test_window_png_is_the_whole_window(shown, tmp_path):
+    path = tmp_path / "window.png"
+    exporter.export_window_png(shown, path)
+    ratio = shown.devicePixelRatioF()
+    with Image.open(path) as image:
+        assert image.size == (round(shown.width() * ratio), round(shown.height() * ratio))
+
+
+# ----------------------------------------------------------------------------- animations
+
+
+def test_gif_has_one_frame_per_update_shown_and_restores_the_timeline(shown, tmp_path):
+    c = shown.controller
+    c.scrub(10)
+    calls = []
+    path = tmp_path / "runs.gif"
+    written = exporter.export_animation(
+        shown, path, (320, 180), frames=12, progress=lambda d, n: calls.append((d, n)) or True
+    )
+    assert written is not None and written.startswith("12 frames")
+    assert calls == [(d, 12) for d in range(1, 13)]
+    with Image.open(path) as gif:
+        assert gif.size == (320, 180)
+        assert gif.n_frames == 12
+    assert c.position == 10
+    c.scrub(c.last_update)
+
+
+def test_cancelled_animation_leaves_no_file(shown, tmp_path):
+    path = tmp_path / "cancelled.gif"
+    result = exporter.export_animation(shown, path, (320, 180), frames=20,
+                                       progress=lambda done, total: done < 3)
+    assert result is None
+    assert not path.exists()
+    assert shown.controller.position is None  # back to following the runs
+
+
+def test_animation_with_progress_dialog(shown, tmp_path):
+    path = tmp_path / "dialog.gif"
+    assert exporter.export_animation_with_dialog(shown, path, (320, 180), frames=6)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 6
+    assert not any(w.isVisible() for w in shown.findChildren(QProgressDialog))
+
+
+def test_animation_frames_are_spread_over_the_run():
+    assert exporter.animation_updates(40, 5) == [0, 10, 20, 30, 40]
+    assert exporter.animation_updates(3, 120) == [0, 1, 2, 3]  # a short run: fewer frames
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not on the PATH")
+def test_mp4_decodes_to_the_frames_written(shown, tmp_path):
+    path = tmp_path / "runs.mp4"
+    exporter.export_animation(shown, path, (320, 180), frames=8)
+    decoded = subprocess.run(
+        ["ffmpeg", "-nostats", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr
+    assert "320x180" in decoded
+    assert int(re.findall(r"frame=\s*(\d+)", decoded)[-1]) == 8
+    cancelled = tmp_path / "cancelled.mp4"
+    assert exporter.export_animation(shown, cancelled, (320, 180), frames=8,
+                                     progress=lambda done, total: done < 2) is None
+    assert not cancelled.exists()  # ffmpeg stopped and its partial file removed
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def test_csv_has_a_row_per_run_and_update(shown, tmp_path):
+    path = tmp_path / "runs.csv"
+    exporter.export_runs_csv(shown.controller, path)
+    with open(path, newline="", encoding="utf-8") as file:
+        reader = csv.DictReader(file)
+        assert reader.fieldnames[:2] == ["run", "step"]
+        assert {"phi0", "phi1", "loss"} <= set(reader.fieldnames)
+        rows = list(reader)
+    runs = shown.controller.runs
+    assert len(rows) == sum(len(run.record) for run in runs)
+    for name, run in zip(_names(shown), runs):
+        losses = [float(row["loss"]) for row in rows if row["run"] == name]
+        np.testing.assert_array_equal(losses, run.record.loss)
+
+
+def test_json_reproduces_each_run(shown, tmp_path):
+    path = tmp_path / "runs.json"
+    exporter.export_runs_json(shown.controller, path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    assert document["problem"] == shown.controller.spec.to_dict()
+    assert [entry["name"] for entry in document["runs"]] == _names(shown)
+    # Each entry is a gradviz-run document: re-run it from its settings alone.
+    entry = document["runs"][0]
+    saved = parse_json(json.dumps(entry))
+    rerun = Trajectory.from_steps(saved.settings, iterate(saved.problem.build(), saved.settings))
+    np.testing.assert_allclose(rerun.loss, [row["loss"] for row in saved.rows], rtol=1e-12)
+    np.testing.assert_allclose(rerun.loss, shown.controller.runs[0].record.loss, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def _headless_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
+
+
+@pytest.mark.parametrize("out, size", [("scene.png", "640x360"), ("scene.csv", None)])
+def test_export_command_works_without_a_display(tmp_path, out, size):
+    scene = _short_scene()
+    path = tmp_path / out
+    command = [sys.executable, "-m", "gradviz", "export", "--scene", scene.name,
+               "--out", str(path), "--steps", "12"] + (["--size", size] if size else [])
+    done = subprocess.run(command, check=False, capture_output=True, text=True,
+                          env=_headless_env(), timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"wrote {path} (")
+    if out.endswith(".png"):
+        with Image.open(path) as image:
+            assert image.size == (640, 360)
+    else:
+        rows = path.read_text(encoding="utf-8").splitlines()
+        assert rows[0].startswith("run,step,")
+        assert len(rows) == 1 + len(scene.runs) * 13  # the start and 12 updates per run
+
+
+@pytest.mark.parametrize(
+    "flags, blamed",
+    [
+        (["--size", "7681x4320"], "--size"),
+        (["--size", "big"], "--size"),
+        (["--size", "800x450", "--out", "x.csv"], "--size"),
+        (["--out", "x.bmp"], "--out"),
+        (["--steps", "0"], "--steps"),
+        (["--steps", "100000000"], "--steps"),
+        (["--scene", "no-such-scene"], "--scene"),
+    ],
+)
+def test_export_command_refuses_bad_flags_in_one_line(capsys, flags, blamed):
+    argv = ["export", "--scene", _short_scene().name, "--out", "x.png", *flags]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"gradviz export: error: {blamed}")
+
+
+def test_export_command_refuses_mp4_without_ffmpeg(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without ffmpeg
+    assert cli.main(["export", "--scene", _short_scene().name, "--out", "x.mp4"]) == 2
+    assert capsys.readouterr().err == (
+        "gradviz export: error: --out: .mp4 needs ffmpeg on the PATH\n"
+    )
