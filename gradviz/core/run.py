@@ -34,7 +34,7 @@ BLOCK_STEPS = 32
 """Most updates :func:`iterate` computes ahead of its consumer."""
 
 BLOCK_SECONDS = 1e-3
-"""Time a block of updates computed ahead should take at most: past it, blocks shrink."""
+"""Time a block of updates may take; a slower block makes the next one smaller."""
 
 
 @dataclass(frozen=True)
@@ -211,9 +211,11 @@ def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     sizes from the centre of the problem's view, yields that step with
     ``diverged=True`` and stops.
 
-    Updates are computed in blocks of up to :data:`BLOCK_STEPS`, each taking
-    about :data:`BLOCK_SECONDS` at most, ahead of the consumer, never past
-    ``settings.steps`` nor past a diverged step.
+    Updates are computed a block at a time, ahead of the consumer: up to
+    :data:`BLOCK_STEPS` while they are cheap, fewer once a block takes longer
+    than :data:`BLOCK_SECONDS`, and never past ``settings.steps`` nor past a
+    diverged step. An error raised by the problem surfaces when the consumer
+    asks for the first step of the block it interrupted.
     """
     updates = _updates(problem, settings.resolve(problem))
     yield next(updates)  # the start point
@@ -253,7 +255,10 @@ def _updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     reach = ESCAPE_FACTOR * max(window.width, window.height)
     n = problem.n_points
     full_batch = n is None or settings.batch_size == n
-    stream = None if full_batch else batches(n, settings.batch_size, settings.batching, settings.seed)
+    stream = (
+        None if full_batch
+        else batches(n, settings.batch_size, settings.batching, settings.seed)
+    )
     batch = None
 
     def objective(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

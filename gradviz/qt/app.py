@@ -17,7 +17,7 @@ def configure_pyqtgraph() -> None:
     """Antialiased lines and the app's colours; image data in (row, column) order."""
     pg.setConfigOptions(
         antialias=True, imageAxisOrder="row-major",
-        background=style.BACKGROUND, foreground=style.FOREGROUND,
+        background=style.DARK.background, foreground=style.DARK.foreground,
     )
 
 

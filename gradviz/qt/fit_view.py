@@ -7,23 +7,20 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from gradviz.qt import style
+from gradviz.qt.panel import Panel
 
 
-class FitView(pg.PlotWidget):
+class FitView(Panel):
     """Scatter of (x, y), the current minibatch highlighted, one model curve per run.
 
     For an analytic surface there is no data; the view says so instead.
     """
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(parent, background=style.BACKGROUND)
+        super().__init__("Data and the model's fit", 11, parent)
         plot = self.getPlotItem()
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        style.style_plot(plot, 11)
         plot.setLabel("bottom", "input x")
         plot.setLabel("left", "output y")
-        plot.setTitle("Data and the model's fit", color=style.FOREGROUND, size="12pt")
         self.points = pg.ScatterPlotItem(
             size=9, brush=pg.mkBrush(style.DARK.data_points), pen=pg.mkPen("#000000", width=1)
         )
@@ -34,22 +31,15 @@ class FitView(pg.PlotWidget):
         self.batch.setZValue(11)
         plot.addItem(self.points)
         plot.addItem(self.batch)
-        self.message = pg.TextItem(color=style.MUTED, anchor=(0.5, 0.5))
+        self.message = pg.TextItem(color=style.DARK.muted, anchor=(0.5, 0.5))
         plot.addItem(self.message)
         self._curves: dict[int, pg.PlotDataItem] = {}
-        self._scale = 1.0
-        self._theme = style.DARK
         self._x: np.ndarray = np.empty(0)
         self._y: np.ndarray = np.empty(0)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, points and curves."""
-        self._scale, self._theme = scale, theme
-        plot = self.getPlotItem()
-        self.setBackground(theme.background)
-        style.style_plot(plot, round(11 * scale), theme)
-        plot.setTitle("Data and the model's fit", color=theme.foreground,
-                      size=f"{round(12 * scale)}pt")
+        self.style_panel(theme, scale)
         self.points.setSize(9 * scale)
         self.points.setBrush(pg.mkBrush(theme.data_points))
         self.points.setPen(pg.mkPen(theme.data_edge, width=1))

@@ -7,44 +7,34 @@ import pyqtgraph as pg
 
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
+from gradviz.qt.panel import Panel
 
 
-class LossView(pg.PlotWidget):
+class LossView(Panel):
     """Full-data loss per update for each run, the minibatch loss as a faint line,
     and the selected run's epoch starts marked."""
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(parent, background=style.BACKGROUND)
+        super().__init__("Loss during training", 11, parent)
         plot = self.getPlotItem()
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        style.style_plot(plot, 11)
         plot.setLabel("bottom", "update")
         plot.setLabel("left", "loss")
-        plot.setTitle("Loss during training", color=style.FOREGROUND, size="12pt")
         plot.showGrid(x=True, y=True, alpha=0.15)
         # Long runs: draw only what is in view, reduced to min/max per pixel column.
         plot.setDownsampling(auto=True, mode="peak")
         plot.setClipToView(True)
         self.epochs = pg.ScatterPlotItem(
-            symbol="t1", size=9, brush=pg.mkBrush(style.FOREGROUND), pen=None
+            symbol="t1", size=9, brush=pg.mkBrush(style.DARK.foreground), pen=None
         )
         self.epochs.setZValue(20)
         plot.addItem(self.epochs)
         self._full: dict[int, pg.PlotDataItem] = {}
         self._batch: dict[int, pg.PlotDataItem] = {}
         self._log = False
-        self._scale = 1.0
-        self._theme = style.DARK
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text and lines."""
-        self._scale, self._theme = scale, theme
-        plot = self.getPlotItem()
-        self.setBackground(theme.background)
-        style.style_plot(plot, round(11 * scale), theme)
-        plot.setTitle("Loss during training", color=theme.foreground,
-                      size=f"{round(12 * scale)}pt")
+        self.style_panel(theme, scale)
         self.epochs.setSize(9 * scale)
         self.epochs.setBrush(pg.mkBrush(theme.foreground))
 

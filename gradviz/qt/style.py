@@ -52,9 +52,6 @@ LIGHT = Theme(
     substitutions=(("#FFFFFF", "#000000"), ("#F0E442", "#B59F00")),
 )
 THEMES = {theme.name: theme for theme in (DARK, LIGHT)}
-BACKGROUND = DARK.background
-FOREGROUND = DARK.foreground
-MUTED = DARK.muted
 
 
 def axis_font(point_size: int = 12) -> QFont:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame, thinned
+from gradviz.qt.panel import Panel
 
 
 class _RunGraphics:
@@ -68,7 +69,7 @@ class _RunGraphics:
             self.badge.setPos(QPointF(float(current[0]), float(current[1])))
 
 
-class SurfaceView(pg.PlotWidget):
+class SurfaceView(Panel):
     """Heatmap of the loss over (phi0, phi1) with everything drawn on it.
 
     Dumb view: it is told what to draw and announces what the user asks for.
@@ -78,11 +79,8 @@ class SurfaceView(pg.PlotWidget):
     windowChanged = Signal(object)  # Window: the visible rectangle after a zoom or pan
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(parent, background=style.BACKGROUND)
+        super().__init__("", 12, parent)
         plot = self.getPlotItem()
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        style.style_plot(plot)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         # The map and contours change only with a new surface: repaint them from
@@ -118,8 +116,6 @@ class SurfaceView(pg.PlotWidget):
         self.legend.setParentItem(plot.vb)
         self._runs: dict[int, _RunGraphics] = {}
         self._legend_text: dict[int, str] = {}
-        self._scale = 1.0
-        self._theme = style.DARK
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
         plot.vb.sigRangeChanged.connect(self._range_changed_any)
@@ -129,10 +125,8 @@ class SurfaceView(pg.PlotWidget):
     # -- setters ---------------------------------------------------------------------------
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of everything drawn (themes, presentation mode, Ctrl+Plus/Minus)."""
-        self._scale, self._theme = scale, theme
+        self.style_panel(theme, scale)
         plot = self.getPlotItem()
-        self.setBackground(theme.background)
-        style.style_plot(plot, round(12 * scale), theme)
         bar_axis = self.colour_bar.getAxis("right")
         bar_axis.setTickFont(style.axis_font(round(11 * scale)))
         bar_axis.setTextPen(pg.mkPen(theme.foreground))

@@ -1,0 +1,40 @@
+"""The base of the plot views: a pyqtgraph plot with a title, axis labels and a look."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+
+from gradviz.qt import style
+
+
+class Panel(pg.PlotWidget):
+    """A plot without pyqtgraph's context menu and buttons, styled by theme and scale.
+
+    Parameters
+    ----------
+    title : str
+        Shown above the plot ("" for none).
+    font_size : int
+        Tick label size in points at scale 1.
+    """
+
+    def __init__(self, title: str = "", font_size: int = 11, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent, background=style.DARK.background)
+        self.title = title
+        self.font_size = font_size
+        plot = self.getPlotItem()
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        self._scale = 1.0
+        self._theme = style.DARK
+        self.style_panel(style.DARK, 1.0)
+
+    def style_panel(self, theme: style.Theme, scale: float) -> None:
+        """Background, axes and title in ``theme``'s colours at ``scale``."""
+        self._scale, self._theme = scale, theme
+        plot = self.getPlotItem()
+        self.setBackground(theme.background)
+        style.style_plot(plot, round(self.font_size * scale), theme)
+        if self.title:
+            plot.setTitle(self.title, color=theme.foreground,
+                          size=f"{round((self.font_size + 1) * scale)}pt")
