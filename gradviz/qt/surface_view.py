@@ -28,9 +28,10 @@ class _RunGraphics:
         self.recent = pg.PlotDataItem(
             pen=pg.mkPen(colour, width=2.5 * scale),
             shadowPen=pg.mkPen(style.SHADOW, width=5.5 * scale),
-            symbol="o", symbolSize=5 * scale, symbolBrush=colour, symbolPen=None,
+            symbolSize=5 * scale, symbolBrush=colour, symbolPen=None,
             skipFiniteCheck=True,
         )
+        self.dots = False
         self.head = pg.ScatterPlotItem(
             brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=2 * scale)
         )
@@ -52,6 +53,12 @@ class _RunGraphics:
             item.setVisible(frame.visible)
         end = frame.index + 1
         split = max(0, end - self.RECENT)
+        # A dot on every step, as the book draws its short paths; a long path
+        # is a line only (its dots would merge, and cost a symbol each).
+        dots = split == 0
+        if dots != self.dots:
+            self.dots = dots
+            self.recent.setSymbol("o" if dots else None)
         trail = thinned(frame.phi[: split + 1], pixel) if split else frame.phi[:0]
         self.trail.setData(trail[:, 0], trail[:, 1])
         recent = frame.phi[split:end]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontInfo, QKeySequence
+from PySide6.QtGui import QFontInfo, QImage, QKeySequence
 
 from gradviz.core.scenes import builtin_scenes, load_scene
 
@@ -30,7 +30,7 @@ def active(window, qtbot):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("index", range(len(builtin_scenes())))
-def test_every_shipped_scene_loads_and_plays(window, qtbot, index):
+def test_every_shipped_scene_loads_plays_and_exports(window, qtbot, index, tmp_path):
     scene = window.scenes[index]
     c = window.controller
     with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
@@ -41,6 +41,13 @@ def test_every_shipped_scene_loads_and_plays(window, qtbot, index):
     for run, spec in zip(c.runs, scene.runs):
         assert len(run.record) >= 2 or run.record.diverged_at == 1
         assert run.settings.optimizer == spec.settings.optimizer
+    image_path, rows_path = tmp_path / "scene.png", tmp_path / "scene.csv"
+    window.export_to(str(image_path), (640, 360))
+    window.export_to(str(rows_path))
+    image = QImage(str(image_path))
+    assert (image.width(), image.height()) == (640, 360)
+    rows = rows_path.read_text().splitlines()
+    assert len(rows) == 1 + sum(len(run.record) for run in c.runs)
 
 
 def test_notebook_scene_legend_reads_the_lecture_numbers(window, qtbot):
@@ -87,6 +94,8 @@ def test_keyboard_drives_playback_and_scenes(active, qtbot):
     before = len(c.runs[0].record)
     _key(active, qtbot, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: len(c.runs[0].record) >= before + 1, timeout=3000)
+    _key(active, qtbot, Qt.Key.Key_Left)
+    assert c.position == len(c.runs[0].record) - 2
     _key(active, qtbot, Qt.Key.Key_Home)
     qtbot.waitUntil(lambda: len(c.runs[0].record) == 1, timeout=3000)
 
