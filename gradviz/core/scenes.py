@@ -40,7 +40,7 @@ import numbers
 import re
 import reprlib
 import stat
-import tomllib
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -53,6 +53,11 @@ from gradviz.core.problems import Problem, ProblemSpec, has_data
 from gradviz.core.resources import resource_path
 from gradviz.core.run import RunSettings
 from gradviz.core.space import Window
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 has the same parser as the tomli package
+    import tomli as tomllib
 
 MAX_FILE_BYTES = 256 * 1024
 """Largest scene file read; real scenes are a few hundred bytes."""

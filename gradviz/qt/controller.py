@@ -294,7 +294,7 @@ class AppController(QObject):
             log_scale=self.log_scale,
             grid=self.grid,
             speed=self.speed,
-            show_batches=show_batches,
+            show_batches=show_batches and self.problem.n_points is not None,
             number=None,
             source="",
         )
