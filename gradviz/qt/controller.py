@@ -521,7 +521,8 @@ class AppController(QObject):
 
     @Slot()
     def _on_idle(self) -> None:
-        if self.playing:
+        # Ignore an idle notice sent before the runs were restarted.
+        if self.playing and all(r.record.finished for r in self.runs):
             self.playing = False
             self.playingChanged.emit(False)
 

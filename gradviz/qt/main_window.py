@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 
@@ -43,6 +44,7 @@ from gradviz.qt.surface_view import SurfaceView
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
+LOSS_VIEW_HZ = 15
 TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
 PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
 
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.text_scale = 1.0
         self.theme = style.DARK
         self.presenting = False
+        self._loss_drawn = 0.0
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -330,7 +333,13 @@ class MainWindow(QMainWindow):
 
     def _show_frame(self, frames: list[RunFrame]) -> None:
         self.surface_view.set_runs(frames)
-        self.loss_view.set_runs(frames)
+        # The loss curves are redrawn at most LOSS_VIEW_HZ times a second while
+        # the runs play (their long curves cost more than they show at 60 Hz),
+        # and at once whenever playback stops or the user scrubs.
+        now = time.monotonic()
+        if not self.controller.playing or now - self._loss_drawn >= 1 / LOSS_VIEW_HZ:
+            self._loss_drawn = now
+            self.loss_view.set_runs(frames)
         if self.batch_panel.isVisible():
             self.batch_panel.set_lines(self.controller.batch_lines())
         selected = next((f for f in frames if f.selected), None)
