@@ -545,6 +545,7 @@ class AppController(QObject):
                 index=self._shown_row(run),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
+                minibatches=n is not None and run.settings.batch_size != n,
             )
             for run in self.runs
         ]

@@ -59,6 +59,8 @@ class RunFrame:
     index: int
     diverged_at: int | None
     error: str | None
+    minibatches: bool = False
+    """Whether each update sees only part of the data."""
 
     @property
     def current_phi(self) -> np.ndarray | None:
@@ -69,6 +71,15 @@ class RunFrame:
     def current_loss(self) -> float:
         """The full-data loss at the shown position (NaN before the first step)."""
         return float(self.loss[self.index]) if self.index >= 0 else float("nan")
+
+    @property
+    def short_badge(self) -> str | None:
+        """The badge in a few words, for the legend and the status bar."""
+        if self.error:
+            return "error"
+        if self.diverged_at is not None:
+            return f"diverged at update {self.diverged_at}"
+        return None
 
     @property
     def badge(self) -> str | None:

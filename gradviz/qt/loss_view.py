@@ -66,7 +66,7 @@ class LossView(Panel):
             steps = frame.update[shown]
             full.setData(steps, self._positive(frame.loss[shown]))
             batch_loss = frame.batch_loss[shown]
-            has_batches = bool(np.isfinite(batch_loss[1:]).any()) and frame.visible
+            has_batches = frame.minibatches and frame.visible
             batch.setVisible(has_batches)
             if has_batches:
                 batch.setData(steps, self._positive(batch_loss))

@@ -362,8 +362,8 @@ class MainWindow(QMainWindow):
             lr = float(run.record.lr[frame.index])
             if math.isfinite(lr):
                 parts.append(f"α = {lr:.4g}")
-        if frame.badge:
-            parts.append(f"<span style='color:#ff6b6b'>{frame.badge}</span>")
+        if frame.short_badge:
+            parts.append(f"<span style='color:#ff6b6b'>{frame.short_badge}</span>")
         return "  ·  ".join(parts)
 
     def show_message(self, text: str) -> None:

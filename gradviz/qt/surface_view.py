@@ -246,8 +246,8 @@ class SurfaceView(Panel):
     @staticmethod
     def _legend_entry(frame: RunFrame) -> str:
         text = f"{frame.name}   loss {frame.current_loss:.4g}"
-        if frame.badge:
-            text += f"   ✖ {frame.badge}"
+        if frame.short_badge:
+            text += f"   ✖ {frame.short_badge}"
         return text
 
     # -- user input ---------------------------------------------------------------------------
