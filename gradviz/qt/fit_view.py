@@ -46,6 +46,13 @@ class FitView(Panel):
         self.batch.setSize(20 * scale)
         self.batch.setPen(pg.mkPen(theme.foreground, width=2.5 * scale))
         self.message.setColor(theme.muted)
+        self._show_message()
+
+    def _show_message(self) -> None:
+        self.message.setHtml(
+            f"<div style='text-align:center;font-size:{round(14 * self._scale)}pt'>"
+            "An analytic surface:<br>no data to fit.</div>"
+        )
 
     def set_data(self, x: np.ndarray | None, y: np.ndarray | None,
                  x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
@@ -58,10 +65,7 @@ class FitView(Panel):
         if not has_data:
             self._x = self._y = np.empty(0)
             self.points.setData([], [])
-            self.message.setHtml(
-                "<div style='text-align:center;font-size:13pt'>An analytic surface:<br>"
-                "no data to fit.</div>"
-            )
+            self._show_message()
             plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             self.message.setPos(0.5, 0.5)
             return

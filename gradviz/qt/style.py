@@ -69,6 +69,8 @@ def style_plot(plot: pg.PlotItem, font_size: int = 12, theme: Theme = DARK) -> N
         axis.setPen(pg.mkPen(theme.muted))
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.label.setFont(axis_font(font_size + 1))
+        # "loss (x0.001)" with rescaled ticks puzzles students: show plain values.
+        axis.enableAutoSIPrefix(False)
 
 
 def with_alpha(colour: str, alpha: int) -> QColor:

@@ -97,6 +97,7 @@ class SurfaceView(Panel):
         self.colour_bar = pg.ColorBarItem(interactive=False, width=18)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
         self.colour_bar.getAxis("right").setTickFont(style.axis_font(11))
+        self.colour_bar.getAxis("right").enableAutoSIPrefix(False)
         self.contours = pg.PlotDataItem(
             connect="pairs", pen=pg.mkPen(style.DARK.contour, width=1), skipFiniteCheck=True
         )
