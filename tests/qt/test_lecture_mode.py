@@ -218,3 +218,15 @@ def test_export_action_writes_the_chosen_format(window, qtbot, tmp_path, monkeyp
     image = QImage(str(target))
     assert (image.width(), image.height()) == (1600, 900)
     assert window.export_action.shortcut().toString() == "Ctrl+E"
+
+
+def test_ctrl_s_saves_the_whole_window(active, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "window.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    _key(active, qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    image = QImage(str(target))
+    assert (image.width(), image.height()) == (active.width(), active.height())
+    _key(active, qtbot, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert active.text_scale < 1.0
