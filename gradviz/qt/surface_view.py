@@ -13,7 +13,7 @@ from gradviz.qt.panel import Panel
 
 
 class _RunGraphics:
-    """The items that draw one run: its trail, its recent steps, current point and badge.
+    """The items that draw one run: its trail, its recent steps and its badge.
 
     The latest :data:`RECENT` steps are drawn thick with a dark outline so they
     stand out on any colour map; older steps become a thin trail. Besides
@@ -32,24 +32,20 @@ class _RunGraphics:
             skipFiniteCheck=True,
         )
         self.dots = False
-        self.head = pg.ScatterPlotItem(
-            brush=pg.mkBrush(colour), pen=pg.mkPen("#000000", width=2 * scale)
-        )
-        self.head_size = 15 * scale
         self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
         self.badge.setZValue(30)
-        for z, item in enumerate((self.trail, self.recent, self.head), start=10):
+        for z, item in enumerate((self.trail, self.recent), start=10):
             item.setZValue(z)
             plot.addItem(item)
         plot.addItem(self.badge)
         self.colour = colour
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.trail, self.recent, self.head, self.badge):
+        for item in (self.trail, self.recent, self.badge):
             plot.removeItem(item)
 
     def show(self, frame: RunFrame, pixel: tuple[float, float]) -> None:
-        for item in (self.trail, self.recent, self.head):
+        for item in (self.trail, self.recent):
             item.setVisible(frame.visible)
         end = frame.index + 1
         split = max(0, end - self.RECENT)
@@ -64,11 +60,6 @@ class _RunGraphics:
         recent = frame.phi[split:end]
         self.recent.setData(recent[:, 0], recent[:, 1])
         current = frame.current_phi
-        if current is None:
-            self.head.setData([], [])
-        else:
-            size = self.head_size * (1.3 if frame.selected else 1.0)
-            self.head.setData([current[0]], [current[1]], size=size)
         badge = frame.badge
         self.badge.setVisible(frame.visible and badge is not None)
         if badge is not None and current is not None:
@@ -109,6 +100,10 @@ class SurfaceView(Panel):
         )
         self.minimum.setZValue(5)
         plot.addItem(self.minimum)
+        # Every run's current point in one item: one update per frame, not one per run.
+        self.heads = pg.ScatterPlotItem(pen=pg.mkPen("#000000", width=2))
+        self.heads.setZValue(20)
+        plot.addItem(self.heads)
         self.start = pg.TargetItem(
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
             hoverPen=pg.mkPen("#ffff00", width=3), label="start",
@@ -148,6 +143,7 @@ class SurfaceView(Panel):
         self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
         self.legend.setBrush(pg.mkBrush(theme.legend_fill))
         self.minimum.setSize(22 * scale)
+        self.heads.setPen(pg.mkPen("#000000", width=2 * scale))
         for graphics in self._runs.values():
             graphics.remove(plot)
         self._runs.clear()  # rebuilt at the next frame with the new widths
@@ -233,6 +229,7 @@ class SurfaceView(Panel):
                 self._runs[frame.run_id] = graphics
                 rebuild_legend = True
             graphics.show(frame, pixel)
+        self._show_heads(frames)
         texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}
         if rebuild_legend or list(texts) != list(self._legend_text):
             self.legend.clear()
@@ -243,6 +240,15 @@ class SurfaceView(Panel):
                 if self._legend_text.get(run_id) != text:
                     self.legend.getLabel(self._runs[run_id].recent).setText(text)
         self._legend_text = texts
+
+    def _show_heads(self, frames: list[RunFrame]) -> None:
+        shown = [f for f in frames if f.visible and f.current_phi is not None]
+        points = np.array([f.current_phi for f in shown]).reshape(-1, 2)
+        self.heads.setData(
+            points[:, 0], points[:, 1],
+            brush=[pg.mkBrush(self._theme.run_colour(f.colour)) for f in shown],
+            size=[15 * self._scale * (1.3 if f.selected else 1.0) for f in shown],
+        )
 
     @staticmethod
     def _legend_entry(frame: RunFrame) -> str:
