@@ -479,12 +479,25 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+def _no_display() -> bool:
+    """Whether Qt would abort for want of a display (Linux and BSD without X or Wayland)."""
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return False
+    return not any(os.environ.get(name) for name in
+                   ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def open_app(argv: Sequence[str], scene: Scene | None = None, play: bool = False) -> int:
     """Start the desktop app with the command's arguments ``argv`` (none yet), showing
     ``scene`` and playing if ``play``.
 
     This is the only place the CLI reaches for Qt.
     """
+    if _no_display():
+        print(f"{PROG}: error: no display to open the app on (DISPLAY and WAYLAND_DISPLAY are "
+              "unset); use the headless commands (run, surface, export) or set "
+              "QT_QPA_PLATFORM=offscreen", file=sys.stderr)
+        return 2
     try:
         app = importlib.import_module(APP_MODULE)
     except ImportError as exc:

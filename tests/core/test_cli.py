@@ -166,6 +166,7 @@ def test_help_lists_the_commands(capsys) -> None:
 
 
 def test_no_command_opens_the_app(monkeypatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # as if a display were there
     seen: list[list[str]] = []
     app = types.ModuleType(APP_MODULE)
     app.main = lambda argv: seen.append(argv) or 0  # type: ignore[attr-defined]
@@ -175,6 +176,7 @@ def test_no_command_opens_the_app(monkeypatch) -> None:
 
 
 def test_missing_app_is_one_line(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     monkeypatch.setitem(sys.modules, APP_MODULE, None)  # makes the import fail
     assert main([]) == 1
     err = capsys.readouterr().err
@@ -191,6 +193,7 @@ class _BrokenApp:
 
 
 def test_other_import_errors_of_the_app_propagate(monkeypatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # as if a display were there
     monkeypatch.delitem(sys.modules, APP_MODULE, raising=False)
     monkeypatch.setattr(sys, "meta_path", [_BrokenApp(), *sys.meta_path])
     with pytest.raises(ModuleNotFoundError, match="PySide6"):
@@ -267,3 +270,12 @@ def test_error_from_a_real_process_has_no_traceback(tmp_path) -> None:
     assert done.stderr == (
         "gradviz run: error: --beta: optimizer 'gd' has no hyperparameter 'beta' (it has: lr)\n"
     )
+
+
+def test_app_without_a_display_says_so_instead_of_aborting(monkeypatch, capsys) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no display" in err and "QT_QPA_PLATFORM=offscreen" in err

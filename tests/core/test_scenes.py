@@ -505,6 +505,7 @@ def test_scenes_command_lists_number_name_title(capsys) -> None:
 
 
 def test_scene_option_opens_the_app_on_it(monkeypatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")  # as if a display were there
     seen: list[tuple[list[str], dict[str, object]]] = []
     app = types.ModuleType(APP_MODULE)
     app.main = (  # type: ignore[attr-defined]
