@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import NoReturn, TypeVar
 
-import numpy as np
 
 from gradviz import __version__
 from gradviz.core.batching import BATCHING_SCHEMES

@@ -39,7 +39,7 @@ def load_colormap(name: str) -> np.ndarray:
         table = np.repeat(ramp[:, None], 3, axis=1)
     else:
         lines = resource_path("colormaps", f"{name}.txt").read_text().splitlines()
-        hexes = [m.group(1) for m in map(_COLOUR.match, (l.strip() for l in lines)) if m]
+        hexes = [m.group(1) for m in map(_COLOUR.match, (line.strip() for line in lines)) if m]
         table = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in hexes], np.uint8)
     table.flags.writeable = False
     return table

@@ -16,7 +16,7 @@ def format_value(value: float | str) -> str:
     """A number as the user would type it (no needless digits)."""
     if isinstance(value, str):
         return value
-    if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
         return str(int(value))
     return f"{value:.6g}"
 
