@@ -102,6 +102,7 @@ class AppController(QObject):
         self._request_id = 0
         self._dirty = False
         self._start_threads()
+        self._speed.emit(self.speed)
         self._frame_timer = QTimer(self)
         self._frame_timer.setInterval(FRAME_MS)
         self._frame_timer.timeout.connect(self._publish_frame)
@@ -533,6 +534,7 @@ class AppController(QObject):
         return [
             RunFrame(
                 run_id=run.run_id,
+                generation=run.generation,
                 name=run.label(n),
                 colour=run.colour,
                 visible=run.visible,

@@ -47,6 +47,8 @@ class RunFrame:
     """
 
     run_id: int
+    generation: int
+    """Changes whenever the run restarts, so views know its old path is gone."""
     name: str
     colour: str
     visible: bool

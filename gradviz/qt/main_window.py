@@ -259,7 +259,6 @@ class MainWindow(QMainWindow):
         self.instant.toggled.connect(self._speed_changed)
         toolbar.addWidget(self.instant)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
-        self.speed_slider.setValue(130)  # 20 updates per second
 
     def _connect(self) -> None:
         c, panel = self.controller, self.control_panel
@@ -294,6 +293,7 @@ class MainWindow(QMainWindow):
         self.run_list.duplicateRequested.connect(c.duplicate_run)
         self.run_list.removeRequested.connect(lambda: c.remove_run())
         self._colormap_changed("udl")
+        self._show_speed(self.controller.speed)
 
     # -- controller -> views -----------------------------------------------------------------
     def _show_problem(self, problem: Problem) -> None:

@@ -22,6 +22,7 @@ class _RunGraphics:
     """
 
     RECENT = 200
+    TRAIL_STEP = 64
 
     def __init__(self, plot: pg.PlotItem, colour: str, scale: float) -> None:
         self.trail = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), skipFiniteCheck=True)
@@ -32,6 +33,7 @@ class _RunGraphics:
             skipFiniteCheck=True,
         )
         self.dots = False
+        self._trail_key: tuple[int, tuple[float, float], int] = (-1, (0.0, 0.0), -1)
         self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
         self.badge.setZValue(30)
         for z, item in enumerate((self.trail, self.recent), start=10):
@@ -48,15 +50,21 @@ class _RunGraphics:
         for item in (self.trail, self.recent):
             item.setVisible(frame.visible)
         end = frame.index + 1
+        # The trail is redrawn only when it has grown by TRAIL_STEP rows (or the
+        # view or the run changed): in between, the recent segment is longer.
         split = max(0, end - self.RECENT)
+        split -= split % self.TRAIL_STEP
+        trail_key = (split, pixel, frame.generation)
+        if trail_key != self._trail_key:
+            self._trail_key = trail_key
+            trail = thinned(frame.phi[: split + 1], pixel) if split else frame.phi[:0]
+            self.trail.setData(trail[:, 0], trail[:, 1])
         # A dot on every step, as the book draws its short paths; a long path
         # is a line only (its dots would merge, and cost a symbol each).
         dots = split == 0
         if dots != self.dots:
             self.dots = dots
             self.recent.setSymbol("o" if dots else None)
-        trail = thinned(frame.phi[: split + 1], pixel) if split else frame.phi[:0]
-        self.trail.setData(trail[:, 0], trail[:, 1])
         recent = frame.phi[split:end]
         self.recent.setData(recent[:, 0], recent[:, 1])
         current = frame.current_phi

@@ -88,7 +88,7 @@ class RunWorker(QObject):
         self._runs: dict[int, _ActiveRun] = {}
         self._playing = False
         self._to_end = False
-        self._speed = 20.0  # updates per second; 0 means as fast as possible
+        self._speed = 1.0  # updates per second (set by the controller); 0: as fast as it can
         self._owed = 0.0  # fractional updates carried to the next tick
         self._last_tick = time.perf_counter()
         self._timer: QTimer | None = None
