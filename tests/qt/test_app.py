@@ -26,6 +26,7 @@ def test_launch_shows_problem_surface_and_a_run(window):
     axis = window.surface_view.getPlotItem().getAxis("left").labelText
     assert "frequency" in axis
     assert window.play_action.shortcut().toString() == "Space"
+    assert window.speed_label.text().strip() == f"{c.speed:g} updates/s"
 
 
 def test_play_streams_steps_then_pause_and_single_step(window, qtbot):
