@@ -33,6 +33,7 @@ class _RunGraphics:
             skipFiniteCheck=True,
         )
         self.dots = False
+        self._shown: tuple[object, ...] = ()
         self._trail_key: tuple[int, tuple[float, float], int] = (-1, (0.0, 0.0), -1)
         self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
         self.badge.setZValue(30)
@@ -47,6 +48,12 @@ class _RunGraphics:
             plot.removeItem(item)
 
     def show(self, frame: RunFrame, pixel: tuple[float, float]) -> None:
+        # A run that has not moved since the last frame (finished, or paused
+        # while others play) costs nothing to redraw.
+        shown = (frame.index, frame.generation, frame.visible, frame.badge, pixel)
+        if shown == self._shown:
+            return
+        self._shown = shown
         for item in (self.trail, self.recent):
             item.setVisible(frame.visible)
         end = frame.index + 1
