@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
@@ -205,13 +206,16 @@ class ControlPanel(QWidget):
         with QSignalBlocker(self.data_combo):
             self.data_combo.clear()
             if data_model:
-                self.data_combo.addItems([*BUILTIN_DATASETS, SYNTHETIC])
+                for name in (*BUILTIN_DATASETS, SYNTHETIC):
+                    self.data_combo.addItem(name, name)
                 current = spec.data or problem.data.name  # type: ignore[union-attr]
                 if current.startswith(SYNTHETIC):
                     current = SYNTHETIC
                 elif current not in BUILTIN_DATASETS:
-                    self.data_combo.addItem(current)
-                self.data_combo.setCurrentText(current)
+                    # A file: its name in the list, its whole path as data and tooltip.
+                    self.data_combo.addItem(Path(current).name, current)
+                    self.data_combo.setItemData(self.data_combo.count() - 1, current, 3)
+                self.data_combo.setCurrentIndex(self.data_combo.findData(current))
         for widget in (self.data_label, self.data_combo, self.open_csv):
             widget.setVisible(data_model)
         synthetic = bool(spec.data and spec.data.startswith(SYNTHETIC))
@@ -322,7 +326,7 @@ class ControlPanel(QWidget):
             self.problemRequested.emit(ProblemSpec(model, None, self._spec.envelope))
 
     def _data_chosen(self, _: int) -> None:
-        choice = self.data_combo.currentText()
+        choice = self.data_combo.currentData()
         if choice == SYNTHETIC:
             data = self._synthetic_spec()
         else:

@@ -233,3 +233,31 @@ def test_closing_during_a_run_stops_the_worker(qtbot):
     win.close()
     assert not c._run_thread.isRunning()
     assert not c._surface_thread.isRunning()
+
+
+def test_good_csv_from_the_open_dialog_becomes_the_data(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    good = tmp_path / "mine.csv"
+    good.write_text("x,y\n0,1\n1,2\n2,2.9\n3,4.2\n")
+    c = window.controller
+    c.set_problem(ProblemSpec("linear"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
+    with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
+        window.open_action.trigger()
+    assert c.problem.data.n == 4 and c.spec.data == str(good)
+    np.testing.assert_allclose(window.fit_view.points.getData()[0], [0, 1, 2, 3])
+    assert window.control_panel.data_combo.currentText() == "mine.csv"
+    qtbot.waitUntil(lambda: len(c.runs[0].record) >= 1, timeout=3000)
+
+
+def test_data_list_switches_to_synthetic_and_back(window, qtbot):
+    combo = window.control_panel.data_combo
+    c = window.controller
+    combo.setCurrentIndex(combo.findData("synthetic"))
+    combo.activated.emit(combo.currentIndex())
+    assert c.spec.data.startswith("synthetic:") and c.problem.data.n == 30
+    assert window.control_panel.synthetic_n.isVisibleTo(window.control_panel)
+    combo.setCurrentIndex(combo.findData("udl-gabor"))
+    combo.activated.emit(combo.currentIndex())
+    assert c.spec.data is None and c.problem.data.name == "udl-gabor"
