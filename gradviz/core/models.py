@@ -39,7 +39,9 @@ class DataModel(ABC):
     default_truth: ClassVar[tuple[float, float]]
     """True parameters used to draw synthetic data."""
     default_x_range: ClassVar[tuple[float, float]]
-    """Range of x used to draw synthetic data."""
+    """Range of x used to draw synthetic data, and the book's data plot's x range."""
+    default_y_range: ClassVar[tuple[float, float]]
+    """The book's data plot's y range (for the model's own data set)."""
 
     @property
     @abstractmethod
@@ -91,6 +93,7 @@ class LinearModel(DataModel):
     )
     default_truth: ClassVar[tuple[float, float]] = (0.7, 0.5)
     default_x_range: ClassVar[tuple[float, float]] = (0.0, 2.0)
+    default_y_range: ClassVar[tuple[float, float]] = (0.0, 2.0)
 
     @property
     def formula(self) -> str:
@@ -143,6 +146,7 @@ class GaborModel(DataModel):
     )
     default_truth: ClassVar[tuple[float, float]] = (0.0, 15.0)
     default_x_range: ClassVar[tuple[float, float]] = (-15.0, 15.0)
+    default_y_range: ClassVar[tuple[float, float]] = (-1.0, 1.0)
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.envelope) and self.envelope > 0):

@@ -38,6 +38,13 @@ FIT_SAMPLES = 200
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
 
 
+def _padded(values: np.ndarray, margin: float) -> tuple[float, float]:
+    """The range of ``values`` widened by ``margin`` of its width on each side."""
+    low, high = float(values.min()), float(values.max())
+    pad = margin * (high - low) or 1.0
+    return low - pad, high + pad
+
+
 @dataclass
 class RunState:
     """One run as the controller keeps it: resolved settings, look and record."""
@@ -99,6 +106,7 @@ class AppController(QObject):
         """The update shown while scrubbing the timeline; ``None`` follows the runs."""
         self.surface: SurfaceResult | None = None
         self._next_id = 0
+        self._fit_x = np.linspace(*self.fit_ranges()[0], FIT_SAMPLES)
         self._request_id = 0
         self._dirty = False
         self._start_threads()
@@ -215,6 +223,8 @@ class AppController(QObject):
         )
 
     def _announce_problem(self) -> None:
+        # The fit curves are sampled at the same x every frame: compute them once.
+        self._fit_x = np.linspace(*self.fit_ranges()[0], FIT_SAMPLES)
         self.problemChanged.emit(self.problem)
         self._request_surface()
 
@@ -590,23 +600,22 @@ class AppController(QObject):
             lines.append((int(epochs[row]), row - 1, row - first, indices))
         return lines
 
-    def fit_range(self) -> tuple[float, float]:
-        """The x range the data view shows."""
-        if not isinstance(self.problem, DataFitProblem):
-            return (0.0, 1.0)
+    def fit_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The x and y ranges the data view shows: the book's for the model's own
+        data, otherwise the data's extent with a margin."""
+        problem = self.problem
+        if not isinstance(problem, DataFitProblem):
+            return (0.0, 1.0), (0.0, 1.0)
         if self.spec.data is None:
-            return self.problem.model.default_x_range
-        x = self.problem.dataset.x
-        pad = 0.05 * (x.max() - x.min())
-        return (float(x.min() - pad), float(x.max() + pad))
+            return problem.model.default_x_range, problem.model.default_y_range
+        return _padded(problem.dataset.x, 0.05), _padded(problem.dataset.y, 0.1)
 
     def _fit_curves(self, frames: list[RunFrame]) -> list[tuple[int, str, np.ndarray, np.ndarray]]:
         problem = self.problem
         if not isinstance(problem, DataFitProblem):
             return []
-        xs = np.linspace(*self.fit_range(), FIT_SAMPLES)
         return [
-            (f.run_id, f.colour, xs, problem.predict(xs, f.current_phi))
+            (f.run_id, f.colour, self._fit_x, problem.predict(self._fit_x, f.current_phi))
             for f in frames
             if f.visible and f.current_phi is not None
         ]

@@ -301,13 +301,7 @@ class MainWindow(QMainWindow):
         self.surface_view.set_axes(problem.axes)
         self.surface_view.show_window(c.window)
         if isinstance(problem, DataFitProblem):
-            y = problem.dataset.y
-            pad = 0.1 * (y.max() - y.min()) or 1.0
-            y_range = (-1.0, 1.0) if c.spec.model == "gabor" and c.spec.data is None else (
-                float(y.min() - pad), float(y.max() + pad))
-            if c.spec.model == "linear" and c.spec.data is None:
-                y_range = (0.0, 2.0)
-            self.fit_view.set_data(problem.dataset.x, y, c.fit_range(), y_range)
+            self.fit_view.set_data(problem.dataset.x, problem.dataset.y, *c.fit_ranges())
         else:
             self.fit_view.set_data(None, None, (0, 1), (0, 1))
         self.control_panel.show_problem(c.spec, problem)
