@@ -7,7 +7,6 @@ it is given and announces the user's edits.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -149,7 +148,6 @@ class ControlPanel(QWidget):
         outer.addLayout(form)
         self.hyper_form = QFormLayout()
         outer.addLayout(self.hyper_form)
-        batch_form = QFormLayout()
         self.batch_row = QWidget()
         self.batch_form = QFormLayout(self.batch_row)
         self.batch_form.setContentsMargins(0, 0, 0, 0)
@@ -159,8 +157,9 @@ class ControlPanel(QWidget):
             self.schedule_combo.addItem(name)
             self.schedule_combo.setItemData(self.schedule_combo.count() - 1, formula, 3)
         self.schedule_combo.activated.connect(self._schedule_chosen)
-        batch_form.addRow("LR schedule", self.schedule_combo)
-        outer.addLayout(batch_form)
+        schedule_choice = QFormLayout()
+        schedule_choice.addRow("LR schedule", self.schedule_combo)
+        outer.addLayout(schedule_choice)
         self.schedule_form = QFormLayout()
         outer.addLayout(self.schedule_form)
         tail = QFormLayout()
@@ -346,5 +345,5 @@ class ControlPanel(QWidget):
         self.problemRequested.emit(replace(self._spec, data=self._synthetic_spec()))
 
     def _envelope_edited(self, name: str, value: object) -> None:
-        if math.isfinite(float(value)):  # type: ignore[arg-type]
-            self.problemRequested.emit(replace(self._spec, envelope=float(value)))  # type: ignore[arg-type]
+        # The field has validated the value against ENVELOPE's range already.
+        self.problemRequested.emit(replace(self._spec, envelope=float(value)))  # type: ignore[arg-type]
