@@ -19,11 +19,21 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+# The app remembers the last scene and the window's size: the figures must come
+# from the default window, whatever the person running them last looked at.
+PRIVATE_SETTINGS = """
+import tempfile
+from PySide6.QtCore import QSettings
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+"""
+
 FIRST_FRAME_SCRIPT = r"""
 import time
 start = time.perf_counter()
 from gradviz.qt.app import make_application
 app = make_application()
+""" + PRIVATE_SETTINGS + r"""
 from PySide6.QtCore import QEvent, QObject
 from gradviz.qt.main_window import MainWindow
 
@@ -65,6 +75,7 @@ def frame_rate(seconds: float = 5.0) -> tuple[float, list[int]]:
     from gradviz.qt.app import make_application
 
     app = make_application()
+    exec(PRIVATE_SETTINGS)
     from gradviz.qt.main_window import MainWindow
 
     window = MainWindow()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QColor
 
 from gradviz.qt import style
+from gradviz.qt.curve_layer import Curve, CurveLayer
 from gradviz.qt.panel import Panel
 
 
@@ -32,7 +34,8 @@ class FitView(Panel):
         plot.addItem(self.batch)
         self.message = pg.TextItem(color=style.DARK.muted, anchor=(0.5, 0.5))
         plot.addItem(self.message)
-        self._curves: dict[int, pg.PlotDataItem] = {}
+        self.curves = CurveLayer()
+        plot.addItem(self.curves, ignoreBounds=True)  # the data sets the range, not the fits
         self._x: np.ndarray = np.empty(0)
         self._y: np.ndarray = np.empty(0)
 
@@ -73,21 +76,12 @@ class FitView(Panel):
         plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
 
     def set_curves(self, curves: list[tuple[int, str, np.ndarray, np.ndarray]]) -> None:
-        """Draw ``(run_id, colour, x, f)`` curves; runs not listed are removed."""
-        plot = self.getPlotItem()
-        wanted = {run_id for run_id, *_ in curves}
-        for run_id in list(self._curves):
-            if run_id not in wanted:
-                plot.removeItem(self._curves.pop(run_id))
-        for run_id, colour, xs, fs in curves:
-            curve = self._curves.get(run_id)
-            if curve is None:
-                curve = self._curves[run_id] = pg.PlotDataItem(skipFiniteCheck=True)
-                plot.addItem(curve)
-            pen = pg.mkPen(self._theme.run_colour(colour), width=3 * self._scale)
-            if curve.opts["pen"] != pen:
-                curve.setPen(pen)
-            curve.setData(xs, fs)
+        """Draw the ``(run_id, colour, x, f)`` model curves (only these)."""
+        width = 3 * self._scale
+        self.curves.set_curves([
+            Curve(xs, fs, QColor(self._theme.run_colour(colour)), width)
+            for _, colour, xs, fs in curves
+        ])
 
     def set_batch(self, indices: np.ndarray | None) -> None:
         """Ring the points of the current minibatch (none for full batch)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
 
@@ -25,6 +26,11 @@ class Panel(pg.PlotWidget):
         plot = self.getPlotItem()
         plot.setMenuEnabled(False)
         plot.hideButtons()
+        for name in ("left", "bottom", "top", "right"):
+            # An axis is repainted whenever a line drawn next to it changes (Qt
+            # widens each changed area by two pixels for antialiasing): from a
+            # cached pixmap, rather than by replaying all its ticks and labels.
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._scale = 1.0
         self._theme = style.DARK
         self.style_panel(style.DARK, 1.0)

@@ -8,78 +8,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
-from gradviz.qt.frame import RunFrame, thinned
+from gradviz.qt.frame import RunFrame
 from gradviz.qt.panel import Panel
-
-
-class _RunGraphics:
-    """The items that draw one run: its trail, its recent steps and its badge.
-
-    The latest :data:`RECENT` steps are drawn thick with a dark outline so they
-    stand out on any colour map; older steps become a thin trail. Besides
-    showing where the run is heading, this keeps long runs cheap to draw:
-    wide antialiased lines cost Qt far more than one-pixel ones.
-    """
-
-    RECENT = 200
-    TRAIL_STEP = 64
-
-    def __init__(self, plot: pg.PlotItem, colour: str, scale: float) -> None:
-        self.trail = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), skipFiniteCheck=True)
-        self.recent = pg.PlotDataItem(
-            pen=pg.mkPen(colour, width=2.5 * scale),
-            shadowPen=pg.mkPen(style.SHADOW, width=5.5 * scale),
-            symbolSize=5 * scale, symbolBrush=colour, symbolPen=None,
-            skipFiniteCheck=True,
-        )
-        self.dots = False
-        self._shown: tuple[object, ...] = ()
-        self._trail_key: tuple[int, tuple[float, float], int] = (-1, (0.0, 0.0), -1)
-        self.badge = pg.TextItem(color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1))
-        self.badge.setZValue(30)
-        for z, item in enumerate((self.trail, self.recent), start=10):
-            item.setZValue(z)
-            plot.addItem(item)
-        plot.addItem(self.badge)
-        self.colour = colour
-
-    def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.trail, self.recent, self.badge):
-            plot.removeItem(item)
-
-    def show(self, frame: RunFrame, pixel: tuple[float, float]) -> None:
-        # A run that has not moved since the last frame (finished, or paused
-        # while others play) costs nothing to redraw.
-        shown = (frame.index, frame.generation, frame.visible, frame.badge, pixel)
-        if shown == self._shown:
-            return
-        self._shown = shown
-        for item in (self.trail, self.recent):
-            item.setVisible(frame.visible)
-        end = frame.index + 1
-        # The trail is redrawn only when it has grown by TRAIL_STEP rows (or the
-        # view or the run changed): in between, the recent segment is longer.
-        split = max(0, end - self.RECENT)
-        split -= split % self.TRAIL_STEP
-        trail_key = (split, pixel, frame.generation)
-        if trail_key != self._trail_key:
-            self._trail_key = trail_key
-            trail = thinned(frame.phi[: split + 1], pixel) if split else frame.phi[:0]
-            self.trail.setData(trail[:, 0], trail[:, 1])
-        # A dot on every step, as the book draws its short paths; a long path
-        # is a line only (its dots would merge, and cost a symbol each).
-        dots = split == 0
-        if dots != self.dots:
-            self.dots = dots
-            self.recent.setSymbol("o" if dots else None)
-        recent = frame.phi[split:end]
-        self.recent.setData(recent[:, 0], recent[:, 1])
-        current = frame.current_phi
-        badge = frame.badge
-        self.badge.setVisible(frame.visible and badge is not None)
-        if badge is not None and current is not None:
-            self.badge.setText(f"✖ {badge}")
-            self.badge.setPos(QPointF(float(current[0]), float(current[1])))
+from gradviz.qt.path_layer import PathLayer, PathStyle
 
 
 class SurfaceView(Panel):
@@ -108,17 +39,19 @@ class SurfaceView(Panel):
             connect="pairs", pen=pg.mkPen(style.DARK.contour, width=1), skipFiniteCheck=True
         )
         self.contours.setZValue(-5)
-        self.contours.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.contours.curve.setCacheMode(
+            pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        )
         plot.addItem(self.contours)
         self.minimum = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen("#000000", width=1.5)
         )
         self.minimum.setZValue(5)
         plot.addItem(self.minimum)
-        # Every run's current point in one item: one update per frame, not one per run.
-        self.heads = pg.ScatterPlotItem(pen=pg.mkPen("#000000", width=2))
-        self.heads.setZValue(20)
-        plot.addItem(self.heads)
+        # Every run's path and current point in one item: one update per frame.
+        self.paths = PathLayer()
+        self.paths.setZValue(10)
+        plot.addItem(self.paths, ignoreBounds=True)
         self.start = pg.TargetItem(
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
             hoverPen=pg.mkPen("#ffff00", width=3), label="start",
@@ -132,7 +65,8 @@ class SurfaceView(Panel):
             brush=pg.mkBrush(0, 0, 0, 160), pen=pg.mkPen(255, 255, 255, 80),
         )
         self.legend.setParentItem(plot.vb)
-        self._runs: dict[int, _RunGraphics] = {}
+        self._badges: dict[int, pg.TextItem] = {}
+        self._samples: dict[int, pg.PlotDataItem] = {}  # what the legend shows for each run
         self._legend_text: dict[int, str] = {}
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
@@ -158,10 +92,8 @@ class SurfaceView(Panel):
         self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
         self.legend.setBrush(pg.mkBrush(theme.legend_fill))
         self.minimum.setSize(22 * scale)
-        self.heads.setPen(pg.mkPen("#000000", width=2 * scale))
-        for graphics in self._runs.values():
-            graphics.remove(plot)
-        self._runs.clear()  # rebuilt at the next frame with the new widths
+        self.paths.set_scale(scale)
+        self._samples.clear()  # rebuilt at the next frame with the new widths
         self._legend_text = {}
 
     def set_axes(self, axes: tuple[Axis, Axis]) -> None:
@@ -227,43 +159,49 @@ class SurfaceView(Panel):
 
     def set_runs(self, frames: list[RunFrame]) -> None:
         """Draw every run's path, current point, legend entry and badge."""
-        wanted = {frame.run_id for frame in frames}
-        for run_id in list(self._runs):
-            if run_id not in wanted:
-                self._runs.pop(run_id).remove(self.getPlotItem())
+        coloured = [(frame, self._theme.run_colour(frame.colour)) for frame in frames]
+        self.paths.set_runs(coloured)
+        self._show_badges(frames)
         rebuild_legend = False
-        size = self.getPlotItem().vb.viewPixelSize()
-        pixel = (float(size[0]), float(size[1]))
-        for frame in frames:
-            graphics = self._runs.get(frame.run_id)
-            colour = self._theme.run_colour(frame.colour)
-            if graphics is None or graphics.colour != colour:
-                if graphics is not None:
-                    graphics.remove(self.getPlotItem())
-                graphics = _RunGraphics(self.getPlotItem(), colour, self._scale)
-                self._runs[frame.run_id] = graphics
+        for frame, colour in coloured:
+            sample = self._samples.get(frame.run_id)
+            if sample is None or sample.opts["pen"].color() != pg.mkColor(colour):
+                self._samples[frame.run_id] = pg.PlotDataItem(
+                    pen=pg.mkPen(colour, width=2.5 * self._scale),
+                    shadowPen=pg.mkPen(style.SHADOW, width=5.5 * self._scale),
+                )
                 rebuild_legend = True
-            graphics.show(frame, pixel)
-        self._show_heads(frames)
         texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}
         if rebuild_legend or list(texts) != list(self._legend_text):
             self.legend.clear()
             for run_id, text in texts.items():
-                self.legend.addItem(self._runs[run_id].recent, text)
+                self.legend.addItem(self._samples[run_id], text)
         else:
             for run_id, text in texts.items():
                 if self._legend_text.get(run_id) != text:
-                    self.legend.getLabel(self._runs[run_id].recent).setText(text)
+                    self.legend.getLabel(self._samples[run_id]).setText(text)
         self._legend_text = texts
 
-    def _show_heads(self, frames: list[RunFrame]) -> None:
-        shown = [f for f in frames if f.visible and f.current_phi is not None]
-        points = np.array([f.current_phi for f in shown]).reshape(-1, 2)
-        self.heads.setData(
-            points[:, 0], points[:, 1],
-            brush=[pg.mkBrush(self._theme.run_colour(f.colour)) for f in shown],
-            size=[15 * self._scale * (1.3 if f.selected else 1.0) for f in shown],
-        )
+    def _show_badges(self, frames: list[RunFrame]) -> None:
+        """A warning on the path of each run that diverged or failed."""
+        plot = self.getPlotItem()
+        shown = {f.run_id: f for f in frames if f.visible and f.badge and f.current_phi is not None}
+        for run_id in list(self._badges):
+            if run_id not in shown:
+                plot.removeItem(self._badges.pop(run_id))
+        for run_id, frame in shown.items():
+            badge = self._badges.get(run_id)
+            if badge is None:
+                badge = self._badges[run_id] = pg.TextItem(
+                    color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1)
+                )
+                badge.setZValue(30)
+                plot.addItem(badge)
+            text = f"✖ {frame.badge}"
+            if badge.textItem.toPlainText() != text:
+                badge.setText(text)
+            current = frame.current_phi
+            badge.setPos(QPointF(float(current[0]), float(current[1])))
 
     @staticmethod
     def _legend_entry(frame: RunFrame) -> str:

@@ -148,9 +148,10 @@ def test_diverging_run_is_badged_and_the_rest_goes_on(window, qtbot):
         lambda: "diverged at update 1" in window.surface_view._legend_text.get(0, ""),
         timeout=3000,
     )
-    graphics = window.surface_view._runs[diverging.run_id]
-    assert graphics.badge.isVisible()
-    assert "learning rate too large" in graphics.badge.textItem.toPlainText()
+    badge = window.surface_view._badges[diverging.run_id]
+    assert badge.isVisible()
+    assert "learning rate too large" in badge.textItem.toPlainText()
+    assert healthy.run_id not in window.surface_view._badges
 
 
 def test_bad_csv_shows_its_error_and_changes_nothing(window, qtbot, tmp_path):

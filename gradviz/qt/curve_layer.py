@@ -1,0 +1,130 @@
+"""Many curves in one graphics item: the loss curves of every run, or their model fits.
+
+One item per view instead of one pyqtgraph curve per run: a frame costs one
+call from the controller, not a dozen ``setData`` calls, and the lines are drawn
+the fast way of :mod:`gradviz.qt.lines`. A long curve whose x only grows (loss
+against update number) is reduced to its lowest and highest point in each pixel
+column, which draws the same picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QWidget
+
+from gradviz.qt.lines import draw_polyline, to_device
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """A polyline in data coordinates, ``width`` device pixels wide."""
+
+    x: np.ndarray
+    y: np.ndarray
+    colour: QColor
+    width: float = 1.0
+    increasing: bool = False
+    """Whether ``x`` never decreases: long curves are then drawn per pixel column."""
+
+
+def column_envelope(points: np.ndarray) -> np.ndarray:
+    """Device points with x increasing, reduced to each pixel column's lowest and highest.
+
+    Returned unchanged when there are few points per column.
+    """
+    columns = np.floor(points[:, 0])
+    starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
+    if 3 * len(starts) >= len(points):
+        return points
+    y = points[:, 1]
+    low = np.minimum.reduceat(y, starts)
+    high = np.maximum.reduceat(y, starts)
+    envelope = np.empty((2 * len(starts), 2))
+    envelope[:, 0] = np.repeat(columns[starts] + 0.5, 2)
+    envelope[0::2, 1] = low
+    envelope[1::2, 1] = high
+    return envelope
+
+
+class CurveLayer(pg.GraphicsObject):
+    """Draws a list of :class:`Curve` and reports their extent to the view's auto-range."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._curves: list[Curve] = []
+        self._extent: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def set_curves(self, curves: list[Curve]) -> None:
+        """Draw ``curves`` from now on (replacing the previous ones)."""
+        self._curves = curves
+        self._extent = _extent(curves)
+        self.informViewBoundsChanged()  # the view auto-ranges on the new extent
+        self.update()
+
+    @property
+    def curves(self) -> list[Curve]:
+        """The curves drawn now."""
+        return self._curves
+
+    # -- pyqtgraph: auto-range --------------------------------------------------------------
+    def dataBounds(  # noqa: N802 (pyqtgraph's name)
+        self, axis: int, frac: float = 1.0, orthoRange: object = None  # noqa: N803
+    ) -> tuple[float, float] | tuple[None, None]:
+        if self._extent is None:
+            return None, None
+        return self._extent[axis]
+
+    # -- QGraphicsItem ----------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        view = self.getViewBox()
+        return QRectF() if view is None else view.viewRect()
+
+    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
+        self.prepareGeometryChange()
+
+    def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
+        if not self._curves:
+            return
+        exporting = bool(self._exportOpts)
+        widen = self._exportOpts.get("lineScale", 1.0) if exporting else 1.0
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        transform = painter.transform()
+        visible = self.getViewBox().viewRect() if self.getViewBox() is not None else None
+        painter.save()
+        painter.resetTransform()
+        for curve in self._curves:
+            x, y = curve.x, curve.y
+            if curve.increasing and visible is not None and len(x) > 2:
+                # Only the stretch in view (and one point either side) is drawn.
+                first = max(0, int(np.searchsorted(x, visible.left())) - 1)
+                last = int(np.searchsorted(x, visible.right(), side="right")) + 1
+                x, y = x[first:last], y[first:last]
+            points = to_device(np.column_stack((x, y)), transform)
+            if curve.increasing:
+                points = column_envelope(points)
+            draw_polyline(painter, points, curve.colour, curve.width * widen, exact=exporting)
+        painter.restore()
+
+
+def _extent(curves: list[Curve]) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The finite data's ``((x_min, x_max), (y_min, y_max))``, or ``None`` if there is none."""
+    lows: list[tuple[float, float]] = []
+    highs: list[tuple[float, float]] = []
+    for curve in curves:
+        finite = np.isfinite(curve.x) & np.isfinite(curve.y)
+        if finite.all():
+            x, y = curve.x, curve.y
+        else:
+            x, y = curve.x[finite], curve.y[finite]
+        if len(x):
+            lows.append((x.min(), y.min()))
+            highs.append((x.max(), y.max()))
+    if not lows:
+        return None
+    (x_low, y_low), (x_high, y_high) = np.min(lows, axis=0), np.max(highs, axis=0)
+    return (float(x_low), float(x_high)), (float(y_low), float(y_high))

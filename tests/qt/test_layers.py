@@ -1,0 +1,219 @@
+"""The fast drawing layers: line stamping, the trail cache, the many-curve item."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from PySide6.QtWidgets import QWidget
+
+from gradviz.qt.curve_layer import Curve, CurveLayer, column_envelope
+from gradviz.qt.frame import RunFrame
+from gradviz.qt.lines import distinct_pixels, draw_polyline, stamp_offsets, to_device
+from gradviz.qt.path_layer import RECENT, PathLayer
+
+
+def _image(width: int = 200, height: int = 120) -> QImage:
+    image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    return image
+
+
+def _alpha(image: QImage) -> np.ndarray:
+    """The alpha channel as a float array in [0, 1]."""
+    view = np.frombuffer(image.constBits(), dtype=np.uint8)
+    rows = view.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
+    return rows.reshape(image.height(), image.width(), 4)[:, :, 3] / 255.0
+
+
+def _draw(points: np.ndarray, width: float, exact: bool) -> np.ndarray:
+    image = _image()
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    draw_polyline(painter, points, QColor("#E69F00"), width, exact=exact)
+    painter.end()
+    return _alpha(image)
+
+
+def _wave() -> np.ndarray:
+    x = np.linspace(10, 190, 120)
+    return np.column_stack((x, 60 + 40 * np.sin(x / 15)))
+
+
+# -- lines -------------------------------------------------------------------------------
+def test_to_device_applies_the_affine_map_and_drops_non_finite_rows():
+    transform = QTransform(2.0, 0.0, 0.0, -3.0, 10.0, 20.0)  # m11 m12 m21 m22 dx dy
+    points = np.array([[1.0, 1.0], [np.nan, 0.0], [0.0, np.inf], [-1.0, 2.0]])
+    np.testing.assert_allclose(to_device(points, transform), [[12.0, 17.0], [8.0, 14.0]])
+
+
+def test_distinct_pixels_keeps_the_ends_and_one_point_per_pixel_run():
+    points = np.array([[0.1, 0.1], [0.2, 0.3], [0.9, 0.9], [1.5, 0.5], [1.6, 0.6], [1.7, 0.7]])
+    kept = distinct_pixels(points)
+    np.testing.assert_array_equal(kept, points[[0, 3, 5]])
+
+
+@pytest.mark.parametrize("width", [1.5, 2.5, 3.0, 4.0, 5.5])
+def test_stamps_cover_a_disc_of_the_line_width_without_gaps(width):
+    offsets = np.array(stamp_offsets(width))
+    radii = np.hypot(offsets[:, 0], offsets[:, 1])
+    assert radii.max() == pytest.approx((width - 1) / 2)
+    # Every point of the disc is within 0.75 px of a stamp: one-pixel antialiased
+    # lines then leave no visible hole.
+    grid = np.stack(np.meshgrid(np.linspace(-1, 1, 41), np.linspace(-1, 1, 41)), -1).reshape(-1, 2)
+    disc = grid[np.hypot(grid[:, 0], grid[:, 1]) <= 1] * radii.max()
+    nearest = np.min(np.hypot(*(disc[:, None, :] - offsets[None, :, :]).transpose(2, 0, 1)), axis=1)
+    assert nearest.max() <= 0.75
+
+
+def test_hollow_stamps_leave_the_middle_to_another_line():
+    offsets = np.array(stamp_offsets(5.5, hollow=2.5))
+    radii = np.hypot(offsets[:, 0], offsets[:, 1])
+    assert radii.min() > (2.5 - 1) / 2
+    assert radii.max() == pytest.approx((5.5 - 1) / 2)
+
+
+@pytest.mark.parametrize("width", [2.5, 3.0, 4.0])
+def test_a_stamped_line_looks_like_the_exact_wide_stroke(width):
+    points = _wave()
+    stamped, exact = _draw(points, width, exact=False), _draw(points, width, exact=True)
+    solid_stamped, solid_exact = stamped > 0.5, exact > 0.5
+    overlap = (solid_stamped & solid_exact).sum() / (solid_stamped | solid_exact).sum()
+    assert overlap > 0.8
+    assert stamped.sum() == pytest.approx(exact.sum(), rel=0.25)
+
+
+def test_translucent_lines_are_stroked_exactly_not_stamped():
+    # Stamps would overlap and darken a translucent colour; the exact stroke does not.
+    image = _image()
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    draw_polyline(painter, np.array([[10.0, 60.0], [190.0, 60.0]]), QColor(255, 0, 0, 100), 3.0)
+    painter.end()
+    assert _alpha(image).max() == pytest.approx(100 / 255, abs=0.02)
+
+
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=300))
+@settings(max_examples=60, deadline=None)
+def test_column_envelope_keeps_every_columns_extremes(values):
+    y = np.array(values)
+    x = np.linspace(0.0, 20.0, len(y))
+    envelope = column_envelope(np.column_stack((x, y)))
+    columns = np.floor(x)
+    for column in np.unique(columns):
+        inside = y[columns == column]
+        drawn = envelope[np.floor(envelope[:, 0]) == column, 1]
+        assert drawn.min() == inside.min() and drawn.max() == inside.max()
+
+
+# -- the trail cache ------------------------------------------------------------------------
+def _frame(phi: np.ndarray, index: int, generation: int = 0) -> RunFrame:
+    n = len(phi)
+    return RunFrame(
+        run_id=0, generation=generation, name="run", colour="#E69F00", visible=True,
+        selected=True, update=np.arange(n, dtype=float), phi=phi, loss=np.ones(n),
+        batch_loss=np.full(n, np.nan), epoch=np.zeros(n), index=index,
+        diverged_at=None, error=None,
+    )
+
+
+def _spiral(n: int = 1200) -> np.ndarray:
+    t = np.linspace(0, 6 * math.pi, n)
+    return np.column_stack((5 + t * np.cos(t) / 4, 5 + t * np.sin(t) / 4))
+
+
+def _trail_image(layer: PathLayer, widget: QWidget, transform: QTransform) -> np.ndarray:
+    return _alpha(layer._trails(transform, widget).copy())
+
+
+def test_trails_grown_frame_by_frame_match_a_trail_drawn_at_once(qtbot):
+    widget = QWidget()
+    widget.resize(300, 300)
+    qtbot.addWidget(widget)
+    transform = QTransform(25.0, 0.0, 0.0, -25.0, 20.0, 280.0)
+    phi = _spiral()
+    grown = PathLayer()
+    for index in range(RECENT, len(phi), 37):
+        grown.set_runs([(_frame(phi, index), "#E69F00")])
+        _trail_image(grown, widget, transform)
+    grown.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
+    incremental = _trail_image(grown, widget, transform)
+    at_once = PathLayer()
+    at_once.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
+    fresh = _trail_image(at_once, widget, transform)
+    assert fresh.sum() > 100  # a real trail was drawn
+    # Only the pixels at the joints between frames' pieces, drawn twice, differ.
+    differing = np.abs(incremental - fresh) > 0.3
+    assert differing.sum() < 0.03 * (fresh > 0.3).sum()
+    assert np.abs(incremental - fresh).sum() < 0.03 * fresh.sum()
+
+
+def test_scrubbing_back_or_restarting_clears_the_trail_drawn_so_far(qtbot):
+    widget = QWidget()
+    widget.resize(300, 300)
+    qtbot.addWidget(widget)
+    transform = QTransform(25.0, 0.0, 0.0, -25.0, 20.0, 280.0)
+    phi = _spiral()
+    layer = PathLayer()
+    layer.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
+    long_trail = _trail_image(layer, widget, transform)
+    layer.set_runs([(_frame(phi, RECENT + 100), "#E69F00")])  # scrubbed back
+    short_trail = _trail_image(layer, widget, transform)
+    assert 0 < short_trail.sum() < 0.5 * long_trail.sum()
+    layer.set_runs([(_frame(phi, RECENT + 100, generation=1), "#E69F00")])
+    assert _trail_image(layer, widget, transform).sum() == pytest.approx(short_trail.sum())
+    layer.set_runs([(_frame(phi, RECENT - 1, generation=2), "#E69F00")])
+    assert _trail_image(layer, widget, transform).sum() == 0  # all of it is recent now
+
+
+def test_a_pan_or_zoom_redraws_the_trails_for_the_new_view(qtbot):
+    widget = QWidget()
+    widget.resize(300, 300)
+    qtbot.addWidget(widget)
+    phi = _spiral()
+    layer = PathLayer()
+    layer.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
+    before = _trail_image(layer, widget, QTransform(25.0, 0.0, 0.0, -25.0, 20.0, 280.0))
+    after = _trail_image(layer, widget, QTransform(12.5, 0.0, 0.0, -12.5, 20.0, 280.0))
+    rows, cols = np.nonzero(after > 0.5)
+    assert cols.max() < 0.6 * np.nonzero(before > 0.5)[1].max()
+
+
+# -- many curves in one item ----------------------------------------------------------------
+def test_curve_layer_reports_the_finite_extent_of_all_its_curves(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    layer = CurveLayer()
+    plot.addItem(layer)
+    assert layer.dataBounds(0) == (None, None)
+    layer.set_curves([
+        Curve(np.array([0.0, 1.0, 2.0]), np.array([5.0, np.nan, 3.0]), QColor("red")),
+        Curve(np.array([-1.0, 4.0]), np.array([np.inf, 7.0]), QColor("blue")),
+    ])
+    assert layer.dataBounds(0) == (0.0, 4.0)
+    assert layer.dataBounds(1) == (3.0, 7.0)
+    plot.getPlotItem().vb.prepareForPaint()  # auto-range follows the curves
+    (x0, x1), (y0, y1) = plot.getPlotItem().vb.viewRange()
+    assert x0 <= 0.0 and x1 >= 4.0 and y0 <= 3.0 and y1 >= 7.0
+
+
+def test_curve_layer_draws_its_curves_in_their_colours(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(300, 200)
+    layer = CurveLayer()
+    plot.addItem(layer)
+    x = np.linspace(0, 10, 5000)
+    layer.set_curves([Curve(x, np.sin(x), QColor(255, 0, 0), 3.0, increasing=True)])
+    plot.getPlotItem().vb.prepareForPaint()
+    image = plot.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(
+        image.height(), image.bytesPerLine() // 4, 4)
+    red = (pixels[:, :, 2] > 200) & (pixels[:, :, 1] < 60) & (pixels[:, :, 0] < 60)
+    columns = np.unique(np.nonzero(red)[1])
+    assert len(columns) > 0.6 * plot.getPlotItem().vb.width()  # drawn all along the view
