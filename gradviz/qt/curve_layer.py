@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt.lines import draw_polyline, to_device
@@ -32,23 +32,32 @@ class Curve:
     """Whether ``x`` never decreases: long curves are then drawn per pixel column."""
 
 
-def column_envelope(points: np.ndarray) -> np.ndarray:
-    """Device points with x increasing, reduced to each pixel column's lowest and highest.
+def column_envelope(x: np.ndarray, y: np.ndarray, transform: QTransform) -> np.ndarray:
+    """Device points of a curve whose ``x`` never decreases, reduced to the lowest and
+    highest point of each pixel column it crosses (unchanged if there are few per column).
 
-    Returned unchanged when there are few points per column.
+    The columns are found from ``x`` alone and only two points per column are mapped:
+    a 10,000-update loss curve costs a few hundred points' work, not 10,000.
     """
-    columns = np.floor(points[:, 0])
-    starts = np.flatnonzero(np.concatenate(([True], columns[1:] != columns[:-1])))
-    if 3 * len(starts) >= len(points):
-        return points
-    y = points[:, 1]
-    low = np.minimum.reduceat(y, starts)
-    high = np.maximum.reduceat(y, starts)
+    scale, shift = transform.m11(), transform.dx()
+    axis_aligned = transform.m12() == 0 and transform.m21() == 0 and scale > 0
+    if not axis_aligned or len(x) < 3:
+        return to_device(np.column_stack((x, y)), transform)
+    first, last = np.floor(scale * x[[0, -1]] + shift)
+    if not (np.isfinite(first) and np.isfinite(last)) or 3 * (last - first + 1) >= len(x):
+        return to_device(np.column_stack((x, y)), transform)
+    # The first sample of each column: where x crosses the column's left edge.
+    edges = (np.arange(first + 1, last + 1) - shift) / scale
+    starts = np.unique(np.concatenate(([0], np.searchsorted(x, edges))))
+    starts = starts[starts < len(x)]
+    with np.errstate(invalid="ignore"):  # an all-NaN column stays NaN and is dropped
+        low = np.fmin.reduceat(y, starts)
+        high = np.fmax.reduceat(y, starts)
     envelope = np.empty((2 * len(starts), 2))
-    envelope[:, 0] = np.repeat(columns[starts] + 0.5, 2)
-    envelope[0::2, 1] = low
-    envelope[1::2, 1] = high
-    return envelope
+    envelope[:, 0] = np.repeat(np.floor(scale * x[starts] + shift) + 0.5, 2)
+    envelope[0::2, 1] = transform.m22() * low + transform.dy()
+    envelope[1::2, 1] = transform.m22() * high + transform.dy()
+    return envelope[np.isfinite(envelope[:, 1])]
 
 
 class CurveLayer(pg.GraphicsObject):
@@ -104,9 +113,10 @@ class CurveLayer(pg.GraphicsObject):
                 first = max(0, int(np.searchsorted(x, visible.left())) - 1)
                 last = int(np.searchsorted(x, visible.right(), side="right")) + 1
                 x, y = x[first:last], y[first:last]
-            points = to_device(np.column_stack((x, y)), transform)
             if curve.increasing:
-                points = column_envelope(points)
+                points = column_envelope(x, y, transform)
+            else:
+                points = to_device(np.column_stack((x, y)), transform)
             draw_polyline(painter, points, curve.colour, curve.width * widen, exact=exporting)
         painter.restore()
 

@@ -77,7 +77,8 @@ class FitView(Panel):
 
     def set_curves(self, curves: list[tuple[int, str, np.ndarray, np.ndarray]]) -> None:
         """Draw the ``(run_id, colour, x, f)`` model curves (only these)."""
-        width = 3 * self._scale
+        # Thinner when there are many: overlapping fits stay distinguishable.
+        width = (3 if len(curves) <= 3 else 2) * self._scale
         self.curves.set_curves([
             Curve(xs, fs, QColor(self._theme.run_colour(colour)), width)
             for _, colour, xs, fs in curves

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph.functions as fn
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF, QTransform
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF, QTransform
 
 MAX_STAMPED_WIDTH = 6.0
 """Wider lines need so many stamps that Qt's own stroke is cheaper."""
@@ -58,21 +58,27 @@ def distinct_pixels(points: np.ndarray) -> np.ndarray:
 def stamp_offsets(width: float, hollow: float = 0.0) -> tuple[tuple[float, float], ...]:
     """Offsets (device pixels) at which a one-pixel line is repeated to look ``width`` wide.
 
-    Rings a pixel or less apart, each point a pixel or less from its neighbours, and
-    the centre. With ``hollow``, only the band outside a line that wide is covered
-    (an outline whose middle another line fills).
+    Rings a pixel apart from the line's edge inwards, and the centre. Whatever the
+    line's direction, the stamps' offsets across it then lie no more than about a
+    pixel apart, which one-pixel antialiased lines fill without a seam. With
+    ``hollow``, only the band outside a line that wide is covered (an outline
+    whose middle another line fills).
     """
     outer = (width - 1.0) / 2.0
-    inner = max(0.0, (hollow - 1.0) / 2.0)
-    offsets = [] if hollow else [(0.0, 0.0)]
-    rings = math.ceil(outer - inner)
-    for ring in range(1, rings + 1):
-        radius = inner + (outer - inner) * ring / rings
-        count = max(4, math.ceil(2 * math.pi * radius))
+    solid = hollow <= 1.0
+    stop = 0.5 if solid else (hollow - 1.0) / 2.0 + 0.5
+    offsets = [(0.0, 0.0)] if solid else []
+    radius = outer
+    while radius > stop or (radius == outer and outer >= 0.25):  # the edge, always
+        # Enough points that the line's edge wobbles by under 0.15 px whatever its
+        # direction, and neighbours are at most 1.25 px apart.
+        count = max(math.ceil(math.pi / math.acos(max(-1.0, 1 - 0.15 / radius))),
+                    math.ceil(2 * math.pi * radius / 1.25))
         offsets += [
             (radius * math.cos(2 * math.pi * k / count), radius * math.sin(2 * math.pi * k / count))
             for k in range(count)
         ]
+        radius -= 1.0
     return tuple(offsets)
 
 
@@ -115,23 +121,51 @@ def draw_polyline(
     painter.resetTransform()
 
 
-def draw_dots(
-    painter: QPainter, points: np.ndarray, colour: QColor, diameter: float,
-    outline: QColor | None = None, outline_width: float = 0.0,
-) -> None:
-    """Draw a filled disc ``diameter`` device pixels wide at each point, optionally outlined."""
+def draw_dots(painter: QPainter, points: np.ndarray, colour: QColor, diameter: float) -> None:
+    """Draw a filled disc ``diameter`` device pixels wide at each point."""
     if len(points) == 0:
         return
-    poly = polygon(points)
-    if outline is not None and outline_width > 0:
-        _draw_points(painter, poly, outline, diameter + 2 * outline_width)
-    _draw_points(painter, poly, colour, diameter)
-
-
-def _draw_points(painter: QPainter, poly: QPolygonF, colour: QColor, diameter: float) -> None:
     # A point drawn with a wide round-capped pen is a disc; all of them in one call.
     pen = QPen(colour)
     pen.setWidthF(diameter)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     painter.setPen(pen)
-    painter.drawPoints(poly)
+    painter.drawPoints(polygon(points))
+
+
+def draw_marker(
+    painter: QPainter, centre: np.ndarray, colour: QColor, diameter: float,
+    outline: QColor, outline_width: float, exact: bool = False,
+) -> None:
+    """Draw one outlined disc centred on the device point ``centre``.
+
+    On screen it is a small image drawn once per look and reused every frame;
+    with ``exact`` (exports) it is drawn as a vector.
+    """
+    x, y = float(centre[0]), float(centre[1])
+    if exact:
+        painter.setPen(QPen(outline, outline_width))
+        painter.setBrush(colour)
+        painter.drawEllipse(QPointF(x, y), diameter / 2, diameter / 2)
+        return
+    ratio = painter.device().devicePixelRatioF()
+    sprite = _marker_sprite(colour.rgba(), round(diameter * 4) / 4, outline.rgba(),
+                            round(outline_width * 4) / 4, ratio)
+    half = sprite.width() / ratio / 2
+    painter.drawImage(QPointF(x - half, y - half), sprite)
+
+
+@lru_cache(maxsize=128)
+def _marker_sprite(colour: int, diameter: float, outline: int, outline_width: float,
+                   ratio: float) -> QImage:
+    side = math.ceil(diameter + 2 * outline_width + 2)
+    sprite = QImage(math.ceil(side * ratio), math.ceil(side * ratio),
+                    QImage.Format.Format_ARGB32_Premultiplied)
+    sprite.setDevicePixelRatio(ratio)
+    sprite.fill(0)
+    painter = QPainter(sprite)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    draw_marker(painter, np.array([side / 2, side / 2]), QColor.fromRgba(colour), diameter,
+                QColor.fromRgba(outline), outline_width, exact=True)
+    painter.end()
+    return sprite

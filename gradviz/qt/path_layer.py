@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.lines import distinct_pixels, draw_dots, draw_polyline, to_device
+from gradviz.qt.lines import distinct_pixels, draw_dots, draw_marker, draw_polyline, to_device
 
 RECENT = 200
 """Steps drawn thick at the head of each path; older ones become the thin trail."""
@@ -95,7 +95,7 @@ class PathLayer(pg.GraphicsObject):
             painter.drawImage(0, 0, self._trails(transform, widget))
         for frame, colour in self._runs:
             self._draw_recent(painter, frame, colour, transform, scale, exact=exporting)
-        self._draw_heads(painter, transform, scale)
+        self._draw_heads(painter, transform, scale, exact=exporting)
         painter.restore()
 
     # -- drawing ----------------------------------------------------------------------------
@@ -151,15 +151,19 @@ class PathLayer(pg.GraphicsObject):
             # path they would merge into the line.
             draw_dots(painter, points, colour, style.dot * scale)
 
-    def _draw_heads(self, painter: QPainter, transform: QTransform, scale: float) -> None:
+    def _draw_heads(self, painter: QPainter, transform: QTransform, scale: float,
+                    exact: bool) -> None:
         style = self._style
         for frame, colour in self._runs:
             current = frame.current_phi
             if current is None:
                 continue
+            centre = to_device(current[None, :], transform)
+            if not len(centre):
+                continue  # a diverged run's last point may not be finite
             diameter = style.head * scale * (style.selected_head if frame.selected else 1.0)
-            draw_dots(painter, to_device(current[None, :], transform), colour, diameter,
-                      HEAD_OUTLINE, style.head_outline * scale)
+            draw_marker(painter, centre[0], colour, diameter, HEAD_OUTLINE,
+                        style.head_outline * scale, exact)
 
     def _export_scale(self) -> float:
         # Exports draw at a pixel ratio of their own and say how much wider lines must be.

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.panel import Panel
-from gradviz.qt.path_layer import PathLayer, PathStyle
+from gradviz.qt.path_layer import PathLayer
+
+LEGEND_MS = 100
+"""The legend's losses change at most this often while runs play: faster cannot be read."""
+
+
+def _cache_drawing(item: QGraphicsItem) -> None:
+    """Repaint ``item`` and its children from pixmaps while they do not change."""
+    for each in [item, *item.childItems()]:
+        each.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if each is not item:
+            _cache_drawing(each)
 
 
 class SurfaceView(Panel):
@@ -68,6 +80,15 @@ class SurfaceView(Panel):
         self._badges: dict[int, pg.TextItem] = {}
         self._samples: dict[int, pg.PlotDataItem] = {}  # what the legend shows for each run
         self._legend_text: dict[int, str] = {}
+        self._pending_text: dict[int, str] = {}
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.setInterval(LEGEND_MS)
+        self._legend_timer.timeout.connect(self._show_pending_text)
+        # The start marker, the minimum and the legend sit over the animated paths:
+        # repainted with them every frame, from pixmaps.
+        for item in (self.start, self.minimum, self.legend):
+            _cache_drawing(item)
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
         plot.vb.sigRangeChanged.connect(self._range_changed_any)
@@ -176,11 +197,24 @@ class SurfaceView(Panel):
             self.legend.clear()
             for run_id, text in texts.items():
                 self.legend.addItem(self._samples[run_id], text)
-        else:
-            for run_id, text in texts.items():
-                if self._legend_text.get(run_id) != text:
-                    self.legend.getLabel(self._samples[run_id]).setText(text)
+            _cache_drawing(self.legend)
+            self._legend_text = texts
+        elif texts != self._legend_text:
+            # New losses show at once, then at most every LEGEND_MS; the last
+            # values always show when the timer fires.
+            self._pending_text = texts
+            if not self._legend_timer.isActive():
+                self._show_pending_text()
+
+    def _show_pending_text(self) -> None:
+        texts, self._pending_text = self._pending_text, {}
+        if not texts or list(texts) != list(self._legend_text):
+            return  # the legend was rebuilt meanwhile
+        for run_id, text in texts.items():
+            if self._legend_text.get(run_id) != text:
+                self.legend.getLabel(self._samples[run_id]).setText(text)
         self._legend_text = texts
+        self._legend_timer.start()
 
     def _show_badges(self, frames: list[RunFrame]) -> None:
         """A warning on the path of each run that diverged or failed."""

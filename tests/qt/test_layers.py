@@ -59,16 +59,15 @@ def test_distinct_pixels_keeps_the_ends_and_one_point_per_pixel_run():
 
 
 @pytest.mark.parametrize("width", [1.5, 2.5, 3.0, 4.0, 5.5])
-def test_stamps_cover_a_disc_of_the_line_width_without_gaps(width):
+def test_stamps_across_a_line_of_any_direction_leave_no_gap(width):
     offsets = np.array(stamp_offsets(width))
-    radii = np.hypot(offsets[:, 0], offsets[:, 1])
-    assert radii.max() == pytest.approx((width - 1) / 2)
-    # Every point of the disc is within 0.75 px of a stamp: one-pixel antialiased
-    # lines then leave no visible hole.
-    grid = np.stack(np.meshgrid(np.linspace(-1, 1, 41), np.linspace(-1, 1, 41)), -1).reshape(-1, 2)
-    disc = grid[np.hypot(grid[:, 0], grid[:, 1]) <= 1] * radii.max()
-    nearest = np.min(np.hypot(*(disc[:, None, :] - offsets[None, :, :]).transpose(2, 0, 1)), axis=1)
-    assert nearest.max() <= 0.75
+    outer = (width - 1) / 2
+    assert np.hypot(offsets[:, 0], offsets[:, 1]).max() == pytest.approx(outer)
+    for angle in np.linspace(0, np.pi, 37):
+        # How far each stamp shifts a line of this direction sideways.
+        across = np.sort(offsets @ np.array([-np.sin(angle), np.cos(angle)]))
+        assert across[0] <= 0.15 - outer and across[-1] >= outer - 0.15  # as wide as asked
+        assert np.diff(across).max() <= 1.1
 
 
 def test_hollow_stamps_leave_the_middle_to_another_line():
@@ -98,17 +97,22 @@ def test_translucent_lines_are_stroked_exactly_not_stamped():
     assert _alpha(image).max() == pytest.approx(100 / 255, abs=0.02)
 
 
-@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=300))
-@settings(max_examples=60, deadline=None)
-def test_column_envelope_keeps_every_columns_extremes(values):
+@given(st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=300),
+       st.floats(0.5, 40.0), st.floats(-100.0, 100.0))
+@settings(max_examples=80, deadline=None)
+def test_column_envelope_keeps_every_columns_extremes(values, scale, shift):
     y = np.array(values)
-    x = np.linspace(0.0, 20.0, len(y))
-    envelope = column_envelope(np.column_stack((x, y)))
-    columns = np.floor(x)
+    x = np.arange(len(y), dtype=float)
+    transform = QTransform(scale / 10, 0.0, 0.0, -2.0, shift, 500.0)
+    envelope = column_envelope(x, y, transform)
+    device = to_device(np.column_stack((x, y)), transform)
+    columns = np.floor(device[:, 0])
     for column in np.unique(columns):
-        inside = y[columns == column]
+        inside = device[columns == column, 1]
         drawn = envelope[np.floor(envelope[:, 0]) == column, 1]
-        assert drawn.min() == inside.min() and drawn.max() == inside.max()
+        assert drawn.min() == pytest.approx(inside.min())
+        assert drawn.max() == pytest.approx(inside.max())
+    assert set(np.floor(envelope[:, 0])) == set(columns)
 
 
 # -- the trail cache ------------------------------------------------------------------------
