@@ -131,30 +131,39 @@ def _spiral(n: int = 1200) -> np.ndarray:
     return np.column_stack((5 + t * np.cos(t) / 4, 5 + t * np.sin(t) / 4))
 
 
+def _images(layer: PathLayer, widget: QWidget, transform: QTransform) -> list[np.ndarray]:
+    """The trail, outline and thick images as the screen would show them now."""
+    return [_alpha(image.copy()) for image in layer._grown_images(transform, widget)]
+
+
 def _trail_image(layer: PathLayer, widget: QWidget, transform: QTransform) -> np.ndarray:
-    return _alpha(layer._trails(transform, widget).copy())
+    return _images(layer, widget, transform)[0]
 
 
-def test_trails_grown_frame_by_frame_match_a_trail_drawn_at_once(qtbot):
+@pytest.mark.parametrize("last", [1199, 1150, 150, 40])
+def test_paths_grown_frame_by_frame_match_paths_drawn_at_once(qtbot, last):
     widget = QWidget()
     widget.resize(300, 300)
     qtbot.addWidget(widget)
     transform = QTransform(25.0, 0.0, 0.0, -25.0, 20.0, 280.0)
-    phi = _spiral()
+    phi = _spiral()[::-1].copy()  # from the outside in: short paths are spread out too
     grown = PathLayer()
-    for index in range(RECENT, len(phi), 37):
+    for index in range(0, last, 7):
         grown.set_runs([(_frame(phi, index), "#E69F00")])
-        _trail_image(grown, widget, transform)
-    grown.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
-    incremental = _trail_image(grown, widget, transform)
+        _images(grown, widget, transform)
+    grown.set_runs([(_frame(phi, last), "#E69F00")])
     at_once = PathLayer()
-    at_once.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
-    fresh = _trail_image(at_once, widget, transform)
-    assert fresh.sum() > 100  # a real trail was drawn
-    # Only the pixels at the joints between frames' pieces, drawn twice, differ.
-    differing = np.abs(incremental - fresh) > 0.3
-    assert differing.sum() < 0.03 * (fresh > 0.3).sum()
-    assert np.abs(incremental - fresh).sum() < 0.03 * fresh.sum()
+    at_once.set_runs([(_frame(phi, last), "#E69F00")])
+    for incremental, fresh in zip(_images(grown, widget, transform),
+                                  _images(at_once, widget, transform), strict=True):
+        # Only the pixels at the joints between frames' pieces, drawn twice, differ.
+        joints = last // 7
+        differing = np.abs(incremental - fresh) > 0.3
+        assert differing.sum() <= 0.03 * (fresh > 0.3).sum() + 2 * joints
+        assert np.abs(incremental - fresh).sum() <= 0.03 * fresh.sum() + joints
+    trail, outline, thick = _images(at_once, widget, transform)
+    assert (trail.sum() > 100) == (last >= 2 * RECENT - 1)  # thin only after a block
+    assert thick.sum() > 20 and outline.sum() > thick.sum() / 2
 
 
 def test_scrubbing_back_or_restarting_clears_the_trail_drawn_so_far(qtbot):
