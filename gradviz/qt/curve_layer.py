@@ -69,11 +69,33 @@ class CurveLayer(pg.GraphicsObject):
         self._extent: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def set_curves(self, curves: list[Curve]) -> None:
-        """Draw ``curves`` from now on (replacing the previous ones)."""
+        """Draw ``curves`` from now on (replacing the previous ones).
+
+        Curves that differ from those drawn by less than a quarter of a pixel (a
+        converged run's fit) are not redrawn.
+        """
+        if self._look_the_same(curves):
+            return
         self._curves = curves
         self._extent = _extent(curves)
         self.informViewBoundsChanged()  # the view auto-ranges on the new extent
         self.update()
+
+    def _look_the_same(self, curves: list[Curve]) -> bool:
+        view = self.getViewBox()
+        if view is None or len(curves) != len(self._curves):
+            return False
+        tolerance = 0.25 * abs(view.viewPixelSize()[1])
+        for new, old in zip(curves, self._curves, strict=True):
+            if (new.colour != old.colour or new.width != old.width
+                    or new.increasing != old.increasing or new.y.shape != old.y.shape
+                    or not np.array_equal(new.x, old.x)):
+                return False
+            with np.errstate(invalid="ignore"):  # inf - inf: not the same
+                difference = np.abs(new.y - old.y)
+            if not (difference <= tolerance).all():
+                return False
+        return True
 
     @property
     def curves(self) -> list[Curve]:

@@ -21,7 +21,14 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.lines import distinct_pixels, draw_dots, draw_marker, draw_polyline, to_device
+from gradviz.qt.lines import (
+    distinct_pixels,
+    draw_dots,
+    draw_marker,
+    draw_polyline,
+    draw_polylines,
+    to_device,
+)
 
 RECENT = 100
 """Steps drawn thick at the head of each path, at least; see the module's description."""
@@ -51,25 +58,49 @@ def thick_start(frame: RunFrame) -> int:
 
 @dataclass
 class _Canvas:
-    """An image of the view that lines are added to; cleared when its key changes."""
+    """Images of the view that lines are added to; cleared when their key changes."""
 
-    image: QImage | None = None
+    layers: int = 1
+    images: list[QImage] = field(default_factory=list)
     key: tuple[object, ...] = ()
     drawn: dict[int, int] = field(default_factory=dict)
     """run_id -> the last row already drawn."""
+    extent: QRectF = field(default_factory=QRectF)
+    """Where anything has been drawn (device pixels): only that part is copied to the screen."""
 
-    def painter(self, key: tuple[object, ...], widget: QWidget, clear: bool) -> QPainter:
-        """A painter on the image, cleared first if ``key`` changed or ``clear``."""
+    def include(self, points: np.ndarray, margin: float) -> None:
+        """Grow :attr:`extent` to cover ``points`` and ``margin`` pixels around them."""
+        if len(points):
+            low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+            self.extent = self.extent.united(
+                QRectF(float(low[0]), float(low[1]), float(high[0] - low[0]),
+                       float(high[1] - low[1]))
+            )
+
+    def draw_onto(self, painter: QPainter) -> None:
+        """Copy the drawn part of every image onto ``painter`` (in device pixels)."""
+        if self.extent.isEmpty():
+            return
+        ratio = self.images[0].devicePixelRatio()
+        source = QRectF(self.extent.topLeft() * ratio, self.extent.size() * ratio)
+        for image in self.images:
+            painter.drawImage(self.extent, image, source)
+
+    def painters(self, key: tuple[object, ...], widget: QWidget, clear: bool) -> list[QPainter]:
+        """A painter on each image, cleared first if ``key`` changed or ``clear``."""
         ratio = widget.devicePixelRatioF()
-        if clear or key != self.key or self.image is None:
-            self.key, self.drawn = key, {}
-            self.image = QImage(round(widget.width() * ratio), round(widget.height() * ratio),
-                                QImage.Format.Format_ARGB32_Premultiplied)
-            self.image.setDevicePixelRatio(ratio)
-            self.image.fill(0)
-        painter = QPainter(self.image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        return painter
+        if clear or key != self.key or not self.images:
+            self.key, self.drawn, self.images, self.extent = key, {}, [], QRectF()
+            for _ in range(self.layers):
+                image = QImage(round(widget.width() * ratio), round(widget.height() * ratio),
+                               QImage.Format.Format_ARGB32_Premultiplied)
+                image.setDevicePixelRatio(ratio)
+                image.fill(0)
+                self.images.append(image)
+        painters = [QPainter(image) for image in self.images]
+        for painter in painters:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        return painters
 
 
 class PathLayer(pg.GraphicsObject):
@@ -81,8 +112,7 @@ class PathLayer(pg.GraphicsObject):
         self._scale = 1.0
         self._runs: list[tuple[RunFrame, QColor]] = []
         self._trail = _Canvas()
-        self._outline = _Canvas()  # every thick part's dark outline, under ...
-        self._thick = _Canvas()  # ... every thick part's colour
+        self._thick = _Canvas(layers=2)  # every thick part's dark outline, under their colours
 
     # -- what to draw ---------------------------------------------------------------------
     def set_scale(self, scale: float) -> None:
@@ -116,20 +146,23 @@ class PathLayer(pg.GraphicsObject):
             scale = self._scale * self._export_scale()
             for frame, colour in self._runs:
                 self._draw_trail(painter, frame, colour, transform, 0, thick_start(frame), True)
-            for outline in (True, False):
-                for frame, colour in self._runs:
-                    self._draw_thick(painter, frame, colour, transform, thick_start(frame),
-                                     scale, outline, exact=True)
+            pieces = [
+                (frame, colour, to_device(frame.phi[thick_start(frame): frame.index + 1],
+                                          transform), True)
+                for frame, colour in self._runs
+            ]
+            self._draw_thick([painter, painter], pieces, scale, exact=True)
         else:
             scale = self._scale
-            for image in self._grown_images(transform, widget):
-                painter.drawImage(0, 0, image)
+            self._grow(transform, widget)
+            self._trail.draw_onto(painter)
+            self._thick.draw_onto(painter)
         self._draw_heads(painter, transform, scale, exact=exporting)
         painter.restore()
 
     # -- drawing ----------------------------------------------------------------------------
-    def _grown_images(self, transform: QTransform, widget: QWidget) -> list[QImage]:
-        """The trail, outline and thick images, extended by the rows added since the last paint."""
+    def _grow(self, transform: QTransform, widget: QWidget) -> None:
+        """Extend the trail, outline and thick images by the rows added since the last paint."""
         view = (
             transform.m11(), transform.m12(), transform.m21(), transform.m22(),
             transform.dx(), transform.dy(), widget.width(), widget.height(),
@@ -137,65 +170,77 @@ class PathLayer(pg.GraphicsObject):
             tuple((f.run_id, f.generation, c.rgba()) for f, c in self._runs),
         )
         runs = self._runs
-        painter = self._trail.painter(view, widget, clear=any(
-            thick_start(f) < self._trail.drawn.get(f.run_id, 0) for f, _ in runs  # scrubbed back
+        trail = self._trail
+        (painter,) = trail.painters(view, widget, clear=any(
+            thick_start(f) < trail.drawn.get(f.run_id, 0) for f, _ in runs  # scrubbed back
         ))
         for frame, colour in runs:
-            start, stop = self._trail.drawn.get(frame.run_id, 0), thick_start(frame)
-            self._draw_trail(painter, frame, colour, transform, start, stop, exact=False)
-            self._trail.drawn[frame.run_id] = max(start, stop)
+            start, stop = trail.drawn.get(frame.run_id, 0), thick_start(frame)
+            trail.include(self._draw_trail(painter, frame, colour, transform, start, stop,
+                                           exact=False), margin=2)
+            trail.drawn[frame.run_id] = max(start, stop)
         painter.end()
         # A new block of thin steps, or a scrub back, redraws the thick parts whole.
-        thick_key = view + tuple(thick_start(f) for f, _ in runs)
-        clear = any(f.index < self._thick.drawn.get(f.run_id, -1) for f, _ in runs)
-        for canvas, outline in ((self._outline, True), (self._thick, False)):
-            painter = canvas.painter(thick_key, widget, clear)
-            for frame, colour in runs:
-                start = canvas.drawn.get(frame.run_id, thick_start(frame))
-                if frame.index > start or frame.run_id not in canvas.drawn:
-                    self._draw_thick(painter, frame, colour, transform, start, self._scale,
-                                     outline, exact=False, first_dot=frame.run_id not in canvas.drawn)
-                canvas.drawn[frame.run_id] = max(start, frame.index)
+        thick = self._thick
+        painters = thick.painters(
+            view + tuple(thick_start(f) for f, _ in runs), widget,
+            clear=any(f.index < thick.drawn.get(f.run_id, -1) for f, _ in runs),
+        )
+        pieces = []
+        for frame, colour in runs:
+            drawn = thick.drawn.get(frame.run_id)
+            if drawn is None or frame.index > drawn:
+                start = thick_start(frame) if drawn is None else drawn
+                points = to_device(frame.phi[start: frame.index + 1], transform)
+                pieces.append((frame, colour, points, drawn is None))
+                thick.include(points, margin=self._style.shadow * self._scale)
+                thick.drawn[frame.run_id] = max(start, frame.index)
+        self._draw_thick(painters, pieces, self._scale, exact=False)
+        for painter in painters:
             painter.end()
-        return [canvas.image for canvas in (self._trail, self._outline, self._thick)
-                if canvas.image is not None]
 
     def _draw_trail(self, painter: QPainter, frame: RunFrame, colour: QColor,
-                    transform: QTransform, start: int, stop: int, exact: bool) -> None:
+                    transform: QTransform, start: int, stop: int, exact: bool) -> np.ndarray:
+        """Draw rows ``start`` to ``stop`` of the thin trail; return their device points."""
         if stop <= start:
-            return
+            return np.empty((0, 2))
         points = distinct_pixels(to_device(frame.phi[start: stop + 1], transform))
         draw_polyline(painter, points, colour, self._style.trail * self._export_scale(), exact)
+        return points
 
-    def _draw_thick(self, painter: QPainter, frame: RunFrame, colour: QColor,
-                    transform: QTransform, start: int, scale: float, outline: bool,
-                    exact: bool, first_dot: bool = True) -> None:
-        """Rows ``start`` to the shown one, as the outline or as the coloured line and dots."""
-        points = to_device(frame.phi[start: frame.index + 1], transform)
-        lines = distinct_pixels(points)
+    def _draw_thick(self, painters: list[QPainter],
+                    pieces: list[tuple[RunFrame, QColor, np.ndarray, bool]],
+                    scale: float, exact: bool) -> None:
+        """Draw ``(frame, colour, device points, first)`` pieces of thick paths: every
+        outline on ``painters[0]``, then the coloured lines and dots on ``painters[1]``.
+
+        ``first`` says the piece starts its path (else its first point is drawn already).
+        """
         style = self._style
-        if outline:
-            draw_polyline(painter, lines, SHADOW, style.shadow * scale, exact,
-                          hollow=style.recent * scale)
-            return
-        draw_polyline(painter, lines, colour, style.recent * scale, exact)
-        if thick_start(frame) == 0:
-            # A dot on every step, as the book draws its short paths; on a long
-            # path they would merge into the line.
-            draw_dots(painter, points if first_dot else points[1:], colour, style.dot * scale)
+        lines = [distinct_pixels(points) for _, _, points, _ in pieces]
+        # All outlines are the same colour: one call draws them all.
+        draw_polylines(painters[0], lines, SHADOW, style.shadow * scale, exact,
+                       hollow=style.recent * scale)
+        for (frame, colour, points, first), line in zip(pieces, lines, strict=True):
+            draw_polyline(painters[1], line, colour, style.recent * scale, exact)
+            if thick_start(frame) == 0:
+                # A dot on every step, as the book draws its short paths; on a
+                # long path they would merge into the line.
+                draw_dots(painters[1], points if first else points[1:], colour,
+                          style.dot * scale)
 
     def _draw_heads(self, painter: QPainter, transform: QTransform, scale: float,
                     exact: bool) -> None:
         style = self._style
-        for frame, colour in self._runs:
-            current = frame.current_phi
-            if current is None:
-                continue
-            centre = to_device(current[None, :], transform)
-            if not len(centre):
-                continue  # a diverged run's last point may not be finite
+        shown = [(f, c) for f, c in self._runs if f.current_phi is not None]
+        if not shown:
+            return
+        centres = to_device(np.array([f.current_phi for f, _ in shown]), transform)
+        if len(centres) < len(shown):  # a diverged run's last point may not be finite
+            shown = [(f, c) for f, c in shown if np.isfinite(f.current_phi).all()]
+        for (frame, colour), centre in zip(shown, centres, strict=True):
             diameter = style.head * scale * (style.selected_head if frame.selected else 1.0)
-            draw_marker(painter, centre[0], colour, diameter, HEAD_OUTLINE,
+            draw_marker(painter, centre, colour, diameter, HEAD_OUTLINE,
                         style.head_outline * scale, exact)
 
     def _export_scale(self) -> float:

@@ -132,8 +132,18 @@ def _spiral(n: int = 1200) -> np.ndarray:
 
 
 def _images(layer: PathLayer, widget: QWidget, transform: QTransform) -> list[np.ndarray]:
-    """The trail, outline and thick images as the screen would show them now."""
-    return [_alpha(image.copy()) for image in layer._grown_images(transform, widget)]
+    """The trail, outline and thick images as the screen would show them now (only the
+    parts the layer copies to the screen)."""
+    layer._grow(transform, widget)
+    images = []
+    for canvas in (layer._trail, layer._thick):
+        for image in canvas.images:
+            shown = _image(image.width(), image.height())
+            painter = QPainter(shown)
+            painter.drawImage(canvas.extent, image, canvas.extent)
+            painter.end()
+            images.append(_alpha(shown))
+    return images
 
 
 def _trail_image(layer: PathLayer, widget: QWidget, transform: QTransform) -> np.ndarray:
@@ -230,3 +240,26 @@ def test_curve_layer_draws_its_curves_in_their_colours(qtbot):
     red = (pixels[:, :, 2] > 200) & (pixels[:, :, 1] < 60) & (pixels[:, :, 0] < 60)
     columns = np.unique(np.nonzero(red)[1])
     assert len(columns) > 0.6 * plot.getPlotItem().vb.width()  # drawn all along the view
+
+
+def test_curve_layer_skips_changes_smaller_than_a_pixel(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(300, 200)
+    plot.setRange(xRange=(0, 10), yRange=(-1, 1), padding=0)
+    layer = CurveLayer()
+    plot.addItem(layer)
+    x = np.linspace(0, 10, 200)
+    first = [Curve(x, np.sin(x), QColor(255, 0, 0), 3.0)]
+    layer.set_curves(first)
+    pixel = plot.getPlotItem().vb.viewPixelSize()[1]
+    layer.set_curves([Curve(x, np.sin(x) + 0.1 * pixel, QColor(255, 0, 0), 3.0)])
+    assert layer.curves is first  # nothing visible changed
+    moved = [Curve(x, np.sin(x) + 2 * pixel, QColor(255, 0, 0), 3.0)]
+    layer.set_curves(moved)
+    assert layer.curves is moved
+    recoloured = [Curve(x, moved[0].y, QColor(0, 0, 255), 3.0)]
+    layer.set_curves(recoloured)
+    assert layer.curves is recoloured
+    layer.set_curves([])
+    assert layer.curves == []
