@@ -85,11 +85,14 @@ class CurveLayer(pg.GraphicsObject):
         view = self.getViewBox()
         if view is None or len(curves) != len(self._curves):
             return False
+        pairs = list(zip(curves, self._curves, strict=True))
+        if any(new.colour != old.colour or new.width != old.width
+               or new.increasing != old.increasing or new.y.shape != old.y.shape
+               for new, old in pairs):
+            return False  # the cheap checks first: growing loss curves stop here
         tolerance = 0.25 * abs(view.viewPixelSize()[1])
-        for new, old in zip(curves, self._curves, strict=True):
-            if (new.colour != old.colour or new.width != old.width
-                    or new.increasing != old.increasing or new.y.shape != old.y.shape
-                    or not np.array_equal(new.x, old.x)):
+        for new, old in pairs:
+            if not np.array_equal(new.x, old.x):
                 return False
             with np.errstate(invalid="ignore"):  # inf - inf: not the same
                 difference = np.abs(new.y - old.y)
@@ -148,14 +151,19 @@ def _extent(curves: list[Curve]) -> tuple[tuple[float, float], tuple[float, floa
     lows: list[tuple[float, float]] = []
     highs: list[tuple[float, float]] = []
     for curve in curves:
-        finite = np.isfinite(curve.x) & np.isfinite(curve.y)
-        if finite.all():
-            x, y = curve.x, curve.y
-        else:
-            x, y = curve.x[finite], curve.y[finite]
-        if len(x):
-            lows.append((x.min(), y.min()))
-            highs.append((x.max(), y.max()))
+        x, y = curve.x, curve.y
+        if not len(x):
+            continue
+        # fmin and fmax skip NaN; only an infinity (or no finite value) needs the mask.
+        extremes = (np.fmin.reduce(x), np.fmax.reduce(x), np.fmin.reduce(y), np.fmax.reduce(y))
+        if not np.isfinite(extremes).all():
+            finite = np.isfinite(x) & np.isfinite(y)
+            if not finite.any():
+                continue
+            x, y = x[finite], y[finite]
+            extremes = (x.min(), x.max(), y.min(), y.max())
+        lows.append((extremes[0], extremes[2]))
+        highs.append((extremes[1], extremes[3]))
     if not lows:
         return None
     (x_low, y_low), (x_high, y_high) = np.min(lows, axis=0), np.max(highs, axis=0)

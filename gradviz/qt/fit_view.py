@@ -26,6 +26,8 @@ class FitView(Panel):
             size=9, brush=pg.mkBrush(style.DARK.data_points), pen=pg.mkPen("#000000", width=1)
         )
         self.points.setZValue(10)
+        # The data do not move while the fits over them do: drawn from a pixmap.
+        self.points.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.batch = pg.ScatterPlotItem(
             size=20, brush=pg.mkBrush(None), pen=pg.mkPen("#ffffff", width=2.5)
         )

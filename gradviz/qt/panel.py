@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from gradviz.qt import style
 
@@ -24,6 +24,9 @@ class Panel(pg.PlotWidget):
         self.title = title
         self.font_size = font_size
         plot = self.getPlotItem()
+        # The animated items change every frame: Qt's spatial index would be
+        # rebuilt for them each time, and a plot has too few items to need one.
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         plot.setMenuEnabled(False)
         plot.hideButtons()
         for name in ("left", "bottom", "top", "right"):
