@@ -68,7 +68,8 @@ def stamp_offsets(width: float, hollow: float = 0.0) -> tuple[tuple[float, float
     outer = (width - 1.0) / 2.0
     solid = hollow <= 1.0
     stop = 0.5 if solid else (hollow - 1.0) / 2.0 + 0.5
-    offsets = [(0.0, 0.0)] if solid else []
+    # The centre needs a stamp of its own only if the rings' lines leave it uncovered.
+    offsets = [(0.0, 0.0)] if solid and outer > 0.75 else []
     radius = outer
     while radius > stop or (radius == outer and outer >= 0.25):  # the edge, always
         # Enough points that the line's edge wobbles by under 0.15 px whatever its

@@ -122,8 +122,44 @@ class PathLayer(pg.GraphicsObject):
 
     def set_runs(self, runs: list[tuple[RunFrame, str]]) -> None:
         """Draw these ``(frame, colour)`` runs (hidden ones are skipped)."""
-        self._runs = [(frame, QColor(colour)) for frame, colour in runs if frame.visible]
-        self.update()
+        shown = [(frame, QColor(colour)) for frame, colour in runs if frame.visible]
+        changed = self._changed_area(self._runs, shown)
+        self._runs = shown
+        if changed is None:
+            self.update()
+        elif not changed.isEmpty():
+            self.update(changed)
+
+    def _changed_area(self, old: list[tuple[RunFrame, QColor]],
+                      new: list[tuple[RunFrame, QColor]]) -> QRectF | None:
+        """The part of the view (data coordinates) that differs between drawing ``old``
+        and ``new``, when the runs only moved on; ``None`` when it may be anywhere.
+
+        Repainting only around the new steps and the heads spares Qt copying the
+        whole map, its contours and every path to the screen each frame.
+        """
+        view = self.getViewBox()
+        if view is None or [f.run_id for f, _ in old] != [f.run_id for f, _ in new]:
+            return None
+        area = QRectF()
+        for (before, colour_before), (after, colour_after) in zip(old, new, strict=True):
+            if (before.generation, before.selected, colour_before.rgba()) != (
+                    after.generation, after.selected, colour_after.rgba()) or (
+                    after.index < before.index or thick_start(after) != thick_start(before)):
+                return None
+            rows = after.phi[max(before.index, 0): after.index + 1]
+            rows = rows[np.isfinite(rows[:, 0]) & np.isfinite(rows[:, 1])]
+            if after.index != before.index and len(rows):
+                low, high = rows.min(axis=0), rows.max(axis=0)
+                area = area.united(QRectF(float(low[0]), float(low[1]),
+                                          float(high[0] - low[0]), float(high[1] - low[1])))
+        if area.isNull():
+            return area
+        # Around the points: the widest thing drawn on them, the selected head.
+        style = self._style
+        margin = (style.head * style.selected_head / 2 + style.head_outline + 2) * self._scale
+        width, height = (abs(float(size)) * margin for size in view.viewPixelSize())
+        return area.adjusted(-width, -height, width, height)
 
     # -- QGraphicsItem ----------------------------------------------------------------------
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)

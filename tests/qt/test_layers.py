@@ -263,3 +263,33 @@ def test_curve_layer_skips_changes_smaller_than_a_pixel(qtbot):
     assert layer.curves is recoloured
     layer.set_curves([])
     assert layer.curves == []
+
+
+# -- the window as a whole -------------------------------------------------------------------
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rows = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), -1)
+    return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4).astype(int)
+
+
+@pytest.mark.parametrize("scene", ["3", "10", "12"])
+def test_what_is_on_screen_after_playing_matches_a_fresh_drawing(window, qtbot, scene):
+    # The views repaint only what changed each frame, from images grown frame by
+    # frame: after a run plays, the screen must still show exactly what a full
+    # redraw shows, with no stale pixels left behind.
+    from gradviz.core.scenes import find_scene
+
+    c = window.controller
+    c.load_scene(find_scene(scene))
+    qtbot.waitUntil(lambda: c.surface is not None, timeout=10_000)
+    c.set_speed(60)
+    c.play()
+    qtbot.waitUntil(lambda: min(len(r.record) for r in c.runs) > 40, timeout=15_000)
+    c.pause()
+    c.publish_now()
+    qtbot.wait(100)  # the last frame and the legend's pending losses are drawn
+    on_screen = _pixels(window.screen().grabWindow(window.winId()).toImage())
+    redrawn = _pixels(window.grab().toImage())
+    assert on_screen.shape == redrawn.shape
+    differing = np.abs(on_screen - redrawn).max(axis=2) > 40
+    assert differing.sum() == 0
