@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,8 +64,9 @@ class Dataset:
         return int(self.x.size)
 
 
+@lru_cache(maxsize=None)
 def load_builtin(name: str) -> Dataset:
-    """Load one of :data:`BUILTIN_DATASETS` by name."""
+    """Load one of :data:`BUILTIN_DATASETS` by name (read once: its arrays are read-only)."""
     if name not in BUILTIN_DATASETS:
         raise DataError(f"unknown data set {name!r}; built-in sets: {', '.join(BUILTIN_DATASETS)}")
     data = load_csv(resource_path("data", f"{name}.csv"))

@@ -32,7 +32,6 @@ from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, s
 from gradviz.qt import style
 from gradviz.qt.app import widget_palette
 from gradviz.qt.batch_panel import BatchPanel
-from gradviz.qt import exporter
 from gradviz.qt.control_panel import ControlPanel
 from gradviz.qt.controller import MAX_RUNS, AppController, RunState
 from gradviz.qt.fit_view import FitView
@@ -465,6 +464,8 @@ class MainWindow(QMainWindow):
             return
         size = None
         if path.lower().endswith(".png"):
+            from gradviz.qt import exporter  # see export_to
+
             default = "x".join(map(str, exporter.DEFAULT_SIZES[".png"]))
             text, ok = QInputDialog.getText(
                 self, "Image size", "Width x height in pixels (up to 7680x4320):", text=default
@@ -481,6 +482,10 @@ class MainWindow(QMainWindow):
 
     def export_to(self, path: str, size: tuple[int, int] | None = None) -> None:
         """Export to ``path`` (a progress dialog with Cancel for animations)."""
+        # Imported on first use: the exporter brings Pillow and Qt SVG, which
+        # would add to every launch's time to the first frame.
+        from gradviz.qt import exporter
+
         try:
             if path.lower().endswith((".gif", ".mp4")):
                 written = exporter.export_animation_with_dialog(self, path, size)
