@@ -176,7 +176,10 @@ class RunWorker(QObject):
             self._owed += self._speed * min(elapsed, 0.25)
             count = int(self._owed)
             self._owed -= count
-            progress = [self._advance(run, count) for run in runs] if count else []
+            progress = []
+            for run in runs if count else []:
+                progress.append(self._advance(run, count))
+                time.sleep(0)  # let the UI thread have the GIL between runs
         self._emit(progress)
 
     def _advance_for(self, runs: list[_ActiveRun], deadline: float) -> list[RunProgress]:
