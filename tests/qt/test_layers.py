@@ -293,3 +293,45 @@ def test_what_is_on_screen_after_playing_matches_a_fresh_drawing(window, qtbot, 
     assert on_screen.shape == redrawn.shape
     differing = np.abs(on_screen - redrawn).max(axis=2) > 40
     assert differing.sum() == 0
+
+
+class _HiDpiWidget:
+    """Stands in for a view on a screen with two device pixels per logical pixel."""
+
+    def width(self) -> int:
+        return 300
+
+    def height(self) -> int:
+        return 300
+
+    def devicePixelRatioF(self) -> float:  # noqa: N802 (Qt's name)
+        return 2.0
+
+
+def _lit_box(image: QImage) -> tuple[int, int, int, int]:
+    rows, cols = np.nonzero(_alpha(image) > 0.5)
+    return cols.min(), rows.min(), cols.max(), rows.max()
+
+
+def test_paths_on_a_high_dpi_screen_are_drawn_at_its_full_resolution(qtbot):
+    transform = QTransform(25.0, 0.0, 0.0, -25.0, 20.0, 280.0)  # data -> logical pixels
+    phi = _spiral()
+    boxes = {}
+    for ratio, widget in ((1.0, QWidget()), (2.0, _HiDpiWidget())):
+        if isinstance(widget, QWidget):
+            widget.resize(300, 300)
+            qtbot.addWidget(widget)
+        layer = PathLayer()
+        layer.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
+        layer._grow(transform, widget)
+        assert layer._trail.images[0].width() == round(300 * ratio)
+        # What the screen shows: the drawn part copied at the screen's resolution.
+        screen = _image(round(300 * ratio), round(300 * ratio))
+        screen.setDevicePixelRatio(ratio)
+        painter = QPainter(screen)
+        layer._trail.draw_onto(painter)
+        layer._thick.draw_onto(painter)
+        painter.end()
+        boxes[ratio] = np.array(_lit_box(screen))
+    # The same path, twice as many device pixels across, in the same place.
+    np.testing.assert_allclose(boxes[2.0], 2 * boxes[1.0], atol=4)
