@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,7 +64,7 @@ class Dataset:
         return int(self.x.size)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_builtin(name: str) -> Dataset:
     """Load one of :data:`BUILTIN_DATASETS` by name (read once: its arrays are read-only)."""
     if name not in BUILTIN_DATASETS:

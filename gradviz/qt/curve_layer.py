@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt.lines import draw_polyline, to_device
+from gradviz.qt.view_layer import ViewLayer
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +59,7 @@ def column_envelope(x: np.ndarray, y: np.ndarray, transform: QTransform) -> np.n
     return envelope[np.isfinite(envelope[:, 1])]
 
 
-class CurveLayer(pg.GraphicsObject):
+class CurveLayer(ViewLayer):
     """Draws a list of :class:`Curve` and reports their extent to the view's auto-range."""
 
     def __init__(self) -> None:
@@ -114,18 +113,10 @@ class CurveLayer(pg.GraphicsObject):
         return self._extent[axis]
 
     # -- QGraphicsItem ----------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
-        view = self.getViewBox()
-        return QRectF() if view is None else view.viewRect()
-
-    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
-        self.prepareGeometryChange()
-
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
         if not self._curves:
             return
-        exporting = bool(self._exportOpts)
-        widen = self._exportOpts.get("lineScale", 1.0) if exporting else 1.0
+        exporting = self.exporting()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
         visible = self.getViewBox().viewRect() if self.getViewBox() is not None else None
@@ -142,7 +133,7 @@ class CurveLayer(pg.GraphicsObject):
                 points = column_envelope(x, y, transform)
             else:
                 points = to_device(np.column_stack((x, y)), transform)
-            draw_polyline(painter, points, curve.colour, curve.width * widen, exact=exporting)
+            draw_polyline(painter, points, curve.colour, curve.width, exact=exporting)
         painter.restore()
 
 

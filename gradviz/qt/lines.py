@@ -90,10 +90,12 @@ def draw_polyline(
 ) -> None:
     """Draw the device-pixel polyline ``points`` ``width`` pixels wide with round joins.
 
-    The painter's transform must be the identity (device pixels); it is left so.
-    Lines narrower than 1.5 pixels, or opaque ones up to :data:`MAX_STAMPED_WIDTH`
-    unless ``exact``, take the fast one-pixel path; with ``hollow`` that path may
-    leave the middle ``hollow`` pixels of the line to be drawn over by another.
+    The painter's transform must be the identity (the device's pixels, logical ones
+    on a device with a pixel ratio); it is left so. Unless ``exact``, lines narrower
+    than 1.5 pixels, and opaque ones up to :data:`MAX_STAMPED_WIDTH`, take the fast
+    one-pixel path; with ``hollow`` that path may leave the middle ``hollow`` pixels
+    of the line to be drawn over by another. ``exact`` lines (exports) scale with the
+    device's pixel ratio, as a one-pixel ("cosmetic") line would not.
     """
     draw_polylines(painter, [points], colour, width, exact, hollow)
 
@@ -109,7 +111,7 @@ def draw_polylines(
         return
     shape = _shape(pieces)
     pen = QPen(colour)
-    if width < 1.5:
+    if width < 1.5 and not exact:
         pen.setCosmetic(True)
         pen.setWidthF(1.0)
         painter.setPen(pen)

@@ -6,7 +6,6 @@ import math
 import time
 from dataclasses import replace
 
-
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
@@ -29,6 +28,7 @@ from gradviz.qt.lines import (
     draw_polylines,
     to_device,
 )
+from gradviz.qt.view_layer import ViewLayer
 
 RECENT = 100
 """Steps drawn thick at the head of each path, at least; see the module's description."""
@@ -103,7 +103,7 @@ class _Canvas:
         return painters
 
 
-class PathLayer(pg.GraphicsObject):
+class PathLayer(ViewLayer):
     """Draws the visible runs' trails, recent steps, step dots and current points."""
 
     def __init__(self, style: PathStyle = PathStyle()) -> None:
@@ -162,24 +162,17 @@ class PathLayer(pg.GraphicsObject):
         return area.adjusted(-width, -height, width, height)
 
     # -- QGraphicsItem ----------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
-        view = self.getViewBox()
-        return QRectF() if view is None else view.viewRect()
-
-    def viewRangeChanged(self) -> None:  # noqa: N802 (pyqtgraph's name)
-        self.prepareGeometryChange()
-
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
         if not self._runs:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
-        exporting = bool(self._exportOpts)
+        exporting = self.exporting()
         painter.save()
         painter.resetTransform()
         if exporting or widget is None or painter.device() != widget:
             # An export or a grab: every line as a vector, at that device's resolution.
-            scale = self._scale * self._export_scale()
+            scale = self._scale
             for frame, colour in self._runs:
                 self._draw_trail(painter, frame, colour, transform, 0, thick_start(frame), True)
             pieces = [
@@ -241,7 +234,7 @@ class PathLayer(pg.GraphicsObject):
         if stop <= start:
             return np.empty((0, 2))
         points = distinct_pixels(to_device(frame.phi[start: stop + 1], transform))
-        draw_polyline(painter, points, colour, self._style.trail * self._export_scale(), exact)
+        draw_polyline(painter, points, colour, self._style.trail, exact)
         return points
 
     def _draw_thick(self, painters: list[QPainter],
@@ -278,7 +271,3 @@ class PathLayer(pg.GraphicsObject):
             diameter = style.head * scale * (style.selected_head if frame.selected else 1.0)
             draw_marker(painter, centre, colour, diameter, HEAD_OUTLINE,
                         style.head_outline * scale, exact)
-
-    def _export_scale(self) -> float:
-        # Exports draw at a pixel ratio of their own and say how much wider lines must be.
-        return self._exportOpts.get("lineScale", 1.0) if self._exportOpts else 1.0

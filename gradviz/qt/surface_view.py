@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.core.space import Axis, Window
@@ -23,6 +24,14 @@ def _cache_drawing(item: QGraphicsItem) -> None:
         each.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         if each is not item:
             _cache_drawing(each)
+
+
+def _legend_pen(colour: object, width: float) -> QPen:
+    """A pen for the legend's line samples: ``width`` legend pixels, so that an
+    export at a higher pixel ratio widens it with everything else."""
+    pen = pg.mkPen(colour, width=width)
+    pen.setCosmetic(False)
+    return pen
 
 
 class SurfaceView(Panel):
@@ -99,7 +108,6 @@ class SurfaceView(Panel):
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of everything drawn (themes, presentation mode, Ctrl+Plus/Minus)."""
         self.style_panel(theme, scale)
-        plot = self.getPlotItem()
         bar_axis = self.colour_bar.getAxis("right")
         bar_axis.setTickFont(style.axis_font(round(11 * scale)))
         bar_axis.setTextPen(pg.mkPen(theme.foreground))
@@ -188,8 +196,8 @@ class SurfaceView(Panel):
             sample = self._samples.get(frame.run_id)
             if sample is None or sample.opts["pen"].color() != pg.mkColor(colour):
                 self._samples[frame.run_id] = pg.PlotDataItem(
-                    pen=pg.mkPen(colour, width=2.5 * self._scale),
-                    shadowPen=pg.mkPen(style.SHADOW, width=5.5 * self._scale),
+                    pen=_legend_pen(colour, 2.5 * self._scale),
+                    shadowPen=_legend_pen(style.SHADOW, 5.5 * self._scale),
                 )
                 rebuild_legend = True
         texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}

@@ -79,6 +79,21 @@ def test_landscape_png_has_the_requested_size(shown, tmp_path, size):
     assert shown.surface_view.size() == view_size  # laid out back as it was
 
 
+def test_paths_in_a_bigger_png_are_as_wide_relative_to_the_picture(shown, tmp_path):
+    # At three times the pixels across, every line of the paths (the markers too)
+    # is three times as wide: about nine times the pixels of the first run's
+    # orange. A line drawn a fixed number of pixels wide would give about three.
+    orange = {}
+    for width, height in ((1280, 720), (3840, 2160)):
+        path = tmp_path / f"{width}.png"
+        exporter.export_landscape_png(shown, path, (width, height))
+        with Image.open(path) as image:
+            pixels = np.asarray(image.convert("RGB")).astype(int)
+        orange[width] = ((np.abs(pixels[:, :, 0] - 230) < 30) & (np.abs(pixels[:, :, 1] - 159) < 30)
+                         & (pixels[:, :, 2] < 60)).sum()
+    assert orange[3840] > 6 * orange[1280] > 0
+
+
 def test_landscape_png_at_the_largest_size(shown, tmp_path):
     path = tmp_path / "8k.png"
     exporter.export_landscape_png(shown, path, exporter.MAX_SIZE)

@@ -87,6 +87,22 @@ def test_a_stamped_line_looks_like_the_exact_wide_stroke(width):
     assert stamped.sum() == pytest.approx(exact.sum(), rel=0.25)
 
 
+@pytest.mark.parametrize("width", [1.0, 2.5])
+def test_exact_lines_scale_with_the_pixel_ratio_of_an_export(width):
+    # Exports draw on images with a pixel ratio; a one-pixel line there must
+    # not shrink to a hairline.
+    lit = {}
+    for ratio in (1, 3):
+        image = _image(200 * ratio, 120 * ratio)
+        image.setDevicePixelRatio(ratio)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        draw_polyline(painter, _wave(), QColor("#E69F00"), width, exact=True)
+        painter.end()
+        lit[ratio] = _alpha(image).sum()
+    assert lit[3] == pytest.approx(9 * lit[1], rel=0.2)  # 3 times as long and as wide
+
+
 def test_translucent_lines_are_stroked_exactly_not_stamped():
     # Stamps would overlap and darken a translucent colour; the exact stroke does not.
     image = _image()
@@ -203,7 +219,7 @@ def test_a_pan_or_zoom_redraws_the_trails_for_the_new_view(qtbot):
     layer.set_runs([(_frame(phi, len(phi) - 1), "#E69F00")])
     before = _trail_image(layer, widget, QTransform(25.0, 0.0, 0.0, -25.0, 20.0, 280.0))
     after = _trail_image(layer, widget, QTransform(12.5, 0.0, 0.0, -12.5, 20.0, 280.0))
-    rows, cols = np.nonzero(after > 0.5)
+    _, cols = np.nonzero(after > 0.5)
     assert cols.max() < 0.6 * np.nonzero(before > 0.5)[1].max()
 
 
