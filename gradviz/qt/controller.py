@@ -511,6 +511,7 @@ class AppController(QObject):
     # -- streamed results ----------------------------------------------------------------------
     @Slot(object)
     def _on_progress(self, progress: list[RunProgress]) -> None:
+        self.run_worker.acknowledge()
         runs = {r.run_id: r for r in self.runs}
         for item in progress:
             run = runs.get(item.run_id)

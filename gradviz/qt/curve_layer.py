@@ -47,8 +47,9 @@ def column_envelope(x: np.ndarray, y: np.ndarray, transform: QTransform) -> np.n
         return to_device(np.column_stack((x, y)), transform)
     # The first sample of each column: where x crosses the column's left edge.
     edges = (np.arange(first + 1, last + 1) - shift) / scale
-    starts = np.unique(np.concatenate(([0], np.searchsorted(x, edges))))
-    starts = starts[starts < len(x)]
+    starts = np.concatenate(([0], np.searchsorted(x, edges)))
+    # Sorted already: drop empty columns (repeats) and edges past the end.
+    starts = starts[np.concatenate(([True], starts[1:] != starts[:-1])) & (starts < len(x))]
     with np.errstate(invalid="ignore"):  # an all-NaN column stays NaN and is dropped
         low = np.fmin.reduceat(y, starts)
         high = np.fmax.reduceat(y, starts)

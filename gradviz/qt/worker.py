@@ -76,6 +76,17 @@ class _ActiveRun:
     finished: bool = False
 
 
+def _let_the_ui_run() -> None:
+    """Hand the GIL to the UI thread if it is waiting.
+
+    Stepping runs is Python work that holds the GIL. Held through a whole tick,
+    it makes the UI thread wait at each of its many calls into Qt and numpy (they
+    release the GIL and must take it back): painting slows to a crawl. Yielding
+    after each run's piece lets the UI in between.
+    """
+    time.sleep(0)
+
+
 class RunWorker(QObject):
     """Steps every active run together and streams their steps to the UI."""
 
@@ -92,6 +103,9 @@ class RunWorker(QObject):
         self._owed = 0.0  # fractional updates carried to the next tick
         self._last_tick = time.perf_counter()
         self._timer: QTimer | None = None
+        self._sent = 0  # batches of progress emitted ...
+        self.delivered = 0
+        """... and taken in by the UI (written by the UI thread through :meth:`acknowledge`)."""
 
     @Slot()
     def start(self) -> None:
@@ -161,8 +175,19 @@ class RunWorker(QObject):
     def _unfinished(self) -> list[_ActiveRun]:
         return [run for run in self._runs.values() if not run.finished]
 
+    def acknowledge(self) -> None:
+        """Called from the UI thread once it has taken in a batch of progress.
+
+        The worker steps no further while two batches wait: a UI slower than the
+        runs (long paths, many runs, instant speed) would otherwise fall ever
+        further behind a growing queue and stop answering the user.
+        """
+        self.delivered += 1  # only the UI thread writes it; an int store is atomic
+
     @Slot()
     def _tick(self) -> None:
+        if self._sent - self.delivered >= 2:
+            return  # the UI is still drawing: the time owed carries to the next tick
         now = time.perf_counter()
         elapsed, self._last_tick = now - self._last_tick, now
         runs = self._unfinished()
@@ -179,7 +204,7 @@ class RunWorker(QObject):
             progress = []
             for run in runs if count else []:
                 progress.append(self._advance(run, count))
-                time.sleep(0)  # let the UI thread have the GIL between runs
+                _let_the_ui_run()
         self._emit(progress)
 
     def _advance_for(self, runs: list[_ActiveRun], deadline: float) -> list[RunProgress]:
@@ -190,6 +215,7 @@ class RunWorker(QObject):
             for run in runs:
                 if not run.finished:
                     pieces[run.job.run_id].extend(self._pull(run, 64))
+                    _let_the_ui_run()
         return [self._pack(run, pieces[run.job.run_id]) for run in runs]
 
     def _advance(self, run: _ActiveRun, count: int) -> RunProgress:
@@ -215,6 +241,7 @@ class RunWorker(QObject):
     def _emit(self, progress: list[RunProgress]) -> None:
         progress = [p for p in progress if len(p.piece.update) or p.finished]
         if progress:
+            self._sent += 1
             self.progressed.emit(progress)
 
 
