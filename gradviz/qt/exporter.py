@@ -270,7 +270,7 @@ class _Landscape:
         stack.callback(self.window.controller.publish_now)  # redraw for the restored size
         stack.callback(view.resize, old_size)
         view.resize(round(self.width), round(self.height - self.plot_top))
-        self.window.controller.publish_now()  # paths thinned for the new pixel size
+        self.window.controller.publish_now()  # the runs drawn again for the new size
         items = view.scene().items()
         for item in items:
             mode = item.cacheMode()

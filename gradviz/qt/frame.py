@@ -7,37 +7,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-MAX_DRAWN_POINTS = 2048
-"""Longer paths are drawn thinned to about this many points (and always their last)."""
-
-
-def thinned(
-    points: np.ndarray, pixel: tuple[float, float] | None = None, limit: int = MAX_DRAWN_POINTS
-) -> np.ndarray:
-    """The rows of a path worth drawing.
-
-    With ``pixel`` (the size of a screen pixel in data units), consecutive points
-    that fall in the same pixel are merged: a converged run's thousands of tiny
-    steps cost nothing to draw. Then, if more than about ``limit`` rows remain,
-    every k-th is kept (k a power of two, so the drawn points do not shift every
-    frame as the path grows). The last point is always kept.
-    """
-    if pixel is not None and len(points) > 2 and pixel[0] > 0 and pixel[1] > 0:
-        cells = np.floor(points / np.asarray(pixel))
-        moved = np.any(cells[1:] != cells[:-1], axis=1)
-        keep = np.concatenate(([True], moved))
-        keep[-1] = True
-        points = points[keep]
-    count = len(points)
-    if count <= limit:
-        return points
-    stride = 1 << int(np.ceil(np.log2(count / limit)))
-    kept = points[::stride]
-    if (count - 1) % stride:
-        kept = np.concatenate([kept, points[-1:]])
-    return kept
-
-
 @dataclass(frozen=True)
 class RunFrame:
     """One run as drawn now.

@@ -167,12 +167,11 @@ class PathLayer(ViewLayer):
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
-        exporting = self.exporting()
+        exporting, scale = self.exporting(), self._scale
         painter.save()
         painter.resetTransform()
         if exporting or widget is None or painter.device() != widget:
             # An export or a grab: every line as a vector, at that device's resolution.
-            scale = self._scale
             for frame, colour in self._runs:
                 self._draw_trail(painter, frame, colour, transform, 0, thick_start(frame), True)
             pieces = [
@@ -182,7 +181,6 @@ class PathLayer(ViewLayer):
             ]
             self._draw_thick([painter, painter], pieces, scale, exact=True)
         else:
-            scale = self._scale
             self._grow(transform, widget)
             self._trail.draw_onto(painter)
             self._thick.draw_onto(painter)
