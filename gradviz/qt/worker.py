@@ -27,7 +27,11 @@ TICK_MS = 16
 """Worker tick: at most one batch of steps reaches the UI per frame (60 Hz)."""
 
 INSTANT_BUDGET_S = 0.012
-"""Time the worker may compute per tick when running as fast as it can."""
+"""Time the worker may compute per tick when running as fast as it can; the rest
+of the tick leaves the GIL to the UI thread, so the window keeps answering."""
+
+INSTANT_PIECE = 16
+"""Updates of one run computed between checks of the time budget."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class RunWorker(QObject):
         self._owed = 0.0  # fractional updates carried to the next tick
         self._last_tick = time.perf_counter()
         self._timer: QTimer | None = None
+        self._turn = 0  # the run to step first at the next tick when running to the end
         self._sent = 0  # batches of progress emitted ...
         self.delivered = 0
         """... and taken in by the UI (written by the UI thread through :meth:`acknowledge`)."""
@@ -208,14 +213,21 @@ class RunWorker(QObject):
         self._emit(progress)
 
     def _advance_for(self, runs: list[_ActiveRun], deadline: float) -> list[RunProgress]:
-        # Step all runs in small rounds until the time budget is used, then
-        # send one progress item per run.
+        # Step the runs in turn, a few updates at a time, until the time budget
+        # is used (checked after every piece: a round of all runs can take far
+        # longer than the budget), then send one progress item per run. The next
+        # tick starts with the run this one did not reach.
         pieces: dict[int, list[Step]] = {run.job.run_id: [] for run in runs}
-        while time.perf_counter() < deadline and any(not run.finished for run in runs):
-            for run in runs:
-                if not run.finished:
-                    pieces[run.job.run_id].extend(self._pull(run, 64))
-                    _let_the_ui_run()
+        turn = self._turn
+        while any(not run.finished for run in runs):  # at least one piece per tick
+            run = runs[turn % len(runs)]
+            turn += 1
+            if not run.finished:
+                pieces[run.job.run_id].extend(self._pull(run, INSTANT_PIECE))
+                _let_the_ui_run()
+                if time.perf_counter() >= deadline:
+                    break
+        self._turn = turn % len(runs)
         return [self._pack(run, pieces[run.job.run_id]) for run in runs]
 
     def _advance(self, run: _ActiveRun, count: int) -> RunProgress:

@@ -43,3 +43,29 @@ def test_a_ui_that_keeps_up_gets_every_tick(qapp):
         worker._tick()
     assert len(batches) == 6
     worker.stop()
+
+
+def test_running_to_the_end_takes_the_runs_in_turn_a_piece_at_a_time(qapp, monkeypatch):
+    from gradviz.qt import worker as worker_module
+
+    # No time to spare: each tick computes one piece of one run, the next run's next.
+    monkeypatch.setattr(worker_module, "INSTANT_BUDGET_S", 0.0)
+    worker = RunWorker()
+    worker.start()
+    steps: dict[int, int] = {0: 0, 1: 0, 2: 0}
+
+    def count(progress):  # type: ignore[no-untyped-def]
+        worker.acknowledge()
+        for item in progress:
+            steps[item.run_id] += len(item.piece.update)
+
+    worker.progressed.connect(count)
+    problem = make_problem("gabor")
+    for run_id in steps:
+        worker.set_run(RunJob(run_id, 0, problem, RunSettings(optimizer="gd", steps=5000)))
+    worker.run_to_end()
+    for _ in range(6):
+        worker._tick()
+    piece = worker_module.INSTANT_PIECE
+    assert steps == {0: 1 + 2 * piece, 1: 1 + 2 * piece, 2: 1 + 2 * piece}  # start + 2 pieces
+    worker.stop()
