@@ -43,6 +43,7 @@ SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
 LOSS_VIEW_HZ = 15
+TEXT_HZ = 20  # the status bar and the timeline while runs play: faster cannot be read
 TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
 PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
 
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
         self.text_scale = 1.0
         self.theme = style.DARK
         self.presenting = False
-        self._loss_drawn = 0.0
+        self._shown_at: dict[str, float] = {}  # when the throttled parts were last updated
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -267,9 +268,7 @@ class MainWindow(QMainWindow):
         c.frameReady.connect(self._show_frame)
         c.fitReady.connect(self.fit_view.set_curves)
         c.batchShown.connect(self.fit_view.set_batch)
-        c.playingChanged.connect(
-            lambda playing: self.play_action.setText("Pause" if playing else "Play")
-        )
+        c.playingChanged.connect(self._playing_changed)
         c.message.connect(self.show_message)
         c.speedChanged.connect(self._show_speed)
         c.sceneChanged.connect(self._show_scene)
@@ -323,19 +322,31 @@ class MainWindow(QMainWindow):
             assert selected.settings.start is not None
             self.surface_view.set_start(selected.settings.start, selected.colour)
 
+    def _playing_changed(self, playing: bool) -> None:
+        self.play_action.setText("Pause" if playing else "Play")
+        if not playing:
+            self.controller.request_frame()  # the throttled parts show the last update
+
+    def _due(self, part: str, hz: float) -> bool:
+        """Whether ``part`` may be updated now: always when the runs are still, at most
+        ``hz`` times a second while they play."""
+        now = time.monotonic()
+        if self.controller.playing and now - self._shown_at.get(part, 0.0) < 1 / hz:
+            return False
+        self._shown_at[part] = now
+        return True
+
     def _show_frame(self, frames: list[RunFrame]) -> None:
         self.surface_view.set_runs(frames)
-        # The loss curves are redrawn at most LOSS_VIEW_HZ times a second while
-        # the runs play (their long curves cost more than they show at 60 Hz),
-        # and at once whenever playback stops or the user scrubs.
-        now = time.monotonic()
-        if not self.controller.playing or now - self._loss_drawn >= 1 / LOSS_VIEW_HZ:
-            self._loss_drawn = now
+        # The loss curves are long: redrawn at most LOSS_VIEW_HZ times a second
+        # while the runs play, at once whenever playback stops or the user scrubs.
+        if self._due("loss", LOSS_VIEW_HZ):
             self.loss_view.set_runs(frames)
         if self.batch_panel.isVisible():
             self.batch_panel.set_lines(self.controller.batch_lines())
-        selected = next((f for f in frames if f.selected), None)
-        self.status.setText(self._status_text(selected))
+        if self._due("status", TEXT_HZ):
+            selected = next((f for f in frames if f.selected), None)
+            self.status.setText(self._status_text(selected))
 
     def _status_text(self, frame: RunFrame | None) -> str:
         if frame is None or frame.index < 0:
@@ -517,6 +528,8 @@ class MainWindow(QMainWindow):
         self.controller.request_frame()
 
     def _show_timeline(self, shown: int, last: int) -> None:
+        if not self._due("timeline", TEXT_HZ):
+            return
         with QSignalBlocker(self.timeline):
             self.timeline.setRange(0, last)
             self.timeline.setValue(shown)

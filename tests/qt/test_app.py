@@ -262,3 +262,21 @@ def test_data_list_switches_to_synthetic_and_back(window, qtbot):
     combo.setCurrentIndex(combo.findData("udl-gabor"))
     combo.activated.emit(combo.currentIndex())
     assert c.spec.data is None and c.problem.data.name == "udl-gabor"
+
+
+def test_status_timeline_and_loss_show_the_last_update_when_a_run_finishes(window, qtbot):
+    # While runs play, the status bar, timeline and loss curves update only some
+    # times a second; when playback stops they must catch up with the last update.
+    c = window.controller
+    c.edit_selected(RunSettings(optimizer="gd", steps=150))
+    c.set_speed(1000)
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=10_000)
+    last = len(c.runs[0].record) - 1
+    assert last == 150
+    qtbot.waitUntil(lambda: window.timeline_label.text() == f"update {last} of {last}",
+                    timeout=3000)
+    qtbot.waitUntil(lambda: f"update {last} " in window.status.text(), timeout=3000)
+    qtbot.waitUntil(
+        lambda: len(window.loss_view.curves.curves[-1].x) == last + 1, timeout=3000
+    )
