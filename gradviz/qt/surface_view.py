@@ -20,10 +20,9 @@ LEGEND_MS = 100
 
 def _cache_drawing(item: QGraphicsItem) -> None:
     """Repaint ``item`` and its children from pixmaps while they do not change."""
-    for each in [item, *item.childItems()]:
-        each.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        if each is not item:
-            _cache_drawing(each)
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    for child in item.childItems():
+        _cache_drawing(child)
 
 
 def _legend_pen(colour: object, width: float) -> QPen:
@@ -191,6 +190,8 @@ class SurfaceView(Panel):
         coloured = [(frame, self._theme.run_colour(frame.colour)) for frame in frames]
         self.paths.set_runs(coloured)
         self._show_badges(frames)
+        for run_id in set(self._samples) - {frame.run_id for frame in frames}:
+            del self._samples[run_id]  # a removed run
         rebuild_legend = False
         for frame, colour in coloured:
             sample = self._samples.get(frame.run_id)
