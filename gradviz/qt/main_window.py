@@ -325,7 +325,7 @@ class MainWindow(QMainWindow):
     def _playing_changed(self, playing: bool) -> None:
         self.play_action.setText("Pause" if playing else "Play")
         if not playing:
-            self.controller.request_frame()  # the throttled parts show the last update
+            self.controller.publish_now()  # the throttled parts show the last update at once
 
     def _due(self, part: str, hz: float) -> bool:
         """Whether ``part`` may be updated now: always when the runs are still, at most
