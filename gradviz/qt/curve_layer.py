@@ -119,7 +119,8 @@ class CurveLayer(ViewLayer):
         exporting = self.exporting()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
-        visible = self.getViewBox().viewRect() if self.getViewBox() is not None else None
+        view = self.getViewBox()
+        visible = view.viewRect() if view is not None else None
         painter.save()
         painter.resetTransform()
         for curve in self._curves:

@@ -28,13 +28,13 @@ from gradviz.qt.lines import (
     draw_polylines,
     to_device,
 )
+from gradviz.qt.style import SHADOW as SHADOW_RGB
 from gradviz.qt.view_layer import ViewLayer
 
 RECENT = 100
 """Steps drawn thick at the head of each path, at least; see the module's description."""
 
-SHADOW = QColor(0, 0, 0)
-"""Opaque, so that the outline can be drawn the fast way (see :mod:`gradviz.qt.lines`)."""
+SHADOW = QColor(*SHADOW_RGB)
 HEAD_OUTLINE = QColor(0, 0, 0)
 
 
@@ -113,6 +113,11 @@ class PathLayer(ViewLayer):
         self._runs: list[tuple[RunFrame, QColor]] = []
         self._trail = _Canvas()
         self._thick = _Canvas(layers=2)  # every thick part's dark outline, under their colours
+
+    @property
+    def path_style(self) -> PathStyle:
+        """The widths the paths are drawn with (at scale 1)."""
+        return self._style
 
     # -- what to draw ---------------------------------------------------------------------
     def set_scale(self, scale: float) -> None:

@@ -19,7 +19,9 @@ RUN_COLOURS: tuple[str, ...] = (
     "#FFFFFF",  # white
 )
 
-SHADOW = (0, 0, 0, 170)
+SHADOW = (0, 0, 0)
+"""The dark outline of the runs' paths: opaque, so that it can be drawn the fast
+way (see :mod:`gradviz.qt.lines`)."""
 
 
 @dataclass(frozen=True)

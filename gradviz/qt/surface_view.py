@@ -196,9 +196,10 @@ class SurfaceView(Panel):
         for frame, colour in coloured:
             sample = self._samples.get(frame.run_id)
             if sample is None or sample.opts["pen"].color() != pg.mkColor(colour):
+                widths = self.paths.path_style  # the legend shows a piece of the path
                 self._samples[frame.run_id] = pg.PlotDataItem(
-                    pen=_legend_pen(colour, 2.5 * self._scale),
-                    shadowPen=_legend_pen(style.SHADOW, 5.5 * self._scale),
+                    pen=_legend_pen(colour, widths.recent * self._scale),
+                    shadowPen=_legend_pen(style.SHADOW, widths.shadow * self._scale),
                 )
                 rebuild_legend = True
         texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}

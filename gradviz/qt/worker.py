@@ -207,9 +207,10 @@ class RunWorker(QObject):
             count = int(self._owed)
             self._owed -= count
             progress = []
-            for run in runs if count else []:
-                progress.append(self._advance(run, count))
-                _let_the_ui_run()
+            if count:
+                for run in runs:
+                    progress.append(self._advance(run, count))
+                    _let_the_ui_run()
         self._emit(progress)
 
     def _advance_for(self, runs: list[_ActiveRun], deadline: float) -> list[RunProgress]:
