@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
@@ -11,6 +12,9 @@ from PySide6.QtWidgets import QApplication
 
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
+
+if TYPE_CHECKING:
+    from gradviz.qt.main_window import MainWindow
 
 
 def configure_pyqtgraph() -> None:
@@ -69,13 +73,9 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
-         play: bool = False) -> int:
-    """Open the main window (with ``scene``, playing if ``play``) and run the event loop.
-
-    Returns the exit status.
-    """
-    app = make_application(argv)
+def open_window(scene: Scene | None = None, play: bool = False) -> MainWindow:
+    """Show the main window with ``scene`` (playing if ``play``); on a first launch,
+    with nothing remembered, the lecture's first scene and a welcome."""
     from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
 
     window = MainWindow()
@@ -83,6 +83,21 @@ def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
     window.show()
     if scene is not None:
         window.controller.load_scene(scene)
+    elif window.controller.scene is None:
+        window.welcome()
     if play:
         window.controller.play()
-    return app.exec()
+    return window
+
+
+def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
+         play: bool = False) -> int:
+    """Open the main window (with ``scene``, playing if ``play``) and run the event loop.
+
+    Returns the exit status.
+    """
+    app = make_application(argv)
+    window = open_window(scene, play)
+    status = app.exec()
+    del window  # referenced until the event loop has ended
+    return status

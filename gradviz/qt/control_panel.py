@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -143,7 +144,8 @@ class ControlPanel(QWidget):
         form.addRow("Optimizer", self.optimizer_combo)
         self.rule = QLabel()
         self.rule.setWordWrap(True)
-        self.rule.setStyleSheet("color: #9aa0a6;")
+        # The theme's muted colour (a style sheet would freeze it at launch's theme).
+        self.rule.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         form.addRow(self.rule)
         outer.addLayout(form)
         self.hyper_form = QFormLayout()

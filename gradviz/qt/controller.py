@@ -77,6 +77,7 @@ class AppController(QObject):
     playingChanged = Signal(bool)
     speedChanged = Signal(float)  # updates per second, 0 for as fast as possible
     sceneChanged = Signal(object)  # Scene: its title, caption and view options
+    sceneEdited = Signal()  # the first change to the problem or runs since the scene opened
     timelineChanged = Signal(int, int)  # shown update, last recorded update
     message = Signal(str)  # a notice or an error for the user
 
@@ -102,6 +103,9 @@ class AppController(QObject):
         self.grid = INTERACTIVE_GRID
         self.speed = DEFAULT_SPEED
         self.scene: Scene | None = None
+        self.scene_edited = False
+        """Whether the problem or the runs changed since :attr:`scene` was opened,
+        so that its caption may no longer hold."""
         self.position: int | None = None
         """The update shown while scrubbing the timeline; ``None`` follows the runs."""
         self.surface: SurfaceResult | None = None
@@ -198,24 +202,31 @@ class AppController(QObject):
             self.message.emit(f"Could not load the problem: {exc}")
             return False
         same_model = spec.model == self.spec.model
+        old_n = self.problem.n_points
         self.spec, self.problem = spec, problem
         self.window = problem.window
         for run in self.runs:
-            run.settings = self._rebase(run.settings, problem, keep_values=same_model)
+            run.settings = self._rebase(run.settings, old_n, problem, keep_values=same_model)
         self._announce_problem()
         for run in self.runs:
             self._restart(run)
+        self._mark_edited()
         self._changed_runs()
         return True
 
     @staticmethod
-    def _rebase(settings: RunSettings, problem: Problem, keep_values: bool) -> RunSettings:
+    def _rebase(settings: RunSettings, old_n: int | None, problem: Problem,
+                keep_values: bool) -> RunSettings:
         # A new model gets its own start and recommended rate; new data for the
-        # same model keeps them, with the batch size fitted to the new N.
+        # same model keeps them, with a minibatch size fitted to the new N and
+        # a full batch (gradient descent) kept a full batch of the new data.
         n = problem.n_points
         if keep_values:
             batch = settings.batch_size
-            batch = None if n is None or batch is None else min(batch, n)
+            if n is None or batch is None:
+                batch = None
+            else:
+                batch = n if batch == old_n else min(batch, n)
             return replace(settings, batch_size=batch).resolve(problem)
         values = {k: v for k, v in settings.hyperparameters.items() if k != "lr"}
         return replace(settings, hyperparameters=values, batch_size=None, start=None).resolve(
@@ -281,6 +292,7 @@ class AppController(QObject):
             self._remove.emit(run.run_id)
         self.runs = []
         self.spec, self.problem, self.scene = scene.problem, problem, scene
+        self.scene_edited = False
         self.window = scene.window or problem.window
         self.log_scale, self.grid = scene.log_scale, scene.grid
         for run, resolved in zip(scene.runs, settings):
@@ -330,6 +342,7 @@ class AppController(QObject):
             return None
         run = self._append_run(settings, name)
         self.selected_id = run.run_id
+        self._mark_edited()
         self._changed_runs()
         return run
 
@@ -367,6 +380,7 @@ class AppController(QObject):
         self._remove.emit(run_id)
         if self.selected_id == run_id:
             self.selected_id = self.runs[-1].run_id
+        self._mark_edited()
         self._changed_runs()
 
     def select_run(self, run_id: int) -> None:
@@ -403,6 +417,7 @@ class AppController(QObject):
             return True
         run.settings = resolved
         self._restart(run)
+        self._mark_edited()
         self._changed_runs()
         return True
 
@@ -419,6 +434,11 @@ class AppController(QObject):
         run.error = None
         self._dirty = True
         self._job.emit(RunJob(run.run_id, run.generation, self.problem, run.settings))
+
+    def _mark_edited(self) -> None:
+        if self.scene is not None and not self.scene_edited:
+            self.scene_edited = True
+            self.sceneEdited.emit()
 
     def _changed_runs(self) -> None:
         self._dirty = True

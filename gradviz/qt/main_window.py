@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -46,6 +46,22 @@ LOSS_VIEW_HZ = 15
 TEXT_HZ = 20  # the status bar and the timeline while runs play: faster cannot be read
 TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
 PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
+OVERSCAN = 0.03
+"""Share of the screen's width and height kept clear at each edge in presentation
+mode: projectors and TVs crop up to a few per cent of the picture."""
+WELCOME = ("Welcome to gradviz: Space plays and pauses, → steps, PageDown opens the next scene "
+           "of the lecture, F5 presents, F1 lists every key.")
+WELCOME_MS = 30_000
+EDITED_MARK = "Changed since the scene opened, which showed: "
+
+
+def _font(points: float, bold: bool = False) -> QFont:
+    """The app's font at ``points`` size. Fonts are set rather than style sheets,
+    which would freeze a widget's colours at the theme it was styled in."""
+    font = QFont()
+    font.setPointSize(max(1, round(points)))
+    font.setBold(bold)
+    return font
 
 
 class MainWindow(QMainWindow):
@@ -126,7 +142,7 @@ class MainWindow(QMainWindow):
         panel = QWidget()
         panel_layout = QVBoxLayout(panel)
         runs_title = QLabel(f"Runs (up to {MAX_RUNS}; tick to show)")
-        runs_title.setStyleSheet("font-weight:bold;")
+        runs_title.setFont(_font(10, bold=True))
         panel_layout.addWidget(runs_title)
         panel_layout.addWidget(self.run_list)
         panel_layout.addWidget(self.control_panel)
@@ -141,7 +157,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
 
         self.status = QLabel()
-        self.status.setStyleSheet("font-size:12pt; padding: 2px 6px;")
+        self.status.setContentsMargins(6, 2, 6, 2)
         self.statusBar().addWidget(self.status, 1)
         self.busy = QLabel("computing the loss surface…")
         self.busy.hide()
@@ -239,7 +255,7 @@ class MainWindow(QMainWindow):
         self.toolbar = toolbar = QToolBar("Playback")
         toolbar.setObjectName("playback")
         toolbar.setMovable(False)
-        toolbar.setStyleSheet("QToolButton { font-size: 12pt; padding: 4px 10px; }")
+        toolbar.setFont(_font(12))
         toolbar.addActions([self.play_action, self.step_action, self.reset_action,
                             self.end_action])
         toolbar.addSeparator()
@@ -251,7 +267,10 @@ class MainWindow(QMainWindow):
         self.speed_slider.valueChanged.connect(self._speed_changed)
         toolbar.addWidget(self.speed_slider)
         self.speed_label = QLabel()
-        self.speed_label.setMinimumWidth(110)
+        # As wide as its longest text, so the box beside it never moves.
+        self.speed_label.setMinimumWidth(
+            QFontMetrics(toolbar.font()).horizontalAdvance(" as fast as possible  ")
+        )
         toolbar.addWidget(self.speed_label)
         self.instant = QCheckBox("instant")
         self.instant.setToolTip("as fast as the computer can")
@@ -272,6 +291,7 @@ class MainWindow(QMainWindow):
         c.message.connect(self.show_message)
         c.speedChanged.connect(self._show_speed)
         c.sceneChanged.connect(self._show_scene)
+        c.sceneEdited.connect(self._show_caption)
         c.timelineChanged.connect(self._show_timeline)
         self.surface_view.startRequested.connect(c.set_start)
         self.surface_view.windowChanged.connect(c.set_window)
@@ -301,6 +321,8 @@ class MainWindow(QMainWindow):
             self.fit_view.set_data(problem.dataset.x, problem.dataset.y, *c.fit_ranges())
         else:
             self.fit_view.set_data(None, None, (0, 1), (0, 1))
+        # An analytic surface has no data to fit: the loss curves take the space.
+        self.fit_view.setVisible(problem.n_points is not None)
         self.control_panel.show_problem(c.spec, problem)
 
     def _show_surface(self, result) -> None:  # type: ignore[no-untyped-def]
@@ -410,6 +432,11 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(self.scenes):
             self.controller.load_scene(self.scenes[index])
 
+    def welcome(self) -> None:
+        """Open the lecture's first scene and say which keys drive it."""
+        self.show_scene(0)
+        self.statusBar().showMessage(WELCOME, WELCOME_MS)
+
     def go_to_scene(self, offset: int) -> None:
         """The next (+1) or previous (-1) built-in scene, as a clicker sends PageDown/PageUp."""
         current = self.controller.scene
@@ -512,9 +539,12 @@ class MainWindow(QMainWindow):
     def _show_scene(self, scene: Scene) -> None:
         number = f"{scene.number}. " if scene.number is not None else ""
         self.title.setText(f"{number}{scene.title}")
-        self.caption.setText(scene.caption)
+        self._show_caption()
         self.title.setVisible(True)
         self.caption.setVisible(bool(scene.caption))
+        # An error from before (a scene that could not be opened) no longer applies.
+        self._message_timer.stop()
+        self.message_bar.hide()
         with QSignalBlocker(self.control_panel.colormap_combo):
             self.control_panel.colormap_combo.setCurrentText(scene.colormap)
         with QSignalBlocker(self.control_panel.log_colour):
@@ -522,6 +552,18 @@ class MainWindow(QMainWindow):
         self._colormap_changed(scene.colormap)
         self.batches_action.setChecked(scene.show_batches)
         self.batch_panel.setVisible(scene.show_batches)
+
+    def _show_caption(self) -> None:
+        """The scene's caption; once the setup is changed, marked as the scene's, since
+        it may no longer describe what is shown."""
+        scene = self.controller.scene
+        if scene is None:
+            return
+        edited = self.controller.scene_edited
+        self.caption.setText(f"{EDITED_MARK}{scene.caption}" if edited else scene.caption)
+        self.caption.setForegroundRole(
+            QPalette.ColorRole.PlaceholderText if edited else QPalette.ColorRole.WindowText
+        )
 
     def _toggle_batches(self) -> None:
         self.batch_panel.setVisible(self.batches_action.isChecked())
@@ -547,6 +589,9 @@ class MainWindow(QMainWindow):
         self.menuBar().hide()
         self.text_scale = max(self.text_scale, PRESENTATION_SCALE)
         self._apply_scale()
+        screen = self.screen().geometry()
+        margin_x, margin_y = round(OVERSCAN * screen.width()), round(OVERSCAN * screen.height())
+        self.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
         self.showFullScreen()
 
     def leave_presentation(self) -> None:
@@ -561,6 +606,7 @@ class MainWindow(QMainWindow):
         self.menuBar().show()
         self.text_scale = 1.0
         self._apply_scale()
+        self.setContentsMargins(0, 0, 0, 0)
         self.showMaximized() if self._was_maximized else self.showNormal()
 
     def _toggle_controls(self) -> None:
@@ -594,14 +640,14 @@ class MainWindow(QMainWindow):
             view.set_look(self.theme, self.text_scale)
         self.batch_panel.set_scale(self.text_scale)
         self._apply_header_style()
-        self.status.setStyleSheet(f"font-size:{round(12 * self.text_scale)}pt; padding: 2px 6px;")
-        self.timeline_label.setStyleSheet(f"font-size:{round(10 * self.text_scale)}pt;")
+        self.status.setFont(_font(12 * self.text_scale))
+        self.timeline_label.setFont(_font(10 * self.text_scale))
         self.controller.request_frame()
 
     def _apply_header_style(self) -> None:
         scale = self.text_scale
-        self.title.setStyleSheet(f"font-size:{round(18 * scale)}pt; font-weight:bold;")
-        self.caption.setStyleSheet(f"font-size:{round(13 * scale)}pt; color:{self.theme.foreground};")
+        self.title.setFont(_font(18 * scale, bold=True))
+        self.caption.setFont(_font(13 * scale))
 
     # -- help ----------------------------------------------------------------------------
     def help_overlay_visible(self) -> bool:

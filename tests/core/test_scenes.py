@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -550,3 +551,18 @@ def test_scenes_and_a_bad_scene_import_no_qt(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "QT MODULES: []" in done.stdout.splitlines()
+
+
+@pytest.mark.parametrize("scene", builtin_scenes(), ids=lambda s: s.name)
+def test_every_learning_rate_a_caption_quotes_is_a_run_s(scene: Scene) -> None:
+    # A caption read from the back of the hall must not contradict the runs shown
+    # (scene 13 once said "same α = 0.05" of a gradient descent run at 0.1).
+    quoted = {float(v) for v in re.findall(r"α = (\d+(?:\.\d+)?)", scene.caption)}
+    rates = {float(r.settings.hyperparameters["lr"]) for r in scene.runs}
+    assert quoted <= rates
+
+
+def test_13_caption_names_each_run_s_learning_rate() -> None:
+    scene = find_scene("ravine-adam")
+    for run in scene.runs:
+        assert f"α = {run.settings.hyperparameters['lr']:g}" in scene.caption

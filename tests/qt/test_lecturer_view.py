@@ -1,0 +1,138 @@
+"""What a lecturer sees at first launch, in both themes, and after changing a scene."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QWidget
+
+from gradviz.core.problems import ProblemSpec
+from gradviz.core.scenes import find_scene
+from gradviz.qt.main_window import EDITED_MARK, OVERSCAN
+
+
+def _pixels(widget: QWidget) -> np.ndarray:
+    """The widget as drawn, as an (h, w, 3) array of sRGB values in 0..1."""
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    width, height = image.width(), image.height()
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(height, image.bytesPerLine())
+    return rows[:, : 3 * width].reshape(height, width, 3) / 255.0
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _text_contrast(widget: QWidget) -> float:
+    """WCAG contrast between a widget's background (its commonest colour) and the
+    pixel that differs most from it: its text."""
+    luminance = _luminance(_pixels(widget)).ravel()
+    values, counts = np.unique(np.round(luminance, 3), return_counts=True)
+    background = values[counts.argmax()]
+    text = luminance[np.abs(luminance - background).argmax()]
+    high, low = max(background, text), min(background, text)
+    return float((high + 0.05) / (low + 0.05))
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_every_label_and_the_toolbar_follow_the_theme(window, qtbot, theme):
+    window.set_theme(theme)
+    window.controller.load_scene(window.scenes[0])
+    qtbot.wait(50)
+    background = _luminance(np.array(
+        [window.palette().window().color().getRgbF()[:3]]
+    ))[0]
+    toolbar = _luminance(_pixels(window.toolbar)).mean()
+    assert abs(toolbar - background) < 0.2  # the toolbar is not left in the other theme
+    runs_title = next(label for label in window.findChildren(QLabel)
+                      if label.text().startswith("Runs ("))
+    for label in (runs_title, window.control_panel.rule, window.status, window.speed_label,
+                  window.timeline_label, window.title, window.caption):
+        assert _text_contrast(label) >= 4.5, label.text()
+
+
+def test_full_batch_runs_stay_full_batch_when_the_data_change(window, qtbot, tmp_path):
+    c = window.controller
+    c.load_scene(find_scene("linear-gd"))
+    c.add_run(c.runs[0].settings.__class__(optimizer="sgd", batch_size=5))
+    points = tmp_path / "twenty.csv"
+    x = np.linspace(0, 2, 20)
+    points.write_text("x,y\n" + "".join(f"{a},{0.5 + 0.6 * a}\n" for a in x))
+    assert c.set_problem(ProblemSpec("linear", data=str(points)))
+    gd, sgd = c.runs
+    assert gd.settings.batch_size == 20 and "B=" not in gd.label(20)
+    assert sgd.settings.batch_size == 5
+    qtbot.waitUntil(lambda: len(gd.record) >= 1, timeout=3000)
+    gd_path = c.runs[0]
+    c.step(3)
+    qtbot.waitUntil(lambda: len(gd_path.record) >= 4, timeout=3000)
+    # Full batch: the loss of the batch is the loss of all the data at every update.
+    np.testing.assert_array_equal(gd_path.record.batch_loss[1:4], gd_path.record.loss[0:3])
+
+
+def test_a_caption_is_marked_as_the_scene_s_once_the_setup_changes(window, qtbot):
+    c = window.controller
+    scene = find_scene("ravine-adam")
+    c.load_scene(scene)
+    assert window.caption.text() == scene.caption
+    c.play()
+    c.pause()
+    c.scrub(0)
+    assert window.caption.text() == scene.caption  # watching is not changing
+    c.set_start((0.1, 0.2))
+    assert window.caption.text() == EDITED_MARK + scene.caption
+    c.load_scene(scene)
+    assert window.caption.text() == scene.caption
+    c.remove_run()
+    assert window.caption.text().startswith(EDITED_MARK)
+
+
+def test_an_error_banner_goes_when_a_scene_then_opens(window, qtbot, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("title = 'x'\n[problem]\nmodel = 'nope'\n")
+    assert not window.open_scene_file(str(bad))
+    assert window.message_bar.isVisibleTo(window)
+    window.show_scene(1)
+    assert not window.message_bar.isVisibleTo(window)
+
+
+def test_presentation_mode_keeps_the_title_clear_of_overscan(window, qtbot):
+    window.controller.load_scene(window.scenes[0])
+    window.toggle_presentation()
+    qtbot.waitUntil(window.isFullScreen, timeout=3000)
+    screen = window.screen().geometry()
+    top_left = window.title.mapTo(window, window.title.rect().topLeft())
+    assert top_left.x() >= OVERSCAN * screen.width() - 1
+    assert top_left.y() >= OVERSCAN * screen.height() - 1
+    status = window.statusBar()
+    bottom = status.mapTo(window, status.rect().bottomRight())
+    assert window.height() - bottom.y() >= OVERSCAN * screen.height() - 1
+    window.leave_presentation()
+    assert window.contentsMargins().top() == 0
+
+
+def test_first_launch_opens_the_first_scene_with_a_welcome(qtbot):
+    from gradviz.qt.app import make_application, open_window
+
+    make_application()
+    first = open_window()
+    qtbot.addWidget(first)
+    assert first.controller.scene is not None and first.controller.scene.number == 1
+    assert "Space" in first.statusBar().currentMessage()
+    first.show_scene(4)
+    first.close()
+    again = open_window()  # the scene shown last time, and no welcome
+    qtbot.addWidget(again)
+    assert again.controller.scene.number == 5
+    assert again.statusBar().currentMessage() == ""
+    again.close()
+
+
+def test_an_analytic_surface_gives_the_data_view_s_space_to_the_loss(window, qtbot):
+    c = window.controller
+    c.set_problem(ProblemSpec("ravine"))
+    assert not window.fit_view.isVisible() and window.loss_view.isVisible()
+    c.set_problem(ProblemSpec("linear"))
+    assert window.fit_view.isVisible()
