@@ -126,7 +126,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message_bar)
         layout.addWidget(main, 1)
         timeline = QHBoxLayout()
-        timeline.addWidget(QLabel("Timeline"))
+        self.timeline_title = QLabel("Timeline")
+        timeline.addWidget(self.timeline_title)
         self.timeline = QSlider(Qt.Orientation.Horizontal)
         self.timeline.setToolTip("scrub through the recorded updates (← and → step through them)")
         self.timeline.setRange(0, 0)
@@ -642,6 +643,7 @@ class MainWindow(QMainWindow):
         self._apply_header_style()
         self.status.setFont(_font(12 * self.text_scale))
         self.timeline_label.setFont(_font(10 * self.text_scale))
+        self.timeline_title.setFont(_font(10 * self.text_scale))
         self.controller.request_frame()
 
     def _apply_header_style(self) -> None:

@@ -109,6 +109,9 @@ def test_presentation_mode_keeps_the_title_clear_of_overscan(window, qtbot):
     status = window.statusBar()
     bottom = status.mapTo(window, status.rect().bottomRight())
     assert window.height() - bottom.y() >= OVERSCAN * screen.height() - 1
+    # Everything on screen grows with the text, down to the timeline's own title.
+    assert window.timeline_title.font().pointSize() == window.timeline_label.font().pointSize()
+    assert window.timeline_title.font().pointSize() >= 17
     window.leave_presentation()
     assert window.contentsMargins().top() == 0
 
