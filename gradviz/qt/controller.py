@@ -481,8 +481,7 @@ class AppController(QObject):
     def step_back(self, count: int = 1) -> None:
         """Show the update ``count`` before the one shown (pauses)."""
         self.pause()
-        shown = self.last_update if self.position is None else self.position
-        self.scrub(shown - count)
+        self.scrub(self.shown_update - count)
 
     @property
     def last_update(self) -> int:
@@ -561,6 +560,11 @@ class AppController(QObject):
     # -- frames ------------------------------------------------------------------------------
     def frames(self) -> list[RunFrame]:
         """What every run looks like now."""
+        return self.frames_at(self.position)
+
+    def frames_at(self, update: int | None) -> list[RunFrame]:
+        """Every run as it was at ``update`` (``None``: its latest), for an export;
+        what the window shows, the timeline and playback stay as they are."""
         n = self.problem.n_points
         return [
             RunFrame(
@@ -575,7 +579,7 @@ class AppController(QObject):
                 loss=run.record.loss,
                 batch_loss=run.record.batch_loss,
                 epoch=run.record.epoch,
-                index=self._shown_row(run),
+                index=self._row(run, update),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
@@ -583,9 +587,18 @@ class AppController(QObject):
             for run in self.runs
         ]
 
+    @property
+    def shown_update(self) -> int:
+        """The update the window shows: the scrubbed one, or the last recorded."""
+        return self.last_update if self.position is None else self.position
+
     def _shown_row(self, run: RunState) -> int:
+        return self._row(run, self.position)
+
+    @staticmethod
+    def _row(run: RunState, update: int | None) -> int:
         last = len(run.record) - 1
-        return last if self.position is None else min(self.position, last)
+        return last if update is None else min(update, last)
 
     @Slot()
     def _publish_frame(self) -> None:
@@ -600,8 +613,7 @@ class AppController(QObject):
         if selected is not None and len(selected.record):
             batch = selected.record.batch(self._shown_row(selected))
         self.batchShown.emit(batch)
-        last = self.last_update
-        self.timelineChanged.emit(last if self.position is None else self.position, last)
+        self.timelineChanged.emit(self.shown_update, self.last_update)
 
     def batch_lines(self, limit: int = 40) -> list[tuple[int, int, int, tuple[int, ...] | None]]:
         """The selected run's last ``limit`` updates up to the shown one:

@@ -5,12 +5,15 @@ title and caption above it) as PNG at any size up to 7680 x 4320 or as SVG; the
 whole window as PNG; the runs as CSV or JSON; an animation of the runs as GIF or,
 where ffmpeg is on the PATH, MP4.
 
-The landscape is drawn from the window's own :class:`~gradviz.qt.surface_view.SurfaceView`,
-so an export shows what the app shows. The view is laid out at a *logical* size
-of about 1280 x 720 with the aspect of the requested image and painted into an
-image whose device pixel ratio makes up the difference: text, markers and the
-legend scale with the image instead of shrinking to specks at 4K. Every
-function here needs a shown window (the offscreen platform will do).
+The landscape is drawn by a :class:`~gradviz.qt.surface_view.SurfaceView` of the
+export's own, never on screen, given the state of the window's view, so an export
+shows what the app shows and the window is not touched while it is written (an
+animation draws the recorded runs update by update without scrubbing the
+timeline). The view is laid out at a *logical* size of about 1280 x 720 with the
+aspect of the requested image and painted into an image whose device pixel ratio
+makes up the difference: text, markers and the legend scale with the image
+instead of shrinking to specks at 4K. Every function here needs a shown window
+(the offscreen platform will do).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +43,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QProgressDialog, QWidget
 
+from gradviz.core.colormaps import load_colormap
 from gradviz.core.export import (
     csv_text,
     json_text,
@@ -50,6 +53,8 @@ from gradviz.core.export import (
 )
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
+from gradviz.qt.frame import RunFrame
+from gradviz.qt.surface_view import SurfaceView
 
 if TYPE_CHECKING:
     from gradviz.qt.controller import AppController, RunState
@@ -215,17 +220,41 @@ def _font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
-class _Landscape:
-    """The window's surface view laid out for an image of ``size`` pixels.
+def _surface_view_like(window: MainWindow, width: int, height: int) -> SurfaceView:
+    """A surface view of ``width`` x ``height`` of the export's own, never on screen,
+    given what the window's view shows but the runs: its look, axes, colour map,
+    loss surface, start marker and window."""
+    controller = window.controller
+    view = SurfaceView()
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    view.set_look(window.theme, window.text_scale)
+    view.set_axes(controller.problem.axes)
+    view.set_colormap(load_colormap(window.colormap), window.colormap)
+    result = controller.surface
+    if result is not None:
+        s = result.surface
+        view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
+                         controller.log_scale)
+    selected = controller.selected
+    if selected is not None and selected.settings.start is not None:
+        view.set_start(selected.settings.start, selected.colour)
+    view.resize(width, height)
+    view.show()  # laid out, as a shown view is, but never put on screen
+    view.show_window(controller.window)
+    return view
 
-    While the ``with`` block lasts the view has the image's aspect, its items
-    draw for export (vector symbols, no pixmap caches) and its curves have pens
-    widened by the pixel ratio; afterwards everything is as it was.
+
+class _Landscape:
+    """The landscape laid out for an image of ``size`` pixels.
+
+    It is drawn by a surface view of its own (see :func:`_surface_view_like`),
+    dropped when the ``with`` block ends, so the window is left exactly as it
+    was. Its items draw for export (vector symbols, no
+    pixmap caches) and its curves have pens widened by the pixel ratio.
     """
 
     def __init__(self, window: MainWindow, size: Size) -> None:
         self.window = window
-        self.view = window.surface_view
         self.size = size
         self.ratio = _pixel_ratio(size)
         self.theme = window.theme
@@ -234,7 +263,9 @@ class _Landscape:
         self.title = window.title.text() if not window.title.isHidden() else ""
         self.caption = window.caption.text() if not window.caption.isHidden() else ""
         self._header = self._layout_header()
-        self._stack = ExitStack()
+        self._widened: set[QGraphicsItem] = set()
+        plot_height = round(self.height - self.plot_top)
+        self.view = _surface_view_like(window, round(self.width), plot_height)
 
     def _layout_header(self) -> list[tuple[QRectF, QFont, str, QColor]]:
         # Title and caption wrap within the image width; the plot gets the rest.
@@ -256,36 +287,28 @@ class _Landscape:
         return lines
 
     def __enter__(self) -> _Landscape:
-        try:
-            self._prepare()
-        except BaseException:
-            self._stack.close()  # undo what was done before the failure
-            raise
         return self
 
-    def _prepare(self) -> None:
-        stack = self._stack
-        view = self.view
-        old_size = view.size()
-        stack.callback(self.window.controller.publish_now)  # redraw for the restored size
-        stack.callback(view.resize, old_size)
-        view.resize(round(self.width), round(self.height - self.plot_top))
-        self.window.controller.publish_now()  # the runs drawn again for the new size
-        items = view.scene().items()
-        for item in items:
-            mode = item.cacheMode()
-            if mode != QGraphicsItem.CacheMode.NoCache:
-                # A cached pixmap has the screen's resolution, not the image's.
-                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-                stack.callback(item.setCacheMode, mode)
+    def __exit__(self, *exc: object) -> None:
+        self.view.close()
+        self.view.deleteLater()
+
+    def show(self, frames: list[RunFrame]) -> None:
+        """Draw the runs as ``frames`` have them, the legend's losses included."""
+        self.view.set_runs(frames)
+        # Run again for each frame: a rebuilt legend or a new badge brings new items.
+        for item in self.view.scene().items():
+            # A cached pixmap has the screen's resolution, not the image's.
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
             if isinstance(item, pg.GraphicsItem):
                 # Export mode draws scatter symbols as paths, crisp at any ratio.
                 item.setExportMode(True, {"antialias": True, "resolutionScale": 1.0})
-                stack.callback(item.setExportMode, False)
-            if isinstance(item, pg.PlotCurveItem | pg.ScatterPlotItem):
-                self._widen(item, stack)
+            if isinstance(item, pg.PlotCurveItem | pg.ScatterPlotItem) and (
+                    item not in self._widened):
+                self._widen(item)
+                self._widened.add(item)
 
-    def _widen(self, item: pg.PlotCurveItem | pg.ScatterPlotItem, stack: ExitStack) -> None:
+    def _widen(self, item: pg.PlotCurveItem | pg.ScatterPlotItem) -> None:
         # Cosmetic pens are a number of device pixels wide whatever the pixel
         # ratio, so at 4K the paths would be hairlines: widen them to match.
         names: tuple[str, ...] = ("pen",)
@@ -293,9 +316,7 @@ class _Landscape:
             names = ("pen", "shadowPen")
             # Qt strokes a wide pen along one long path (thousands of contour
             # segments) many times slower than along each segment by itself.
-            mode = item.opts["segmentedLineMode"]
             item.setSegmentedLineMode("on")
-            stack.callback(item.setSegmentedLineMode, mode)
         for name in names:
             pen = item.opts.get(name)
             if isinstance(pen, QPen) and pen.isCosmetic() and pen.style() != Qt.PenStyle.NoPen:
@@ -306,12 +327,7 @@ class _Landscape:
                 # overlapping ends of their segments show as beads.
                 opaque = pen.color().alpha() == 255
                 wide.setCapStyle(Qt.PenCapStyle.RoundCap if opaque else Qt.PenCapStyle.FlatCap)
-                setter = item.setPen if name == "pen" else item.setShadowPen
-                setter(wide)
-                stack.callback(setter, QPen(pen))
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+                (item.setPen if name == "pen" else item.setShadowPen)(wide)
 
     def paint(self, painter: QPainter, note: str = "") -> None:
         """Paint the header (with ``note`` at its right) and the plot, in logical pixels."""
@@ -348,6 +364,7 @@ def render_landscape(window: MainWindow, size: Size) -> QImage:
     """The landscape with its title and caption as an image of ``size`` pixels."""
     check_size(size, ".png")
     with _Landscape(window, size) as landscape:
+        landscape.show(window.controller.frames())
         return landscape.image()
 
 
@@ -394,6 +411,7 @@ def export_landscape_svg(
     """
     check_size(size, ".svg")
     with _Landscape(window, size) as landscape:
+        landscape.show(window.controller.frames())
         generator = QSvgGenerator()
         generator.setFileName(str(path))
         # The pixel ratio applies here as a view box: the SVG is drawn at the
@@ -603,8 +621,8 @@ def export_animation(
 ) -> str | None:
     """Write the runs' progress as a GIF or MP4 animation of the landscape.
 
-    The recorded timeline is scrubbed through ``frames`` evenly spaced updates
-    (pausing the runs); afterwards the timeline is where it was.
+    The runs are drawn as recorded at ``frames`` evenly spaced updates; the
+    window, its timeline and playback are left as they are.
 
     Parameters
     ----------
@@ -639,14 +657,12 @@ def export_animation(
     controller = window.controller
     last = controller.last_update
     updates = animation_updates(last, check_frames(frames))
-    shown = controller.last_update if controller.position is None else controller.position
     writer = _GifWriter(path, window.theme) if suffix == ".gif" else _Mp4Writer(path, size)
     finished = False
     try:
         with _Landscape(window, size) as landscape:
             for done, update in enumerate(updates, start=1):
-                controller.scrub(update)
-                controller.publish_now()
+                landscape.show(controller.frames_at(update))
                 writer.add(landscape.image(f"update {update} of {last}"))
                 if progress is not None and not progress(done, len(updates)):
                     return None
@@ -655,8 +671,6 @@ def export_animation(
     finally:
         if not finished:
             writer.abort()
-        controller.scrub(shown)
-        controller.publish_now()
     return f"{len(updates)} frames of {size[0]} x {size[1]} at {FPS} frames/s"
 
 

@@ -42,8 +42,9 @@ from gradviz.qt.surface_view import SurfaceView
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
-LOSS_VIEW_HZ = 15
-TEXT_HZ = 20  # the status bar and the timeline while runs play: faster cannot be read
+NUMBERS_HZ = 15
+"""While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
+loss curves change together at most this often: faster cannot be read, and the curves are long."""
 TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
 PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
 OVERSCAN = 0.03
@@ -293,7 +294,6 @@ class MainWindow(QMainWindow):
         c.speedChanged.connect(self._show_speed)
         c.sceneChanged.connect(self._show_scene)
         c.sceneEdited.connect(self._show_caption)
-        c.timelineChanged.connect(self._show_timeline)
         self.surface_view.startRequested.connect(c.set_start)
         self.surface_view.windowChanged.connect(c.set_window)
         panel.problemRequested.connect(self._problem_requested)
@@ -360,16 +360,20 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_frame(self, frames: list[RunFrame]) -> None:
-        self.surface_view.set_runs(frames)
-        # The loss curves are long: redrawn at most LOSS_VIEW_HZ times a second
-        # while the runs play, at once whenever playback stops or the user scrubs.
-        if self._due("loss", LOSS_VIEW_HZ):
-            self.loss_view.set_runs(frames)
+        # Decided once per frame, so that the numbers shown together (the legend's
+        # losses, the status bar, the timeline, the batch lines) and the loss
+        # curves all belong to one update; while the runs play they may trail the
+        # paths by up to 1 / NUMBERS_HZ seconds.
+        c = self.controller
+        if not self.surface_view.set_runs(frames, losses=self._due("numbers", NUMBERS_HZ)):
+            c.request_frame()  # the numbers catch up soon even if no update follows
+            return
+        self.loss_view.set_runs(frames)
         if self.batch_panel.isVisible():
-            self.batch_panel.set_lines(self.controller.batch_lines())
-        if self._due("status", TEXT_HZ):
-            selected = next((f for f in frames if f.selected), None)
-            self.status.setText(self._status_text(selected))
+            self.batch_panel.set_lines(c.batch_lines())
+        selected = next((f for f in frames if f.selected), None)
+        self.status.setText(self._status_text(selected))
+        self._show_timeline(c.shown_update, c.last_update)
 
     def _status_text(self, frame: RunFrame | None) -> str:
         if frame is None or frame.index < 0:
@@ -571,8 +575,6 @@ class MainWindow(QMainWindow):
         self.controller.request_frame()
 
     def _show_timeline(self, shown: int, last: int) -> None:
-        if not self._due("timeline", TEXT_HZ):
-            return
         with QSignalBlocker(self.timeline):
             self.timeline.setRange(0, last)
             self.timeline.setValue(shown)

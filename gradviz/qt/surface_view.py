@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -13,9 +13,6 @@ from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.panel import Panel
 from gradviz.qt.path_layer import PathLayer
-
-LEGEND_MS = 100
-"""The legend's losses change at most this often while runs play: faster cannot be read."""
 
 
 def _cache_drawing(item: QGraphicsItem) -> None:
@@ -88,11 +85,6 @@ class SurfaceView(Panel):
         self._badges: dict[int, pg.TextItem] = {}
         self._samples: dict[int, pg.PlotDataItem] = {}  # what the legend shows for each run
         self._legend_text: dict[int, str] = {}
-        self._pending_text: dict[int, str] = {}
-        self._legend_timer = QTimer(self)
-        self._legend_timer.setSingleShot(True)
-        self._legend_timer.setInterval(LEGEND_MS)
-        self._legend_timer.timeout.connect(self._show_pending_text)
         # The start marker, the minimum and the legend sit over the animated paths:
         # repainted with them every frame, from pixmaps.
         for item in (self.start, self.minimum, self.legend):
@@ -185,8 +177,23 @@ class SurfaceView(Panel):
         self.start.setPos(QPointF(float(phi[0]), float(phi[1])))
         self.start.setPen(pg.mkPen(colour, width=3))
 
-    def set_runs(self, frames: list[RunFrame]) -> None:
-        """Draw every run's path, current point, legend entry and badge."""
+    def set_runs(self, frames: list[RunFrame], losses: bool = True) -> bool:
+        """Draw every run's path, current point, legend entry and badge.
+
+        Parameters
+        ----------
+        frames : list of RunFrame
+            The runs as they are to be shown.
+        losses : bool
+            Whether the legend shows the losses of ``frames``; if False it keeps
+            the ones it shows (the window changes all its numbers together, at
+            most so often while runs play), unless its entries change.
+
+        Returns
+        -------
+        bool
+            Whether the legend now shows the losses of ``frames``.
+        """
         coloured = [(frame, self._theme.run_colour(frame.colour)) for frame in frames]
         self.paths.set_runs(coloured)
         self._show_badges(frames)
@@ -208,23 +215,14 @@ class SurfaceView(Panel):
             for run_id, text in texts.items():
                 self.legend.addItem(self._samples[run_id], text)
             _cache_drawing(self.legend)
-            self._legend_text = texts
-        elif texts != self._legend_text:
-            # New losses show at once, then at most every LEGEND_MS; the last
-            # values always show when the timer fires.
-            self._pending_text = texts
-            if not self._legend_timer.isActive():
-                self._show_pending_text()
-
-    def _show_pending_text(self) -> None:
-        texts, self._pending_text = self._pending_text, {}
-        if not texts or list(texts) != list(self._legend_text):
-            return  # the legend was rebuilt meanwhile
-        for run_id, text in texts.items():
-            if self._legend_text.get(run_id) != text:
-                self.legend.getLabel(self._samples[run_id]).setText(text)
+        elif losses:
+            for run_id, text in texts.items():
+                if self._legend_text[run_id] != text:
+                    self.legend.getLabel(self._samples[run_id]).setText(text)
+        else:
+            return False
         self._legend_text = texts
-        self._legend_timer.start()
+        return True
 
     def _show_badges(self, frames: list[RunFrame]) -> None:
         """A warning on the path of each run that diverged or failed."""

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from gradviz import cli
 from gradviz.core.export import parse_json
@@ -184,6 +186,85 @@ def test_mp4_decodes_to_the_frames_written(shown, tmp_path):
     assert exporter.export_animation(shown, cancelled, (320, 180), frames=8,
                                      progress=lambda done, total: done < 2) is None
     assert not cancelled.exists()  # ffmpeg stopped and its partial file removed
+
+
+# ----------------------------------------------------------------------------- the window
+
+
+class _Resizes(QObject):
+    """Counts the resize events of the widget it filters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize:
+            self.count += 1
+        return False
+
+
+def _drawn(window) -> QImage:  # type: ignore[no-untyped-def]
+    """The window as it is drawn once the events waiting have run."""
+    QApplication.processEvents()
+    return window.grab().toImage()
+
+
+@pytest.fixture
+def paused_mid_way(window, qtbot):  # type: ignore[no-untyped-def]
+    """The window with the short scene's runs stepped 15 of their 40 updates, paused."""
+    c = window.controller
+    c.load_scene(_short_scene())
+    qtbot.waitUntil(window.busy.isHidden, timeout=10_000)  # the scene's surface arrived
+    c.step(15)
+    qtbot.waitUntil(lambda: all(len(r.record) == 16 for r in c.runs), timeout=10_000)
+    c.publish_now()
+    return window
+
+
+@pytest.mark.parametrize("scrubbed", [None, 8])
+def test_exports_leave_the_window_exactly_as_it_was(paused_mid_way, tmp_path, scrubbed):
+    window = paused_mid_way
+    c = window.controller
+    if scrubbed is not None:
+        c.scrub(scrubbed)
+        c.publish_now()
+    before = _drawn(window)
+    state = (c.position, c.playing, window.timeline.value(), window.timeline.maximum(),
+             window.timeline_label.text(), [len(r.record) for r in c.runs])
+    assert not any(r.record.finished for r in c.runs)
+    resizes = _Resizes()
+    window.surface_view.installEventFilter(resizes)
+    looks = []
+
+    def look(done: int, total: int) -> bool:
+        # While the animation is written the window shows what it showed.
+        looks.append(window.grab().toImage() == before and window.timeline.value() == state[2])
+        return True
+
+    for name in ("landscape.png", "landscape.svg"):
+        assert exporter.export_file(window, tmp_path / name, (640, 360))
+    gif = tmp_path / "runs.gif"
+    assert exporter.export_animation(window, gif, (320, 180), frames=120, progress=look)
+    assert looks and all(looks)
+    assert resizes.count == 0
+    assert _drawn(window) == before
+    assert (c.position, c.playing, window.timeline.value(), window.timeline.maximum(),
+            window.timeline_label.text(), [len(r.record) for r in c.runs]) == state
+    with Image.open(gif) as image:
+        assert image.n_frames == 16  # the updates recorded so far, whatever is shown
+    with Image.open(tmp_path / "landscape.png") as image:
+        assert image.size == (640, 360)
+
+
+def test_an_export_while_the_runs_play_leaves_them_playing(paused_mid_way, qtbot, tmp_path):
+    c = paused_mid_way.controller
+    c.set_speed(5)  # slow: the runs are still playing when the export is done
+    c.play()
+    shown = c.last_update
+    assert exporter.export_animation(paused_mid_way, tmp_path / "runs.gif", (320, 180), frames=4)
+    assert c.playing and c.position is None
+    qtbot.waitUntil(lambda: c.last_update > shown, timeout=10_000)  # and they go on
 
 
 # ----------------------------------------------------------------------------- numbers

@@ -1,0 +1,135 @@
+"""Every number on screen and in an export belongs to the update it is shown with:
+the legend, the status bar, the timeline and the loss curves drawn together, and
+the legend of each frame of an animation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from gradviz.core.scenes import Scene, builtin_scenes
+from gradviz.qt import exporter
+from gradviz.qt.frame import RunFrame
+from gradviz.qt.surface_view import SurfaceView
+
+
+def _nesterov() -> Scene:
+    """Scene 10, whose three runs' losses part early: a legend an update off shows."""
+    return next(s for s in builtin_scenes() if s.name == "nesterov")
+
+
+def _legend_texts(view: SurfaceView) -> list[str]:
+    return [label.text for _, label in view.legend.items]
+
+
+def _expected_legend(frames: list[RunFrame], update: int) -> list[str]:
+    """The legend of ``frames`` at ``update``, formatted as the legend formats it."""
+    return [
+        SurfaceView._legend_entry(replace(f, index=min(update, len(f.loss) - 1)))
+        for f in frames if f.visible
+    ]
+
+
+@pytest.fixture
+def drawn(monkeypatch):  # type: ignore[no-untyped-def]
+    """(note, legend texts, the legend expected at the note's update) of every
+    animation frame an export draws, taken as the frame is drawn."""
+    frames: list[tuple[str, list[str], list[str]]] = []
+    image = exporter._Landscape.image
+
+    def recording_image(landscape, note=""):  # type: ignore[no-untyped-def]
+        update = int(re.fullmatch(r"update (\d+) of \d+", note).group(1))
+        expected = _expected_legend(landscape.window.controller.frames(), update)
+        frames.append((note, _legend_texts(landscape.view), expected))
+        return image(landscape, note)
+
+    monkeypatch.setattr(exporter._Landscape, "image", recording_image)
+    return frames
+
+
+def _check_frames(drawn: list[tuple[str, list[str], list[str]]], last: int) -> None:
+    assert len(drawn) == last + 1  # fewer updates than frames: one frame per update
+    assert drawn[-1][0] == f"update {last} of {last}"
+    wrong = [(note, texts, expected) for note, texts, expected in drawn if texts != expected]
+    assert not wrong, f"{len(wrong)} of {len(drawn)} frames, first: {wrong[0]}"
+    # The runs' losses change over the animation, so the check above saw them move.
+    assert len({tuple(texts) for _, texts, _ in drawn}) > last // 2
+
+
+def test_every_gif_frame_from_the_app_shows_its_update_losses(window, drawn, tmp_path):
+    exporter.show_scene_finished(window, _nesterov(), timeout=30)
+    last = window.controller.last_update
+    path = tmp_path / "nesterov.gif"
+    assert exporter.export_animation_with_dialog(window, path, (320, 180))
+    _check_frames(drawn, last)
+
+
+def test_every_frame_of_a_headless_export_shows_its_update_losses(qapp, drawn, tmp_path):
+    path = tmp_path / "nesterov.gif"
+    assert exporter.export_scene(_nesterov(), path, (320, 180))
+    last = int(re.fullmatch(r"update \d+ of (\d+)", drawn[-1][0]).group(1))
+    assert last == _nesterov().runs[0].settings.steps
+    _check_frames(drawn, last)
+
+
+def _shown(window) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The update each part of the window shows now (None where it shows none)."""
+    status = re.search(r"update (\d+) .* loss ([-\d.e+]+|nan)", window.status.text())
+    timeline = re.fullmatch(r"update (\d+) of (\d+)", window.timeline_label.text())
+    curves = window.loss_view.curves.curves
+    return {
+        "status": None if status is None else int(status.group(1)),
+        "status loss": None if status is None else status.group(2),
+        "timeline": None if timeline is None else int(timeline.group(1)),
+        "slider": window.timeline.value(),
+        "legend": _legend_texts(window.surface_view),
+        "loss curve": max((int(c.x[-1]) for c in curves if len(c.x)), default=None),
+    }
+
+
+def _disagreements(window, shown: dict[str, object]) -> list[str]:  # type: ignore[no-untyped-def]
+    c = window.controller
+    update = shown["status"]
+    if update is None:
+        return []  # nothing recorded yet: "ready"
+    wrong = []
+    expected_loss = f"{float(c.selected.record.loss[update]):.4f}"
+    if shown["status loss"] != expected_loss:
+        wrong.append(f"status loss {shown['status loss']} is not update {update}'s")
+    if shown["timeline"] != update or shown["slider"] != update:
+        wrong.append(f"timeline {shown['timeline']} / {shown['slider']} vs status {update}")
+    if shown["legend"] != _expected_legend(c.frames(), update):
+        wrong.append(f"legend {shown['legend']} is not update {update}'s")
+    if shown["loss curve"] is not None and shown["loss curve"] > update:
+        wrong.append(f"loss curve at {shown['loss curve']}, after the text's {update}")
+    return wrong
+
+
+def test_legend_status_timeline_and_loss_curve_show_one_update_while_playing(window, qtbot):
+    c = window.controller
+    c.load_scene(_nesterov())
+    qtbot.waitUntil(lambda: c.surface is not None, timeout=10_000)
+    c.set_speed(60)
+    problems: list[str] = []
+    updates: set[int] = set()
+
+    def check(_frames: list[RunFrame]) -> None:
+        # Connected after the window's own slot: sees what the window now shows.
+        shown = _shown(window)
+        problems.extend(_disagreements(window, shown))
+        if shown["status"] is not None:
+            updates.add(shown["status"])
+
+    c.frameReady.connect(check)
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=20_000)
+    c.frameReady.disconnect(check)
+    assert not problems, f"{len(problems)} disagreements, first: {problems[0]}"
+    assert len(updates) > 10  # many frames were looked at while the runs played
+    # Once the runs stop, everything shows the last update.
+    last = c.last_update
+    shown = _shown(window)
+    assert shown["status"] == shown["timeline"] == shown["loss curve"] == last
+    assert shown["legend"] == _expected_legend(c.frames(), last)
