@@ -709,8 +709,8 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         theme = settings.value("view/theme", "dark")
-        if theme in style.THEMES and theme != self.theme.name:
-            self.set_theme(str(theme))
+        # Set even when it is the default: the views take their look from it.
+        self.set_theme(str(theme) if theme in style.THEMES else self.theme.name)
         last = settings.value("scene/last")
         scene = next((s for s in self.scenes if s.name == last), None)
         if scene is not None:
