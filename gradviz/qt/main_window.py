@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         n = c.problem.n_points
         self.run_list.set_runs(
-            [(r.run_id, r.label(n), r.colour, r.visible) for r in runs],
+            [(r.run_id, r.label(n), self.theme.run_colour(r.colour), r.visible) for r in runs],
             c.selected_id, len(runs) < MAX_RUNS,
         )
         selected = c.selected
@@ -430,6 +430,10 @@ class MainWindow(QMainWindow):
     def _colormap_changed(self, name: str) -> None:
         self.colormap = name
         self.surface_view.set_colormap(load_colormap(name), name)
+        if name != self.theme.colormap:  # the run colours are chosen for the map
+            self.theme = replace(self.theme, colormap=name)
+            self._apply_scale()
+            self._show_runs(self.controller.runs)
 
     # -- scenes ------------------------------------------------------------------------------
     def show_scene(self, index: int) -> None:
@@ -633,7 +637,7 @@ class MainWindow(QMainWindow):
 
     def set_theme(self, name: str) -> None:
         """Use the theme ``name`` (``dark`` or ``light``) for plots and widgets."""
-        self.theme = style.THEMES[name]
+        self.theme = replace(style.THEMES[name], colormap=self.colormap)
         self.theme_action.setChecked(name == "light")
         QApplication.instance().setPalette(widget_palette(self.theme))
         self._apply_scale()

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 
+from gradviz.core.colormaps import load_colormap
+
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
+# A run keeps its entry as its identity; what it is drawn in depends on the theme
+# and the colour map (see run_colour), the same in every view.
 RUN_COLOURS: tuple[str, ...] = (
     "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#F0E442",  # yellow
     "#0072B2",  # blue
+    "#009E73",  # bluish green
+    "#56B4E9",  # sky blue
     "#D55E00",  # vermillion
     "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
     "#FFFFFF",  # white
 )
+
+SPARE_COLOURS: tuple[str, ...] = ("#88CCEE", "#882255", "#44AA99", "#DDCC77", "#AA4499")
+"""Colours from Paul Tol's colour-blind-safe "muted" scheme, drawn instead of the
+Okabe-Ito ones that a colour map hides."""
+
+CLASH_DELTA_E = 20.0
+"""A run colour closer than this (CIE76 Delta E) to a colour of the map is lost on it..."""
+CLASH_SHARE = 0.05
+"""...and may be that close to at most this share of the map's colours."""
+FAR_DELTA_E = 40.0
+"""The first runs' colours are chosen at least this far apart where possible, as seen
+with normal vision and with deuteranopia and protanopia."""
 
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast
@@ -38,10 +57,12 @@ class Theme:
     legend_fill: tuple[int, int, int, int]
     substitutions: tuple[tuple[str, str], ...] = ()
     """Run colours replaced in this theme (white cannot be seen on white)."""
+    colormap: str = "udl"
+    """The heatmap's colour map, which the run colours are chosen for."""
 
     def run_colour(self, colour: str) -> str:
-        """The colour a run drawn in ``colour`` takes in this theme."""
-        return dict(self.substitutions).get(colour, colour)
+        """The colour a run with identity ``colour`` is drawn in, in every view."""
+        return run_colour(colour, self, self.colormap)
 
 
 DARK = Theme(
@@ -80,3 +101,86 @@ def with_alpha(colour: str, alpha: int) -> QColor:
     result = QColor(colour)
     result.setAlpha(alpha)
     return result
+
+
+# -- run colours per theme and colour map ------------------------------------------------
+_CVD = (  # Machado, Oliveira & Fernandes (2009), severity 1, on linear RGB
+    np.eye(3),
+    np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+              [-0.011820, 0.042940, 0.968881]]),  # deuteranopia
+    np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+              [-0.003882, -0.048116, 1.051998]]),  # protanopia
+)
+
+
+def lab(rgb: np.ndarray, vision: int = 0) -> np.ndarray:
+    """CIE L*a*b* (D65) of ``(..., 3)`` sRGB bytes, as seen with normal vision (0),
+    deuteranopia (1) or protanopia (2)."""
+    srgb = np.asarray(rgb, dtype=float) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(linear @ _CVD[vision].T, 0, 1)
+    xyz = linear @ np.array([[0.4124564, 0.3575761, 0.1804375],
+                             [0.2126729, 0.7151522, 0.0721750],
+                             [0.0193339, 0.1191920, 0.9503041]]).T
+    xyz /= (0.95047, 1.0, 1.08883)
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack((116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]),
+                     200 * (f[..., 1] - f[..., 2])), axis=-1)
+
+
+def rgb(colour: str) -> np.ndarray:
+    """The sRGB bytes of ``colour`` (any name Qt knows)."""
+    return np.array(QColor(colour).getRgb()[:3], dtype=float)
+
+
+def distinctness(first: str, second: str) -> float:
+    """The smallest Delta E between two colours with normal vision, deuteranopia
+    and protanopia: how far apart they look to the worst-off viewer."""
+    a, b = rgb(first), rgb(second)
+    return min(float(np.linalg.norm(lab(a, v) - lab(b, v))) for v in range(len(_CVD)))
+
+
+def clash_share(colour: str, table: np.ndarray) -> float:
+    """The share of the colour map ``table``'s colours within :data:`CLASH_DELTA_E` of
+    ``colour``, where a path in that colour would vanish."""
+    return float(np.mean(np.linalg.norm(lab(table) - lab(rgb(colour)), axis=1) < CLASH_DELTA_E))
+
+
+def run_colour(colour: str, theme: Theme, colormap: str) -> str:
+    """The colour a run whose identity is ``colour`` (an entry of :data:`RUN_COLOURS`)
+    is drawn in with ``theme`` over ``colormap``; other colours only get the theme's
+    substitutions."""
+    if colour.upper() not in RUN_COLOURS:
+        return dict(theme.substitutions).get(colour, colour)
+    return run_palette(theme, colormap)[RUN_COLOURS.index(colour.upper())]
+
+
+@lru_cache(maxsize=32)
+def run_palette(theme: Theme, colormap: str) -> tuple[str, ...]:
+    """The colours runs are drawn in, one per entry of :data:`RUN_COLOURS`.
+
+    Only colours that none but :data:`CLASH_SHARE` of the map's colours come within
+    :data:`CLASH_DELTA_E` of, that stand out from the theme's background (the loss
+    and fit views) and from the paths' black outline; the Okabe-Ito ones first, the
+    spares after. The first three, then the fourth, are the most distinct such
+    colours (up to :data:`FAR_DELTA_E`; beyond it the preferred order decides).
+    """
+    table = load_colormap(colormap)
+    substitutions = dict(theme.substitutions)
+    wanted = [substitutions.get(c, c) for c in RUN_COLOURS] + list(SPARE_COLOURS)
+    usable = [
+        c for c in wanted
+        if clash_share(c, table) <= CLASH_SHARE
+        and min(distinctness(c, theme.background), distinctness(c, "#000000")) >= 25.0
+    ]
+
+    def spread(colours: tuple[int, ...]) -> float:
+        return min(distinctness(usable[a], usable[b])
+                   for a, b in itertools.combinations(colours, 2))
+
+    first = max(itertools.combinations(range(len(usable)), 3),
+                key=lambda three: (min(spread(three), FAR_DELTA_E), [-i for i in three]))
+    rest = [i for i in range(len(usable)) if i not in first]
+    fourth = max(rest, key=lambda i: (min(spread(first + (i,)), FAR_DELTA_E), -i))
+    order = [*first, fourth, *(i for i in rest if i != fourth)]
+    return tuple(usable[i] for i in order[: len(RUN_COLOURS)])

@@ -12,7 +12,45 @@ from gradviz.core.space import Axis, Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.panel import Panel
+from gradviz.qt.lines import to_device
 from gradviz.qt.path_layer import PathLayer
+
+LEGEND_MARGIN = 10
+"""Pixels between the legend and the plot's edge in its default places."""
+
+EDGE_MARGIN = 14
+"""Pixels between the view's edge and the marker of a run whose point lies outside it."""
+
+
+class _Legend(pg.LegendItem):
+    """A legend that can be dragged but stays wholly inside its plot."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self.dragged = False
+        """Whether the user placed it (then it is not moved out of the paths' way)."""
+
+    def mouseDragEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt's name)
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.dragged = True
+            self.keep_inside(self.pos() + ev.pos() - ev.lastPos())
+
+    def keep_inside(self, pos: QPointF | None = None) -> None:
+        """Move to ``pos`` (by default where it is) or as near as keeps it inside the plot."""
+        parent = self.parentItem()
+        if parent is None:
+            return
+        pos = self.pos() if pos is None else pos
+        area, size = parent.boundingRect(), self.boundingRect()
+        x = min(max(pos.x(), area.left()), area.right() - size.width())
+        y = min(max(pos.y(), area.top()), area.bottom() - size.height())
+        self.autoAnchor(QPointF(max(x, area.left()), max(y, area.top())))
+
+    def place(self, corner: tuple[int, int]) -> None:
+        """Anchor in ``corner`` of the plot ((1, 0) is the top right) a margin from its edges."""
+        offset = (LEGEND_MARGIN * (1 - 2 * corner[0]), LEGEND_MARGIN * (1 - 2 * corner[1]))
+        self.anchor(corner, corner, offset)
 
 
 def _cache_drawing(item: QGraphicsItem) -> None:
@@ -20,6 +58,18 @@ def _cache_drawing(item: QGraphicsItem) -> None:
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     for child in item.childItems():
         _cache_drawing(child)
+
+
+def _drop_cache(item: QGraphicsItem) -> None:
+    """Make ``item`` repaint its whole cached pixmap at the next paint.
+
+    Qt keeps only the visible part of a large item's device cache and, when the
+    item moves or its bounds change, scrolls that pixmap and repaints just the
+    strips scrolled in, even when the item's content changed too (or moved by a
+    fraction of a pixel): the rest shows stale contours with seams between them.
+    """
+    item.setCacheMode(QGraphicsItem.CacheMode.NoCache)  # frees the pixmap
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def _legend_pen(colour: object, width: float) -> QPen:
@@ -46,7 +96,8 @@ class SurfaceView(Panel):
         self.image.setZValue(-10)
         # The map and contours change only with a new surface: repaint them from
         # a cached pixmap while the paths animate over them.
-        self.image.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Dropped whenever the surface or the view changes: see _drop_cache.
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(interactive=False, width=18)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
@@ -56,9 +107,7 @@ class SurfaceView(Panel):
             connect="pairs", pen=pg.mkPen(style.DARK.contour, width=1), skipFiniteCheck=True
         )
         self.contours.setZValue(-5)
-        self.contours.curve.setCacheMode(
-            pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
-        )
+        self.contours.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours)
         self.minimum = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen("#000000", width=1.5)
@@ -72,23 +121,33 @@ class SurfaceView(Panel):
         self.start = pg.TargetItem(
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
             hoverPen=pg.mkPen("#ffff00", width=3), label="start",
-            labelOpts={"color": "#ffffff", "offset": (12, 12)},
+            labelOpts={"color": style.DARK.foreground, "offset": (12, 12),
+                       "fill": pg.mkBrush(style.DARK.legend_fill)},
         )
         self.start.setZValue(40)
         plot.addItem(self.start)
         self.start.sigPositionChangeFinished.connect(self._start_dragged)
-        self.legend = pg.LegendItem(
-            offset=(-10, 10), labelTextColor="#ffffff", labelTextSize="12pt",
-            brush=pg.mkBrush(0, 0, 0, 160), pen=pg.mkPen(255, 255, 255, 80),
+        self.legend = _Legend(
+            offset=(-LEGEND_MARGIN, LEGEND_MARGIN), labelTextColor="#ffffff",
+            labelTextSize="12pt", brush=pg.mkBrush(0, 0, 0, 160), pen=pg.mkPen(255, 255, 255, 80),
         )
         self.legend.setParentItem(plot.vb)
+        self._legend_key: tuple[object, ...] | None = None  # the runs it was placed for
+        self._legend_covered: set[int] = set()  # the heads it hid when placed
+        plot.vb.sigResized.connect(lambda *_: self.legend.keep_inside())
         self._badges: dict[int, pg.TextItem] = {}
+        self._off_view: dict[int, tuple[pg.ArrowItem, pg.TextItem]] = {}
+        self._frames: list[RunFrame] = []
         self._samples: dict[int, pg.PlotDataItem] = {}  # what the legend shows for each run
         self._legend_text: dict[int, str] = {}
         # The start marker, the minimum and the legend sit over the animated paths:
         # repainted with them every frame, from pixmaps.
         for item in (self.start, self.minimum, self.legend):
             _cache_drawing(item)
+        # Except the start label: drawn from a device cache it loses its panel
+        # (pyqtgraph's TextItem draws that for the painter's own transform).
+        for item in (self.start.label(), *self.start.label().childItems()):
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
         plot.vb.sigRangeChanged.connect(self._range_changed_any)
@@ -107,6 +166,9 @@ class SurfaceView(Panel):
         if label is not None:
             label.setFont(style.axis_font(round(11 * scale)))
             label.setColor(theme.foreground)
+            # On a panel of the theme's legend colour: readable on every map.
+            label.fill = pg.mkBrush(theme.legend_fill)
+            label.update()
         self.contours.setPen(pg.mkPen(theme.contour, width=1))
         self.legend.opts["labelTextSize"] = f"{round(12 * scale)}pt"
         self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
@@ -159,9 +221,15 @@ class SurfaceView(Panel):
         else:
             self.contours.setData([], [])
         self.minimum.setData([minimum[0]], [minimum[1]])
+        self._drop_map_caches()
+
+    def _drop_map_caches(self) -> None:
+        for item in (self.image, self.contours.curve):
+            _drop_cache(item)
 
     def show_window(self, window: Window) -> None:
-        """Show ``window`` without announcing it as a user's zoom."""
+        """Show ``window`` without announcing it as a user's zoom (a new problem or
+        scene, Reset view); the legend goes back to its default place."""
         self._quiet = True
         try:
             self.getPlotItem().vb.setRange(
@@ -171,11 +239,18 @@ class SurfaceView(Panel):
             )
         finally:
             self._quiet = False
+        self.reset_legend()
 
     def set_start(self, phi: tuple[float, float], colour: str) -> None:
-        """Place the selected run's start marker."""
+        """Place the selected run's start marker (``colour`` is the run's identity colour)."""
         self.start.setPos(QPointF(float(phi[0]), float(phi[1])))
-        self.start.setPen(pg.mkPen(colour, width=3))
+        self.start.setPen(pg.mkPen(self._theme.run_colour(colour), width=3))
+
+    def reset_legend(self) -> None:
+        """Put the legend back in its default place, out of the paths' way."""
+        self.legend.dragged = False
+        self._legend_key = None
+        self._place_legend(self._frames)
 
     def set_runs(self, frames: list[RunFrame], losses: bool = True) -> bool:
         """Draw every run's path, current point, legend entry and badge.
@@ -194,9 +269,11 @@ class SurfaceView(Panel):
         bool
             Whether the legend now shows the losses of ``frames``.
         """
+        self._frames = frames
         coloured = [(frame, self._theme.run_colour(frame.colour)) for frame in frames]
         self.paths.set_runs(coloured)
         self._show_badges(frames)
+        self._show_off_view(frames)
         for run_id in set(self._samples) - {frame.run_id for frame in frames}:
             del self._samples[run_id]  # a removed run
         rebuild_legend = False
@@ -215,23 +292,94 @@ class SurfaceView(Panel):
             for run_id, text in texts.items():
                 self.legend.addItem(self._samples[run_id], text)
             _cache_drawing(self.legend)
+            self.legend.keep_inside()  # it may have grown past the edge
+            shown = True
         elif losses:
             for run_id, text in texts.items():
                 if self._legend_text[run_id] != text:
                     self.legend.getLabel(self._samples[run_id]).setText(text)
+            shown = True
         else:
-            return False
-        self._legend_text = texts
-        return True
+            shown = False
+        if shown:
+            self._legend_text = texts
+        self._place_legend(frames)
+        return shown
+
+    def _place_legend(self, frames: list[RunFrame]) -> None:
+        """Move the legend to the corner where it hides the fewest path points and run
+        heads: when the runs change, or when a head moves under it, not every frame."""
+        if self.legend.dragged:
+            return
+        vb = self.getPlotItem().vb
+        shown = [f for f in frames if f.visible and f.index >= 0]
+        key = tuple((f.run_id, f.generation) for f in shown)
+        transform = vb.childGroup.transform()  # data -> the plot's pixels
+        heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
+        here = self.legend.mapRectToParent(self.legend.boundingRect())
+        covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
+        if key == self._legend_key and covered <= self._legend_covered:
+            return
+        points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
+                           if shown else np.empty((0, 2)), transform)
+        size, area = self.legend.boundingRect().size(), vb.boundingRect()
+
+        def hidden(corner: tuple[int, int]) -> float:
+            left = (area.left() + LEGEND_MARGIN if corner[0] == 0
+                    else area.right() - LEGEND_MARGIN - size.width())
+            top = (area.top() + LEGEND_MARGIN if corner[1] == 0
+                   else area.bottom() - LEGEND_MARGIN - size.height())
+            right, bottom = left + size.width(), top + size.height()
+
+            def inside(xy: np.ndarray) -> np.ndarray:
+                return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
+                        & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
+            # A head (where a run is, or ended) counts as much as a whole path.
+            return float(inside(points).sum() + 10_000 * inside(heads).sum())
+
+        corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
+        best = min(corners, key=lambda corner: (hidden(corner), corners.index(corner)))
+        self.legend.place(best)
+        self._legend_key = key
+        here = self.legend.mapRectToParent(self.legend.boundingRect())
+        self._legend_covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
+
+    def _edge_point(self, phi: np.ndarray) -> tuple[QPointF, np.ndarray] | None:
+        """Where on the view's edge (data coordinates, EDGE_MARGIN pixels in) a marker
+        for the point ``phi`` outside the view goes, and the unit screen direction
+        from there to ``phi``; ``None`` if ``phi`` is in view."""
+        vb = self.getPlotItem().vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        if x0 <= phi[0] <= x1 and y0 <= phi[1] <= y1:
+            return None
+        px, py = (abs(float(v)) for v in vb.viewPixelSize())
+        mx, my = min(EDGE_MARGIN * px, (x1 - x0) / 2), min(EDGE_MARGIN * py, (y1 - y0) / 2)
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        half = np.array([(x1 - x0) / 2 - mx, (y1 - y0) / 2 - my])
+        offset = np.asarray(phi, dtype=float) - centre
+        # Along the line from the view's centre towards the point, to the inset edge.
+        reach = min(half[0] / abs(offset[0]) if offset[0] else np.inf,
+                    half[1] / abs(offset[1]) if offset[1] else np.inf)
+        edge = centre + offset * min(reach, 1.0)
+        on_screen = np.array([offset[0] / px, -offset[1] / py])  # y grows downwards
+        return QPointF(float(edge[0]), float(edge[1])), on_screen / np.hypot(*on_screen)
+
+    @staticmethod
+    def _last_finite(frame: RunFrame) -> np.ndarray | None:
+        rows = frame.phi[: frame.index + 1]
+        finite = np.flatnonzero(np.isfinite(rows).all(axis=1))
+        return rows[finite[-1]] if finite.size else None
 
     def _show_badges(self, frames: list[RunFrame]) -> None:
-        """A warning on the path of each run that diverged or failed."""
+        """A warning on the path of each run that diverged or failed; at the view's
+        edge when its last point lies outside the view."""
         plot = self.getPlotItem()
-        shown = {f.run_id: f for f in frames if f.visible and f.badge and f.current_phi is not None}
+        shown = {f.run_id: (f, point) for f in frames if f.visible and f.badge
+                 and (point := self._last_finite(f)) is not None}
         for run_id in list(self._badges):
             if run_id not in shown:
                 plot.removeItem(self._badges.pop(run_id))
-        for run_id, frame in shown.items():
+        for run_id, (frame, point) in shown.items():
             badge = self._badges.get(run_id)
             if badge is None:
                 badge = self._badges[run_id] = pg.TextItem(
@@ -242,8 +390,71 @@ class SurfaceView(Panel):
             text = f"✖ {frame.badge}"
             if badge.textItem.toPlainText() != text:
                 badge.setText(text)
+            edge = self._edge_point(point)
+            if edge is None:
+                badge.setAnchor((0, 1))
+                badge.setPos(QPointF(float(point[0]), float(point[1])))
+            else:
+                badge.setAnchor(self._inward_anchor(edge[1]))
+                badge.setPos(edge[0])
+
+    @staticmethod
+    def _inward_anchor(direction: np.ndarray) -> tuple[float, float]:
+        """A text anchor that keeps text at an edge marker inside the view, for a
+        marker that points in the screen ``direction``."""
+        def side(component: float) -> float:
+            return 1.0 if component > 0.5 else 0.0 if component < -0.5 else 0.5
+        x, y = side(float(direction[0])), side(float(direction[1]))
+        if (x, y) == (0.5, 0.5):  # a corner on a diagonal
+            x = 1.0 if direction[0] > 0 else 0.0
+        return x, y
+
+    def _show_off_view(self, frames: list[RunFrame]) -> None:
+        """An arrow at the view's edge, in the run's colour, towards each shown run
+        whose current point lies outside the view, with where it is."""
+        plot = self.getPlotItem()
+        wanted: dict[int, tuple[RunFrame, QPointF, np.ndarray]] = {}
+        for frame in frames:
             current = frame.current_phi
-            badge.setPos(QPointF(float(current[0]), float(current[1])))
+            if frame.visible and current is not None and np.isfinite(current).all():
+                edge = self._edge_point(current)
+                if edge is not None:
+                    wanted[frame.run_id] = (frame, *edge)
+        for run_id in list(self._off_view):
+            if run_id not in wanted:
+                for item in self._off_view.pop(run_id):
+                    plot.removeItem(item)
+        scale = self._scale
+        for run_id, (frame, at, direction) in wanted.items():
+            if run_id not in self._off_view:
+                arrow = pg.ArrowItem(pxMode=True, tailLen=0)
+                label = pg.TextItem()
+                for item in (arrow, label):
+                    item.setZValue(35)
+                    plot.addItem(item, ignoreBounds=True)
+                self._off_view[run_id] = (arrow, label)
+            arrow, label = self._off_view[run_id]
+            head = 20 * scale
+            arrow.setStyle(
+                angle=float(np.degrees(np.arctan2(direction[1], direction[0]))),
+                headLen=head, headWidth=head * 0.8, brush=pg.mkBrush(
+                    self._theme.run_colour(frame.colour)), pen=pg.mkPen("#000000", width=1.5),
+            )
+            arrow.setPos(at)
+            current = frame.current_phi
+            text = ("" if frame.badge else  # the badge says what happened, at the same place
+                    f"{frame.name} off the map at φ = ({current[0]:.3g}, {current[1]:.3g})")
+            if label.textItem.toPlainText() != text:
+                label.setText(text)
+            label.setVisible(bool(text))
+            label.setColor(self._theme.foreground)
+            label.fill = pg.mkBrush(self._theme.legend_fill)
+            label.setFont(style.axis_font(round(11 * scale)))
+            label.setAnchor(self._inward_anchor(direction))
+            vb = plot.vb
+            px, py = (abs(float(v)) for v in vb.viewPixelSize())
+            back = head + 4  # beside the arrow's base, not over it
+            label.setPos(QPointF(at.x() - direction[0] * back * px, at.y() + direction[1] * back * py))
 
     @staticmethod
     def _legend_entry(frame: RunFrame) -> str:
@@ -270,6 +481,9 @@ class SurfaceView(Panel):
         self._user_moved = True
 
     def _range_changed_any(self, vb, ranges) -> None:  # type: ignore[no-untyped-def]
+        self._drop_map_caches()
+        self._show_badges(self._frames)  # the edge markers follow the view
+        self._show_off_view(self._frames)
         if self._quiet or not self._user_moved:
             return
         self._user_moved = False
