@@ -26,7 +26,7 @@ RUN_COLOURS: tuple[str, ...] = (
     "#FFFFFF",  # white
 )
 
-SPARE_COLOURS: tuple[str, ...] = ("#88CCEE", "#882255", "#44AA99", "#DDCC77", "#AA4499")
+SPARE_COLOURS: tuple[str, ...] = ("#88CCEE", "#882255", "#44AA99", "#DDCC77", "#AA4499", "#EE6677")
 """Colours from Paul Tol's colour-blind-safe "muted" scheme, drawn instead of the
 Okabe-Ito ones that a colour map hides."""
 
@@ -37,6 +37,10 @@ CLASH_SHARE = 0.05
 FAR_DELTA_E = 40.0
 """The first runs' colours are chosen at least this far apart where possible, as seen
 with normal vision and with deuteranopia and protanopia."""
+
+MIN_BLACK_CONTRAST = 5.0
+"""Runs end in the map's dark valleys, outlined in black: a colour darker than this
+(WCAG contrast against black; Okabe-Ito's blue is 4.2) is lost there from afar."""
 
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast
@@ -146,6 +150,14 @@ def clash_share(colour: str, table: np.ndarray) -> float:
     return float(np.mean(np.linalg.norm(lab(table) - lab(rgb(colour)), axis=1) < CLASH_DELTA_E))
 
 
+def contrast_with_black(colour: str) -> float:
+    """The WCAG contrast ratio of ``colour`` against black: the paths' outline and
+    the dark valleys where runs end."""
+    srgb = rgb(colour) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return float((linear @ np.array([0.2126, 0.7152, 0.0722]) + 0.05) / 0.05)
+
+
 def run_colour(colour: str, theme: Theme, colormap: str) -> str:
     """The colour a run whose identity is ``colour`` (an entry of :data:`RUN_COLOURS`)
     is drawn in with ``theme`` over ``colormap``; other colours only get the theme's
@@ -171,7 +183,8 @@ def run_palette(theme: Theme, colormap: str) -> tuple[str, ...]:
     usable = [
         c for c in wanted
         if clash_share(c, table) <= CLASH_SHARE
-        and min(distinctness(c, theme.background), distinctness(c, "#000000")) >= 25.0
+        and distinctness(c, theme.background) >= 25.0
+        and contrast_with_black(c) >= MIN_BLACK_CONTRAST
     ]
 
     def spread(colours: tuple[int, ...]) -> float:
@@ -183,4 +196,7 @@ def run_palette(theme: Theme, colormap: str) -> tuple[str, ...]:
     rest = [i for i in range(len(usable)) if i not in first]
     fourth = max(rest, key=lambda i: (min(spread(first + (i,)), FAR_DELTA_E), -i))
     order = [*first, fourth, *(i for i in rest if i != fourth)]
-    return tuple(usable[i] for i in order[: len(RUN_COLOURS)])
+    chosen = [usable[i] for i in order]
+    # Where too few colours pass, the least-lost others make up the last places.
+    chosen += sorted((c for c in wanted if c not in chosen), key=lambda c: clash_share(c, table))
+    return tuple(chosen[: len(RUN_COLOURS)])

@@ -220,7 +220,11 @@ def test_run_colours_stand_out_on_every_colour_map_and_from_each_other():
             table = load_colormap(name)
             for colour in palette:
                 assert style.clash_share(colour, table) <= style.CLASH_SHARE, (theme.name, name, colour)
-            for k, limit in ((3, style.FAR_DELTA_E), (4, 20.0)):
+            for colour in palette[:4]:  # seen at the far end of a dark valley, outlined in black
+                assert style.contrast_with_black(colour) >= style.MIN_BLACK_CONTRAST, (name, colour)
+            # A fourth colour at least 18 apart: with dark colours ruled out, cividis
+            # on the light theme leaves none further (vermillion, 18.3 from orange).
+            for k, limit in ((3, style.FAR_DELTA_E), (4, 18.0)):
                 for i in range(k):
                     for j in range(i):
                         assert style.distinctness(palette[i], palette[j]) >= limit, (
