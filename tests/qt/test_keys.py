@@ -9,12 +9,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QStyleOptionMenuItem
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QLineEdit,
+    QStyleOptionMenuItem,
+    QWidget,
+)
 
 from gradviz.core.scenes import save_scene
 
@@ -268,3 +276,135 @@ def test_ctrl_n_adds_a_run(active, qtbot):
     count = len(c.runs)
     qtbot.keyClick(active, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert len(c.runs) == count + 1
+
+
+# -- item 5: Return and Escape hand the keys back to the window -------------------------------
+def _press(qtbot, window, key) -> None:  # type: ignore[no-untyped-def]
+    """A key as the user presses it: to whichever widget has the keyboard focus."""
+    qtbot.keyClick(QApplication.focusWidget() or window, key)
+
+
+def _type_into(qtbot, edit, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Click into a text field, select what it shows and type ``text`` over it."""
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is edit
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+
+
+def test_enter_applies_the_rate_then_space_plays_and_r_resets(active, qtbot):
+    c, field = active.controller, active.control_panel.hyper_fields["lr"]
+    _type_into(qtbot, field.edit, "0.05")
+    _press(qtbot, active, Qt.Key.Key_Return)
+    assert c.selected.settings.hyperparameters["lr"] == 0.05
+    assert QApplication.focusWidget() is not field.edit
+    _press(qtbot, active, Qt.Key.Key_Space)
+    assert c.playing
+    qtbot.waitUntil(lambda: len(c.selected.record) > 3, timeout=5000)
+    assert c.selected.record.lr[1] == 0.05
+    _press(qtbot, active, Qt.Key.Key_Space)
+    assert not c.playing
+    _press(qtbot, active, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: len(c.selected.record) == 1, timeout=3000)
+    assert field.edit.text() == "0.05"
+
+
+def test_escape_restores_the_value_and_leaves_the_field(active, qtbot):
+    c, field = active.controller, active.control_panel.hyper_fields["lr"]
+    before = c.selected.settings
+    with qtbot.assertNotEmitted(field.committed):
+        _type_into(qtbot, field.edit, "7")
+        _press(qtbot, active, Qt.Key.Key_Escape)
+    assert field.edit.text() == "0.1"
+    assert c.selected.settings == before
+    assert QApplication.focusWidget() is not field.edit
+    _press(qtbot, active, Qt.Key.Key_Space)
+    assert c.playing and field.edit.text() == "0.1"
+
+
+def test_a_refused_value_is_kept_out_and_the_keys_come_back(active, qtbot):
+    c, field = active.controller, active.control_panel.hyper_fields["lr"]
+    with qtbot.waitSignal(active.control_panel.message, timeout=1000) as blocker:
+        _type_into(qtbot, field.edit, "-3")
+        _press(qtbot, active, Qt.Key.Key_Return)
+    assert "lr must be between" in blocker.args[0]
+    assert field.edit.text() == "0.1" and c.selected.settings.hyperparameters["lr"] == 0.1
+    _press(qtbot, active, Qt.Key.Key_Space)
+    assert c.playing and field.edit.text() == "0.1"
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape],
+                         ids=["Return", "Enter", "Escape"])
+def test_no_control_keeps_the_keys_after_return_or_escape(active, qtbot, key):
+    # Every focusable control of the panel (text fields, combo boxes and their
+    # editors, sliders, buttons, the run list): once the edit is ended, Space plays.
+    c = active.controller
+    c.add_run()
+    c.edit_selected(replace(c.selected.settings, optimizer="adam", hyperparameters={}))
+
+    def controls() -> list[QWidget]:
+        # Looked up afresh each time: an edit may rebuild the generated fields.
+        return [
+            widget for widget in active.controls_dock.findChildren(QWidget)
+            if widget.isVisibleTo(active) and widget.focusPolicy() & Qt.FocusPolicy.ClickFocus
+        ]
+
+    # Widgets added to a shown layout appear at the next turn of the event loop.
+    qtbot.waitUntil(lambda: sum(isinstance(w, QLineEdit) for w in controls()) >= 8)
+    count = len(controls())
+    assert any(isinstance(w, QComboBox) for w in controls())
+    for index in range(count):
+        widget = controls()[index]
+        settings = [r.settings for r in c.runs]
+        widget.setFocus(Qt.FocusReason.MouseFocusReason)
+        assert QApplication.focusWidget() is widget
+        if isinstance(widget, QLineEdit):
+            qtbot.keyClicks(widget, "9")
+        _press(qtbot, active, key)
+        _press(qtbot, active, Qt.Key.Key_Space)
+        assert c.playing, f"Space went into {widget!r}"
+        _press(qtbot, active, Qt.Key.Key_Space)
+        assert not c.playing
+        if key == Qt.Key.Key_Escape:
+            assert [r.settings for r in c.runs] == settings  # nothing applied
+        qtbot.waitUntil(lambda: len(controls()) == count)
+
+
+def test_an_edited_field_stays_the_same_field(window, qtbot):
+    # Rebuilding the generated fields on every edit replaced the field being
+    # edited, from within its own key handler (a crash once Return ends the edit).
+    from gradviz.qt.parameter_field import ParameterField
+
+    panel, c = window.control_panel, window.controller
+    names = ("batch_size", "seed", "warmup", "lr")
+
+    def shown_fields() -> list[ParameterField]:
+        shown = {f.parameter.name: f for f in panel.findChildren(ParameterField)
+                 if f.isVisibleTo(panel)}
+        return [shown[name] for name in names]
+
+    fields = shown_fields()
+    for field, text in zip(fields, ("5", "3", "4", "0.05")):
+        field.edit.setText(text)
+        field.edit.editingFinished.emit()
+        QApplication.processEvents()  # where new rows would appear
+    settings = c.selected.settings
+    assert (settings.batch_size, settings.seed, settings.schedule,
+            settings.hyperparameters["lr"]) == (5, 3, "constant:warmup=4", 0.05)
+    assert shown_fields() == fields
+
+
+def test_field_keeps_its_exact_value_when_left_unchanged(qtbot):
+    from gradviz.core.hyperparameters import HyperParameter
+    from gradviz.qt.parameter_field import ParameterField
+
+    exact = 0.123456789  # shown as 0.123457
+    field = ParameterField(HyperParameter("lr", "α", exact, 1e-6, 10.0, log=True), exact)
+    qtbot.addWidget(field)
+    field.show()
+    qtbot.waitExposed(field)
+    with qtbot.assertNotEmitted(field.committed):
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Escape):
+            field.edit.setFocus()
+            qtbot.keyClick(field.edit, key)
+    assert field.value == exact
