@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -408,3 +408,79 @@ def test_field_keeps_its_exact_value_when_left_unchanged(qtbot):
             field.edit.setFocus()
             qtbot.keyClick(field.edit, key)
     assert field.value == exact
+
+
+# The app as a lecturer drives it under a real X server (offscreen has no real
+# keyboard focus): a child process shows the window and prints its state.
+_DRIVER = """
+import json
+from PySide6.QtCore import QTimer
+from gradviz.qt.app import make_application
+app = make_application()
+from gradviz.qt.main_window import MainWindow
+window = MainWindow()
+window.resize(1280, 800)
+window.show()
+field = window.control_panel.hyper_fields["lr"]
+def report():
+    c = window.controller
+    if c.surface is not None and field.edit.isVisible():
+        centre = field.edit.mapToGlobal(field.edit.rect().center())
+        print(json.dumps({
+            "x": centre.x(), "y": centre.y(), "text": field.edit.text(), "playing": c.playing,
+            "lr": c.selected.settings.hyperparameters["lr"], "updates": len(c.selected.record) - 1,
+        }), flush=True)
+timer = QTimer(interval=100, timeout=report)
+timer.start()
+app.exec()
+"""
+
+
+def _states(process: subprocess.Popen, timeout: float):  # type: ignore[type-arg, no-untyped-def]
+    """The driver's reports, until ``timeout`` seconds have passed."""
+    import json
+    import selectors
+
+    end = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while time.monotonic() < end:
+            if selector.select(end - time.monotonic()):
+                line = process.stdout.readline()
+                if not line:
+                    return
+                yield json.loads(line)
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY") or shutil.which("xdotool") is None,
+                    reason="needs a real X server (e.g. Xvfb with openbox) and xdotool")
+def test_real_x_enter_then_space_plays(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(tmp_path),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    process = subprocess.Popen([sys.executable, "-c", _DRIVER], env=env, text=True,
+                               stdout=subprocess.PIPE)
+
+    def xdotool(*args: str) -> None:
+        subprocess.run(["xdotool", *args], check=True, env=env)
+
+    try:
+        state = next(_states(process, 30))
+        xdotool("mousemove", str(state["x"]), str(state["y"]), "click", "1")
+        xdotool("key", "ctrl+a")
+        xdotool("type", "--delay", "50", "0.05")
+        xdotool("key", "Return")
+        xdotool("key", "space")
+        played = next((s for s in _states(process, 15) if s["playing"] and s["updates"] > 3),
+                      None)
+        if shutil.which("import"):
+            subprocess.run(["import", "-window", "root", str(tmp_path / "played.png")], env=env)
+        assert played is not None, "Space after Return did not play the runs"
+        assert played["lr"] == 0.05 and played["text"] == "0.05"
+        xdotool("key", "r")
+        reset = next((s for s in _states(process, 10) if not s["playing"] and s["updates"] == 0),
+                     None)
+        assert reset is not None and reset["text"] == "0.05"
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
