@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         panel_layout.addWidget(runs_title)
         panel_layout.addWidget(self.run_list)
         panel_layout.addWidget(self.control_panel)
+        panel_layout.addStretch(1)  # spare height goes below the controls, not between them
         scroll = QScrollArea()
         scroll.setWidget(panel)
         scroll.setWidgetResizable(True)

@@ -484,3 +484,26 @@ def test_real_x_enter_then_space_plays(tmp_path):
         process.terminate()
         process.wait(10)
         process.stdout.close()
+
+
+# -- item 8: the run buttons stay put -----------------------------------------------------------
+@pytest.mark.parametrize("height", [800, 1080, 720, 650, 600])
+def test_run_buttons_stay_put_when_the_optimizer_changes(window, qtbot, height):
+    from PySide6.QtCore import QPoint
+
+    window.resize(1280 if height != 1080 else 1920, height)
+    buttons = (window.run_list.add, window.run_list.duplicate, window.run_list.remove)
+    combo = window.control_panel.optimizer_combo
+    c = window.controller
+
+    def positions() -> list[QPoint]:
+        QApplication.processEvents()  # new rows are shown, and laid out, by the event loop
+        return [b.mapToGlobal(QPoint(0, 0)) for b in buttons]
+
+    qtbot.waitUntil(lambda: window.run_list.add.isVisible())
+    before = positions()
+    for optimizer in ("adam", "gd", "nesterov", "sgd"):
+        combo.setCurrentIndex(combo.findData(optimizer))
+        combo.activated.emit(combo.currentIndex())
+        assert c.selected.settings.optimizer == optimizer
+        assert positions() == before, optimizer
