@@ -229,9 +229,9 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.next_scene_action: next_previous,
         w.previous_scene_action: next_previous,
     }
-    for scene, (_, action) in zip(w.scenes, [
-        (m, a) for m, a in _menu_actions(w) if a.text().split(".")[0].isdigit()
-    ]):
+    scene_actions = [a for _, a in _menu_actions(w) if a.text().split(".")[0].isdigit()]
+    assert len(scene_actions) == len(w.scenes)
+    for scene, action in zip(w.scenes, scene_actions):
         checks[action] = scene_keys(action, scene.number)
     return checks
 
