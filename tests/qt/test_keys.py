@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -487,23 +487,48 @@ def test_real_x_enter_then_space_plays(tmp_path):
 
 
 # -- item 8: the run buttons stay put -----------------------------------------------------------
-@pytest.mark.parametrize("height", [800, 1080, 720, 650, 600])
+class _Watch(QObject):
+    """Records where ``buttons`` are whenever they, a widget holding them, or
+    ``growing`` (whose size changes are what could move them) move or resize."""
+
+    def __init__(self, buttons: tuple[QWidget, ...], growing: QWidget) -> None:
+        super().__init__()
+        self.buttons = buttons
+        self.seen: list[list[tuple[int, int]]] = []
+        growing.installEventFilter(self)
+        for button in buttons:
+            widget = button
+            while widget is not None:
+                widget.installEventFilter(self)
+                widget = widget.parentWidget()
+
+    def positions(self) -> list[tuple[int, int]]:
+        return [(p.x(), p.y()) for p in (b.mapToGlobal(QPoint(0, 0)) for b in self.buttons)]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.Move, QEvent.Type.Resize):
+            self.seen.append(self.positions())
+        return False
+
+
+@pytest.mark.parametrize("height", [1080, 800, 720, 650, 600])
 def test_run_buttons_stay_put_when_the_optimizer_changes(window, qtbot, height):
-    from PySide6.QtCore import QPoint
-
-    window.resize(1280 if height != 1080 else 1920, height)
-    buttons = (window.run_list.add, window.run_list.duplicate, window.run_list.remove)
-    combo = window.control_panel.optimizer_combo
-    c = window.controller
-
-    def positions() -> list[QPoint]:
-        QApplication.processEvents()  # new rows are shown, and laid out, by the event loop
-        return [b.mapToGlobal(QPoint(0, 0)) for b in buttons]
-
+    window.resize(1920 if height == 1080 else 1280, height)
     qtbot.waitUntil(lambda: window.run_list.add.isVisible())
-    before = positions()
-    for optimizer in ("adam", "gd", "nesterov", "sgd"):
+    QApplication.processEvents()
+    watch = _Watch((window.run_list.add, window.run_list.duplicate, window.run_list.remove),
+                   window.control_panel)
+    before = watch.positions()
+    combo, c = window.control_panel.optimizer_combo, window.controller
+    for optimizer in ("adam", "gd", "nesterov", "sgd", "rmsprop"):
         combo.setCurrentIndex(combo.findData(optimizer))
         combo.activated.emit(combo.currentIndex())
         assert c.selected.settings.optimizer == optimizer
-        assert positions() == before, optimizer
+        # New rows are shown, and laid out, by the event loop.
+        fields = len(c.selected.settings.hyperparameters)
+        qtbot.waitUntil(lambda: sum(f.isVisible() for f in
+                                    window.control_panel.hyper_fields.values()) == fields)
+        QApplication.processEvents()
+        assert watch.positions() == before, optimizer
+    # Not even for a moment while the rows were rebuilt.
+    assert watch.seen and all(seen == before for seen in watch.seen)
