@@ -62,8 +62,14 @@ def _row_label(parameter: HyperParameter) -> str:
 
 
 def _clear(form: QFormLayout) -> None:
+    # Deleted later, not at once: the rows may be cleared from within a handler of
+    # one of their own widgets, which Qt still uses when the handler returns.
     while form.rowCount():
-        form.removeRow(0)
+        row = form.takeRow(0)
+        for item in (row.labelItem, row.fieldItem):
+            if item is not None and item.widget() is not None:
+                item.widget().hide()
+                item.widget().deleteLater()
 
 
 class ControlPanel(QWidget):
@@ -84,6 +90,7 @@ class ControlPanel(QWidget):
         self._spec = ProblemSpec()
         self._settings: RunSettings | None = None
         self._n_points: int | None = None
+        self._batch_points: int | None = None  # the n the minibatch controls were built for
         layout = QVBoxLayout(self)
         layout.addWidget(self._problem_group())
         layout.addWidget(self._run_group())
@@ -236,14 +243,19 @@ class ControlPanel(QWidget):
         self.start1_label.setText(f"Start {problem.axes[1].symbol}")
 
     def show_run(self, settings: RunSettings) -> None:
-        """Show the selected run's resolved settings, regenerating the generated controls."""
+        """Show the selected run's resolved settings.
+
+        The generated controls are rebuilt only when their set changes (another
+        optimizer, schedule or number of data points); otherwise the fields show
+        the new values in place, so a field being edited is never replaced.
+        """
         previous = self._settings
         self._settings = settings
         optimizer = OPTIMIZERS[settings.optimizer]
         with QSignalBlocker(self.optimizer_combo):
             self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(settings.optimizer))
         self.rule.setText(optimizer.rule)
-        if previous is None or previous.optimizer != settings.optimizer or not self.hyper_form.rowCount():
+        if previous is None or previous.optimizer != settings.optimizer:
             _clear(self.hyper_form)
             self.hyper_fields = {}
             for parameter in optimizer.hyperparameters:
@@ -257,34 +269,49 @@ class ControlPanel(QWidget):
         schedule = parse_schedule(settings.schedule)
         with QSignalBlocker(self.schedule_combo):
             self.schedule_combo.setCurrentText(schedule.kind)
-        _clear(self.schedule_form)
-        for parameter in SCHEDULES[schedule.kind][1] + (WARMUP,):
-            field = self._field(parameter, schedule.params[parameter.name], self._schedule_edited)
-            self.schedule_form.addRow(f"   {parameter.name}", field)
+        if previous is None or parse_schedule(previous.schedule).kind != schedule.kind:
+            _clear(self.schedule_form)
+            self.schedule_fields = {}
+            for parameter in SCHEDULES[schedule.kind][1] + (WARMUP,):
+                field = self._field(parameter, schedule.params[parameter.name],
+                                    self._schedule_edited)
+                self.schedule_fields[parameter.name] = field
+                self.schedule_form.addRow(f"   {parameter.name}", field)
+        for name, field in self.schedule_fields.items():
+            field.set_value(schedule.params[name])
         self.steps.set_value(settings.steps)
         assert settings.start is not None
         self.start0.set_value(settings.start[0])
         self.start1.set_value(settings.start[1])
 
     def _show_batching(self, settings: RunSettings) -> None:
-        _clear(self.batch_form)
         n = self._n_points
         self.batch_row.setVisible(n is not None)
         if n is None:
             return
+        if n != self._batch_points:
+            self._build_batching(n)
+        self.batch_size.set_value(settings.batch_size or n)
+        self.batching.setCurrentText(settings.batching)
+        self.batching.setEnabled(settings.batch_size != n)
+        self.batch_seed.set_value(settings.seed)
+
+    def _build_batching(self, n: int) -> None:
+        """The minibatch controls for a problem of ``n`` data points."""
+        _clear(self.batch_form)
+        self._batch_points = n
         batch = HyperParameter("batch_size", "B", n, 1, n, integer=True,
                                help=f"points per minibatch; {n} (all) is full-batch descent")
-        self.batch_form.addRow("Batch size B", self._field(
-            batch, settings.batch_size or n, self._run_field_edited))
-        batching = QComboBox()
+        self.batch_size = self._field(batch, n, self._run_field_edited)
+        self.batch_form.addRow("Batch size B", self.batch_size)
+        self.batching = QComboBox()
         for name, text in BATCHING_SCHEMES.items():
-            batching.addItem(name)
-            batching.setItemData(batching.count() - 1, text, 3)
-        batching.setCurrentText(settings.batching)
-        batching.setEnabled(settings.batch_size != n)
-        batching.activated.connect(lambda _: self._emit(batching=batching.currentText()))
-        self.batch_form.addRow("Batching", batching)
-        self.batch_form.addRow("Batch seed", self._field(SEED, settings.seed, self._run_field_edited))
+            self.batching.addItem(name)
+            self.batching.setItemData(self.batching.count() - 1, text, 3)
+        self.batching.activated.connect(lambda _: self._emit(batching=self.batching.currentText()))
+        self.batch_form.addRow("Batching", self.batching)
+        self.batch_seed = self._field(SEED, 0, self._run_field_edited)
+        self.batch_form.addRow("Batch seed", self.batch_seed)
 
     # -- edits -------------------------------------------------------------------------------
     def _emit(self, **changes: object) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         panel_layout.addWidget(runs_title)
         panel_layout.addWidget(self.run_list)
         panel_layout.addWidget(self.control_panel)
+        panel_layout.addStretch(1)  # spare height goes below the controls, not between them
         scroll = QScrollArea()
         scroll.setWidget(panel)
         scroll.setWidgetResizable(True)
@@ -165,12 +168,19 @@ class MainWindow(QMainWindow):
         self.busy.hide()
         self.statusBar().addPermanentWidget(self.busy)
 
-    def _action(self, text: str, shortcuts: list[str], slot, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+    def _action(self, text: str, shortcuts: list[str], slot: Callable[[], object],
+                tip: str = "") -> QAction:
+        """A window action that calls ``slot()`` with no arguments.
+
+        ``triggered`` carries the action's ``checked`` flag, and PySide passes it to
+        any slot that takes an optional argument (``add_run(settings=False)`` once):
+        the flag is dropped here, so a slot that wants it reads ``isChecked()``.
+        """
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setStatusTip(tip or text)
         action.setToolTip(f"{tip or text} ({' or '.join(shortcuts)})" if shortcuts else tip)
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)  # shortcuts work even with the toolbar hidden
         return action
 
@@ -239,7 +249,7 @@ class MainWindow(QMainWindow):
         for index, scene in enumerate(self.scenes):
             keys = [str(index + 1)] if index < 9 else []
             action = self._action(f"{scene.number}. {scene.title}", keys,
-                                  lambda _=False, i=index: self.show_scene(i), scene.caption)
+                                  partial(self.show_scene, index), scene.caption)
             scene_menu.addAction(action)
         run_menu = menus.addMenu("&Run")
         run_menu.addActions([self.play_action, self.step_action, self.back_action,

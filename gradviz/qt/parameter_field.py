@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QSlider, QWidget
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
 
 SLIDER_STEPS = 1000
+_END_EDIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
 
 
 def format_value(value: float | str) -> str:
@@ -26,7 +28,10 @@ class ParameterField(QWidget):
     with a slider beside it for parameters that have a bounded range.
 
     A value outside the declared range is refused: the field shows the last good
-    value again and :attr:`rejected` carries the reason.
+    value again and :attr:`rejected` carries the reason. Return or Enter applies the
+    typed value and Escape restores the last good one; both end the edit and give
+    the keyboard back to the window, whose single-key shortcuts (Space, R, ...)
+    would otherwise be typed into the field.
     """
 
     committed = Signal(str, object)  # (parameter name, validated value)
@@ -58,6 +63,7 @@ class ParameterField(QWidget):
             self.edit.setMinimumWidth(70)
             self.edit.setAlignment(Qt.AlignmentFlag.AlignRight)
             self.edit.editingFinished.connect(self._text_committed)
+            self.edit.installEventFilter(self)
             layout.addWidget(self.edit, 2)
         self.set_value(value)
 
@@ -114,7 +120,27 @@ class ParameterField(QWidget):
 
     def _text_committed(self) -> None:
         assert self.edit is not None
-        self._commit(self.edit.text().strip())
+        text = self.edit.text().strip()
+        if text == format_value(self._value):
+            return  # the value as shown, untouched: keep the exact value behind the digits
+        self._commit(text)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Return, Enter and Escape in the text field end the edit (see the class)."""
+        if watched is not self.edit or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        key = event.key()
+        if event.type() == QEvent.Type.ShortcutOverride and key == Qt.Key.Key_Escape:
+            event.accept()  # Escape restores the field before it is the window's "leave"
+            return True
+        if event.type() == QEvent.Type.KeyPress and key in _END_EDIT_KEYS:
+            if key == Qt.Key.Key_Escape:
+                self.set_value(self._value)
+            else:
+                self._text_committed()
+            self.window().setFocus(Qt.FocusReason.OtherFocusReason)
+            return True
+        return super().eventFilter(watched, event)
 
     def _choice_changed(self, text: str) -> None:
         self._commit(text)

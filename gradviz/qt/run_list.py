@@ -27,7 +27,10 @@ class RunList(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget()
-        self.list.setMaximumHeight(170)
+        # A fixed height, not just a maximum: while the controls below are being
+        # rebuilt the panel is briefly too short, and a list allowed to shrink then
+        # moved the buttons under it up and down.
+        self.list.setFixedHeight(170)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemChanged.connect(self._item_changed)
         layout.addWidget(self.list)
