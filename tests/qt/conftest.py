@@ -35,3 +35,11 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: len(win.controller.runs[0].record) >= 1, timeout=5_000)
     yield win
     win.close()
+
+
+@pytest.fixture
+def active(window, qtbot):  # type: ignore[no-untyped-def]
+    """The window, active so that its shortcuts receive key presses."""
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    return window

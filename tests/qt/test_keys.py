@@ -27,14 +27,6 @@ from PySide6.QtWidgets import (
 from gradviz.core.scenes import save_scene
 
 
-@pytest.fixture
-def active(window, qtbot):  # type: ignore[no-untyped-def]
-    """The window, active so that its shortcuts receive key presses."""
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    return window
-
-
 def _menu_actions(window) -> list[tuple[object, QAction]]:  # type: ignore[no-untyped-def]
     """``(menu, action)`` for every item of every menu of the menu bar."""
     return [

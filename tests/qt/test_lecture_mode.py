@@ -21,14 +21,6 @@ def _key(window, qtbot, key, modifier=Qt.KeyboardModifier.NoModifier):  # type: 
     qtbot.keyClick(window, key, modifier)
 
 
-@pytest.fixture
-def active(window, qtbot):  # type: ignore[no-untyped-def]
-    """The window, active so that its shortcuts receive key presses."""
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
-    return window
-
-
 @pytest.mark.parametrize("index", range(len(builtin_scenes())))
 def test_every_shipped_scene_loads_plays_and_exports(window, qtbot, index, tmp_path):
     scene = window.scenes[index]
