@@ -390,6 +390,9 @@ class SurfaceView(Panel):
             text = f"✖ {frame.badge}"
             if badge.textItem.toPlainText() != text:
                 badge.setText(text)
+            font = style.axis_font(round(11 * self._scale))  # as large as the rest in a hall
+            if badge.textItem.font() != font:
+                badge.setFont(font)
             edge = self._edge_point(point)
             if edge is None:
                 badge.setAnchor((0, 1))

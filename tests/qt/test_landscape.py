@@ -250,3 +250,17 @@ def test_a_run_has_the_same_colour_in_every_view(window, qtbot):
         assert swatches == [_QColor(w) for w in wanted]
         assert [curve.colour for curve in window.loss_view.curves.curves][-len(wanted):] == [
             _QColor(w) for w in wanted]
+
+
+def test_a_badge_is_as_large_as_the_other_text_in_presentation_mode(window, qtbot):
+    from PySide6.QtGui import QFontInfo
+
+    c = window.controller
+    c.load_scene(find_scene("linear-lr-too-large"))
+    c.run_to_end()
+    qtbot.waitUntil(lambda: c.runs[0].record.diverged_at is not None, timeout=10_000)
+    window.resize(1920, 1080)
+    window.toggle_presentation()
+    c.publish_now()
+    badge = window.surface_view._badges[c.runs[0].run_id]
+    assert QFontInfo(badge.textItem.font()).pixelSize() >= 24
