@@ -43,3 +43,39 @@ def active(window, qtbot):  # type: ignore[no-untyped-def]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     return window
+
+
+@pytest.fixture(scope="session")
+def x_display():  # type: ignore[no-untyped-def]
+    """A real X server with a window manager, for what offscreen hides (focus, keys,
+    full screen): the one in DISPLAY, or an Xvfb with openbox started for the session.
+    Skips where neither is to be had."""
+    import shutil
+    import subprocess
+    import time
+    from pathlib import Path
+
+    if os.environ.get("DISPLAY"):
+        yield os.environ["DISPLAY"]
+        return
+    if not (shutil.which("Xvfb") and shutil.which("openbox")):
+        pytest.skip("needs a DISPLAY, or Xvfb and openbox to start one")
+    number = next(n for n in range(90, 200)
+                  if not Path(f"/tmp/.X{n}-lock").exists()
+                  and not Path(f"/tmp/.X11-unix/X{n}").exists())
+    display = f":{number}"
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten",
+                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket = Path(f"/tmp/.X11-unix/X{number}")
+    deadline = time.monotonic() + 15
+    while not socket.exists() and server.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # a process starting, not Qt: nothing to wait on but its socket
+    if not socket.exists():
+        server.kill()
+        pytest.skip(f"Xvfb did not start on {display}")
+    manager = subprocess.Popen(["openbox"], env={**os.environ, "DISPLAY": display},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    yield display
+    for process in (manager, server):
+        process.terminate()
+        process.wait(timeout=10)
