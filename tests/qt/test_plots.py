@@ -86,3 +86,56 @@ def test_tick_labels_show_true_values_when_the_text_grew_before_the_run(window, 
     qtbot.waitUntil(lambda: _check_values_match_ranges(window), timeout=3000)
     window.leave_presentation()
     qtbot.waitUntil(lambda: _check_values_match_ranges(window), timeout=3000)
+
+
+def _check_loss_curves(window, log: bool) -> None:  # type: ignore[no-untyped-def]
+    view = window.loss_view
+    frames = [f for f in window.controller.frames() if f.visible]
+    transform = np.log10 if log else (lambda values: values)
+    drawn = view.curves.curves[-len(frames):]  # the full losses, drawn over the batch losses
+    for frame, curve in zip(frames, drawn, strict=True):
+        shown = frame.loss[: frame.index + 1]
+        np.testing.assert_array_equal(curve.x, frame.update[: frame.index + 1])
+        np.testing.assert_allclose(curve.y, transform(shown), rtol=1e-12)
+    selected = next(f for f in frames if f.selected)
+    starts = np.flatnonzero(np.diff(selected.epoch[: selected.index + 1])) + 1
+    x, y = view.epochs.getData()
+    np.testing.assert_array_equal(x, starts)
+    np.testing.assert_allclose(y, transform(selected.loss[starts]), rtol=1e-12)
+    assert view.getPlotItem().getAxis("left").logMode == log
+    # The view shows the curves (a loss of 11 is not drawn at "10^11").
+    ys = np.concatenate([c.y for c in view.curves.curves])
+    ys = ys[np.isfinite(ys)]
+    y_low, y_high = view.getPlotItem().vb.viewRange()[1]
+    assert y_low <= ys.min() and ys.max() <= y_high
+    assert y_high - y_low <= 1.5 * (ys.max() - ys.min())
+
+
+def test_log_loss_axis_redraws_the_curves_at_once_in_both_directions(window, qtbot):
+    # Scene 6 runs minibatches, so the selected run's epochs are marked.
+    _load(window, qtbot, 6)
+    _run_to_end(window, qtbot)
+    box = window.control_panel.log_loss
+    assert len(window.loss_view.epochs.getData()[0]) > 0
+    for position in ("finished", "scrubbed"):
+        if position == "scrubbed":
+            window.timeline.setValue(30)
+            qtbot.waitUntil(lambda: len(window.loss_view.curves.curves[-1].x) == 31, timeout=3000)
+        _check_loss_curves(window, log=False)
+        box.setChecked(True)
+        _check_loss_curves(window, log=True)
+        box.setChecked(False)
+        _check_loss_curves(window, log=False)
+
+
+def test_log_loss_axis_toggled_while_paused_mid_run(window, qtbot):
+    c = window.controller
+    _load(window, qtbot, 6)
+    c.play()
+    qtbot.waitUntil(lambda: c.last_update >= 10, timeout=10_000)
+    c.pause()
+    qtbot.waitUntil(lambda: not c.playing, timeout=3000)
+    window.control_panel.log_loss.setChecked(True)
+    _check_loss_curves(window, log=True)
+    window.control_panel.log_loss.setChecked(False)
+    _check_loss_curves(window, log=False)
