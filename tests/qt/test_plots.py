@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainter, QPicture
 
+from gradviz.core.problems import ProblemSpec
+
 
 def _load(window, qtbot, number: int) -> None:  # type: ignore[no-untyped-def]
     c = window.controller
@@ -139,3 +141,66 @@ def test_log_loss_axis_toggled_while_paused_mid_run(window, qtbot):
     _check_loss_curves(window, log=True)
     window.control_panel.log_loss.setChecked(False)
     _check_loss_curves(window, log=False)
+
+
+def _check_markers_inside(window) -> None:  # type: ignore[no-untyped-def]
+    view = window.fit_view
+    vb = view.getPlotItem().vb
+    box = vb.sceneBoundingRect()
+    x, y = view.points.getData()
+    assert len(x) > 0
+    # The marker's radius in pixels, with its outline.
+    radius = view.points.opts["size"] / 2 + view.points.opts["pen"].widthF() / 2
+    for px, py in zip(x, y, strict=True):
+        centre = vb.mapViewToScene(pg.Point(float(px), float(py)))
+        marker = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
+        assert box.contains(marker), ((px, py), marker, box)
+
+
+def _through_the_scales(window, qtbot, check) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: check(window), timeout=3000)
+    for change in (lambda: window.scale_text(+1), window.toggle_presentation,
+                   lambda: window.scale_text(+1), window.leave_presentation):
+        change()
+        qtbot.waitUntil(lambda: check(window), timeout=3000)
+
+
+@pytest.mark.parametrize("number", [3, 6])
+def test_every_gabor_data_point_is_whole_in_the_data_view(window, qtbot, number):
+    c = window.controller
+    _load(window, qtbot, number)
+    assert c.problem.dataset.y.min() < c.problem.model.default_y_range[0]  # the book's -1.051
+    _through_the_scales(window, qtbot, _check_markers_inside)
+
+
+def test_loaded_data_points_are_whole_in_the_data_view(window, qtbot, tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("x,y\n0,0\n1,5\n2,-3\n3,40\n")
+    c = window.controller
+    with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
+        c.set_problem(ProblemSpec("linear", data=str(path)))
+    _through_the_scales(window, qtbot, _check_markers_inside)
+
+
+def _check_labels_inside_widgets(window) -> None:  # type: ignore[no-untyped-def]
+    """No tick label reaches past the top or bottom edge of its plot's widget."""
+    for name, axis in _axes(window).items():
+        widget = axis.getViewWidget()
+        labels = _drawn_labels(axis)
+        assert labels, name
+        for rect, text in labels:
+            # pyqtgraph places each label in 0.8 of its text's height: the glyphs
+            # reach a tenth of that height beyond it on both sides.
+            whole = rect.adjusted(0, -rect.height() / 8, 0, rect.height() / 8)
+            on_screen = widget.mapFromScene(axis.mapRectToScene(whole)).boundingRect()
+            assert 0 <= on_screen.top() and on_screen.bottom() < widget.height(), (
+                name, text, on_screen, widget.size())
+
+
+@pytest.mark.parametrize("number", [1, 13])
+def test_top_and_bottom_tick_labels_are_whole(window, qtbot, number):
+    _load(window, qtbot, number)
+    # The surface's top edge is a tick (phi1 = 1.0): its label is the one at risk.
+    top = window.surface_view.getPlotItem().getAxis("left")
+    assert top.range[1] == 1.0
+    _through_the_scales(window, qtbot, _check_labels_inside_widgets)
