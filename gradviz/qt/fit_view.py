@@ -40,6 +40,12 @@ class FitView(Panel):
         plot.addItem(self.curves, ignoreBounds=True)  # the data sets the range, not the fits
         self._x: np.ndarray = np.empty(0)
         self._y: np.ndarray = np.empty(0)
+        self._bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+        self._user_moved = False
+        # The margin that keeps whole markers in view is in pixels: recomputed
+        # whenever the view's size changes (presentation mode, a dragged splitter).
+        plot.vb.sigResized.connect(self._fit_range)
+        plot.vb.sigRangeChangedManually.connect(self._moved_by_user)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, points and curves."""
@@ -51,6 +57,7 @@ class FitView(Panel):
         self.batch.setPen(pg.mkPen(theme.foreground, width=2.5 * scale))
         self.message.setColor(theme.muted)
         self._show_message()
+        self._fit_range()  # the markers' sizes changed
 
     def _show_message(self) -> None:
         self.message.setHtml(
@@ -66,8 +73,10 @@ class FitView(Panel):
         self.message.setVisible(not has_data)
         self.points.setVisible(has_data)
         self.batch.setVisible(has_data)
+        self._user_moved = False
         if not has_data:
             self._x = self._y = np.empty(0)
+            self._bounds = None
             self.points.setData([], [])
             self._show_message()
             plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
@@ -75,7 +84,27 @@ class FitView(Panel):
             return
         self._x, self._y = np.asarray(x), np.asarray(y)
         self.points.setData(self._x, self._y)
-        plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
+        # The book's range, widened to every point: its lowest Gabor point
+        # (y = -1.051) lies just below the book's -1.
+        self._bounds = (_union(x_range, self._x), _union(y_range, self._y))
+        self._fit_range()
+
+    def _moved_by_user(self) -> None:
+        self._user_moved = True
+
+    def _fit_range(self) -> None:
+        """Show ``_bounds`` with a margin that holds the widest marker (a ring of the
+        current minibatch) whole around every point, unless the user zoomed or panned."""
+        if self._bounds is None or self._user_moved:
+            return
+        vb = self.getPlotItem().vb
+        pen = 2.5 * self._scale  # the ring's pen, drawn half outside its circle
+        margin = 20 * self._scale / 2 + pen / 2 + 2  # pixels; 2 for antialiasing
+        (x_low, x_high), (y_low, y_high) = self._bounds
+        x_pad = _padding(x_high - x_low, margin, vb.width())
+        y_pad = _padding(y_high - y_low, margin, vb.height())
+        vb.setRange(xRange=(x_low - x_pad, x_high + x_pad),
+                    yRange=(y_low - y_pad, y_high + y_pad), padding=0)
 
     def set_curves(self, curves: list[tuple[int, str, np.ndarray, np.ndarray]]) -> None:
         """Draw the ``(run_id, colour, x, f)`` model curves (only these)."""
@@ -92,3 +121,19 @@ class FitView(Panel):
             self.batch.setData([], [])
         else:
             self.batch.setData(self._x[indices], self._y[indices])
+
+
+def _union(limits: tuple[float, float], values: np.ndarray) -> tuple[float, float]:
+    """``limits`` widened to hold the finite ``values``."""
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return limits
+    return min(limits[0], float(finite.min())), max(limits[1], float(finite.max()))
+
+
+def _padding(span: float, margin: float, pixels: float) -> float:
+    """The padding in data units that leaves ``margin`` pixels at each end when a
+    ``span`` plus twice the padding fills ``pixels``."""
+    if pixels <= 4 * margin:  # not laid out yet, or tiny: a tenth each side
+        return 0.1 * span
+    return span * margin / (pixels - 2 * margin)

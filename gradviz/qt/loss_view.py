@@ -30,6 +30,7 @@ class LossView(Panel):
         self.epochs.setZValue(20)
         plot.addItem(self.epochs)
         self._log = False
+        self._frames: list[RunFrame] = []  # drawn again at once when the axis changes
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text and lines."""
@@ -38,12 +39,19 @@ class LossView(Panel):
         self.epochs.setBrush(pg.mkBrush(theme.foreground))
 
     def set_log_scale(self, log: bool) -> None:
-        """Show the loss axis logarithmically."""
+        """Show the loss axis logarithmically, with the curves drawn in the new scale now.
+
+        The curves hold log10 of the losses on a log axis (pyqtgraph transforms only
+        its own data items): redrawn here rather than at the next frame, which does
+        not come while the runs are paused or finished.
+        """
         self._log = log
         self.getPlotItem().setLogMode(y=log)
+        self.set_runs(self._frames)
 
     def set_runs(self, frames: list[RunFrame]) -> None:
         """Draw each visible run's loss curves up to its shown position."""
+        self._frames = frames
         batches: list[Curve] = []
         losses: list[Curve] = []
         epoch_x: list[np.ndarray] = []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from gradviz.qt import style
@@ -43,7 +46,13 @@ class Panel(pg.PlotWidget):
         self._scale, self._theme = scale, theme
         plot = self.getPlotItem()
         self.setBackground(theme.background)
-        style.style_plot(plot, round(self.font_size * scale), theme)
+        font_size = round(self.font_size * scale)
+        style.style_plot(plot, font_size, theme)
         if self.title:
             plot.setTitle(self.title, color=theme.foreground,
                           size=f"{round((self.font_size + 1) * scale)}pt")
+        # A tick label is centred on its tick, so the one at the top of the plot
+        # reaches half its height above it: without a title there, that half
+        # would be cut off by the widget's edge (and hidden under the caption).
+        top = 0 if self.title else math.ceil(QFontMetrics(style.axis_font(font_size)).height() / 2)
+        plot.layout.setContentsMargins(1, 1 + top, 1, 1)

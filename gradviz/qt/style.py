@@ -96,8 +96,21 @@ def style_plot(plot: pg.PlotItem, font_size: int = 12, theme: Theme = DARK) -> N
         axis.setPen(pg.mkPen(theme.muted))
         axis.setTextPen(pg.mkPen(theme.foreground))
         axis.label.setFont(axis_font(font_size + 1))
-        # "loss (x0.001)" with rescaled ticks puzzles students: show plain values.
-        axis.enableAutoSIPrefix(False)
+        show_plain_values(axis)
+
+
+def show_plain_values(axis: pg.AxisItem) -> None:
+    """Label ``axis``'s ticks with the values themselves, never rescaled by an SI prefix.
+
+    "loss (x0.001)" with ticks 0-800 puzzles students. ``enableAutoSIPrefix(False)``
+    alone is not enough: it computes the prefix for the current range once more and
+    keeps it (pyqtgraph issue #2899), so a loss axis restyled while it spans 0-0.9
+    would read 0-800 from then on. With no range allowed a prefix, that last
+    computation gives the plain scale. ``setLabel`` resets the ranges, so this is
+    applied whenever an axis is styled.
+    """
+    axis.setSIPrefixEnableRanges(())
+    axis.enableAutoSIPrefix(False)
 
 
 def with_alpha(colour: str, alpha: int) -> QColor:

@@ -101,8 +101,12 @@ class SurfaceView(Panel):
         plot.addItem(self.image)
         self.colour_bar = pg.ColorBarItem(interactive=False, width=18)
         self.colour_bar.setImageItem(self.image, insert_in=plot)
-        self.colour_bar.getAxis("right").setTickFont(style.axis_font(11))
-        self.colour_bar.getAxis("right").enableAutoSIPrefix(False)
+        bar_axis = self.colour_bar.getAxis("right")
+        bar_axis.setTickFont(style.axis_font(11))
+        style.show_plain_values(bar_axis)
+        # ColorBarItem fixes its axis at 45 pixels: too narrow for "0.2" at a
+        # projector's text size (pyqtgraph then hides the labels) and for the label.
+        bar_axis.setWidth(None)
         self.contours = pg.PlotDataItem(
             connect="pairs", pen=pg.mkPen(style.DARK.contour, width=1), skipFiniteCheck=True
         )
