@@ -67,6 +67,11 @@ def _font(points: float, bold: bool = False) -> QFont:
     return font
 
 
+def _fixed(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` decimals, without the "-0.0000" of a tiny negative."""
+    return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
 class MainWindow(QMainWindow):
     """gradviz's window. It owns the views and the controller and connects them."""
 
@@ -395,7 +400,7 @@ class MainWindow(QMainWindow):
             f"<b>{frame.name}</b>",
             f"update {frame.index}",
             f"epoch {int(frame.epoch[frame.index])}",
-            f"φ = ({phi[0]:.4f}, {phi[1]:.4f})",
+            f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
             f"loss {frame.current_loss:.4f}",
         ]
         if run is not None and frame.index < len(run.record):

@@ -29,6 +29,8 @@ class _Legend(pg.LegendItem):
         super().__init__(**options)
         self.dragged = False
         """Whether the user placed it (then it is not moved out of the paths' way)."""
+        self.corner = (1, 0)
+        """Where it was placed last, unless dragged: (1, 0) is the top right."""
 
     def mouseDragEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt's name)
         if ev.button() == Qt.MouseButton.LeftButton:
@@ -50,7 +52,16 @@ class _Legend(pg.LegendItem):
     def place(self, corner: tuple[int, int]) -> None:
         """Anchor in ``corner`` of the plot ((1, 0) is the top right) a margin from its edges."""
         offset = (LEGEND_MARGIN * (1 - 2 * corner[0]), LEGEND_MARGIN * (1 - 2 * corner[1]))
+        self.corner = corner
         self.anchor(corner, corner, offset)
+
+    def follow_plot(self) -> None:
+        """After the plot was resized: back in its corner, or inside if it was dragged
+        (re-anchoring where it stood would leave it off its margin)."""
+        if self.dragged:
+            self.keep_inside()
+        else:
+            self.place(self.corner)
 
 
 def _cache_drawing(item: QGraphicsItem) -> None:
@@ -116,7 +127,7 @@ class SurfaceView(Panel):
         self.minimum = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen("#000000", width=1.5)
         )
-        self.minimum.setZValue(5)
+        self.minimum.setZValue(15)  # over the paths: where a run ends, it shows the goal
         plot.addItem(self.minimum)
         # Every run's path and current point in one item: one update per frame.
         self.paths = PathLayer()
@@ -138,7 +149,7 @@ class SurfaceView(Panel):
         self.legend.setParentItem(plot.vb)
         self._legend_key: tuple[object, ...] | None = None  # the runs it was placed for
         self._legend_covered: set[int] = set()  # the heads it hid when placed
-        plot.vb.sigResized.connect(lambda *_: self.legend.keep_inside())
+        plot.vb.sigResized.connect(lambda *_: self.legend.follow_plot())
         self._badges: dict[int, pg.TextItem] = {}
         self._off_view: dict[int, tuple[pg.ArrowItem, pg.TextItem]] = {}
         self._frames: list[RunFrame] = []

@@ -151,3 +151,14 @@ def test_the_views_have_the_theme_s_look_from_launch(window):
     at_launch = look()
     window.set_theme("dark")
     assert look() == at_launch
+
+
+def test_the_status_bar_shows_no_minus_zero(window, qtbot):
+    c = window.controller
+    c.load_scene(find_scene("ravine-adam"))  # gradient descent ends at phi1 = -3e-10
+    c.run_to_end()
+    qtbot.waitUntil(lambda: all(r.record.finished for r in c.runs) and not c.playing,
+                    timeout=10_000)
+    c.publish_now()
+    assert -1e-4 < c.runs[0].record.phi[-1][1] < 0
+    assert "-0.0000" not in window.status.text() and ", 0.0000)" in window.status.text()
