@@ -369,13 +369,11 @@ class SurfaceView(Panel):
             return None
         px, py = (abs(float(v)) for v in vb.viewPixelSize())
         mx, my = min(EDGE_MARGIN * px, (x1 - x0) / 2), min(EDGE_MARGIN * py, (y1 - y0) / 2)
-        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-        half = np.array([(x1 - x0) / 2 - mx, (y1 - y0) / 2 - my])
-        offset = np.asarray(phi, dtype=float) - centre
-        # Along the line from the view's centre towards the point, to the inset edge.
-        reach = min(half[0] / abs(offset[0]) if offset[0] else np.inf,
-                    half[1] / abs(offset[1]) if offset[1] else np.inf)
-        edge = centre + offset * min(reach, 1.0)
+        point = np.asarray(phi, dtype=float)
+        # The nearest point of the inset view: beside the run where it can be,
+        # at a corner when the run is off beyond one.
+        edge = np.clip(point, (x0 + mx, y0 + my), (x1 - mx, y1 - my))
+        offset = point - edge
         on_screen = np.array([offset[0] / px, -offset[1] / py])  # y grows downwards
         return QPointF(float(edge[0]), float(edge[1])), on_screen / np.hypot(*on_screen)
 
@@ -454,7 +452,8 @@ class SurfaceView(Panel):
             arrow, label = self._off_view[run_id]
             head = 20 * scale
             arrow.setStyle(
-                angle=float(np.degrees(np.arctan2(direction[1], direction[0]))),
+                # pyqtgraph draws angle 0 pointing left and turns it clockwise on screen.
+                angle=float(np.degrees(np.arctan2(-direction[1], -direction[0]))),
                 headLen=head, headWidth=head * 0.8, brush=pg.mkBrush(
                     self._theme.run_colour(frame.colour)), pen=pg.mkPen("#000000", width=1.5),
             )

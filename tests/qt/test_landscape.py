@@ -264,3 +264,34 @@ def test_a_badge_is_as_large_as_the_other_text_in_presentation_mode(window, qtbo
     c.publish_now()
     badge = window.surface_view._badges[c.runs[0].run_id]
     assert QFontInfo(badge.textItem.font()).pixelSize() >= 24
+
+
+@pytest.mark.parametrize("where", [(40.0, 17.0), (-30.0, 17.0), (0.0, 60.0), (40.0, -20.0)])
+def test_the_edge_arrow_points_at_the_run_from_beside_it(window, qtbot, where):
+    from dataclasses import replace
+
+    c, view = window.controller, window.surface_view
+    c.load_scene(find_scene("7"))
+    qtbot.waitUntil(lambda: c.surface is not None, timeout=10_000)
+    c.edit_selected(replace(c.selected.settings, start=where, steps=1,
+                            hyperparameters={**c.selected.settings.hyperparameters, "lr": 1e-6}))
+    _run_to_end(window, qtbot)
+    c.publish_now()
+    arrow, _ = view._off_view[c.selected_id]
+    vb = view.getPlotItem().vb
+    (x0, x1), (y0, y1) = vb.viewRange()
+    # On the screen (the arrow keeps its size whatever the zoom, so it is drawn
+    # in device pixels): its tip is nearer the run than its body is.
+    on_screen = arrow.deviceTransform(view.viewportTransform())
+    tip, body = on_screen.map(QPointF(0, 0)), on_screen.map(arrow.path.boundingRect().center())
+    where = tuple(float(v) for v in c.selected.record.phi[-1])  # after its one tiny step
+    target = view.mapFromScene(vb.mapViewToScene(QPointF(*where)))
+    def distance(a):  # type: ignore[no-untyped-def]
+        return float(np.hypot(a.x() - target.x(), a.y() - target.y()))
+
+    assert distance(tip) < distance(body)
+    # ...from the nearest place in the view: at the run's height or position if it can.
+    if y0 <= where[1] <= y1:
+        assert arrow.pos().y() == pytest.approx(where[1])
+    if x0 <= where[0] <= x1:
+        assert arrow.pos().x() == pytest.approx(where[0])
