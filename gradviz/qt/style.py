@@ -150,6 +150,7 @@ def rgb(colour: str) -> np.ndarray:
     return np.array(QColor(colour).getRgb()[:3], dtype=float)
 
 
+@lru_cache(maxsize=1024)  # the palette's choice compares the same pairs many times
 def distinctness(first: str, second: str) -> float:
     """The smallest Delta E between two colours with normal vision, deuteranopia
     and protanopia: how far apart they look to the worst-off viewer."""
