@@ -12,10 +12,11 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 
 from gradviz import __version__
@@ -25,14 +26,16 @@ from gradviz.core.export import (
     SURFACE_FORMATS,
     TRAJECTORY_FORMATS,
     check_suffix,
+    write_run,
     write_surface,
-    write_trajectory,
 )
+from gradviz.core.files import check_target
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.models import GaborModel
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import MODELS, Problem, ProblemSpec, describe_models, has_data
-from gradviz.core.run import RunSettings, Trajectory, iterate
+from gradviz.core.parsing import NEGATIVE_NUMBER, excerpt, parse_float, parse_int, quote
+from gradviz.core.run import RunSettings, RunTally, Step, iterate
 from gradviz.core.scenes import MAX_STEPS as SCENE_MAX_STEPS
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, find_scene
 from gradviz.core.schedules import SCHEDULES, WARMUP
@@ -70,11 +73,45 @@ class CliError(Exception):
         self.prog = prog
 
 
+MAX_MESSAGE = 1000
+"""Longest error line printed, whatever it quotes."""
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """An argparse parser whose errors are one line, without the usage dump."""
+    """An argparse parser whose errors are one line, without the usage dump, and that
+    reads a word such as ``-1e3`` as a negative number rather than a flag."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse's own pattern knows -1 and -.5 but not -1e3 or -2e0; no gradviz
+        # flag looks like a number, so every such word is a value.
+        self._negative_number_matcher = NEGATIVE_NUMBER
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        # argparse would quote the whole value, however long.
+        if action.choices is not None and value not in action.choices:
+            choices = ", ".join(map(repr, action.choices))
+            message = f"invalid choice: {quote(str(value))} (choose from {choices})"
+            raise argparse.ArgumentError(action, message)
 
     def error(self, message: str) -> NoReturn:
         raise CliError(None, message, prog=self.prog)
+
+
+def _number_type(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
+    """An argparse type reading numbers as everywhere else (:mod:`gradviz.core.parsing`)."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid {name} value: {quote(text)}") from None
+
+    return convert
+
+
+_float = _number_type(parse_float, "float")
+_int = _number_type(parse_int, "int")
 
 
 @contextmanager
@@ -85,6 +122,8 @@ def _blame(flag: str, hint: str = "") -> Iterator[None]:
         yield
     except ValueError as exc:
         raise CliError(flag, f"{exc}{hint}") from None
+    except OSError as exc:  # a name the system refuses (too long, ...) while reading
+        raise CliError(flag, str(exc)) from None
 
 
 def _flag(name: str) -> str:
@@ -123,7 +162,7 @@ def _add_problem_arguments(parser: ArgumentParser) -> None:
         "(default: the model's own)",
     )
     parser.add_argument(
-        "--envelope", metavar="X", type=float,
+        "--envelope", metavar="X", type=_float,
         help=f"the Gabor model's envelope divisor (default {_DEFAULT_PROBLEM.envelope:g}; "
         "the slides print 8)",
     )
@@ -149,14 +188,14 @@ def _add_run_arguments(parser: ArgumentParser) -> None:
     )
     # One flag per declared hyperparameter, so a new optimizer needs no CLI change.
     for name, (hyper, owners) in _HYPERPARAMETERS.items():
-        kind = {"choices": hyper.choices} if hyper.is_choice else {"type": float}
+        kind = {"choices": hyper.choices} if hyper.is_choice else {"type": _float}
         default = "the model's recommended rate" if name == "lr" else "the optimizer's"
         parser.add_argument(
             _flag(name), metavar="|".join(hyper.choices) or "X", **kind,  # type: ignore[arg-type]
             help=f"{hyper.help} ({', '.join(owners)}; default {default})",
         )
     parser.add_argument(
-        "--batch-size", metavar="N", type=int,
+        "--batch-size", metavar="N", type=_int,
         help="points per minibatch, 1..N (default 5 for sgd, momentum and nesterov, "
         "else all points)",
     )
@@ -166,14 +205,14 @@ def _add_run_arguments(parser: ArgumentParser) -> None:
         "see gradviz problems)",
     )
     parser.add_argument(
-        "--steps", metavar="N", type=int, help=f"number of updates (default {_DEFAULT_RUN.steps})"
+        "--steps", metavar="N", type=_int, help=f"number of updates (default {_DEFAULT_RUN.steps})"
     )
     parser.add_argument(
-        "--start", metavar=("PHI0", "PHI1"), type=float, nargs=2,
+        "--start", metavar=("PHI0", "PHI1"), type=_float, nargs=2,
         help="start point (default: the model's)",
     )
     parser.add_argument(
-        "--seed", metavar="N", type=int,
+        "--seed", metavar="N", type=_int,
         help=f"seed of the minibatch sequence (default {_DEFAULT_RUN.seed})",
     )
     parser.add_argument(
@@ -192,11 +231,11 @@ def _add_run_arguments(parser: ArgumentParser) -> None:
 def _add_surface_arguments(parser: ArgumentParser) -> None:
     _add_problem_arguments(parser)
     parser.add_argument(
-        "--grid", metavar="N", type=int, required=True,
+        "--grid", metavar="N", type=_int, required=True,
         help=f"points per side, 2..{MAX_GRID}",
     )
     parser.add_argument(
-        "--window", metavar=("PHI0MIN", "PHI0MAX", "PHI1MIN", "PHI1MAX"), type=float, nargs=4,
+        "--window", metavar=("PHI0MIN", "PHI0MAX", "PHI1MIN", "PHI1MAX"), type=_float, nargs=4,
         help="the rectangle of parameters (default: the model's view)",
     )
     parser.add_argument(
@@ -249,24 +288,89 @@ def _check_out(path: str | None, formats: Sequence[str]) -> None:
             check_suffix(path, formats)
 
 
-def _write(write: Callable[..., None], path: str, *what: object) -> None:
+W = TypeVar("W")
+
+
+def _write(write: Callable[..., W], path: str, *what: object) -> W:
     try:
-        write(path, *what)
-    except OSError as exc:
-        raise CliError("--out", f"cannot write {path}: {exc.strerror or exc}") from None
+        return write(path, *what)
+    except OSError as exc:  # a WriteError of the core names the file and the cause
+        raise CliError("--out", str(exc)) from None
+
+
+class Progress:
+    """A progress line on a terminal: shown once the work has lasted ``delay``
+    seconds, redrawn at most ten times a second, and erased by :meth:`clear`.
+
+    Nothing is written unless ``stream`` is a terminal, so logs and pipes get none.
+    """
+
+    def __init__(self, what: str, stream: TextIO | None = None, delay: float = 1.0) -> None:
+        self.what = what
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = self.stream.isatty()
+        self.shown = False
+        self._next = time.monotonic() + delay
+
+    def __call__(self, done: int, total: int) -> bool:
+        """Show ``done`` of ``total``; always True (the exporter's "go on")."""
+        if self.enabled and time.monotonic() >= self._next:
+            self.stream.write(f"\r{self.what} {done} of {total}\x1b[K")
+            self.stream.flush()
+            self.shown = True
+            self._next = time.monotonic() + 0.1
+        return True
+
+    def clear(self) -> None:
+        """Erase the line, so that what follows (a summary, an error) starts clean."""
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Progress]:
+    progress = Progress(what)
+    try:
+        yield progress
+    finally:
+        progress.clear()
+
+
+def _reported(steps: Iterable[Step], progress: Progress, total: int) -> Iterator[Step]:
+    for step in steps:
+        if not step.update % 1024:  # a clock read per step would cost more than the step
+            progress(step.update, total)
+        yield step
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """``gradviz run``: one headless run, summarised and optionally written."""
+    """``gradviz run``: one headless run, summarised and optionally written.
+
+    The steps are streamed to the file as they are computed, so memory does not
+    grow with their number. The file is replaced only when complete: after an
+    error or Ctrl+C nothing is written and an existing file is left as it was.
+    """
     _check_out(args.out, TRAJECTORY_FORMATS)
     spec, problem = _problem(args)
     settings = _settings(args, problem)
-    trajectory = Trajectory.from_steps(settings, iterate(problem, settings))
+    try:
+        with _progress("step") as progress:
+            steps = _reported(iterate(problem, settings), progress, settings.steps)
+            if args.out is None:
+                tally = RunTally()
+                for _ in tally.kept(steps):
+                    pass
+            else:
+                tally = _write(write_run, args.out, spec, settings, steps)
+    except KeyboardInterrupt:
+        if args.out is None:
+            raise
+        raise KeyboardInterrupt(f"nothing was written to {args.out}") from None
+    print(tally.summary())
     if args.out is not None:
-        _write(write_trajectory, args.out, spec, trajectory)
-    print(trajectory.summary())
-    if args.out is not None:
-        print(f"wrote {trajectory.update.size} rows to {args.out}")
+        print(f"wrote {tally.rows} rows to {args.out}")
     return 0
 
 
@@ -277,7 +381,7 @@ def surface_command(args: argparse.Namespace) -> int:
     window = problem.window
     if args.window is not None:
         with _blame("--window"):
-            window = Window(*args.window)
+            window = Window(*args.window).check_drawable()
     with _blame("--grid"):
         surface = loss_surface(problem, window, args.grid)
     _write(write_surface, args.out, surface)
@@ -361,15 +465,19 @@ def _add_export_arguments(parser: ArgumentParser) -> None:
         "default 3840x2160 for .png, 1280x720 for .svg, 800x450 for .gif, 1920x1080 for .mp4",
     )
     parser.add_argument(
-        "--steps", metavar="N", type=int, help="run each run for N updates (default: the scene's)"
+        "--steps", metavar="N", type=_int, help="run each run for N updates (default: the scene's)"
     )
 
 
 def _parse_size(text: str) -> tuple[int, int]:
     width, sep, height = text.lower().partition("x")
-    if not (sep and width.isdigit() and height.isdigit()):
-        raise CliError("--size", f"expected WIDTHxHEIGHT in pixels, such as 3840x2160, not {text!r}")
-    return int(width), int(height)
+    try:
+        if not (sep and width.isdigit() and height.isdigit()):
+            raise ValueError(text)
+        return parse_int(width), parse_int(height)
+    except ValueError:
+        raise CliError("--size", "expected WIDTHxHEIGHT in pixels, such as 3840x2160, "
+                       f"not {quote(text)}") from None
 
 
 def _with_steps(scene: Scene, steps: int) -> Scene:
@@ -385,12 +493,6 @@ def _use_offscreen_without_display() -> None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 
-def _print_progress(done: int, total: int) -> bool:
-    print(f"\rframe {done} of {total}", end="\n" if done == total else "", file=sys.stderr,
-          flush=True)
-    return True
-
-
 def export_command(args: argparse.Namespace) -> int:
     """``gradviz export``: a scene's landscape, animation or runs, written headless."""
     size = None if args.size is None else _parse_size(args.size)
@@ -400,6 +502,8 @@ def export_command(args: argparse.Namespace) -> int:
         if not 1 <= args.steps <= SCENE_MAX_STEPS:
             raise CliError("--steps", f"must be 1 to {SCENE_MAX_STEPS}, got {args.steps}")
         scene = _with_steps(scene, args.steps)
+    with _blame("--out"):
+        check_target(args.out)  # the exporter's own checks take x.gif/ for x.gif
     # Qt is imported only now, and every value is checked before a Qt object exists.
     exporter = importlib.import_module(EXPORTER_MODULE)
     with _blame("--out"):
@@ -408,9 +512,12 @@ def export_command(args: argparse.Namespace) -> int:
         with _blame("--size"):
             exporter.check_size(size, suffix)
     _use_offscreen_without_display()
-    progress = _print_progress if suffix in exporter.ANIMATION_FORMATS else None
     try:
-        details = exporter.export_scene(scene, args.out, size, progress=progress)
+        with _progress("frame") as progress:
+            details = exporter.export_scene(
+                scene, args.out, size,
+                progress=progress if suffix in exporter.ANIMATION_FORMATS else None,
+            )
     except OSError as exc:  # the exporter's own errors say what failed; the system's need it
         reason = str(exc) if exc.strerror is None else f"cannot write {args.out}: {exc.strerror}"
         raise CliError("--out", reason) from None
@@ -536,5 +643,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog = f"{PROG} {command.name}"
         return command.execute(args)
     except CliError as exc:
-        print(f"{exc.prog or prog}: error: {exc}", file=sys.stderr)
+        print(f"{exc.prog or prog}: error: {excerpt(str(exc), MAX_MESSAGE)}", file=sys.stderr)
         return 2
+    except (OSError, ValueError) as exc:
+        # A last guard: what the user gave should have been checked above, with
+        # the flag named; a traceback would help no one running a command.
+        print(f"{prog}: error: {excerpt(str(exc), MAX_MESSAGE)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        detail = f": {exc}" if str(exc) else ""
+        print(f"{prog}: interrupted{detail}", file=sys.stderr)
+        return 130

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gradviz.core.files import ReadError, read_regular
+from gradviz.core.parsing import parse_float, quote, shown_path
 from gradviz.core.resources import resource_path
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -19,6 +21,14 @@ BUILTIN_DATASETS: dict[str, str] = {
     "udl-linear": "12 points for 1D linear regression (UDL chapter 6)",
     "udl-gabor": "30 points for the Gabor model (UDL chapter 6)",
 }
+
+
+MAX_CSV_BYTES = 64 * 2**20
+"""Largest CSV file read: some two million rows, far more than a demo needs."""
+
+MAX_MAGNITUDE = 1e100
+"""Largest |x| or |y| accepted: the squares of residuals over millions of such
+points, even at parameters of 1e12, stay finite, so every loss can be computed."""
 
 
 class DataError(ValueError):
@@ -53,6 +63,10 @@ class Dataset:
             raise DataError(f"{self.name}: {x.size} data point(s); at least 2 are needed")
         if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
             raise DataError(f"{self.name}: values must be finite (no NaN or inf)")
+        largest = max(float(np.max(np.abs(x))), float(np.max(np.abs(y))))
+        if largest > MAX_MAGNITUDE:
+            raise DataError(f"{self.name}: a value of size {largest:g} is too large to compute "
+                            f"losses with; values must be within ±{MAX_MAGNITUDE:g}")
         x.flags.writeable = False
         y.flags.writeable = False
         object.__setattr__(self, "x", x)
@@ -85,7 +99,7 @@ def _split_fields(line: str) -> list[str]:
 
 def _parse_number(text: str) -> float | None:
     try:
-        return float(text)
+        return parse_float(text)
     except ValueError:
         return None
 
@@ -106,17 +120,13 @@ def load_csv(path: str | Path) -> Dataset:
         is not a number, NaN or inf, or fewer than two data rows.
     """
     path = Path(path)
-    label = str(path)
-    if not path.exists():
-        raise DataError(f"{label}: no such file")
-    if path.is_dir():
-        raise DataError(f"{label}: is a directory, not a CSV file")
+    label = shown_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular(path, MAX_CSV_BYTES, "CSV file").decode("utf-8-sig")
+    except ReadError as exc:
+        raise DataError(f"{label}: {exc}") from None
     except UnicodeDecodeError:
         raise DataError(f"{label}: not a text file (it is not UTF-8)") from None
-    except OSError as exc:
-        raise DataError(f"{label}: cannot be read ({exc.strerror or exc})") from None
     if not text.strip():
         raise DataError(f"{label}: the file is empty")
 
@@ -140,7 +150,7 @@ def load_csv(path: str | Path) -> Dataset:
         for column, (value, name, text_value) in enumerate(zip(values, "xy", fields), start=1):
             if value is None:
                 raise DataError(
-                    f"{label}, line {line_no}: column {column} ({name}) is {text_value!r}, "
+                    f"{label}, line {line_no}: column {column} ({name}) is {quote(text_value)}, "
                     "not a number"
                 )
             if not math.isfinite(value):
@@ -159,6 +169,11 @@ def _number(value: float) -> str:
     """Shortest text that reads back as exactly ``value`` (``:g`` keeps only 6 digits)."""
     short = f"{value:g}"
     return short if float(short) == value else repr(float(value))
+
+
+MAX_SYNTHETIC = 1e12
+"""Largest noise, |x| or |phi| of a synthetic set (a model's values stay far
+inside :data:`MAX_MAGNITUDE`)."""
 
 
 @dataclass(frozen=True)
@@ -183,8 +198,15 @@ class SyntheticSpec:
             )
         if not (math.isfinite(self.noise) and self.noise >= 0):
             raise DataError(f"synthetic data: noise must be >= 0, got {self.noise}")
+        if self.noise > MAX_SYNTHETIC:
+            raise DataError(f"synthetic data: noise must be at most {MAX_SYNTHETIC:g}, "
+                            f"got {self.noise:g}")
         if self.x_range is not None and not self.x_range[0] < self.x_range[1]:
             raise DataError(f"synthetic data: x range {self.x_range} is empty")
+        for name, value in (("x range", self.x_range), ("phi", self.phi)):
+            if value is not None and max(map(abs, value)) > MAX_SYNTHETIC:
+                raise DataError(f"synthetic data: {name} must be within ±{MAX_SYNTHETIC:g}, "
+                                f"got ({value[0]:g}, {value[1]:g})")
 
     def describe(self) -> str:
         """Return the spec as the text :func:`parse_synthetic` reads."""
@@ -206,10 +228,13 @@ def parse_synthetic(spec: str) -> SyntheticSpec:
     for item in filter(None, (p.strip() for p in tail.split(","))):
         key, eq, value = item.partition("=")
         if not eq or key not in allowed:
-            raise DataError(f"synthetic data: bad item {item!r}; use keys {', '.join(allowed)}")
+            raise DataError(f"synthetic data: bad item {quote(item)}; "
+                            f"use keys {', '.join(allowed)}")
+        if key in values:
+            raise DataError(f"synthetic data: {key} is given twice")
         number = _parse_number(value)
         if number is None or not math.isfinite(number):
-            raise DataError(f"synthetic data: {key} must be a number, got {value!r}")
+            raise DataError(f"synthetic data: {key} must be a number, got {quote(value)}")
         values[key] = number
     phi = None
     if "phi0" in values or "phi1" in values:

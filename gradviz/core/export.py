@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import IO, NamedTuple
 
 import numpy as np
 
+from gradviz.core.files import atomic_open, check_target
+from gradviz.core.parsing import parse_float, parse_int
 from gradviz.core.problems import ProblemSpec
-from gradviz.core.run import RunSettings, Trajectory
+from gradviz.core.run import RunSettings, RunTally, Step, Trajectory
 from gradviz.core.surface import Surface
 
 Batch = tuple[int, ...] | None
@@ -32,7 +35,7 @@ Row = dict[str, int | float | str | Batch]
 
 
 def _parse_batch(text: str) -> Batch:
-    return tuple(int(i) for i in text.split()) if text else None
+    return tuple(parse_int(i) for i in text.split()) if text else None
 
 
 def _format_batch(batch: Batch) -> str:
@@ -43,15 +46,15 @@ RUN_COLUMN = "run"
 # How each column is read back from CSV text; the order is the files' column order.
 _PARSERS: dict[str, Callable[[str], object]] = {
     RUN_COLUMN: str,
-    "step": int,
-    "epoch": int,
-    "phi0": float,
-    "phi1": float,
-    "loss": float,
-    "batch_loss": float,
-    "lr": float,
-    "grad0": float,
-    "grad1": float,
+    "step": parse_int,
+    "epoch": parse_int,
+    "phi0": parse_float,
+    "phi1": parse_float,
+    "loss": parse_float,
+    "batch_loss": parse_float,
+    "lr": parse_float,
+    "grad0": parse_float,
+    "grad1": parse_float,
     "batch": _parse_batch,
 }
 COLUMNS: tuple[str, ...] = tuple(name for name in _PARSERS if name != RUN_COLUMN)
@@ -62,29 +65,44 @@ those of the update that led to the row (NaN or empty on row 0 and, for
 
 TRAJECTORY_FORMATS = (".csv", ".json")
 SURFACE_FORMATS = (".npy", ".csv")
-_FLOAT_COLUMNS = frozenset(name for name, parse in _PARSERS.items() if parse is float)
+_FLOAT_COLUMNS = frozenset(name for name, parse in _PARSERS.items() if parse is parse_float)
 JSON_FORMAT = "gradviz-run"
 JSON_VERSION = 1
 
 
+def _row(
+    update: object, epoch: object, phi: np.ndarray, loss: object, batch_loss: object,
+    lr: object, grad: np.ndarray, batch: np.ndarray | None,
+) -> Row:
+    return {
+        "step": int(update),  # type: ignore[call-overload]
+        "epoch": int(epoch),  # type: ignore[call-overload]
+        "phi0": float(phi[0]),
+        "phi1": float(phi[1]),
+        "loss": float(loss),  # type: ignore[arg-type]
+        "batch_loss": float(batch_loss),  # type: ignore[arg-type]
+        "lr": float(lr),  # type: ignore[arg-type]
+        "grad0": float(grad[0]),
+        "grad1": float(grad[1]),
+        "batch": None if batch is None else tuple(int(j) for j in batch),
+    }
+
+
 def trajectory_rows(trajectory: Trajectory) -> list[Row]:
     """The rows of one run, row 0 being the start point."""
-    grad = trajectory.grad
+    t = trajectory
     return [
-        {
-            "step": int(trajectory.update[i]),
-            "epoch": int(trajectory.epoch[i]),
-            "phi0": float(trajectory.phi[i, 0]),
-            "phi1": float(trajectory.phi[i, 1]),
-            "loss": float(trajectory.loss[i]),
-            "batch_loss": float(trajectory.batch_loss[i]),
-            "lr": float(trajectory.lr[i]),
-            "grad0": float(grad[i, 0]),
-            "grad1": float(grad[i, 1]),
-            "batch": None if batch is None else tuple(int(j) for j in batch),
-        }
-        for i, batch in enumerate(trajectory.batches)
+        _row(t.update[i], t.epoch[i], t.phi[i], t.loss[i], t.batch_loss[i], t.lr[i], t.grad[i],
+             batch)
+        for i, batch in enumerate(t.batches)
     ]
+
+
+def step_row(step: Step) -> Row:
+    """The row of one step as streamed from :func:`~gradviz.core.run.iterate`: the
+    same as its row in :func:`trajectory_rows` of the whole run."""
+    return _row(step.update, step.epoch, step.phi, step.loss, step.batch_loss, step.lr,
+                step.grad, step.batch)
 
 
 def label_rows(runs: Mapping[str, Sequence[Row]]) -> list[Row]:
@@ -100,16 +118,26 @@ def _csv_field(value: object) -> str:
     return str(value)
 
 
-def csv_text(rows: Sequence[Row]) -> str:
-    """The rows as CSV with a header line; the columns are those of the first row."""
-    columns = list(rows[0]) if rows else list(COLUMNS)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+def _write_csv(file: IO[str], rows: Iterable[Row]) -> None:
+    """Write the rows as CSV with a header line; the columns are those of the first row
+    (of :data:`COLUMNS` if there is none)."""
+    writer = csv.writer(file, lineterminator="\n")
+    rows = iter(rows)
+    first = next(rows, None)
+    columns = list(COLUMNS) if first is None else list(first)
     writer.writerow(columns)
-    for row in rows:
+    if first is None:
+        return
+    for row in itertools.chain((first,), rows):
         if list(row) != columns:
             raise ValueError(f"every row must have the columns {columns}, got {list(row)}")
         writer.writerow([_csv_field(value) for value in row.values()])
+
+
+def csv_text(rows: Sequence[Row]) -> str:
+    """The rows as CSV with a header line; the columns are those of the first row."""
+    out = io.StringIO()
+    _write_csv(out, rows)
     return out.getvalue()
 
 
@@ -156,22 +184,60 @@ class RunDocument(NamedTuple):
     diverged_at: int | None
 
 
-def run_document(problem: ProblemSpec, trajectory: Trajectory) -> dict[str, object]:
-    """One run as JSON-ready data: the problem, the resolved settings, the
-    divergence step and the rows (NaN and infinities as ``null``, batches as lists)."""
+def _json_row(row: Row) -> dict[str, object]:
+    return {name: _json_value(value) for name, value in row.items()}
+
+
+def _document_head(problem: ProblemSpec, settings: RunSettings) -> dict[str, object]:
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
         "problem": problem.to_dict(),
-        "settings": trajectory.settings.to_dict(),
-        "diverged_at": trajectory.diverged_at,
-        "summary": trajectory.summary(),
+        "settings": settings.to_dict(),
         "columns": list(COLUMNS),
-        "rows": [
-            {name: _json_value(value) for name, value in row.items()}
-            for row in trajectory_rows(trajectory)
-        ],
     }
+
+
+def _document_tail(diverged_at: int | None, summary: str) -> dict[str, object]:
+    # After the rows, so that a run streamed to a file can end its document with them.
+    return {"diverged_at": diverged_at, "summary": summary}
+
+
+def run_document(problem: ProblemSpec, trajectory: Trajectory) -> dict[str, object]:
+    """One run as JSON-ready data: the problem, the resolved settings, the rows
+    (NaN and infinities as ``null``, batches as lists), the divergence step and
+    the summary line."""
+    return {
+        **_document_head(problem, trajectory.settings),
+        "rows": [_json_row(row) for row in trajectory_rows(trajectory)],
+        **_document_tail(trajectory.diverged_at, trajectory.summary()),
+    }
+
+
+def _json(value: object, depth: int) -> str:
+    """``value`` as :func:`json_text` writes it ``depth`` levels deep, without the
+    leading indentation of its first line."""
+    return json.dumps(value, indent=1, allow_nan=False).replace("\n", "\n" + " " * depth)
+
+
+def _write_json(
+    file: IO[str], head: Mapping[str, object], rows: Iterable[Row],
+    tail: Callable[[], Mapping[str, object]],
+) -> None:
+    """Write ``{**head, "rows": rows, **tail()}`` as :func:`json_text` would, but a row
+    at a time, so that the rows need not be in memory; ``tail`` is called after them."""
+    file.write("{\n")
+    for key, value in head.items():
+        file.write(f" {_json(key, 1)}: {_json(value, 1)},\n")
+    file.write(' "rows": [')
+    separator = "\n  "
+    for row in rows:
+        file.write(separator + _json(_json_row(row), 2))
+        separator = ",\n  "
+    file.write("]" if separator == "\n  " else "\n ]")
+    for key, value in tail().items():
+        file.write(f",\n {_json(key, 1)}: {_json(value, 1)}")
+    file.write("\n}\n")
 
 
 def json_text(document: Mapping[str, object]) -> str:
@@ -204,10 +270,12 @@ def check_suffix(path: str | Path, allowed: Iterable[str]) -> str:
     Raises
     ------
     ValueError
-        Naming the suffix and the allowed ones.
+        Naming the suffix and the allowed ones; also for a name that cannot be
+        a file's (see :func:`gradviz.core.files.check_target`), such as one
+        ending in ``/``.
     """
     allowed = tuple(allowed)
-    suffix = Path(path).suffix.lower()
+    suffix = check_target(path).suffix.lower()
     if suffix not in allowed:
         name = suffix or "(none)"
         raise ValueError(
@@ -226,11 +294,51 @@ def write_trajectory(path: str | Path, problem: ProblemSpec, trajectory: Traject
     OSError
         If the file cannot be written.
     """
-    if check_suffix(path, TRAJECTORY_FORMATS) == ".json":
-        text = json_text(run_document(problem, trajectory))
-    else:
-        text = csv_text(trajectory_rows(trajectory))
-    Path(path).write_text(text, encoding="utf-8")
+    _write_rows(path, problem, trajectory.settings, trajectory_rows(trajectory),
+                lambda: (trajectory.diverged_at, trajectory.summary()))
+
+
+def write_run(
+    path: str | Path, problem: ProblemSpec, settings: RunSettings, steps: Iterable[Step]
+) -> RunTally:
+    """Write a run's steps to ``path`` as they come, in memory that does not grow with
+    their number; the file is the same as :func:`write_trajectory` writes for the
+    finished run (the steps up to, and leaving out, a diverged one).
+
+    ``path`` is replaced only once every step is written: when the steps stop
+    with an exception (``KeyboardInterrupt`` too), nothing is written.
+
+    Returns
+    -------
+    RunTally
+        The last step, the divergence and the number of rows written.
+
+    Raises
+    ------
+    ValueError
+        For a suffix other than those of :data:`TRAJECTORY_FORMATS`.
+    OSError
+        A :class:`~gradviz.core.files.WriteError` if the file cannot be written.
+    """
+    tally = RunTally()
+    rows = map(step_row, tally.kept(steps))
+    _write_rows(path, problem, settings, rows, lambda: (tally.diverged_at, tally.summary()))
+    return tally
+
+
+def _write_rows(
+    path: str | Path, problem: ProblemSpec, settings: RunSettings, rows: Iterable[Row],
+    end: Callable[[], tuple[int | None, str]],
+) -> None:
+    """Write one run's ``rows`` as CSV or JSON; ``end()``, called after the rows,
+    gives the divergence step and the summary for JSON."""
+    suffix = check_suffix(path, TRAJECTORY_FORMATS)
+    with atomic_open(path) as file:
+        if suffix == ".json":
+            _write_json(file, _document_head(problem, settings), rows,
+                        lambda: _document_tail(*end()))
+        else:
+            _write_csv(file, rows)
 
 
 def surface_header(surface: Surface) -> str:
@@ -257,13 +365,15 @@ def write_surface(path: str | Path, surface: Surface) -> None:
     ValueError
         For a suffix other than those of :data:`SURFACE_FORMATS`.
     OSError
-        If the file cannot be written.
+        A :class:`~gradviz.core.files.WriteError` if the file cannot be written.
     """
-    if check_suffix(path, SURFACE_FORMATS) == ".npy":
-        with open(path, "wb") as file:  # np.save(str) would append .npy to other names
-            np.save(file, surface.values)
-    else:
-        np.savetxt(path, surface.values, fmt="%.17g", delimiter=",", header=surface_header(surface))
+    binary = check_suffix(path, SURFACE_FORMATS) == ".npy"
+    with atomic_open(path, binary=binary) as file:
+        if binary:
+            np.save(file, surface.values)  # np.save(str) would append .npy to other names
+        else:
+            np.savetxt(file, surface.values, fmt="%.17g", delimiter=",",
+                       header=surface_header(surface))
 
 
 __all__ = [
@@ -281,7 +391,9 @@ __all__ = [
     "parse_json",
     "run_document",
     "surface_header",
+    "step_row",
     "trajectory_rows",
+    "write_run",
     "write_surface",
     "write_trajectory",
 ]

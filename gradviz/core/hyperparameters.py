@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradviz.core.parsing import excerpt, parse_float, quote
+
 
 class HyperParameterError(ValueError):
     """A hyperparameter value outside its declared range or of the wrong kind."""
@@ -60,26 +62,28 @@ class HyperParameter:
         HyperParameterError
             Naming the parameter, the allowed values and the value given.
         """
+        shown = excerpt(repr(value))
         if self.is_choice:
             # Only a str: an array compares element-wise and would pass ``in``.
             if not isinstance(value, str) or value not in self.choices:
                 raise HyperParameterError(
-                    f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}"
+                    f"{self.name} must be one of {', '.join(self.choices)}; got {shown}"
                 )
             return str(value)
         scalar = isinstance(value, (numbers.Real, str)) or (
             isinstance(value, np.ndarray) and value.ndim == 0
         )
         if isinstance(value, (bool, np.bool_)) or not scalar:
-            raise HyperParameterError(f"{self.name} must be a number; got {value!r}")
+            raise HyperParameterError(f"{self.name} must be a number; got {shown}")
         try:
-            number = float(value)  # type: ignore[arg-type]
+            # Text (a schedule spec's) is read as every number typed is read.
+            number = parse_float(value) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise HyperParameterError(f"{self.name} must be a number; got {value!r}") from None
+            raise HyperParameterError(f"{self.name} must be a number; got {shown}") from None
         if not math.isfinite(number):
-            raise HyperParameterError(f"{self.name} must be a finite number; got {value!r}")
+            raise HyperParameterError(f"{self.name} must be a finite number; got {shown}")
         if self.integer and number != int(number):
-            raise HyperParameterError(f"{self.name} must be a whole number; got {value!r}")
+            raise HyperParameterError(f"{self.name} must be a whole number; got {shown}")
         if not self.low <= number <= self.high:
             raise HyperParameterError(
                 f"{self.name} must be between {self.low:g} and {self.high:g}; got {number:g}"
@@ -110,6 +114,6 @@ def validate_all(
     if unknown:
         names = ", ".join(known) or "none"
         raise HyperParameterError(
-            f"{owner} has no hyperparameter {unknown[0]!r} (it has: {names})"
+            f"{owner} has no hyperparameter {quote(unknown[0])} (it has: {names})"
         )
     return {p.name: p.validate(given[p.name]) if p.name in given else p.default for p in declared}

@@ -18,6 +18,7 @@ from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
 from gradviz.core.schedules import Schedule, parse_schedule
+from gradviz.core.space import MAX_COORDINATE
 
 DIVERGENCE_LOSS = 1e12
 """A loss above this (or a non-finite phi or loss) stops a run as diverged."""
@@ -81,6 +82,9 @@ class RunSettings:
             start = (float(self.start[0]), float(self.start[1]))
             if not all(math.isfinite(v) for v in start):
                 raise ValueError(f"start must be finite, got {self.start}")
+            if max(map(abs, start)) > MAX_COORDINATE:
+                raise ValueError(f"start must be within ±{MAX_COORDINATE:g}, got "
+                                 f"({start[0]:g}, {start[1]:g})")
             object.__setattr__(self, "start", start)
         if self.batching not in BATCHING_SCHEMES:
             raise ValueError(
@@ -218,7 +222,9 @@ def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     asks for the first step of the block it interrupted.
     """
     updates = _updates(problem, settings.resolve(problem))
-    yield next(updates)  # the start point
+    with np.errstate(all="ignore"):  # as for the blocks below
+        first = next(updates)  # the start point
+    yield first
     size = 1
     while True:
         # numpy's error state is a context variable: it is set while a block
@@ -319,13 +325,8 @@ class Trajectory:
     @classmethod
     def from_steps(cls, settings: RunSettings, steps: Iterable[Step]) -> Trajectory:
         """Collect steps, stopping at (and leaving out) a diverged one."""
-        kept: list[Step] = []
-        diverged_at = None
-        for step in steps:
-            if step.diverged:
-                diverged_at = step.update
-                break
-            kept.append(step)
+        tally = RunTally()
+        kept = list(tally.kept(steps))
         return cls(
             settings=settings,
             update=np.array([s.update for s in kept], dtype=int),
@@ -336,7 +337,7 @@ class Trajectory:
             lr=np.array([s.lr for s in kept], dtype=float),
             grad=np.array([s.grad for s in kept], dtype=float).reshape(-1, 2),
             batches=tuple(s.batch for s in kept),
-            diverged_at=diverged_at,
+            diverged_at=tally.diverged_at,
         )
 
     @property
@@ -356,14 +357,43 @@ class Trajectory:
 
     def summary(self) -> str:
         """One line: final phi, final loss, number of updates and any divergence."""
-        phi0, phi1 = self.final_phi
-        text = (
-            f"final phi = ({phi0:.4f}, {phi1:.4f}), final loss = {self.final_loss:.4f}, "
-            f"{self.updates} updates"
-        )
-        if self.diverged_at is not None:
-            text += f"; diverged at step {self.diverged_at}"
-        return text
+        return summary_line(self.final_phi, self.final_loss, self.updates, self.diverged_at)
+
+
+def summary_line(phi: np.ndarray, loss: float, updates: int, diverged_at: int | None) -> str:
+    """The one-line summary of a run that ended at ``phi`` with ``loss`` after ``updates``."""
+    phi0, phi1 = phi
+    text = f"final phi = ({phi0:.4f}, {phi1:.4f}), final loss = {loss:.4f}, {updates} updates"
+    if diverged_at is not None:
+        text += f"; diverged at step {diverged_at}"
+    return text
+
+
+class RunTally:
+    """What a consumer of a run's steps needs to know once it has seen them all,
+    kept in constant memory: the last finite step, the divergence and the row count.
+    """
+
+    def __init__(self) -> None:
+        self.last: Step | None = None
+        self.diverged_at: int | None = None
+        self.rows = 0
+
+    def kept(self, steps: Iterable[Step]) -> Iterator[Step]:
+        """Yield ``steps`` up to (and leaving out) a diverged one, noting each."""
+        for step in steps:
+            if step.diverged:
+                self.diverged_at = step.update
+                return
+            self.last = step
+            self.rows += 1
+            yield step
+
+    def summary(self) -> str:
+        """:meth:`Trajectory.summary` of the steps seen (at least one)."""
+        if self.last is None:
+            raise ValueError("no step of the run has been seen")
+        return summary_line(self.last.phi, self.last.loss, self.last.update, self.diverged_at)
 
 
 def run(problem: Problem, settings: RunSettings | None = None, **overrides: object) -> Trajectory:

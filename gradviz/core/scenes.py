@@ -39,7 +39,7 @@ import math
 import numbers
 import re
 import reprlib
-import stat
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -48,7 +48,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gradviz.core.colormaps import COLORMAPS
 from gradviz.core.data import BUILTIN_DATASETS
+from gradviz.core.files import ReadError, read_regular, write_atomic
 from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
+from gradviz.core.parsing import excerpt, shown_path
 from gradviz.core.problems import Problem, ProblemSpec, has_data
 from gradviz.core.resources import resource_path
 from gradviz.core.run import RunSettings
@@ -72,7 +74,8 @@ MAX_STEPS = 100_000
 MAX_TITLE, MAX_CAPTION, MAX_RUN_NAME = 100, 240, 40
 
 SCENE_SUFFIX = ".toml"
-_NUMBERED = re.compile(r"^(\d+)-(.+)$")
+_NUMBERED = re.compile(r"^([0-9]{1,9})-(.+)$")
+_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 class SceneError(ValueError):
@@ -240,9 +243,10 @@ def _colormap(value: object) -> str:
 
 
 def _window(value: object) -> Window | None:
-    if value is None or isinstance(value, Window):
+    if value is None:
         return value
-    return Window(*_numbers(value, 4))
+    window = value if isinstance(value, Window) else Window(*_numbers(value, 4))
+    return window.check_drawable()
 
 
 def _steps(value: object) -> int:
@@ -310,20 +314,9 @@ def _table(value: object, label: str, key: str, allowed: tuple[str, ...]) -> Map
 
 def _read_text(path: Path, label: str) -> str:
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise SceneError(f"{label}: not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise SceneError(f"{label}: {info.st_size} bytes is too large for a scene "
-                             f"(at most {MAX_FILE_BYTES // 1024} KB)")
-        with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)  # the size may change after stat()
-    except FileNotFoundError:
-        raise SceneError(f"{label}: no such file") from None
-    except OSError as exc:
-        raise SceneError(f"{label}: cannot be read ({exc.strerror or exc})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise SceneError(f"{label}: too large for a scene (at most {MAX_FILE_BYTES // 1024} KB)")
+        raw = read_regular(path, MAX_FILE_BYTES, "scene")
+    except ReadError as exc:
+        raise SceneError(f"{label}: {exc}") from None
     try:
         return raw.decode("utf-8-sig")  # TOML is UTF-8; some editors add a BOM
     except UnicodeDecodeError as exc:
@@ -388,7 +381,9 @@ def _run(raw: object, label: str, where: str, problem: Problem) -> SceneRun:
     values = {}
     for key in (k for k in declared if k in raw):
         with _blame(label, f"{where}.{key}"):
-            values[key] = declared[key].validate(raw[key])
+            hyper = declared[key]
+            # A number is a TOML number, as for every other key: not "0.1" in quotes.
+            values[key] = hyper.validate(raw[key] if hyper.is_choice else _number(raw[key]))
     settings = RunSettings(optimizer, values)
     # One setting at a time, so RunSettings' own check blames the right key.
     for key, convert in _RUN_SETTINGS.items():
@@ -416,7 +411,7 @@ def load_scene(path: str | Path) -> Scene:
         or out of range; a data file outside the scene's folder.
     """
     path = Path(path)
-    label = path.name
+    label = shown_path(path.name)
     text = _read_text(path, label)
     try:
         raw = tomllib.loads(text)
@@ -546,11 +541,14 @@ def save_scene(scene: Scene, path: str | Path) -> None:
     ------
     SceneError
         If the scene's CSV file is not in the folder of ``path``.
+    ValueError
+        If ``path`` names a folder (see :func:`gradviz.core.files.check_target`).
     OSError
-        If the file cannot be written.
+        A :class:`~gradviz.core.files.WriteError` if the file cannot be written;
+        an existing file is then left as it was.
     """
     path = Path(path)
-    path.write_text(scene_to_text(scene, path.parent), encoding="utf-8")
+    write_atomic(path, scene_to_text(scene, path.parent))
 
 
 # ----------------------------------------------------------------------------- built-in scenes
@@ -573,16 +571,18 @@ def find_scene(key: str) -> Scene:
     """
     scenes = builtin_scenes()
     wanted = key.strip()
+    # Only a few ASCII digits are a number: int() refuses "²" and 5,000 digits.
+    number = int(wanted) if _NUMBER.fullmatch(wanted) else None
     for scene in scenes:
-        if wanted == scene.name or (wanted.isdigit() and int(wanted) == scene.number):
+        if wanted == scene.name or (number is not None and number == scene.number):
             return scene
     path = Path(key)
-    if path.suffix == SCENE_SUFFIX or path.exists():
+    if path.suffix == SCENE_SUFFIX or os.path.lexists(key):
         return load_scene(path)
     known = [s.number for s in scenes if s.number is not None]
     span = f"{min(known)}-{max(known)}" if known else "none"
     raise SceneError(
-        f"no scene {key!r}; give a number ({span}), a name ({', '.join(s.name for s in scenes)}) "
+        f"no scene {excerpt(key)!r}; give a number ({span}), a name ({', '.join(s.name for s in scenes)}) "
         f"or a {SCENE_SUFFIX} file"
     )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError, validate_all
+from gradviz.core.parsing import quote
 
 WARMUP = HyperParameter(
     "warmup", "W", 0, 0, 1_000_000, integer=True,
@@ -70,7 +71,7 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.kind not in SCHEDULES:
             raise HyperParameterError(
-                f"unknown schedule {self.kind!r}; choose from {', '.join(SCHEDULES)}"
+                f"unknown schedule {quote(self.kind)}; choose from {', '.join(SCHEDULES)}"
             )
         declared = SCHEDULES[self.kind][1] + (WARMUP,)
         values = validate_all(declared, dict(self.params), f"schedule {self.kind!r}")
@@ -125,6 +126,9 @@ def parse_schedule(spec: str) -> Schedule:
     for item in filter(None, (part.strip() for part in tail.split(","))):
         key, eq, value = item.partition("=")
         if not eq:
-            raise HyperParameterError(f"schedule item {item!r} is not key=value")
-        params[key.strip()] = value.strip()
+            raise HyperParameterError(f"schedule item {quote(item)} is not key=value")
+        key = key.strip()
+        if key in params:
+            raise HyperParameterError(f"schedule {quote(kind.strip())}: {quote(key)} is given twice")
+        params[key] = value.strip()
     return Schedule(kind.strip() or "constant", params)

@@ -7,6 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MAX_COORDINATE = 1e12
+"""Largest parameter magnitude of a drawable window or a start point: far beyond
+any demo, and small enough that losses, pixel scales and their squares stay finite."""
+
+MIN_RELATIVE_EXTENT = 1e-9
+"""Smallest window width or height as a fraction of ``max(1, |bound|)``: below it
+the pixels of a view would no longer be distinct numbers (and 1 / width may overflow)."""
+
 
 @dataclass(frozen=True)
 class Axis:
@@ -51,6 +59,26 @@ class Window:
     def height(self) -> float:
         """Extent along phi1."""
         return self.phi1_max - self.phi1_min
+
+    def check_drawable(self) -> Window:
+        """This window if a view can show it, else :class:`ValueError` saying why.
+
+        A drawable window has finite bounds of magnitude at most
+        :data:`MAX_COORDINATE`, and on each axis an extent of at least
+        :data:`MIN_RELATIVE_EXTENT` times the larger of 1 and its bounds' magnitude.
+        """
+        for axis, low, high in (("phi0", self.phi0_min, self.phi0_max),
+                                ("phi1", self.phi1_min, self.phi1_max)):
+            scale = max(1.0, abs(low), abs(high))
+            if scale > MAX_COORDINATE:
+                raise ValueError(f"window {axis} [{low:g}, {high:g}] is too large to draw; "
+                                 f"bounds must be within ±{MAX_COORDINATE:g}")
+            if high - low < MIN_RELATIVE_EXTENT * scale:
+                raise ValueError(
+                    f"window {axis} [{low:g}, {high:g}] is too narrow to draw; its extent "
+                    f"must be at least {MIN_RELATIVE_EXTENT:g} × {scale:g}"
+                )
+        return self
 
     def as_tuple(self) -> tuple[float, float, float, float]:
         """``(phi0_min, phi0_max, phi1_min, phi1_max)``."""

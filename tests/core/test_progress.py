@@ -1,0 +1,37 @@
+"""The command's progress line: on a terminal only, and erased before what follows."""
+
+from __future__ import annotations
+
+import io
+
+from gradviz.cli import Progress
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_and_erased() -> None:
+    stream = _Terminal()
+    progress = Progress("step", stream, delay=0.0)
+    assert progress(5, 10) is True
+    assert stream.getvalue() == "\rstep 5 of 10\x1b[K"
+    progress.clear()
+    assert stream.getvalue().endswith("\r\x1b[K") and not progress.shown
+
+
+def test_no_progress_where_stderr_is_not_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = Progress("frame", stream, delay=0.0)
+    progress(1, 2)
+    progress.clear()
+    assert stream.getvalue() == ""
+
+
+def test_no_progress_for_work_shorter_than_the_delay() -> None:
+    stream = _Terminal()
+    progress = Progress("step", stream, delay=60.0)
+    progress(1, 2)
+    progress.clear()
+    assert stream.getvalue() == ""
