@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import signal
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
+from PySide6.QtCore import QSocketNotifier, QTimer
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
+from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
     from gradviz.qt.main_window import MainWindow
@@ -23,6 +28,7 @@ def configure_pyqtgraph() -> None:
         antialias=True, imageAxisOrder="row-major",
         background=style.DARK.background, foreground=style.DARK.foreground,
     )
+    guard_pyqtgraph_paints()  # a fault in any of pyqtgraph's paints must not crash the app
 
 
 _WIDGET_COLOURS = {
@@ -98,6 +104,53 @@ def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
     """
     app = make_application(argv)
     window = open_window(scene, play)
-    status = app.exec()
+    with closed_on_interrupt(window) as interrupted:
+        status = app.exec()
     del window  # referenced until the event loop has ended
-    return status
+    return INTERRUPTED if interrupted() else status
+
+
+INTERRUPTED = 128 + signal.SIGINT
+"""The exit status after Ctrl+C closed the window (130, as a shell reports an interrupted program)."""
+
+
+@contextmanager
+def closed_on_interrupt(window: QWidget) -> Iterator[Callable[[], bool]]:
+    """While inside, Ctrl+C (SIGINT) closes ``window`` as its close button would:
+    settings saved, worker threads joined. Yields whether that happened.
+
+    Python runs its signal handlers only between bytecodes, and none run while
+    Qt's event loop waits: the C handler's byte on a socket (Python's wakeup fd)
+    wakes the loop, and the handler closes the window from the loop, never from
+    inside whatever Python code it interrupted. A second Ctrl+C ends the process
+    at once.
+    """
+    received: list[int] = []
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        received.append(signum)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        QTimer.singleShot(0, window.close)
+
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(lambda: _drain(reader))  # Python's handler has run by then
+    previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield lambda: bool(received)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.set_wakeup_fd(previous_fd)
+        notifier.setEnabled(False)
+        reader.close()
+        writer.close()
+
+
+def _drain(reader: socket.socket) -> None:
+    try:
+        reader.recv(64)
+    except BlockingIOError:
+        pass

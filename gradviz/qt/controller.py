@@ -15,9 +15,9 @@ from gradviz.core.run import RunSettings
 from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
+from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.style import RUN_COLOURS
 from gradviz.qt.worker import (
-    RunFailure,
     RunJob,
     RunProgress,
     RunWorker,
@@ -152,7 +152,6 @@ class AppController(QObject):
         self._step.connect(self.run_worker.step)
         self._speed.connect(self.run_worker.set_speed)
         self.run_worker.progressed.connect(self._on_progress)
-        self.run_worker.failed.connect(self._on_run_failed)
         self.run_worker.idle.connect(self._on_idle)
         self._run_thread.start()
 
@@ -264,6 +263,7 @@ class AppController(QObject):
         )
 
     @Slot(object)
+    @guarded("Showing the loss surface")
     def _on_surface(self, result: SurfaceResult) -> None:
         if result.request_id != self._request_id:
             return  # superseded by a newer window or problem
@@ -272,6 +272,7 @@ class AppController(QObject):
         self.surfaceChanged.emit(result)
 
     @Slot(object)
+    @guarded("Showing the loss surface")
     def _on_surface_failed(self, failure: tuple[int, str]) -> None:
         request_id, text = failure
         if request_id == self._request_id:
@@ -529,6 +530,7 @@ class AppController(QObject):
 
     # -- streamed results ----------------------------------------------------------------------
     @Slot(object)
+    @guarded("Taking in the runs' steps")
     def _on_progress(self, progress: list[RunProgress]) -> None:
         self.run_worker.acknowledge()
         runs = {r.run_id: r for r in self.runs}
@@ -536,21 +538,29 @@ class AppController(QObject):
             run = runs.get(item.run_id)
             if run is None or run.generation != item.generation:
                 continue  # a superseded or removed run
-            run.record.extend(item.piece)
+            try:
+                run.record.extend(item.piece)  # all of the piece or (failing) none of it
+            except Exception as exc:  # noqa: BLE001 - the run fails, the others go on
+                # Later pieces would leave a gap where this one is missing:
+                # the worker drops the run, and what it has sent already is stale.
+                self._remove.emit(run.run_id)
+                run.generation += 1
+                self._fail(run, f"its steps could not be recorded: {one_line(exc)}")
+                continue
             run.record.finished = item.finished
+            if item.error is not None:
+                self._fail(run, item.error)
             self._dirty = True
 
-    @Slot(object)
-    def _on_run_failed(self, failure: RunFailure) -> None:
-        for run in self.runs:
-            if run.run_id == failure.run_id and run.generation == failure.generation:
-                run.error = failure.message
-                run.record.finished = True
-                self._dirty = True
-                self.message.emit(f"Run '{run.label(self.problem.n_points)}' failed: "
-                                  f"{failure.message}")
+    def _fail(self, run: RunState, message: str) -> None:
+        """Mark ``run`` failed with ``message``: its badge and a notice say why."""
+        run.error = message
+        run.record.finished = True
+        self._dirty = True
+        self.message.emit(f"Run '{run.label(self.problem.n_points)}' failed: {message}")
 
     @Slot()
+    @guarded("Taking in the runs' steps")
     def _on_idle(self) -> None:
         # Ignore an idle notice sent before the runs were restarted.
         if self.playing and all(r.record.finished for r in self.runs):
@@ -601,6 +611,7 @@ class AppController(QObject):
         return last if update is None else min(update, last)
 
     @Slot()
+    @guarded("Drawing the runs")
     def _publish_frame(self) -> None:
         if not self._dirty:
             return

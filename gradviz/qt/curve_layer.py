@@ -121,8 +121,7 @@ class CurveLayer(ViewLayer):
         transform = painter.transform()
         view = self.getViewBox()
         visible = view.viewRect() if view is not None else None
-        painter.save()
-        painter.resetTransform()
+        painter.resetTransform()  # the paint guard restores the transform after
         for curve in self._curves:
             x, y = curve.x, curve.y
             if curve.increasing and visible is not None and len(x) > 2:
@@ -135,7 +134,6 @@ class CurveLayer(ViewLayer):
             else:
                 points = to_device(np.column_stack((x, y)), transform)
             draw_polyline(painter, points, curve.colour, curve.width, exact=exporting)
-        painter.restore()
 
 
 def _extent(curves: list[Curve]) -> tuple[tuple[float, float], tuple[float, float]] | None:

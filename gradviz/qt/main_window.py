@@ -37,6 +37,7 @@ from gradviz.qt.control_panel import ControlPanel
 from gradviz.qt.controller import MAX_RUNS, AppController, RunState
 from gradviz.qt.fit_view import FitView
 from gradviz.qt.frame import RunFrame
+from gradviz.qt.guard import reporter
 from gradviz.qt.loss_view import LossView
 from gradviz.qt.run_list import RunList
 from gradviz.qt.surface_view import SurfaceView
@@ -306,6 +307,7 @@ class MainWindow(QMainWindow):
         c.batchShown.connect(self.fit_view.set_batch)
         c.playingChanged.connect(self._playing_changed)
         c.message.connect(self.show_message)
+        reporter().fault.connect(self.show_message)  # a paint or slot that failed, once each
         c.speedChanged.connect(self._show_speed)
         c.sceneChanged.connect(self._show_scene)
         c.sceneEdited.connect(self._show_caption)

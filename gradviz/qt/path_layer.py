@@ -173,8 +173,7 @@ class PathLayer(ViewLayer):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
         exporting, scale = self.exporting(), self._scale
-        painter.save()
-        painter.resetTransform()
+        painter.resetTransform()  # the paint guard restores the transform after
         if exporting or widget is None or painter.device() != widget:
             # An export or a grab: every line as a vector, at that device's resolution.
             for frame, colour in self._runs:
@@ -190,7 +189,6 @@ class PathLayer(ViewLayer):
             self._trail.draw_onto(painter)
             self._thick.draw_onto(painter)
         self._draw_heads(painter, transform, scale, exact=exporting)
-        painter.restore()
 
     # -- drawing ----------------------------------------------------------------------------
     def _grow(self, transform: QTransform, widget: QWidget) -> None:

@@ -5,9 +5,20 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from gradviz.qt.guard import guard_paint
+
 
 class ViewLayer(pg.GraphicsObject):
-    """A pyqtgraph item that covers its view and draws in the view's pixels."""
+    """A pyqtgraph item that covers its view and draws in the view's pixels.
+
+    A subclass's ``paint`` is guarded (:func:`gradviz.qt.guard.guard_paint`): it runs
+    between a save and a restore of the painter, and an exception it raises is
+    reported rather than crashing the app.
+    """
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        guard_paint(cls)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
         view = self.getViewBox()

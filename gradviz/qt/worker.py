@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import time
-import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from gradviz.core.problems import Problem
 from gradviz.core.run import RunSettings, Step, Trajectory, iterate
 from gradviz.core.space import Window
 from gradviz.core.surface import Surface, loss_surface
+from gradviz.qt.guard import guarded, one_line
 
 TICK_MS = 16
 """Worker tick: at most one batch of steps reaches the UI per frame (60 Hz)."""
@@ -55,22 +55,15 @@ class RunProgress:
     """New steps of one run, packed as arrays.
 
     ``finished`` is true when the run has no more steps (all updates done or
-    diverged, in which case ``piece.diverged_at`` says where).
+    diverged, in which case ``piece.diverged_at`` says where, or failed, in which
+    case ``error`` says why and ``piece`` holds the steps made before the fault).
     """
 
     run_id: int
     generation: int
     piece: Trajectory
     finished: bool
-
-
-@dataclass(frozen=True)
-class RunFailure:
-    """An exception raised while stepping a run, as text for the user."""
-
-    run_id: int
-    generation: int
-    message: str
+    error: str | None = None
 
 
 @dataclass
@@ -78,6 +71,7 @@ class _ActiveRun:
     job: RunJob
     steps: Iterator[Step]
     finished: bool = False
+    error: str | None = None
 
 
 def _let_the_ui_run() -> None:
@@ -95,7 +89,6 @@ class RunWorker(QObject):
     """Steps every active run together and streams their steps to the UI."""
 
     progressed = Signal(object)  # list[RunProgress], at most one list per tick
-    failed = Signal(object)  # RunFailure
     idle = Signal()  # every run has finished while playing
 
     def __init__(self) -> None:
@@ -129,6 +122,7 @@ class RunWorker(QObject):
         self._runs.clear()
 
     @Slot(object)
+    @guarded("Starting a run")
     def set_run(self, job: RunJob) -> None:
         """Start ``job`` from its start point, replacing any run with the same id."""
         steps = iterate(job.problem, job.settings)
@@ -167,6 +161,7 @@ class RunWorker(QObject):
             self._timer.stop()
 
     @Slot(int)
+    @guarded("Stepping the runs")
     def step(self, count: int) -> None:
         """Advance every unfinished run by ``count`` updates now."""
         self._emit([self._advance(run, count) for run in self._unfinished()])
@@ -190,6 +185,7 @@ class RunWorker(QObject):
         self.delivered += 1  # only the UI thread writes it; an int store is atomic
 
     @Slot()
+    @guarded("Stepping the runs")
     def _tick(self) -> None:
         if self._sent - self.delivered >= 2:
             return  # the UI is still drawing: the time owed carries to the next tick
@@ -235,21 +231,28 @@ class RunWorker(QObject):
         return self._pack(run, self._pull(run, count))
 
     def _pull(self, run: _ActiveRun, count: int) -> list[Step]:
+        steps: list[Step] = []
         try:
-            steps = list(itertools.islice(run.steps, count))
+            # Extended one step at a time: the steps made before a fault are kept.
+            steps.extend(itertools.islice(run.steps, count))
         except Exception as exc:  # noqa: BLE001 - any failure is reported, the app goes on
-            run.finished = True
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self.failed.emit(RunFailure(run.job.run_id, run.job.generation, detail))
-            return []
+            run.finished, run.error = True, one_line(exc)
+            return steps
         if len(steps) < count or (steps and steps[-1].diverged):
             run.finished = True
         return steps
 
     @staticmethod
     def _pack(run: _ActiveRun, steps: list[Step]) -> RunProgress:
-        piece = Trajectory.from_steps(run.job.settings, steps)
-        return RunProgress(run.job.run_id, run.job.generation, piece, run.finished)
+        settings = run.job.settings
+        try:
+            piece = Trajectory.from_steps(settings, steps)
+        except Exception as exc:  # noqa: BLE001 - reported with the run, the app goes on
+            # These steps cannot be recorded: the run ends before them, so that
+            # its record is whole up to there rather than missing a piece.
+            run.finished, run.error = True, f"its steps could not be recorded: {one_line(exc)}"
+            piece = Trajectory.from_steps(settings, [])
+        return RunProgress(run.job.run_id, run.job.generation, piece, run.finished, run.error)
 
     def _emit(self, progress: list[RunProgress]) -> None:
         progress = [p for p in progress if len(p.piece.update) or p.finished]
@@ -304,8 +307,7 @@ class SurfaceWorker(QObject):
             segments = contour_segments(surface.phi0, surface.phi1, surface.values, levels)
             minimum, minimum_loss = request.problem.minimum(request.window)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the app goes on
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            self.failed.emit((request.request_id, detail))
+            self.failed.emit((request.request_id, one_line(exc)))
             return
         self.computed.emit(
             SurfaceResult(request.request_id, surface, levels, segments, minimum, minimum_loss)
