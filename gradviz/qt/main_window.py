@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -723,24 +724,52 @@ class MainWindow(QMainWindow):
 
     # -- remembered between launches ------------------------------------------------------
     def _restore_settings(self) -> None:
+        """The geometry, theme and scene of the last session. A value of the wrong type
+        or shape (a settings file edited or corrupted) is ignored and reported; the
+        values saved on exit replace it."""
         settings = QSettings()
+        ignored = []
         geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        # restoreGeometry moves a window whose screen is gone onto one that is there.
+        if geometry is not None and not (isinstance(geometry, QByteArray)
+                                         and self.restoreGeometry(geometry)):
+            ignored.append("window/geometry")
         theme = settings.value("view/theme", "dark")
-        # Set even when it is the default: the views take their look from it.
-        self.set_theme(str(theme) if theme in style.THEMES else self.theme.name)
-        last = settings.value("scene/last")
+        if not (isinstance(theme, str) and theme in style.THEMES):
+            ignored.append("view/theme")
+            theme = self.theme.name
+        self.set_theme(theme)  # even the default: the views take their look from it
+        last = settings.value("scene/last", "")
+        if not isinstance(last, str):
+            ignored.append("scene/last")
+            last = ""
         scene = next((s for s in self.scenes if s.name == last), None)
         if scene is not None:
             self.controller.load_scene(scene)
+        if ignored:
+            # Once the window is up: opening the first scene clears the message bar.
+            QTimer.singleShot(0, self, partial(
+                self.show_message,
+                f"Ignored remembered settings that could not be read ({', '.join(ignored)}) "
+                f"in {settings.fileName()}",
+            ))
 
     def _save_settings(self) -> None:
         settings = QSettings()
+        path = Path(settings.fileName())
+        if path.is_symlink():
+            # Qt would write through the link to its target: the settings are written
+            # to a regular file in their own folder instead, the target left alone.
+            kept = {key: settings.value(key) for key in settings.allKeys()}
+            path.unlink()
+            settings = QSettings()
+            for key, value in kept.items():
+                settings.setValue(key, value)
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("view/theme", self.theme.name)
         scene = self.controller.scene
         settings.setValue("scene/last", scene.name if scene is not None else "")
+        settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Remember the scene, theme and geometry; stop the workers and wait for their threads."""

@@ -142,3 +142,80 @@ def test_a_launch_without_the_libraries_is_one_line_and_exit_2(fake_qt, monkeypa
         "libxcb-icccm.so.4, libxcb-keysyms.so.1; on Debian or Ubuntu: "
         "sudo apt-get install libxcb-icccm4 libxcb-keysyms1\n"
     )
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def _settings_file(folder: Path) -> Path:
+    """Where QSettings keeps gradviz's settings in the tests' private folder."""
+    return folder / "gradviz" / "gradviz.ini"
+
+
+def _open(qtbot):  # type: ignore[no-untyped-def]
+    from gradviz.qt.main_window import MainWindow
+
+    app.make_application()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitUntil(lambda: window.controller.surface is not None, timeout=10_000)
+    return window
+
+
+@pytest.mark.parametrize(("section", "line", "key"), [
+    ("window", "geometry=hello world", "window/geometry"),
+    ("window", "geometry=@ByteArray(not a geometry)", "window/geometry"),
+    ("window", "geometry=@Rect(0 0 10 10)", "window/geometry"),
+    ("view", "theme=dark, light", "view/theme"),
+    ("view", "theme=@Size(3 4)", "view/theme"),
+    ("view", "theme=sepia", "view/theme"),
+    ("scene", "last=a, b", "scene/last"),
+])
+def test_garbage_in_the_settings_file_is_ignored_and_reported_once(
+        qtbot, private_settings, section, line, key):
+    path = _settings_file(private_settings)
+    path.parent.mkdir(parents=True)
+    path.write_text(f"[{section}]\n{line}\n")
+    window = _open(qtbot)
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=2000)
+    assert key in window.message_bar.text()
+    assert window.theme.name == "dark"
+    window.close()
+    # The values saved on exit replace the garbage: the next launch reports nothing.
+    again = _open(qtbot)
+    qtbot.wait(50)  # let a report posted to the event loop arrive, were there one
+    assert not again.message_bar.isVisible()
+    again.close()
+
+
+def test_a_symlinked_settings_file_is_replaced_by_a_regular_file(qtbot, private_settings,
+                                                                 tmp_path_factory):
+    target = tmp_path_factory.mktemp("elsewhere") / "precious.ini"
+    target.write_text("[view]\ntheme=light\n")
+    path = _settings_file(private_settings)
+    path.parent.mkdir(parents=True)
+    path.symlink_to(target)
+    window = _open(qtbot)
+    assert window.theme.name == "light"  # read through the link
+    window.set_theme("dark")
+    window.close()
+    assert target.read_text() == "[view]\ntheme=light\n"
+    assert not path.is_symlink() and path.is_file()
+    assert "theme=dark" in path.read_text()
+
+
+def test_a_geometry_off_every_screen_opens_on_a_screen(qtbot):
+    from PySide6.QtGui import QGuiApplication
+
+    window = _open(qtbot)
+    screens = QGuiApplication.screens()
+    far = max(s.geometry().right() for s in screens) + 5000
+    window.move(far, far)
+    window.close()  # remembers where it was
+    again = _open(qtbot)
+    frame = again.frameGeometry()
+    assert any(s.availableGeometry().intersects(frame) for s in screens)
+    assert any(s.availableGeometry().contains(frame.topLeft()) for s in screens)
+    again.close()
