@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from PySide6 import QtGui
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
@@ -115,6 +117,10 @@ class MainWindow(QMainWindow):
         self.title.setWordWrap(True)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
+        # Scene text and messages (which quote file and scene names) are plain text: as
+        # rich text, <img src=...> would read any file (or /dev/zero, or a FIFO, for ever).
+        for label in (self.title, self.caption, self.message_bar):
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.title.hide()
         self.caption.hide()
         side = QSplitter(Qt.Orientation.Vertical)
@@ -185,7 +191,9 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setStatusTip(tip or text)
-        action.setToolTip(f"{tip or text} ({' or '.join(shortcuts)})" if shortcuts else tip)
+        tooltip = f"{tip or text} ({' or '.join(shortcuts)})" if shortcuts else tip
+        # A tooltip that looks like markup is shown as rich text; a scene's caption is not.
+        action.setToolTip(QtGui.Qt.convertFromPlainText(tooltip) if tooltip else "")
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)  # shortcuts work even with the toolbar hidden
         return action
@@ -398,7 +406,7 @@ class MainWindow(QMainWindow):
         phi = frame.current_phi
         assert phi is not None
         parts = [
-            f"<b>{frame.name}</b>",
+            f"<b>{html.escape(frame.name)}</b>",  # a rich-text label: the name is the user's
             f"update {frame.index}",
             f"epoch {int(frame.epoch[frame.index])}",
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
@@ -409,7 +417,7 @@ class MainWindow(QMainWindow):
             if math.isfinite(lr):
                 parts.append(f"α = {lr:.4g}")
         if frame.short_badge:
-            parts.append(f"<span style='color:#ff6b6b'>{frame.short_badge}</span>")
+            parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
         return "  ·  ".join(parts)
 
     def show_message(self, text: str) -> None:
@@ -684,8 +692,8 @@ class MainWindow(QMainWindow):
             self._help.hide()
             return
         rows = "".join(
-            f"<tr><td style='padding-right:24px'><b>{a.text()}</b></td>"
-            f"<td>{' or '.join(s.toString() for s in a.shortcuts())}</td></tr>"
+            f"<tr><td style='padding-right:24px'><b>{html.escape(a.text())}</b></td>"
+            f"<td>{html.escape(' or '.join(s.toString() for s in a.shortcuts()))}</td></tr>"
             for a in self.actions() if a.shortcuts()
         )
         self._help = QLabel(f"<h2>Keyboard shortcuts</h2><table>{rows}</table>"
