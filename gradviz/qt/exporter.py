@@ -3,7 +3,7 @@
 The landscape (heatmap, contours, paths, legend, colour bar, with the scene's
 title and caption above it) as PNG at any size up to 7680 x 4320 or as SVG; the
 whole window as PNG; the runs as CSV or JSON; an animation of the runs as GIF or,
-where ffmpeg is on the PATH, MP4.
+with ffmpeg on the PATH or the ``mp4`` extra installed (imageio-ffmpeg), MP4.
 
 The landscape is drawn by a :class:`~gradviz.qt.surface_view.SurfaceView` of the
 export's own, never on screen, given the state of the window's view, so an export
@@ -100,6 +100,25 @@ _MARGIN = 12
 
 # ----------------------------------------------------------------------------- checks
 
+MP4_NEEDS = '.mp4 needs ffmpeg: pip install "gradviz[mp4]" (or put ffmpeg on the PATH)'
+
+
+def find_ffmpeg() -> str | None:
+    """The ffmpeg program MP4 export runs: the one on the PATH, else the one the
+    ``mp4`` extra (imageio-ffmpeg) ships as a wheel; ``None`` without either."""
+    on_path = shutil.which("ffmpeg")
+    if on_path is not None:
+        return on_path
+    try:
+        import imageio_ffmpeg  # the optional extra: most machines have no ffmpeg
+    except ImportError:
+        return None
+    try:
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except RuntimeError:  # installed without a binary for this platform
+        return None
+
+
 
 def check_output(path: str | Path) -> str:
     """The lower-case suffix of ``path`` if gradviz can write it here.
@@ -107,7 +126,7 @@ def check_output(path: str | Path) -> str:
     Raises
     ------
     ValueError
-        For a suffix not in :data:`FORMATS`, ``.mp4`` without ffmpeg on the PATH,
+        For a suffix not in :data:`FORMATS`, ``.mp4`` without ffmpeg (:func:`find_ffmpeg`),
         or a folder that does not exist (found now, not after minutes of frames).
     """
     suffix = Path(path).suffix.lower()
@@ -115,8 +134,8 @@ def check_output(path: str | Path) -> str:
         raise ValueError(
             f"unknown file type {suffix or '(none)'!r} for {str(path)!r}; use {', '.join(FORMATS)}"
         )
-    if suffix == ".mp4" and shutil.which("ffmpeg") is None:
-        raise ValueError(".mp4 needs ffmpeg on the PATH")
+    if suffix == ".mp4" and find_ffmpeg() is None:
+        raise ValueError(MP4_NEEDS)
     folder = Path(path).absolute().parent
     if not folder.is_dir():
         raise ValueError(f"the folder {str(folder)!r} does not exist")
@@ -569,9 +588,9 @@ class _Mp4Writer:
 
     def __init__(self, path: Path, size: Size) -> None:
         self.path = path
-        ffmpeg = shutil.which("ffmpeg")
+        ffmpeg = find_ffmpeg()
         if ffmpeg is None:
-            raise OSError(".mp4 needs ffmpeg on the PATH")
+            raise OSError(MP4_NEEDS)
         self.process = subprocess.Popen(
             [
                 ffmpeg, "-y", "-loglevel", "error",
@@ -630,7 +649,7 @@ def export_animation(
     window : MainWindow
         A shown window whose runs have been computed.
     path : str or Path
-        ``.gif`` or ``.mp4`` (which needs ffmpeg on the PATH).
+        ``.gif`` or ``.mp4`` (which needs ffmpeg, see :func:`find_ffmpeg`).
     size : (int, int), optional
         Width and height in pixels (default: :data:`DEFAULT_SIZES` of the format).
     frames : int

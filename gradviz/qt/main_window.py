@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
+from PySide6 import QtGui
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -115,6 +118,10 @@ class MainWindow(QMainWindow):
         self.title.setWordWrap(True)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
+        # Scene text and messages (which quote file and scene names) are plain text: as
+        # rich text, <img src=...> would read any file (or /dev/zero, or a FIFO, for ever).
+        for label in (self.title, self.caption, self.message_bar):
+            label.setTextFormat(Qt.TextFormat.PlainText)
         self.title.hide()
         self.caption.hide()
         side = QSplitter(Qt.Orientation.Vertical)
@@ -185,7 +192,9 @@ class MainWindow(QMainWindow):
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
         action.setStatusTip(tip or text)
-        action.setToolTip(f"{tip or text} ({' or '.join(shortcuts)})" if shortcuts else tip)
+        tooltip = f"{tip or text} ({' or '.join(shortcuts)})" if shortcuts else tip
+        # A tooltip that looks like markup is shown as rich text; a scene's caption is not.
+        action.setToolTip(QtGui.Qt.convertFromPlainText(tooltip) if tooltip else "")
         action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)  # shortcuts work even with the toolbar hidden
         return action
@@ -399,7 +408,7 @@ class MainWindow(QMainWindow):
         phi = frame.current_phi
         assert phi is not None
         parts = [
-            f"<b>{frame.name}</b>",
+            f"<b>{html.escape(frame.name)}</b>",  # a rich-text label: the name is the user's
             f"update {frame.index}",
             f"epoch {int(frame.epoch[frame.index])}",
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
@@ -410,7 +419,7 @@ class MainWindow(QMainWindow):
             if math.isfinite(lr):
                 parts.append(f"α = {lr:.4g}")
         if frame.short_badge:
-            parts.append(f"<span style='color:#ff6b6b'>{frame.short_badge}</span>")
+            parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
         return "  ·  ".join(parts)
 
     def show_message(self, text: str) -> None:
@@ -685,8 +694,8 @@ class MainWindow(QMainWindow):
             self._help.hide()
             return
         rows = "".join(
-            f"<tr><td style='padding-right:24px'><b>{a.text()}</b></td>"
-            f"<td>{' or '.join(s.toString() for s in a.shortcuts())}</td></tr>"
+            f"<tr><td style='padding-right:24px'><b>{html.escape(a.text())}</b></td>"
+            f"<td>{html.escape(' or '.join(s.toString() for s in a.shortcuts()))}</td></tr>"
             for a in self.actions() if a.shortcuts()
         )
         self._help = QLabel(f"<h2>Keyboard shortcuts</h2><table>{rows}</table>"
@@ -725,24 +734,52 @@ class MainWindow(QMainWindow):
 
     # -- remembered between launches ------------------------------------------------------
     def _restore_settings(self) -> None:
+        """The geometry, theme and scene of the last session. A value of the wrong type
+        or shape (a settings file edited or corrupted) is ignored and reported; the
+        values saved on exit replace it."""
         settings = QSettings()
+        ignored = []
         geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        # restoreGeometry moves a window whose screen is gone onto one that is there.
+        if geometry is not None and not (isinstance(geometry, QByteArray)
+                                         and self.restoreGeometry(geometry)):
+            ignored.append("window/geometry")
         theme = settings.value("view/theme", "dark")
-        # Set even when it is the default: the views take their look from it.
-        self.set_theme(str(theme) if theme in style.THEMES else self.theme.name)
-        last = settings.value("scene/last")
+        if not (isinstance(theme, str) and theme in style.THEMES):
+            ignored.append("view/theme")
+            theme = self.theme.name
+        self.set_theme(theme)  # even the default: the views take their look from it
+        last = settings.value("scene/last", "")
+        if not isinstance(last, str):
+            ignored.append("scene/last")
+            last = ""
         scene = next((s for s in self.scenes if s.name == last), None)
         if scene is not None:
             self.controller.load_scene(scene)
+        if ignored:
+            # Once the window is up: opening the first scene clears the message bar.
+            QTimer.singleShot(0, self, partial(
+                self.show_message,
+                f"Ignored remembered settings that could not be read ({', '.join(ignored)}) "
+                f"in {settings.fileName()}",
+            ))
 
     def _save_settings(self) -> None:
         settings = QSettings()
+        path = Path(settings.fileName())
+        if path.is_symlink():
+            # Qt would write through the link to its target: the settings are written
+            # to a regular file in their own folder instead, the target left alone.
+            kept = {key: settings.value(key) for key in settings.allKeys()}
+            path.unlink()
+            settings = QSettings()
+            for key, value in kept.items():
+                settings.setValue(key, value)
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("view/theme", self.theme.name)
         scene = self.controller.scene
         settings.setValue("scene/last", scene.name if scene is not None else "")
+        settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Remember the scene, theme and geometry; stop the workers and wait for their threads."""

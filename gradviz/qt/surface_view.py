@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -478,7 +480,7 @@ class SurfaceView(Panel):
         text = f"{frame.name}   loss {frame.current_loss:.4g}"
         if frame.short_badge:
             text += f"   ✖ {frame.short_badge}"
-        return text
+        return html.escape(text)  # pyqtgraph's legend labels are HTML; a run's name is not
 
     # -- user input ---------------------------------------------------------------------------
     def _start_dragged(self) -> None:

@@ -7,7 +7,6 @@ import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -172,12 +171,13 @@ def test_animation_frames_are_spread_over_the_run():
     assert exporter.animation_updates(3, 120) == [0, 1, 2, 3]  # a short run: fewer frames
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not on the PATH")
+@pytest.mark.skipif(exporter.find_ffmpeg() is None,
+                    reason="neither ffmpeg on the PATH nor the mp4 extra")
 def test_mp4_decodes_to_the_frames_written(shown, tmp_path):
     path = tmp_path / "runs.mp4"
     exporter.export_animation(shown, path, (320, 180), frames=8)
     decoded = subprocess.run(
-        ["ffmpeg", "-nostats", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
+        [exporter.find_ffmpeg(), "-nostats", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
         capture_output=True, text=True, check=True,
     ).stderr
     assert "320x180" in decoded
@@ -359,9 +359,32 @@ def test_export_command_refuses_bad_flags_in_one_line(capsys, flags, blamed):
     assert err.startswith(f"gradviz export: error: {blamed}")
 
 
+def _without_ffmpeg(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Neither ffmpeg on the PATH nor the mp4 extra importable."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import raises ImportError
+
+
 def test_export_command_refuses_mp4_without_ffmpeg(capsys, monkeypatch, tmp_path):
-    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without ffmpeg
+    _without_ffmpeg(monkeypatch, tmp_path)
     assert cli.main(["export", "--scene", _short_scene().name, "--out", "x.mp4"]) == 2
     assert capsys.readouterr().err == (
-        "gradviz export: error: --out: .mp4 needs ffmpeg on the PATH\n"
+        'gradviz export: error: --out: .mp4 needs ffmpeg: pip install "gradviz[mp4]" '
+        "(or put ffmpeg on the PATH)\n"
     )
+
+
+def test_mp4_uses_the_extras_ffmpeg_without_one_on_the_path(monkeypatch, tmp_path):
+    pytest.importorskip("imageio_ffmpeg")
+    import imageio_ffmpeg
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert exporter.find_ffmpeg() == imageio_ffmpeg.get_ffmpeg_exe()
+    assert exporter.check_output(tmp_path / "x.mp4") == ".mp4"
+
+
+def test_mp4_writer_names_the_extra_without_ffmpeg(monkeypatch, tmp_path):
+    _without_ffmpeg(monkeypatch, tmp_path)
+    assert exporter.find_ffmpeg() is None
+    with pytest.raises(OSError, match=re.escape('pip install "gradviz[mp4]"')):
+        exporter._Mp4Writer(tmp_path / "x.mp4", (320, 180))
