@@ -18,6 +18,8 @@ instead of shrinking to specks at 4K. Every function here needs a shown window
 
 from __future__ import annotations
 
+import errno
+import io
 import math
 import shutil
 import subprocess
@@ -31,8 +33,11 @@ import numpy as np
 import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
     QEvent,
     QEventLoop,
+    QIODevice,
     QMessageLogContext,
     QRectF,
     QSize,
@@ -52,6 +57,7 @@ from gradviz.core.export import (
     run_document,
     trajectory_rows,
 )
+from gradviz.core.files import atomic_path, check_target, write_atomic
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
@@ -126,9 +132,11 @@ def check_output(path: str | Path) -> str:
     Raises
     ------
     ValueError
-        For a suffix not in :data:`FORMATS`, ``.mp4`` without ffmpeg (:func:`find_ffmpeg`),
+        For a name that cannot be a file (:func:`~gradviz.core.files.check_target`),
+        a suffix not in :data:`FORMATS`, ``.mp4`` without ffmpeg (:func:`find_ffmpeg`),
         or a folder that does not exist (found now, not after minutes of frames).
     """
+    check_target(path)  # not "x.gif/", a folder or a device
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(
@@ -405,9 +413,7 @@ def export_landscape_png(
     OSError
         If the file cannot be written.
     """
-    image = render_landscape(window, size)
-    if not image.save(str(path), "PNG"):
-        raise OSError(f"cannot write {path}")
+    write_atomic(path, _png_bytes(render_landscape(window, size)))
     return f"{size[0]} x {size[1]} PNG of the landscape"
 
 
@@ -433,7 +439,9 @@ def export_landscape_svg(
     with _Landscape(window, size) as landscape:
         landscape.show(window.controller.frames())
         generator = QSvgGenerator()
-        generator.setFileName(str(path))
+        # Drawn into memory, then written whole: QSvgGenerator reports no write errors.
+        svg = QBuffer()
+        generator.setOutputDevice(svg)
         # The pixel ratio applies here as a view box: the SVG is drawn at the
         # logical size and scaled up by whatever shows it.
         generator.setSize(QSize(*size))
@@ -442,11 +450,12 @@ def export_landscape_svg(
         generator.setDescription(landscape.caption)
         painter = QPainter()
         if not painter.begin(generator):
-            raise OSError(f"cannot write {path}")
+            raise OSError(f"cannot draw the SVG for {path}")
         try:
             landscape.paint(painter)
         finally:
             painter.end()
+    write_atomic(path, bytes(svg.data()))
     return f"{size[0]} x {size[1]} SVG of the landscape"
 
 
@@ -463,10 +472,20 @@ def export_window_png(window: QWidget, path: str | Path) -> str:
     OSError
         If the file cannot be written.
     """
-    pixmap = window.grab()
-    if not pixmap.save(str(path), "PNG"):
-        raise OSError(f"cannot write {path}")
-    return f"{pixmap.width()} x {pixmap.height()} PNG of the window"
+    image = window.grab().toImage()
+    write_atomic(path, _png_bytes(image))
+    return f"{image.width()} x {image.height()} PNG of the window"
+
+
+def _png_bytes(image: QImage) -> bytes:
+    """``image`` encoded as PNG, to be written whole or not at all."""
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError(errno.EIO, "Qt could not encode the image as PNG")
+    buffer.close()
+    return bytes(data)
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -501,7 +520,7 @@ def export_runs_csv(controller: AppController, path: str | Path) -> str:
         for label, run in _labelled_runs(controller)
     }
     rows = label_rows(tables)
-    Path(path).write_text(csv_text(rows), encoding="utf-8")
+    write_atomic(path, csv_text(rows))
     return f"{len(rows)} rows of {len(tables)} runs"
 
 
@@ -540,7 +559,7 @@ def export_runs_json(controller: AppController, path: str | Path) -> str:
         If the file cannot be written.
     """
     document = runs_document(controller)
-    Path(path).write_text(json_text(document), encoding="utf-8")
+    write_atomic(path, json_text(document))
     runs: list[Mapping[str, object]] = document["runs"]  # type: ignore[assignment]
     rows = sum(len(run["rows"]) for run in runs)  # type: ignore[arg-type]
     return f"{len(runs)} runs, {rows} rows and the settings that reproduce them"
@@ -577,32 +596,47 @@ class _GifWriter:
         durations = [round(1000 / FPS)] * len(self.frames)
         durations[-1] = HOLD_LAST_MS
         first, *rest = self.frames
-        first.save(self.path, save_all=True, append_images=rest, duration=durations, loop=0)
+        gif = io.BytesIO()
+        first.save(gif, format="GIF", save_all=True, append_images=rest, duration=durations,
+                   loop=0)
+        write_atomic(self.path, gif.getvalue())
 
     def abort(self) -> None:
         self.frames.clear()
 
 
+class _Aborted(BaseException):
+    """Thrown into a file's :func:`~gradviz.core.files.atomic_path` to drop it."""
+
+
 class _Mp4Writer:
-    """Frames streamed to an ffmpeg process as raw pixels, so memory stays flat."""
+    """Frames streamed to an ffmpeg process as raw pixels, so memory stays flat.
+    ffmpeg writes a temporary file beside ``path``, renamed over it only once the
+    movie is complete."""
 
     def __init__(self, path: Path, size: Size) -> None:
         self.path = path
         ffmpeg = find_ffmpeg()
         if ffmpeg is None:
             raise OSError(MP4_NEEDS)
-        self.process = subprocess.Popen(
-            [
-                ffmpeg, "-y", "-loglevel", "error",
-                # QImage's RGB32 is 0xffRRGGBB: B, G, R, 255 in memory on every
-                # little-endian machine gradviz runs on.
-                "-f", "rawvideo", "-pix_fmt", "bgra", "-s", f"{size[0]}x{size[1]}",
-                "-r", str(FPS), "-i", "-",
-                "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20",
-                "-movflags", "+faststart", str(path),
-            ],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        self._file = atomic_path(path)
+        temp = self._file.__enter__()
+        try:
+            self.process = subprocess.Popen(
+                [
+                    ffmpeg, "-y", "-loglevel", "error",
+                    # QImage's RGB32 is 0xffRRGGBB: B, G, R, 255 in memory on every
+                    # little-endian machine gradviz runs on.
+                    "-f", "rawvideo", "-pix_fmt", "bgra", "-s", f"{size[0]}x{size[1]}",
+                    "-r", str(FPS), "-i", "-",
+                    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", "20",
+                    "-movflags", "+faststart", str(temp),
+                ],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+        except BaseException:
+            self._file.__exit__(_Aborted, _Aborted(), None)
+            raise
 
     def add(self, image: QImage) -> None:
         assert self.process.stdin is not None
@@ -614,15 +648,17 @@ class _Mp4Writer:
     def close(self) -> None:
         _, errors = self.process.communicate()
         if self.process.returncode != 0:
-            self.path.unlink(missing_ok=True)
             reason = errors.decode(errors="replace").strip().splitlines()
-            raise OSError(f"ffmpeg failed: {reason[-1] if reason else self.process.returncode}")
+            failure = OSError(errno.EIO, f"ffmpeg failed: "
+                              f"{reason[-1] if reason else self.process.returncode}")
+            self._file.__exit__(OSError, failure, None)  # raises it, naming the file
+        self._file.__exit__(None, None, None)
 
     def abort(self) -> None:
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
-        self.path.unlink(missing_ok=True)
+        self._file.__exit__(_Aborted, _Aborted(), None)
 
 
 def _pil_rgb(image: QImage) -> Image.Image:

@@ -520,10 +520,14 @@ class MainWindow(QMainWindow):
         if path:
             if not path.lower().endswith(".png"):
                 path += ".png"
-            if self.grab().save(path):
-                self.statusBar().showMessage(f"saved {path}", MESSAGE_MS)
-            else:
-                self.show_message(f"Could not write {path}")
+            from gradviz.qt import exporter  # see export_to
+
+            try:
+                written = exporter.export_window_png(self, path)
+            except (OSError, ValueError) as exc:
+                self.show_message(f"Could not save the screenshot: {exc}")
+                return
+            self.statusBar().showMessage(f"saved {path} ({written})", MESSAGE_MS)
 
     def export(self) -> None:
         """Ask for a file and export to it in the format its suffix names."""
@@ -564,7 +568,7 @@ class MainWindow(QMainWindow):
             else:
                 written = exporter.export_file(self, path, size)
         except (OSError, ValueError) as exc:
-            self.show_message(f"Could not export {path}: {exc}")
+            self.show_message(f"Could not export: {exc}")
             return
         if written is None:
             self.statusBar().showMessage("export cancelled", MESSAGE_MS)

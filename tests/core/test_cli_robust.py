@@ -94,23 +94,6 @@ def test_names_and_numbers_the_system_refuses_are_one_line(tmp_path, monkeypatch
 # ----------------------------------------------------------------------------- 1. full disk
 
 
-def _mount(*args: str) -> None:
-    done = subprocess.run(["mount", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount here: {done.stderr.strip() or done.returncode}")
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path: Path):
-    folder = tmp_path / "small"
-    folder.mkdir()
-    _mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder))
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
 @pytest.mark.parametrize("argv", [
     ["run", "--steps", "3000", "--out", "old.csv"],
     ["run", "--steps", "3000", "--out", "old.json"],
@@ -128,10 +111,11 @@ def test_a_full_file_system_keeps_the_old_file(small_tmpfs, monkeypatch, capsys,
     assert sorted(p.name for p in small_tmpfs.iterdir()) == [argv[-1]]
 
 
-def test_a_read_only_file_system_keeps_the_old_file(small_tmpfs, monkeypatch, capsys) -> None:
+def test_a_read_only_file_system_keeps_the_old_file(small_tmpfs, make_read_only, monkeypatch,
+                                                    capsys) -> None:
     monkeypatch.chdir(small_tmpfs)
     (small_tmpfs / "old.csv").write_text("good\n")
-    _mount("-o", "remount,ro", str(small_tmpfs))
+    make_read_only()
     _refused(["run", "--steps", "3", "--out", "old.csv"], capsys,
              "cannot write old.csv: Read-only file system")
     assert (small_tmpfs / "old.csv").read_text() == "good\n"

@@ -6,8 +6,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -109,24 +107,6 @@ def test_an_empty_name_is_refused() -> None:
         check_target("")
 
 
-def _mount(*args: str) -> None:
-    done = subprocess.run(["mount", *args], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount here: {done.stderr.strip() or done.returncode}")
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
-    """A 64 KiB tmpfs, a real file system that fills up (skipped where mount is denied)."""
-    folder = tmp_path / "small"
-    folder.mkdir()
-    _mount("-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder))
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
-
-
 def test_a_full_file_system_keeps_the_old_file(small_tmpfs: Path) -> None:
     path = small_tmpfs / "run.csv"
     path.write_text(OLD)
@@ -137,11 +117,11 @@ def test_a_full_file_system_keeps_the_old_file(small_tmpfs: Path) -> None:
     assert _leftovers(small_tmpfs) == []
 
 
-def test_a_read_only_folder_keeps_the_old_file(small_tmpfs: Path) -> None:
+def test_a_read_only_folder_keeps_the_old_file(small_tmpfs: Path, make_read_only) -> None:
     # Root ignores permission bits, so the file system itself is made read-only.
     path = small_tmpfs / "scene.toml"
     path.write_text(OLD)
-    _mount("-o", "remount,ro", str(small_tmpfs))
+    make_read_only()
     with pytest.raises(WriteError) as info:
         write_atomic(path, "new")
     assert str(info.value) == f"cannot write {path}: Read-only file system"

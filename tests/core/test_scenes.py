@@ -564,5 +564,5 @@ def test_every_learning_rate_a_caption_quotes_is_a_run_s(scene: Scene) -> None:
 
 def test_13_caption_names_each_run_s_learning_rate() -> None:
     scene = find_scene("ravine-adam")
-    for run in scene.runs:
-        assert f"α = {run.settings.hyperparameters['lr']:g}" in scene.caption
+    for scene_run in scene.runs:
+        assert f"α = {scene_run.settings.hyperparameters['lr']:g}" in scene.caption

@@ -388,3 +388,55 @@ def test_mp4_writer_names_the_extra_without_ffmpeg(monkeypatch, tmp_path):
     assert exporter.find_ffmpeg() is None
     with pytest.raises(OSError, match=re.escape('pip install "gradviz[mp4]"')):
         exporter._Mp4Writer(tmp_path / "x.mp4", (320, 180))
+
+
+# ----------------------------------------------------------------------------- whole or not at all
+
+
+@pytest.mark.parametrize("name, size", [("land.png", (1920, 1080)), ("land.svg", (1280, 720)),
+                                        ("anim.gif", (640, 360)), ("anim.mp4", (640, 360)),
+                                        ("runs.csv", None), ("runs.json", None)])
+def test_an_export_to_a_full_disk_keeps_the_old_file(shown, small_tmpfs, name, size):
+    if name.endswith(".mp4") and exporter.find_ffmpeg() is None:
+        pytest.skip("no ffmpeg")
+    target = small_tmpfs / name
+    target.write_bytes(b"the good old file")
+    with open(small_tmpfs / "filler", "wb", buffering=0) as filler:  # the disk filled up
+        try:
+            while True:
+                filler.write(b"x" * 1024)
+        except OSError:
+            pass
+    with pytest.raises(OSError, match=rf"cannot write .*{name}: .*(No space|ffmpeg)"):
+        exporter.export_file(shown, target, size, frames=40)
+    assert target.read_bytes() == b"the good old file"
+    assert sorted(p.name for p in small_tmpfs.iterdir()) == sorted(["filler", name])  # no partial
+
+
+def test_the_window_png_to_a_read_only_disk_keeps_the_old_file(shown, small_tmpfs,
+                                                              make_read_only):
+    target = small_tmpfs / "window.png"
+    target.write_bytes(b"the good old file")
+    make_read_only()
+    with pytest.raises(OSError, match="cannot write .*window.png: Read-only file system"):
+        exporter.export_window_png(shown, target)
+    assert target.read_bytes() == b"the good old file"
+
+
+@pytest.mark.parametrize("name", ["x.gif/", "x.png/", "x.csv/"])
+def test_a_name_ending_in_a_slash_is_refused(tmp_path, name):
+    with pytest.raises(ValueError, match="names a folder"):
+        exporter.check_output(str(tmp_path) + "/" + name)
+
+
+def test_the_app_says_why_a_screenshot_could_not_be_saved(window, small_tmpfs, make_read_only,
+                                                          monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    make_read_only()
+    target = small_tmpfs / "shot.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_screenshot()
+    assert window.message_bar.isVisibleTo(window)
+    assert "shot.png: Read-only file system" in window.message_bar.text()
+    assert not target.exists()
