@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar
@@ -35,7 +35,8 @@ from gradviz.core.space import Axis, Window
 Batch = np.ndarray | None
 """Indices of the data points in a minibatch; ``None`` means all of them."""
 
-_GRID_FOR_MINIMUM = 201
+MINIMUM_GRID = 201
+"""Points a side of the grid that :meth:`Problem.minimum` searches before refining."""
 
 
 class Problem(ABC):
@@ -81,11 +82,17 @@ class Problem(ABC):
         """Exact global minimisers, where known in closed form."""
         return ()
 
-    def minimum(self, window: Window | None = None) -> tuple[np.ndarray, float]:
+    def minimum(
+        self,
+        window: Window | None = None,
+        loss_grid: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, float]:
         """The lowest point of the loss inside ``window`` (default: the problem's view).
 
         Known minimisers are used when they lie inside; otherwise a grid search
         is refined by gradient descent with backtracking, kept inside the window.
+        ``loss_grid`` computes the search's grid in place of :meth:`loss_grid`
+        (the app's worker passes one that computes in pieces and can stop).
         """
         window = window or self.window
         inside = [m for m in self.known_minima() if window.contains(*m)]
@@ -94,8 +101,8 @@ class Problem(ABC):
             losses = self.loss(points)
             best = int(np.argmin(losses))
             return points[best], float(losses[best])
-        phi0, phi1 = window.axes((_GRID_FOR_MINIMUM, _GRID_FOR_MINIMUM))
-        grid = self.loss_grid(phi0, phi1)
+        phi0, phi1 = window.axes((MINIMUM_GRID, MINIMUM_GRID))
+        grid = (loss_grid or self.loss_grid)(phi0, phi1)
         row, col = np.unravel_index(int(np.nanargmin(grid)), grid.shape)
         return self._refine(np.array([phi0[col], phi1[row]]), window)
 
@@ -418,6 +425,7 @@ __all__ = [
     "Batch",
     "DataError",
     "DataFitProblem",
+    "MINIMUM_GRID",
     "MODELS",
     "Problem",
     "ProblemSpec",

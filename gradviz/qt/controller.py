@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from gradviz.core.data import BUILTIN_DATASETS
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import DataFitProblem, Problem, ProblemSpec
@@ -18,6 +20,9 @@ from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.style import RUN_COLOURS
 from gradviz.qt.worker import (
+    ProblemRequest,
+    ProblemResult,
+    ProblemWorker,
     RunJob,
     RunProgress,
     RunWorker,
@@ -36,6 +41,13 @@ FIT_SAMPLES = 200
 
 # The order in which "Add run" offers optimizers: the lecture's.
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
+
+
+def _reads_a_file(spec: ProblemSpec) -> bool:
+    """Whether building ``spec`` reads a data file (as :func:`~gradviz.core.problems.load_data`
+    reads every data spec that is neither a built-in set nor ``synthetic``)."""
+    data = spec.data
+    return data is not None and data not in BUILTIN_DATASETS and not data.startswith("synthetic")
 
 
 def _padded(values: np.ndarray, margin: float) -> tuple[float, float]:
@@ -70,6 +82,8 @@ class AppController(QObject):
     problemChanged = Signal(object)  # Problem
     surfaceChanged = Signal(object)  # SurfaceResult
     surfaceBusy = Signal(bool)  # a surface is being computed
+    busyChanged = Signal(str)  # what is being computed or loaded ("" when nothing is)
+    problemRefused = Signal()  # a problem asked for could not be built; the old one stays
     runsChanged = Signal(object)  # list[RunState], after an add, remove, edit or selection
     frameReady = Signal(object)  # list[RunFrame], at most once per frame
     fitReady = Signal(object)  # list[(run_id, colour, x, f)] model curves at the shown phi
@@ -90,6 +104,7 @@ class AppController(QObject):
     _step = Signal(int)
     _speed = Signal(float)
     _surface = Signal(object)
+    _load = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -112,6 +127,9 @@ class AppController(QObject):
         self._next_id = 0
         self._fit_x = np.linspace(*self.fit_ranges()[0], FIT_SAMPLES)
         self._request_id = 0
+        self._surface_progress: float | None = None  # of the latest surface, once it reports
+        self._problem_request = 0
+        self._loading: str | None = None  # the data file being read, if any
         self._dirty = False
         self._start_threads()
         self._speed.emit(self.speed)
@@ -162,7 +180,16 @@ class AppController(QObject):
         self._surface.connect(self.surface_worker.compute)
         self.surface_worker.computed.connect(self._on_surface)
         self.surface_worker.failed.connect(self._on_surface_failed)
+        self.surface_worker.progressed.connect(self._on_surface_progress)
         self._surface_thread.start()
+
+        self._problem_thread = QThread(self)
+        self._problem_thread.setObjectName("gradviz-problems")
+        self.problem_worker = ProblemWorker()
+        self.problem_worker.moveToThread(self._problem_thread)
+        self._load.connect(self.problem_worker.build)
+        self.problem_worker.built.connect(self._on_problem_built)
+        self._problem_thread.start()
 
     def is_running(self) -> bool:
         """Whether the worker threads are up (until :meth:`shutdown`)."""
@@ -176,7 +203,11 @@ class AppController(QObject):
             QMetaObject.invokeMethod(
                 self.run_worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
             )
-        for thread in (self._run_thread, self._surface_thread):
+        # A surface being computed stops at its next piece; a file being read
+        # is read to its end (one file, a few seconds at most) and dropped.
+        self.surface_worker.cancel_all()
+        self.problem_worker.latest_request = self._problem_request + 1
+        for thread in (self._run_thread, self._surface_thread, self._problem_thread):
             thread.quit()
             thread.wait()
 
@@ -190,16 +221,49 @@ class AppController(QObject):
     def set_problem(self, spec: ProblemSpec) -> bool:
         """Switch to the problem ``spec``; on failure report why and change nothing.
 
+        Data from a file are read by a worker, off the UI thread: the problem
+        switches when they have been read (nothing changes before), and a newer
+        problem or scene asked for meanwhile replaces the request.
+
         Returns
         -------
         bool
-            Whether the problem was switched.
+            Whether the problem was switched, or for data from a file whether
+            reading them has started; :attr:`problemRefused` is emitted too on failure.
         """
+        self._problem_request += 1
+        self.problem_worker.latest_request = self._problem_request
+        if _reads_a_file(spec):
+            self._loading = spec.data
+            self._show_busy()
+            self._load.emit(ProblemRequest(self._problem_request, spec))
+            return True
+        self._loading = None
+        self._show_busy()
         try:
             problem = spec.build()
         except (ValueError, OSError) as exc:
-            self.message.emit(f"Could not load the problem: {exc}")
+            self._refuse(f"Could not load the problem: {exc}")
             return False
+        self._switch_problem(spec, problem)
+        return True
+
+    @Slot(object)
+    def _on_problem_built(self, result: ProblemResult) -> None:
+        if result.request_id != self._problem_request:
+            return  # replaced by a newer problem or scene
+        self._loading = None
+        self._show_busy()
+        if result.problem is None:
+            self._refuse(f"Could not load the problem: {result.error}")
+        else:
+            self._switch_problem(result.spec, result.problem)
+
+    def _refuse(self, text: str) -> None:
+        self.message.emit(text)
+        self.problemRefused.emit()
+
+    def _switch_problem(self, spec: ProblemSpec, problem: Problem) -> None:
         same_model = spec.model == self.spec.model
         old_n = self.problem.n_points
         self.spec, self.problem = spec, problem
@@ -211,7 +275,6 @@ class AppController(QObject):
             self._restart(run)
         self._mark_edited()
         self._changed_runs()
-        return True
 
     @staticmethod
     def _rebase(settings: RunSettings, old_n: int | None, problem: Problem,
@@ -257,7 +320,9 @@ class AppController(QObject):
         self._window_timer.stop()
         self._request_id += 1
         self.surface_worker.latest_request = self._request_id
+        self._surface_progress = None
         self.surfaceBusy.emit(True)
+        self._show_busy()
         self._surface.emit(
             SurfaceRequest(self._request_id, self.problem, self.window, self.grid, self.log_scale)
         )
@@ -269,6 +334,8 @@ class AppController(QObject):
             return  # superseded by a newer window or problem
         self.surface = result
         self.surfaceBusy.emit(False)
+        self._surface_progress = 1.0
+        self._show_busy()
         self.surfaceChanged.emit(result)
 
     @Slot(object)
@@ -277,7 +344,29 @@ class AppController(QObject):
         request_id, text = failure
         if request_id == self._request_id:
             self.surfaceBusy.emit(False)
+            self._surface_progress = 1.0
+            self._show_busy()
             self.message.emit(f"Could not compute the loss surface: {text}")
+
+    @Slot(int, float)
+    def _on_surface_progress(self, request_id: int, fraction: float) -> None:
+        if request_id == self._request_id:
+            self._surface_progress = fraction
+            self._show_busy()
+
+    def busy_text(self) -> str:
+        """What the window's busy label says: the file being read, the surface's
+        progress, or "" when nothing is being computed."""
+        if self._loading is not None:
+            return f"reading {Path(self._loading).name}…"
+        if self._surface_progress is None:
+            return "computing the loss surface…"
+        if self._surface_progress < 1.0:
+            return f"computing the loss surface… {int(100 * self._surface_progress)} %"
+        return ""
+
+    def _show_busy(self) -> None:
+        self.busyChanged.emit(self.busy_text())
 
     # -- scenes ------------------------------------------------------------------------------
     def load_scene(self, scene: Scene) -> bool:
@@ -288,6 +377,10 @@ class AppController(QObject):
         except (ValueError, OSError) as exc:
             self.message.emit(f"Could not open the scene '{scene.name}': {exc}")
             return False
+        # A data file still being read for the problem before is not wanted any more.
+        self._problem_request += 1
+        self.problem_worker.latest_request = self._problem_request
+        self._loading = None
         self.pause()
         for run in self.runs:
             self._remove.emit(run.run_id)

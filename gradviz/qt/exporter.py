@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 import pyqtgraph as pg
@@ -42,6 +42,7 @@ from PySide6.QtCore import (
     QRectF,
     QSize,
     Qt,
+    QTimer,
     QtMsgType,
     qInstallMessageHandler,
 )
@@ -196,9 +197,25 @@ def animation_updates(last_update: int, frames: int) -> list[int]:
 # ----------------------------------------------------------------------------- waiting
 
 
-def show_scene_finished(window: MainWindow, scene: Scene, timeout: float | None = None) -> None:
+RunsProgress = Callable[[float], None]
+"""Told the fraction of the runs' updates computed so far, about ten times a second."""
+
+WAIT_WAKE_MS = 100
+"""While the runs are computed, the wait looks at the clock and reports progress this often."""
+
+
+def show_scene_finished(
+    window: MainWindow,
+    scene: Scene,
+    timeout: float | None = None,
+    progress: RunsProgress | None = None,
+) -> None:
     """Open ``scene`` in ``window``, compute every run to its end and wait for the
     runs and the loss surface (processing events), as a headless export needs.
+
+    The window is not redrawn while it waits (only once, at the end): nobody
+    watches it, and redrawing ever longer paths 60 times a second took most of
+    the time of a long export from the runs' worker.
 
     Raises
     ------
@@ -207,6 +224,8 @@ def show_scene_finished(window: MainWindow, scene: Scene, timeout: float | None 
     TimeoutError
         If ``timeout`` seconds pass first.
     """
+    from gradviz.qt.controller import FRAME_MS
+
     controller = window.controller
     busy = [True]
     messages: list[str] = []
@@ -214,23 +233,49 @@ def show_scene_finished(window: MainWindow, scene: Scene, timeout: float | None 
     def track_busy(value: bool) -> None:
         busy[0] = value
 
+    def report() -> None:
+        if progress is not None:
+            progress(_runs_done(controller))
+
+    # Wakes the wait below (which sleeps until an event comes) to check the clock.
+    waker = QTimer()
+    waker.setInterval(WAIT_WAKE_MS)
+    waker.timeout.connect(report)
     controller.surfaceBusy.connect(track_busy)
     controller.message.connect(messages.append)
+    controller.set_frame_interval(HELD_FRAME_MS)
     try:
         if not controller.load_scene(scene):
             raise ValueError(messages[-1] if messages else f"cannot open the scene {scene.name!r}")
         controller.run_to_end()
         deadline = math.inf if timeout is None else time.monotonic() + timeout
-        # The controller's frame timer wakes this loop at least every frame.
+        waker.start()
         wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
         while busy[0] or not all(run.record.finished for run in controller.runs):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the scene {scene.name!r} took over {timeout:g} s to compute")
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents | wait)
     finally:
+        waker.stop()
+        controller.set_frame_interval(FRAME_MS)
         controller.surfaceBusy.disconnect(track_busy)
         controller.message.disconnect(messages.append)
+    report()
     controller.publish_now()
+
+
+HELD_FRAME_MS = 3_600_000
+"""The frame interval while :func:`show_scene_finished` waits: no frame in practice."""
+
+
+def _runs_done(controller: AppController) -> float:
+    """The fraction of the runs' updates computed (a run that stopped early counts as done)."""
+    total = sum(run.settings.steps + 1 for run in controller.runs)
+    done = sum(
+        run.settings.steps + 1 if run.record.finished else len(run.record)
+        for run in controller.runs
+    )
+    return done / total if total else 1.0
 
 
 # ----------------------------------------------------------------------------- landscape
@@ -764,6 +809,27 @@ def _quiet_platform(kind: QtMsgType, context: QMessageLogContext, message: str) 
         print(message, file=sys.stderr)
 
 
+class _TerminalLine:
+    """One line of progress on ``stream``, rewritten in place; nothing unless it is a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.on = stream.isatty()
+        self.width = 0
+
+    def show(self, text: str) -> None:
+        if self.on:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.stream.flush()
+            self.width = len(text)
+
+    def clear(self) -> None:
+        if self.on and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
 def export_scene(
     scene: Scene,
     path: str | Path,
@@ -792,10 +858,14 @@ def export_scene(
     window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     window.resize(1600, 950)
     window.show()  # laid out as on screen, but never shown
+    line = _TerminalLine(sys.stderr)
     try:
-        show_scene_finished(window, scene)
+        show_scene_finished(window, scene, progress=lambda done: line.show(
+            f"computing the runs… {int(100 * done)} %"))
+        line.clear()
         return export_file(window, path, size, frames, progress)
     finally:
+        line.clear()  # before the error or the "wrote" line
         # Stopped before it closes, the window does not remember this scene and
         # size as the user's own for the next launch.
         window.controller.shutdown()

@@ -309,7 +309,8 @@ class MainWindow(QMainWindow):
         c, panel = self.controller, self.control_panel
         c.problemChanged.connect(self._show_problem)
         c.surfaceChanged.connect(self._show_surface)
-        c.surfaceBusy.connect(self.busy.setVisible)
+        c.busyChanged.connect(self._show_busy)
+        c.problemRefused.connect(lambda: self.control_panel.show_problem(c.spec, c.problem))
         c.runsChanged.connect(self._show_runs)
         c.frameReady.connect(self._show_frame)
         c.fitReady.connect(self.fit_view.set_curves)
@@ -351,6 +352,10 @@ class MainWindow(QMainWindow):
         # An analytic surface has no data to fit: the loss curves take the space.
         self.fit_view.setVisible(problem.n_points is not None)
         self.control_panel.show_problem(c.spec, problem)
+
+    def _show_busy(self, text: str) -> None:
+        self.busy.setText(text)
+        self.busy.setVisible(bool(text))
 
     def _show_surface(self, result) -> None:  # type: ignore[no-untyped-def]
         s = result.surface
@@ -431,9 +436,7 @@ class MainWindow(QMainWindow):
 
     # -- views -> controller -------------------------------------------------------------------
     def _problem_requested(self, spec) -> None:  # type: ignore[no-untyped-def]
-        if not self.controller.set_problem(spec):
-            c = self.controller
-            self.control_panel.show_problem(c.spec, c.problem)
+        self.controller.set_problem(spec)  # on failure the panel shows the old problem again
 
     def open_csv(self) -> None:
         """Ask for a CSV file of (x, y) and fit the current model to it."""

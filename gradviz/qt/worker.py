@@ -1,27 +1,32 @@
-"""Workers that live in QThreads: one steps the runs, one computes surfaces.
+"""Workers that live in QThreads: one steps the runs, one computes surfaces, one
+builds problems from data files.
 
-Both are plain QObjects moved to a QThread (never QThread subclasses); the UI
+All are plain QObjects moved to a QThread (never QThread subclasses); the UI
 talks to them only through queued signals, and they answer with frozen plain
-data. Every run and every surface request carries a number so that the UI can
-drop answers to requests it has since replaced.
+data. Every run, surface and problem request carries a number so that the UI
+can drop answers to requests it has since replaced.
 """
 
 from __future__ import annotations
 
 import itertools
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from gradviz.core.contours import contour_levels, contour_segments
-from gradviz.core.problems import Problem
+from gradviz.core.problems import MINIMUM_GRID, Problem, ProblemSpec
 from gradviz.core.run import RunSettings, Step, Trajectory, iterate
 from gradviz.core.space import Window
-from gradviz.core.surface import Surface, loss_surface
+from gradviz.core.surface import Surface, loss_grid_pieces, loss_surface_pieces
 from gradviz.qt.guard import guarded, one_line
+
+_T = TypeVar("_T")
 
 TICK_MS = 16
 """Worker tick: at most one batch of steps reaches the UI per frame (60 Hz)."""
@@ -285,11 +290,103 @@ class SurfaceResult:
     minimum_loss: float
 
 
+class _Superseded(Exception):
+    """Raised between the pieces of a surface once a newer request (or a shutdown) replaced it."""
+
+
 class SurfaceWorker(QObject):
-    """Computes surfaces and contours off the UI thread, skipping stale requests."""
+    """Computes surfaces and contours off the UI thread, skipping stale requests.
+
+    The loss is computed a few rows at a time (:func:`loss_grid_pieces`), and a
+    request that has been replaced stops at the next piece: a new zoom or the
+    window closing never waits for a surface nobody will see.
+    """
 
     computed = Signal(object)  # SurfaceResult
     failed = Signal(object)  # (request_id, message)
+    progressed = Signal(int, float)  # request_id, fraction of the surface and minimum done
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Written by the UI thread, read here: a plain int is safe under the GIL.
+        self.latest_request = 0
+        self.pieces_done = 0
+        """Pieces of loss grids computed so far (tests count them to see a cancel honoured)."""
+
+    def cancel_all(self) -> None:
+        """Called from the UI thread before it stops this worker's thread: drop every request."""
+        self.latest_request = sys.maxsize
+
+    @Slot(object)
+    def compute(self, request: SurfaceRequest) -> None:
+        """Compute ``request`` unless a newer one has been queued (checked between pieces)."""
+        if request.request_id < self.latest_request:
+            return
+        try:
+            result = self._compute(request)
+        except _Superseded:
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the app goes on
+            self.failed.emit((request.request_id, one_line(exc)))
+            return
+        self.computed.emit(result)
+
+    def _compute(self, request: SurfaceRequest) -> SurfaceResult:
+        problem, window = request.problem, request.window
+        # The surface and the minimum's grid search share the progress by their cells.
+        cells = request.grid * request.grid
+        share = cells / (cells + MINIMUM_GRID * MINIMUM_GRID)
+        surface = self._finish(request, loss_surface_pieces(problem, window, request.grid),
+                               0.0, share)
+        levels = contour_levels(surface.values, request.contour_count, request.log_scale)
+        segments = contour_segments(surface.phi0, surface.phi1, surface.values, levels)
+        minimum, minimum_loss = problem.minimum(
+            window,
+            lambda phi0, phi1: self._finish(
+                request, loss_grid_pieces(problem, phi0, phi1), share, 1.0 - share
+            ),
+        )
+        return SurfaceResult(request.request_id, surface, levels, segments, minimum, minimum_loss)
+
+    def _finish(self, request: SurfaceRequest, pieces: Iterator[tuple[float, _T | None]],
+                offset: float, weight: float) -> _T:
+        """The last of ``pieces``, reporting progress; :class:`_Superseded` once replaced."""
+        for fraction, value in pieces:
+            self.pieces_done += 1
+            if request.request_id < self.latest_request:
+                raise _Superseded
+            if value is not None:
+                return value
+            self.progressed.emit(request.request_id, offset + weight * fraction)
+        raise AssertionError("the pieces end with the whole")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ProblemRequest:
+    """Build the problem of ``spec`` (reading its data file) for request ``request_id``."""
+
+    request_id: int
+    spec: ProblemSpec
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    """The built problem, or the message saying why it could not be built."""
+
+    request_id: int
+    spec: ProblemSpec
+    problem: Problem | None
+    error: str | None = None
+
+
+class ProblemWorker(QObject):
+    """Builds problems whose data come from a file, off the UI thread.
+
+    Parsing a CSV of a million rows takes seconds; the UI keeps answering and
+    drops the answer to a request it has since replaced.
+    """
+
+    built = Signal(object)  # ProblemResult
 
     def __init__(self) -> None:
         super().__init__()
@@ -297,18 +394,13 @@ class SurfaceWorker(QObject):
         self.latest_request = 0
 
     @Slot(object)
-    def compute(self, request: SurfaceRequest) -> None:
-        """Compute ``request`` unless a newer one has already been queued."""
+    def build(self, request: ProblemRequest) -> None:
+        """Build ``request.spec`` unless a newer request has been made."""
         if request.request_id < self.latest_request:
             return
         try:
-            surface = loss_surface(request.problem, request.window, request.grid)
-            levels = contour_levels(surface.values, request.contour_count, request.log_scale)
-            segments = contour_segments(surface.phi0, surface.phi1, surface.values, levels)
-            minimum, minimum_loss = request.problem.minimum(request.window)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the app goes on
-            self.failed.emit((request.request_id, one_line(exc)))
+            problem = request.spec.build()
+        except (ValueError, OSError) as exc:  # DataError is a ValueError
+            self.built.emit(ProblemResult(request.request_id, request.spec, None, str(exc)))
             return
-        self.computed.emit(
-            SurfaceResult(request.request_id, surface, levels, segments, minimum, minimum_loss)
-        )
+        self.built.emit(ProblemResult(request.request_id, request.spec, problem))

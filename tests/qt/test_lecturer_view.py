@@ -61,6 +61,7 @@ def test_full_batch_runs_stay_full_batch_when_the_data_change(window, qtbot, tmp
     x = np.linspace(0, 2, 20)
     points.write_text("x,y\n" + "".join(f"{a},{0.5 + 0.6 * a}\n" for a in x))
     assert c.set_problem(ProblemSpec("linear", data=str(points)))
+    qtbot.waitUntil(lambda: c.spec.data == str(points), timeout=5000)  # read off the UI thread
     gd, sgd = c.runs
     assert gd.settings.batch_size == 20 and "B=" not in gd.label(20)
     assert sgd.settings.batch_size == 5
