@@ -85,8 +85,9 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         path = tmp_path / "four.csv"
         path.write_text("x,y\n0,1\n1,2\n2,2.9\n3,4.2\n")
         chosen["open"] = str(path)
-        w.open_action.trigger()
-        assert c.spec.data == str(path) and c.problem.n_points == 4
+        w.open_action.trigger()  # the file is read off the UI thread
+        qtbot.waitUntil(lambda: c.spec.data == str(path) and c.problem.n_points == 4,
+                        timeout=5000)
 
     def save_scene_file() -> None:
         chosen["save"] = str(tmp_path / "saved.toml")
