@@ -783,7 +783,8 @@ def export_animation_with_dialog(
     Returns
     -------
     str or None
-        What was written, or None if the user cancelled.
+        What was written, or None if the user cancelled or closed the window
+        (no file is left behind).
     """
     dialog = QProgressDialog("Writing the animation…", "Cancel", 0, frames, window)
     dialog.setWindowTitle("Export animation")
@@ -794,7 +795,8 @@ def export_animation_with_dialog(
         dialog.setMaximum(total)
         dialog.setValue(done)
         QApplication.processEvents()  # paint the bar and notice Cancel
-        return not dialog.wasCanceled()
+        # Closing the window cancels too: its runs and threads are gone.
+        return not dialog.wasCanceled() and window.isVisible()
 
     try:
         return export_animation(window, path, size, frames, progress)

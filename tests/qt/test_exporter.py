@@ -440,3 +440,16 @@ def test_the_app_says_why_a_screenshot_could_not_be_saved(window, small_tmpfs, m
     assert window.message_bar.isVisibleTo(window)
     assert "shot.png: Read-only file system" in window.message_bar.text()
     assert not target.exists()
+
+
+def test_closing_the_window_during_a_gif_export_cancels_it_cleanly(window, qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    exporter.show_scene_finished(window, _short_scene(), timeout=30)
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "closed.gif"
+    QTimer.singleShot(0, window.close)  # while the first frames are drawn
+    assert exporter.export_animation_with_dialog(window, target, (640, 360), frames=40) is None
+    assert not window.isVisible() and not window.controller.is_running()
+    assert list(out.iterdir()) == []  # neither the file nor a temporary one
