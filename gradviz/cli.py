@@ -455,7 +455,8 @@ def _add_export_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--out", metavar="FILE", required=True,
         help="FILE.png or FILE.svg (the landscape with its paths, legend, title and caption), "
-        "FILE.gif or FILE.mp4 (an animation of the runs; .mp4 needs ffmpeg on the PATH), "
+        "FILE.gif or FILE.mp4 (an animation of the runs; .mp4 needs ffmpeg on the PATH "
+        "or pip install \"gradviz[mp4]\"), "
         "FILE.csv (columns run, step, epoch, phi0, phi1, loss, ...; one row per run and "
         "update) or FILE.json (the same rows and every setting that reproduces them)",
     )
@@ -603,6 +604,15 @@ def open_app(argv: Sequence[str], scene: Scene | None = None, play: bool = False
         print(f"{PROG}: error: no display to open the app on (DISPLAY and WAYLAND_DISPLAY are "
               "unset); use the headless commands (run, surface, export) or set "
               "QT_QPA_PLATFORM=offscreen", file=sys.stderr)
+        return 2
+    # Before Qt loads: a missing system library would make Qt abort (or QtGui's
+    # import fail) with a hint that can name the wrong one.
+    from gradviz.qt import platform_check  # the standard library only
+
+    try:
+        platform_check.check_xcb()
+    except platform_check.MissingLibraries as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     try:
         app = importlib.import_module(APP_MODULE)

@@ -7,7 +7,6 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
@@ -16,7 +15,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gradviz.core.scenes import Scene
-from gradviz.qt import platform_check, style
+from gradviz.qt import style
 from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
@@ -101,15 +100,9 @@ def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
          play: bool = False) -> int:
     """Open the main window (with ``scene``, playing if ``play``) and run the event loop.
 
-    Returns the exit status: 2, with one line on stderr, where Qt's X11 platform
-    lacks system libraries (Qt itself would abort with a hint that can be wrong).
+    Returns the exit status (the CLI checks Qt's system libraries before this:
+    see :mod:`gradviz.qt.platform_check`).
     """
-    try:
-        platform_check.check_xcb()
-    except platform_check.MissingLibraries as exc:
-        prog = Path(argv[0]).name if argv else "gradviz"
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
     app = make_application(argv)
     window = open_window(scene, play)
     with closed_on_interrupt(window) as interrupted:
