@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -637,6 +638,25 @@ def _scene(key: str | None) -> Scene | None:
         raise CliError("--scene", str(exc)) from None
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound like Ctrl+C so that no partial file is left behind."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM (``kill``, a closing terminal session) stops it
+    as Ctrl+C does: files being written are dropped, the old ones kept."""
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``gradviz`` command with ``argv`` (default ``sys.argv[1:]``); return the
     exit status: 0 on success, 2 for a bad flag or value."""
@@ -651,7 +671,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.scene is not None or args.play:
             raise CliError(None, "--scene and --play open the app; give them without a command")
         prog = f"{PROG} {command.name}"
-        return command.execute(args)
+        with _terminate_as_interrupt():
+            return command.execute(args)
     except CliError as exc:
         print(f"{exc.prog or prog}: error: {excerpt(str(exc), MAX_MESSAGE)}", file=sys.stderr)
         return 2
@@ -662,5 +683,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as exc:
         detail = f": {exc}" if str(exc) else ""
-        print(f"{prog}: interrupted{detail}", file=sys.stderr)
-        return 130
+        terminated = isinstance(exc.__context__, _Terminated) or isinstance(exc, _Terminated)
+        print(f"{prog}: {'terminated' if terminated else 'interrupted'}{detail}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)

@@ -187,7 +187,10 @@ def test_memory_does_not_grow_with_the_steps(tmp_path, suffix) -> None:
     assert peaks[1] - peaks[0] < 16 * 1024, peaks
 
 
-def test_ctrl_c_leaves_the_old_file_and_no_partial_one(tmp_path) -> None:
+@pytest.mark.parametrize("stop, status, said", [(signal.SIGINT, 130, "interrupted"),
+                                                (signal.SIGTERM, 143, "terminated")])
+def test_ctrl_c_or_kill_leaves_the_old_file_and_no_partial_one(tmp_path, stop, status,
+                                                               said) -> None:
     old = tmp_path / "m.csv"
     old.write_text("good\n")
     process = subprocess.Popen(
@@ -199,12 +202,12 @@ def test_ctrl_c_leaves_the_old_file_and_no_partial_one(tmp_path) -> None:
         while not any(p.stat().st_size > 10_000 for p in tmp_path.glob(".m*")):
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         out, err = process.communicate(timeout=60)
     finally:
         process.kill()
-    assert process.returncode == 130
-    assert err == "gradviz run: interrupted: nothing was written to m.csv\n"
+    assert process.returncode == status
+    assert err == f"gradviz run: {said}: nothing was written to m.csv\n"
     assert old.read_text() == "good\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv"]
 
