@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QScrollArea,
     QSlider,
     QSplitter,
@@ -427,6 +428,17 @@ class MainWindow(QMainWindow):
             parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
         return "  ·  ".join(parts)
 
+    def show_write_error(self, what: str, error: Exception) -> None:
+        """A file could not be written: say so in a dialog (the user asked for that
+        file and must not miss it) and above the plots."""
+        text = f"{what}: {error}"
+        self.show_message(text)
+        box = QMessageBox(QMessageBox.Icon.Warning, what, str(error),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): the runs and the window go on meanwhile
+
     def show_message(self, text: str) -> None:
         """Show a notice or an error above the plots for a few seconds."""
         self.message_bar.setText(text)
@@ -513,7 +525,7 @@ class MainWindow(QMainWindow):
             save_scene(self.controller.to_scene(title, caption, self.colormap,
                                                 self.batch_panel.isVisible()), path)
         except (OSError, ValueError) as exc:
-            self.show_message(f"Could not save the scene: {exc}")
+            self.show_write_error("Could not save the scene", exc)
             return
         self.statusBar().showMessage(f"saved {path}", MESSAGE_MS)
 
@@ -528,7 +540,7 @@ class MainWindow(QMainWindow):
             try:
                 written = exporter.export_window_png(self, path)
             except (OSError, ValueError) as exc:
-                self.show_message(f"Could not save the screenshot: {exc}")
+                self.show_write_error("Could not save the screenshot", exc)
                 return
             self.statusBar().showMessage(f"saved {path} ({written})", MESSAGE_MS)
 
@@ -571,7 +583,7 @@ class MainWindow(QMainWindow):
             else:
                 written = exporter.export_file(self, path, size)
         except (OSError, ValueError) as exc:
-            self.show_message(f"Could not export: {exc}")
+            self.show_write_error("Could not export", exc)
             return
         if written is None:
             self.statusBar().showMessage("export cancelled", MESSAGE_MS)

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QProgressDialog
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from gradviz import cli
 from gradviz.core.export import parse_json
@@ -439,7 +439,18 @@ def test_the_app_says_why_a_screenshot_could_not_be_saved(window, small_tmpfs, m
     window.save_screenshot()
     assert window.message_bar.isVisibleTo(window)
     assert "shot.png: Read-only file system" in window.message_bar.text()
+    dialog = next(box for box in window.findChildren(QMessageBox) if box.isVisible())
+    assert dialog.text().startswith("cannot write ") and "shot.png: Read-only" in dialog.text()
     assert not target.exists()
+
+
+def test_the_app_says_in_a_dialog_why_an_export_could_not_be_written(window, small_tmpfs,
+                                                                     make_read_only):
+    make_read_only()
+    window.export_to(str(small_tmpfs / "runs.csv"))
+    dialog = next(box for box in window.findChildren(QMessageBox) if box.isVisible())
+    assert "runs.csv: Read-only file system" in dialog.text()
+    assert dialog.windowTitle() == "Could not export"
 
 
 def test_closing_the_window_during_a_gif_export_cancels_it_cleanly(window, qtbot, tmp_path):
