@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6.QtCore import QSocketNotifier, QTimer
+from PySide6.QtCore import QEvent, QSocketNotifier, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -107,8 +107,16 @@ def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
     window = open_window(scene, play)
     with closed_on_interrupt(window) as interrupted:
         status = app.exec()
-    del window  # referenced until the event loop has ended
+    dispose(window)
     return INTERRUPTED if interrupted() else status
+
+
+def dispose(window: QWidget) -> None:
+    """Delete a closed ``window`` now, while Qt is whole. Left to the interpreter's
+    exit, a window and its graphics items are torn down in no fixed order, and a
+    process crashed now and then after it had done its work."""
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 INTERRUPTED = 128 + signal.SIGINT
