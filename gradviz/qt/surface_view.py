@@ -193,6 +193,10 @@ class SurfaceView(Panel):
         self.minimum.setSize(22 * scale)
         self.paths.set_scale(scale)
         self._samples.clear()  # rebuilt at the next frame with the new widths
+        for items in self._off_view.values():  # and the edge arrows in the new look
+            for item in items:
+                self.getPlotItem().removeItem(item)
+        self._off_view.clear()
         self._legend_text = {}
 
     def set_axes(self, axes: tuple[Axis, Axis]) -> None:
@@ -466,9 +470,11 @@ class SurfaceView(Panel):
             if label.textItem.toPlainText() != text:
                 label.setText(text)
             label.setVisible(bool(text))
-            label.setColor(self._theme.foreground)
-            label.fill = pg.mkBrush(self._theme.legend_fill)
-            label.setFont(style.axis_font(round(11 * scale)))
+            font = style.axis_font(round(11 * scale))
+            if label.textItem.font() != font:  # set once per look (see set_look)
+                label.setColor(self._theme.foreground)
+                label.fill = pg.mkBrush(self._theme.legend_fill)
+                label.setFont(font)
             label.setAnchor(self._inward_anchor(direction))
             vb = plot.vb
             px, py = (abs(float(v)) for v in vb.viewPixelSize())
