@@ -516,7 +516,7 @@ def export_command(args: argparse.Namespace) -> int:
     _use_offscreen_without_display()
     try:
         with _progress("frame") as progress:
-            details = exporter.export_scene(
+            details = importlib.import_module(APP_MODULE).export_scene(
                 scene, args.out, size,
                 progress=progress if suffix in exporter.ANIMATION_FORMATS else None,
             )

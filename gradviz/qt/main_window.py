@@ -35,7 +35,6 @@ from gradviz.core.colormaps import load_colormap
 from gradviz.core.problems import DataFitProblem, Problem
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
 from gradviz.qt import style
-from gradviz.qt.app import widget_palette
 from gradviz.qt.batch_panel import BatchPanel
 from gradviz.qt.control_panel import ControlPanel
 from gradviz.qt.controller import MAX_RUNS, AppController, RunState
@@ -684,7 +683,7 @@ class MainWindow(QMainWindow):
         """Use the theme ``name`` (``dark`` or ``light``) for plots and widgets."""
         self.theme = replace(style.THEMES[name], colormap=self.colormap)
         self.theme_action.setChecked(name == "light")
-        QApplication.instance().setPalette(widget_palette(self.theme))
+        QApplication.instance().setPalette(style.widget_palette(self.theme))
         self._apply_scale()
 
     def _apply_scale(self) -> None:
