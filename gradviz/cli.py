@@ -45,7 +45,7 @@ from gradviz.core.surface import MAX_GRID, loss_surface
 
 PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
-EXPORTER_MODULE = "gradviz.qt.exporter"
+EXPORTER_MODULE = "gradviz.qt.export.exporter"
 _DEFAULT_RUN = RunSettings()
 _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(filter(has_data, MODELS))

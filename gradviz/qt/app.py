@@ -27,7 +27,7 @@ from gradviz.qt import style
 from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
-    from gradviz.qt.exporter import Progress, Size
+    from gradviz.qt.export.exporter import Progress, Size
     from gradviz.qt.main_window import MainWindow
 
 
@@ -175,7 +175,7 @@ def export_scene(
     progress: Progress | None = None,
 ) -> str | None:
     """Open ``scene`` in a window that is never put on screen, compute its runs and
-    write ``path`` with :func:`gradviz.qt.exporter.export_file` (``frames`` None:
+    write ``path`` with :func:`gradviz.qt.export.exporter.export_file` (``frames`` None:
     its default); for the headless ``gradviz export``.
 
     Needs a display or Qt's offscreen platform, chosen before this is called.
@@ -187,7 +187,7 @@ def export_scene(
     OSError
         If the file cannot be written.
     """
-    from gradviz.qt.exporter import DEFAULT_FRAMES, export_file, show_scene_finished
+    from gradviz.qt.export.exporter import DEFAULT_FRAMES, export_file, show_scene_finished
     from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
 
     make_application()

@@ -44,7 +44,7 @@ MIN_BLACK_CONTRAST = 5.0
 
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast
-way (see :mod:`gradviz.qt.lines`)."""
+way (see :mod:`gradviz.qt.layers.lines`)."""
 
 
 @dataclass(frozen=True)

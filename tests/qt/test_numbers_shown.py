@@ -10,9 +10,10 @@ from dataclasses import replace
 import pytest
 
 from gradviz.core.scenes import Scene, builtin_scenes
-from gradviz.qt import app, exporter
+from gradviz.qt import app
+from gradviz.qt.export import exporter
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.surface_view import SurfaceView
+from gradviz.qt.views.surface_view import SurfaceView
 
 
 def _nesterov() -> Scene:

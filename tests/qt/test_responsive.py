@@ -15,8 +15,9 @@ from gradviz.core.problems import ProblemSpec
 from gradviz.core.scenes import builtin_scenes
 from gradviz.core.space import Window
 from gradviz.core.surface import loss_grid_pieces, loss_surface, loss_surface_pieces
-from gradviz.qt import app, exporter
-from gradviz.qt.worker import SurfaceRequest, SurfaceWorker
+from gradviz.qt import app
+from gradviz.qt.export import exporter
+from gradviz.qt.threads.workers import SurfaceRequest, SurfaceWorker
 
 # The last two: windows where a piece of rows alone would pick other Gabor blocks
 # (from its own largest |phi1|) and differ in the last bits.

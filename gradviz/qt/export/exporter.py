@@ -5,7 +5,7 @@ title and caption above it) as PNG at any size up to 7680 x 4320 or as SVG; the
 whole window as PNG; the runs as CSV or JSON; an animation of the runs as GIF or,
 with ffmpeg on the PATH or the ``mp4`` extra installed (imageio-ffmpeg), MP4.
 
-The landscape is drawn by a :class:`~gradviz.qt.surface_view.SurfaceView` of the
+The landscape is drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of the
 export's own, never on screen, given the state of the window's view, so an export
 shows what the app shows and the window is not touched while it is written (an
 animation draws the recorded runs update by update without scrubbing the
@@ -57,10 +57,10 @@ from gradviz.core.files import atomic_path, check_target, write_atomic
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.surface_view import SurfaceView
+from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
-    from gradviz.qt.controller import AppController, RunState
+    from gradviz.qt.control.controller import AppController, RunState
     from gradviz.qt.main_window import MainWindow
 
 Size = tuple[int, int]
@@ -219,7 +219,7 @@ def show_scene_finished(
     TimeoutError
         If ``timeout`` seconds pass first.
     """
-    from gradviz.qt.controller import FRAME_MS
+    from gradviz.qt.control.controller import FRAME_MS
 
     controller = window.controller
     busy = [True]
