@@ -45,7 +45,7 @@ from gradviz.core.surface import MAX_GRID, loss_surface
 
 PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
-EXPORTER_MODULE = "gradviz.qt.exporter"
+EXPORTER_MODULE = "gradviz.qt.export.exporter"
 _DEFAULT_RUN = RunSettings()
 _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(filter(has_data, MODELS))
@@ -516,7 +516,7 @@ def export_command(args: argparse.Namespace) -> int:
     _use_offscreen_without_display()
     try:
         with _progress("frame") as progress:
-            details = exporter.export_scene(
+            details = importlib.import_module(APP_MODULE).export_scene(
                 scene, args.out, size,
                 progress=progress if suffix in exporter.ANIMATION_FORMATS else None,
             )

@@ -1,4 +1,4 @@
-"""Start the desktop application."""
+"""Start the desktop application, or a window never shown for a headless export."""
 
 from __future__ import annotations
 
@@ -7,11 +7,19 @@ import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QSocketNotifier, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QSocketNotifier,
+    Qt,
+    QtMsgType,
+    QTimer,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 
 from gradviz.core.scenes import Scene
@@ -19,6 +27,7 @@ from gradviz.qt import style
 from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
+    from gradviz.qt.export.exporter import Progress, Size
     from gradviz.qt.main_window import MainWindow
 
 
@@ -31,41 +40,6 @@ def configure_pyqtgraph() -> None:
     guard_pyqtgraph_paints()  # a fault in any of pyqtgraph's paints must not crash the app
 
 
-_WIDGET_COLOURS = {
-    "dark": {
-        QPalette.ColorRole.Window: "#202326",
-        QPalette.ColorRole.Base: "#15171a",
-        QPalette.ColorRole.AlternateBase: "#2a2d31",
-        QPalette.ColorRole.Button: "#2c3035",
-        QPalette.ColorRole.Highlight: "#3d6fb4",
-        QPalette.ColorRole.ToolTipBase: "#2c3035",
-    },
-    "light": {
-        QPalette.ColorRole.Window: "#f2f2f2",
-        QPalette.ColorRole.Base: "#ffffff",
-        QPalette.ColorRole.AlternateBase: "#e9e9e9",
-        QPalette.ColorRole.Button: "#e4e4e4",
-        QPalette.ColorRole.Highlight: "#2a62b0",
-        QPalette.ColorRole.ToolTipBase: "#ffffff",
-    },
-}
-
-
-def widget_palette(theme: style.Theme) -> QPalette:
-    """A widget palette that matches the plots of ``theme``."""
-    palette = QPalette()
-    for role, colour in _WIDGET_COLOURS[theme.name].items():
-        palette.setColor(role, QColor(colour))
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
-                 QPalette.ColorRole.ButtonText, QPalette.ColorRole.ToolTipText):
-        palette.setColor(role, QColor(theme.foreground))
-    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(theme.muted))
-    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(theme.muted))
-    return palette
-
-
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication, created once, styled for gradviz."""
     app = QApplication.instance()
@@ -75,7 +49,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setApplicationName("gradviz")
     app.setOrganizationName("gradviz")
     app.setStyle("Fusion")
-    app.setPalette(widget_palette(style.DARK))
+    app.setPalette(style.widget_palette(style.DARK))
     return app  # type: ignore[return-value]
 
 
@@ -163,3 +137,77 @@ def _drain(reader: socket.socket) -> None:
         reader.recv(64)
     except BlockingIOError:
         pass
+
+
+def _quiet_platform(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    # The offscreen platform warns once per top-level widget that it cannot pass
+    # on size hints; for a window never shown that is noise on the terminal.
+    if "propagateSizeHints" not in message:
+        print(message, file=sys.stderr)
+
+
+class _TerminalLine:
+    """One line of progress on ``stream``, rewritten in place; nothing unless it is a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.on = stream.isatty()
+        self.width = 0
+
+    def show(self, text: str) -> None:
+        if self.on:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.stream.flush()
+            self.width = len(text)
+
+    def clear(self) -> None:
+        if self.on and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def export_scene(
+    scene: Scene,
+    path: str | Path,
+    size: Size | None = None,
+    frames: int | None = None,
+    progress: Progress | None = None,
+) -> str | None:
+    """Open ``scene`` in a window that is never put on screen, compute its runs and
+    write ``path`` with :func:`gradviz.qt.export.exporter.export_file` (``frames`` None:
+    its default); for the headless ``gradviz export``.
+
+    Needs a display or Qt's offscreen platform, chosen before this is called.
+
+    Raises
+    ------
+    ValueError
+        If the scene cannot be opened or the path, size or frames are refused.
+    OSError
+        If the file cannot be written.
+    """
+    from gradviz.qt.export.exporter import DEFAULT_FRAMES, export_file, show_scene_finished
+    from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
+
+    make_application()
+    previous = qInstallMessageHandler(_quiet_platform)
+    window = MainWindow()
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    window.resize(1600, 950)
+    window.show()  # laid out as on screen, but never shown
+    line = _TerminalLine(sys.stderr)
+    try:
+        show_scene_finished(window, scene, progress=lambda done: line.show(
+            f"computing the runs… {int(100 * done)} %"))
+        line.clear()
+        return export_file(window, path, size, DEFAULT_FRAMES if frames is None else frames,
+                           progress)
+    finally:
+        line.clear()  # before the error or the "wrote" line
+        # Stopped before it closes, the window does not remember this scene and
+        # size as the user's own for the next launch.
+        window.controller.shutdown()
+        window.close()
+        dispose(window)  # about one export in eight crashed at exit without it
+        qInstallMessageHandler(previous)

@@ -35,16 +35,15 @@ from gradviz.core.colormaps import load_colormap
 from gradviz.core.problems import DataFitProblem, Problem
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
 from gradviz.qt import style
-from gradviz.qt.app import widget_palette
-from gradviz.qt.batch_panel import BatchPanel
-from gradviz.qt.control_panel import ControlPanel
-from gradviz.qt.controller import MAX_RUNS, AppController, RunState
-from gradviz.qt.fit_view import FitView
+from gradviz.qt.views.batch_panel import BatchPanel
+from gradviz.qt.widgets.control_panel import ControlPanel
+from gradviz.qt.control.controller import MAX_RUNS, AppController, RunState
+from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter
-from gradviz.qt.loss_view import LossView
-from gradviz.qt.run_list import RunList
-from gradviz.qt.surface_view import SurfaceView
+from gradviz.qt.views.loss_view import LossView
+from gradviz.qt.widgets.run_list import RunList
+from gradviz.qt.views.surface_view import SurfaceView
 
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
@@ -535,7 +534,7 @@ class MainWindow(QMainWindow):
         if path:
             if not path.lower().endswith(".png"):
                 path += ".png"
-            from gradviz.qt import exporter  # see export_to
+            from gradviz.qt.export import exporter  # see export_to
 
             try:
                 written = exporter.export_window_png(self, path)
@@ -555,7 +554,7 @@ class MainWindow(QMainWindow):
             return
         size = None
         if path.lower().endswith(".png"):
-            from gradviz.qt import exporter  # see export_to
+            from gradviz.qt.export import exporter  # see export_to
 
             default = "x".join(map(str, exporter.DEFAULT_SIZES[".png"]))
             text, ok = QInputDialog.getText(
@@ -575,7 +574,7 @@ class MainWindow(QMainWindow):
         """Export to ``path`` (a progress dialog with Cancel for animations)."""
         # Imported on first use: the exporter brings Pillow and Qt SVG, which
         # would add to every launch's time to the first frame.
-        from gradviz.qt import exporter
+        from gradviz.qt.export import exporter
 
         try:
             if path.lower().endswith((".gif", ".mp4")):
@@ -684,7 +683,7 @@ class MainWindow(QMainWindow):
         """Use the theme ``name`` (``dark`` or ``light``) for plots and widgets."""
         self.theme = replace(style.THEMES[name], colormap=self.colormap)
         self.theme_action.setChecked(name == "light")
-        QApplication.instance().setPalette(widget_palette(self.theme))
+        QApplication.instance().setPalette(style.widget_palette(self.theme))
         self._apply_scale()
 
     def _apply_scale(self) -> None:

@@ -1,4 +1,4 @@
-"""Colours, pens and fonts shared by the views."""
+"""Colours, pens and fonts shared by the views and the widgets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QPalette
 
 from gradviz.core.colormaps import load_colormap
 
@@ -44,7 +44,7 @@ MIN_BLACK_CONTRAST = 5.0
 
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast
-way (see :mod:`gradviz.qt.lines`)."""
+way (see :mod:`gradviz.qt.layers.lines`)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,41 @@ LIGHT = Theme(
     substitutions=(("#FFFFFF", "#000000"), ("#F0E442", "#B59F00")),
 )
 THEMES = {theme.name: theme for theme in (DARK, LIGHT)}
+
+
+_WIDGET_COLOURS = {
+    "dark": {
+        QPalette.ColorRole.Window: "#202326",
+        QPalette.ColorRole.Base: "#15171a",
+        QPalette.ColorRole.AlternateBase: "#2a2d31",
+        QPalette.ColorRole.Button: "#2c3035",
+        QPalette.ColorRole.Highlight: "#3d6fb4",
+        QPalette.ColorRole.ToolTipBase: "#2c3035",
+    },
+    "light": {
+        QPalette.ColorRole.Window: "#f2f2f2",
+        QPalette.ColorRole.Base: "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#e9e9e9",
+        QPalette.ColorRole.Button: "#e4e4e4",
+        QPalette.ColorRole.Highlight: "#2a62b0",
+        QPalette.ColorRole.ToolTipBase: "#ffffff",
+    },
+}
+
+
+def widget_palette(theme: Theme) -> QPalette:
+    """A widget palette that matches the plots of ``theme``."""
+    palette = QPalette()
+    for role, colour in _WIDGET_COLOURS[theme.name].items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
+                 QPalette.ColorRole.ButtonText, QPalette.ColorRole.ToolTipText):
+        palette.setColor(role, QColor(theme.foreground))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+    palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(theme.muted))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(theme.muted))
+    return palette
 
 
 def axis_font(point_size: int = 12) -> QFont:

@@ -24,7 +24,7 @@ from gradviz import cli
 from gradviz.core.export import parse_json
 from gradviz.core.run import Trajectory, iterate
 from gradviz.core.scenes import Scene, builtin_scenes
-from gradviz.qt import exporter
+from gradviz.qt.export import exporter
 
 STEPS = 40  # short runs keep the module quick; enough updates for the animations
 

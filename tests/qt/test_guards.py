@@ -17,8 +17,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 import gradviz
-import gradviz.qt.curve_layer as curve_layer
-import gradviz.qt.worker as worker
+import gradviz.qt.layers.curve_layer as curve_layer
+import gradviz.qt.threads.workers as worker
 from gradviz.core.recording import Recording
 from gradviz.core.run import Trajectory, iterate
 from gradviz.qt.app import INTERRUPTED
@@ -69,7 +69,7 @@ PAINT_FAULT = """
     from gradviz.qt.app import make_application
     app = make_application()
     import pyqtgraph as pg
-    import gradviz.qt.curve_layer as curve_layer
+    import gradviz.qt.layers.curve_layer as curve_layer
     from gradviz.qt.main_window import MainWindow
 
     def fault(*args, **kwargs):

@@ -366,7 +366,7 @@ def test_no_control_keeps_the_keys_after_return_or_escape(active, qtbot, key):
 def test_an_edited_field_stays_the_same_field(window, qtbot):
     # Rebuilding the generated fields on every edit replaced the field being
     # edited, from within its own key handler (a crash once Return ends the edit).
-    from gradviz.qt.parameter_field import ParameterField
+    from gradviz.qt.widgets.parameter_field import ParameterField
 
     panel, c = window.control_panel, window.controller
     names = ("batch_size", "seed", "warmup", "lr")
@@ -389,7 +389,7 @@ def test_an_edited_field_stays_the_same_field(window, qtbot):
 
 def test_field_keeps_its_exact_value_when_left_unchanged(qtbot):
     from gradviz.core.hyperparameters import HyperParameter
-    from gradviz.qt.parameter_field import ParameterField
+    from gradviz.qt.widgets.parameter_field import ParameterField
 
     exact = 0.123456789  # shown as 0.123457
     field = ParameterField(HyperParameter("lr", "α", exact, 1e-6, 10.0, log=True), exact)

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
-from gradviz.qt.curve_layer import Curve, CurveLayer, column_envelope
+from gradviz.qt.layers.curve_layer import Curve, CurveLayer, column_envelope
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.lines import distinct_pixels, draw_polyline, stamp_offsets, to_device
-from gradviz.qt.path_layer import RECENT, PathLayer
+from gradviz.qt.layers.lines import distinct_pixels, draw_polyline, stamp_offsets, to_device
+from gradviz.qt.layers.path_layer import RECENT, PathLayer
 
 
 def _image(width: int = 200, height: int = 120) -> QImage:

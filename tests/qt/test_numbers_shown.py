@@ -10,9 +10,10 @@ from dataclasses import replace
 import pytest
 
 from gradviz.core.scenes import Scene, builtin_scenes
-from gradviz.qt import exporter
+from gradviz.qt import app
+from gradviz.qt.export import exporter
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.surface_view import SurfaceView
+from gradviz.qt.views.surface_view import SurfaceView
 
 
 def _nesterov() -> Scene:
@@ -68,7 +69,7 @@ def test_every_gif_frame_from_the_app_shows_its_update_losses(window, drawn, tmp
 
 def test_every_frame_of_a_headless_export_shows_its_update_losses(qapp, drawn, tmp_path):
     path = tmp_path / "nesterov.gif"
-    assert exporter.export_scene(_nesterov(), path, (320, 180))
+    assert app.export_scene(_nesterov(), path, (320, 180))
     last = int(re.fullmatch(r"update \d+ of (\d+)", drawn[-1][0]).group(1))
     assert last == _nesterov().runs[0].settings.steps
     _check_frames(drawn, last)

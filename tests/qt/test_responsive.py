@@ -15,8 +15,9 @@ from gradviz.core.problems import ProblemSpec
 from gradviz.core.scenes import builtin_scenes
 from gradviz.core.space import Window
 from gradviz.core.surface import loss_grid_pieces, loss_surface, loss_surface_pieces
-from gradviz.qt import exporter
-from gradviz.qt.worker import SurfaceRequest, SurfaceWorker
+from gradviz.qt import app
+from gradviz.qt.export import exporter
+from gradviz.qt.threads.workers import SurfaceRequest, SurfaceWorker
 
 # The last two: windows where a piece of rows alone would pick other Gabor blocks
 # (from its own largest |phi1|) and differ in the last bits.
@@ -181,7 +182,7 @@ def test_a_headless_export_shows_its_progress_on_a_terminal(qapp, tmp_path, monk
     monkeypatch.setattr("sys.stderr", terminal)
     monkeypatch.setattr(exporter, "WAIT_WAKE_MS", 1)
     out = tmp_path / "runs.csv"
-    assert exporter.export_scene(_scene(20_000), out)
+    assert app.export_scene(_scene(20_000), out)
     text = terminal.getvalue()
     shown = [part.strip() for part in text.split("\r") if part.strip()]
     assert shown and all(part.startswith("computing the runs… ") for part in shown)
@@ -194,7 +195,7 @@ def test_a_headless_export_prints_nothing_when_stderr_is_not_a_terminal(qapp, tm
                                                                          monkeypatch):
     stream = io.StringIO()
     monkeypatch.setattr("sys.stderr", stream)
-    assert exporter.export_scene(_scene(200), tmp_path / "runs.csv")
+    assert app.export_scene(_scene(200), tmp_path / "runs.csv")
     assert stream.getvalue() == ""
 
 

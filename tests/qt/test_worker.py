@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gradviz.core.problems import make_problem
 from gradviz.core.run import RunSettings
-from gradviz.qt.worker import RunJob, RunWorker
+from gradviz.qt.threads.workers import RunJob, RunWorker
 
 
 def _worker_with_a_long_run(qapp) -> tuple[RunWorker, list[object]]:  # type: ignore[no-untyped-def]
@@ -46,7 +46,7 @@ def test_a_ui_that_keeps_up_gets_every_tick(qapp):
 
 
 def test_running_to_the_end_takes_the_runs_in_turn_a_piece_at_a_time(qapp, monkeypatch):
-    from gradviz.qt import worker as worker_module
+    from gradviz.qt.threads import workers as worker_module
 
     # No time to spare: each tick computes one piece of one run, the next run's next.
     monkeypatch.setattr(worker_module, "INSTANT_BUDGET_S", 0.0)

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QGraphicsItem
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.panel import Panel
-from gradviz.qt.lines import to_device
-from gradviz.qt.path_layer import PathLayer
+from gradviz.qt.views.panel import Panel
+from gradviz.qt.layers.lines import to_device
+from gradviz.qt.layers.path_layer import PathLayer
 
 LEGEND_MARGIN = 10
 """Pixels between the legend and the plot's edge in its default places."""

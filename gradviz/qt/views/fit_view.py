@@ -7,8 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from gradviz.qt import style
-from gradviz.qt.curve_layer import Curve, CurveLayer
-from gradviz.qt.panel import Panel
+from gradviz.qt.layers.curve_layer import Curve, CurveLayer
+from gradviz.qt.views.panel import Panel
 
 
 class FitView(Panel):

@@ -2,7 +2,7 @@
 
 One item per view instead of one pyqtgraph curve per run: a frame costs one
 call from the controller, not a dozen ``setData`` calls, and the lines are drawn
-the fast way of :mod:`gradviz.qt.lines`. A long curve whose x only grows (loss
+the fast way of :mod:`gradviz.qt.layers.lines`. A long curve whose x only grows (loss
 against update number) is reduced to its lowest and highest point in each pixel
 column, which draws the same picture.
 """
@@ -15,8 +15,8 @@ import numpy as np
 from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
-from gradviz.qt.lines import draw_polyline, to_device
-from gradviz.qt.view_layer import ViewLayer
+from gradviz.qt.layers.lines import draw_polyline, to_device
+from gradviz.qt.layers.view_layer import ViewLayer
 
 
 @dataclass(frozen=True, eq=False)

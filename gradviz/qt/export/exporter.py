@@ -5,7 +5,7 @@ title and caption above it) as PNG at any size up to 7680 x 4320 or as SVG; the
 whole window as PNG; the runs as CSV or JSON; an animation of the runs as GIF or,
 with ffmpeg on the PATH or the ``mp4`` extra installed (imageio-ffmpeg), MP4.
 
-The landscape is drawn by a :class:`~gradviz.qt.surface_view.SurfaceView` of the
+The landscape is drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of the
 export's own, never on screen, given the state of the window's view, so an export
 shows what the app shows and the window is not touched while it is written (an
 animation draws the recorded runs update by update without scrubbing the
@@ -23,11 +23,10 @@ import io
 import math
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,13 +36,10 @@ from PySide6.QtCore import (
     QByteArray,
     QEventLoop,
     QIODevice,
-    QMessageLogContext,
     QRectF,
     QSize,
     Qt,
     QTimer,
-    QtMsgType,
-    qInstallMessageHandler,
 )
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
@@ -61,10 +57,10 @@ from gradviz.core.files import atomic_path, check_target, write_atomic
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.surface_view import SurfaceView
+from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
-    from gradviz.qt.controller import AppController, RunState
+    from gradviz.qt.control.controller import AppController, RunState
     from gradviz.qt.main_window import MainWindow
 
 Size = tuple[int, int]
@@ -223,7 +219,7 @@ def show_scene_finished(
     TimeoutError
         If ``timeout`` seconds pass first.
     """
-    from gradviz.qt.controller import FRAME_MS
+    from gradviz.qt.control.controller import FRAME_MS
 
     controller = window.controller
     busy = [True]
@@ -803,78 +799,6 @@ def export_animation_with_dialog(
         dialog.close()
 
 
-def _quiet_platform(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-    # The offscreen platform warns once per top-level widget that it cannot pass
-    # on size hints; for a window never shown that is noise on the terminal.
-    if "propagateSizeHints" not in message:
-        print(message, file=sys.stderr)
-
-
-class _TerminalLine:
-    """One line of progress on ``stream``, rewritten in place; nothing unless it is a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.on = stream.isatty()
-        self.width = 0
-
-    def show(self, text: str) -> None:
-        if self.on:
-            self.stream.write("\r" + text.ljust(self.width))
-            self.stream.flush()
-            self.width = len(text)
-
-    def clear(self) -> None:
-        if self.on and self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
-
-
-def export_scene(
-    scene: Scene,
-    path: str | Path,
-    size: Size | None = None,
-    frames: int = DEFAULT_FRAMES,
-    progress: Progress | None = None,
-) -> str | None:
-    """Open ``scene`` in a window that is never put on screen, compute its runs and
-    write ``path`` with :func:`export_file`; for the headless ``gradviz export``.
-
-    Needs a display or Qt's offscreen platform, chosen before this is called.
-
-    Raises
-    ------
-    ValueError
-        If the scene cannot be opened or the path, size or frames are refused.
-    OSError
-        If the file cannot be written.
-    """
-    from gradviz.qt.app import dispose, make_application
-    from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
-
-    make_application()
-    previous = qInstallMessageHandler(_quiet_platform)
-    window = MainWindow()
-    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    window.resize(1600, 950)
-    window.show()  # laid out as on screen, but never shown
-    line = _TerminalLine(sys.stderr)
-    try:
-        show_scene_finished(window, scene, progress=lambda done: line.show(
-            f"computing the runs… {int(100 * done)} %"))
-        line.clear()
-        return export_file(window, path, size, frames, progress)
-    finally:
-        line.clear()  # before the error or the "wrote" line
-        # Stopped before it closes, the window does not remember this scene and
-        # size as the user's own for the next launch.
-        window.controller.shutdown()
-        window.close()
-        dispose(window)  # about one export in eight crashed at exit without it
-        qInstallMessageHandler(previous)
-
-
 def export_file(
     window: MainWindow,
     path: str | Path,
@@ -931,7 +855,6 @@ __all__ = [
     "export_landscape_svg",
     "export_runs_csv",
     "export_runs_json",
-    "export_scene",
     "export_window_png",
     "render_landscape",
     "runs_document",

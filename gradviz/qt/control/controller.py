@@ -19,7 +19,7 @@ from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.style import RUN_COLOURS
-from gradviz.qt.worker import (
+from gradviz.qt.threads.workers import (
     ProblemRequest,
     ProblemResult,
     ProblemWorker,

@@ -32,7 +32,7 @@ from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import MODELS, Problem, ProblemSpec, describe_models, has_data
 from gradviz.core.run import MAX_STEPS, RunSettings
 from gradviz.core.schedules import SCHEDULES, WARMUP, Schedule, parse_schedule
-from gradviz.qt.parameter_field import ParameterField
+from gradviz.qt.widgets.parameter_field import ParameterField
 
 SYNTHETIC = "synthetic"
 

@@ -7,9 +7,9 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from gradviz.qt import style
-from gradviz.qt.curve_layer import Curve, CurveLayer
+from gradviz.qt.layers.curve_layer import Curve, CurveLayer
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.panel import Panel
+from gradviz.qt.views.panel import Panel
 
 
 class LossView(Panel):

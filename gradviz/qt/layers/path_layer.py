@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.lines import (
+from gradviz.qt.layers.lines import (
     distinct_pixels,
     draw_dots,
     draw_marker,
@@ -29,7 +29,7 @@ from gradviz.qt.lines import (
     to_device,
 )
 from gradviz.qt.style import SHADOW as SHADOW_RGB
-from gradviz.qt.view_layer import ViewLayer
+from gradviz.qt.layers.view_layer import ViewLayer
 
 RECENT = 100
 """Steps drawn thick at the head of each path, at least; see the module's description."""

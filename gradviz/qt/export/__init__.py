@@ -1,0 +1,1 @@
+"""Pictures, movies and numbers out of the app."""

@@ -1,0 +1,1 @@
+"""Drawing layers: one graphics item per view that paints every run (paths, curves, lines)."""

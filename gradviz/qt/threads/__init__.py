@@ -1,0 +1,1 @@
+"""Workers that live in QThreads: runs stepped, surfaces computed, problems built off the UI thread."""

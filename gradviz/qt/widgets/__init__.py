@@ -1,0 +1,1 @@
+"""The controls: the control panel, its parameter fields and the run list."""
