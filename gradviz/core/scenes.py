@@ -16,6 +16,7 @@ in it is ever executed or imported. The layout::
     window = [0.0, 2.0, -1.0, 1.0]   # phi0 min, max, phi1 min, max
     colormap = "udl"
     log_scale = false
+    log_loss = false            # the loss curves on a log axis
     grid = 256                  # surface points per side
     speed = 20                  # updates per second; 0 = as fast as possible
     show_batches = false        # the panel listing epoch, update and batch
@@ -114,6 +115,8 @@ class Scene:
         One of :data:`~gradviz.core.colormaps.COLORMAPS`.
     log_scale : bool
         Whether the surface is coloured by log loss.
+    log_loss : bool
+        Whether the loss curves are drawn on a log axis.
     grid : int
         Surface points per side, :data:`MIN_GRID` to :data:`MAX_GRID`.
     speed : float
@@ -139,6 +142,7 @@ class Scene:
     window: Window | None = None
     colormap: str = "udl"
     log_scale: bool = False
+    log_loss: bool = False
     grid: int = 256
     speed: float = 20.0
     show_batches: bool = False
@@ -267,6 +271,7 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
     "window": _window,
     "colormap": _colormap,
     "log_scale": _flag,
+    "log_loss": _flag,
     "grid": _grid,
     "speed": _speed,
     "show_batches": _flag,
@@ -510,6 +515,7 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         "window": None if scene.window is None else scene.window.as_tuple(),
         "colormap": scene.colormap,
         "log_scale": scene.log_scale,
+        "log_loss": scene.log_loss,
         "grid": scene.grid,
         "speed": scene.speed,
         "show_batches": scene.show_batches,

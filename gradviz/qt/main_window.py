@@ -329,7 +329,8 @@ class MainWindow(QMainWindow):
         panel.startEdited.connect(c.set_start)
         panel.colormapChanged.connect(self._colormap_changed)
         panel.logColourChanged.connect(c.set_log_scale)
-        panel.logLossChanged.connect(self.loss_view.set_log_scale)
+        panel.logLossChanged.connect(c.set_log_loss)
+        c.logLossChanged.connect(self._show_log_loss)
         panel.resetViewRequested.connect(self.reset_view)
         panel.message.connect(self.show_message)
         self.run_list.selectionRequested.connect(c.select_run)
@@ -605,6 +606,11 @@ class MainWindow(QMainWindow):
         self._colormap_changed(scene.colormap)
         self.batches_action.setChecked(scene.show_batches)
         self.batch_panel.setVisible(scene.show_batches)
+
+    def _show_log_loss(self, log: bool) -> None:
+        with QSignalBlocker(self.control_panel.log_loss):
+            self.control_panel.log_loss.setChecked(log)
+        self.loss_view.set_log_scale(log)
 
     def _show_caption(self) -> None:
         """The scene's caption; once the setup is changed, marked as the scene's, since

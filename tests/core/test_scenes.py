@@ -239,7 +239,8 @@ def test_a_setup_from_the_app_round_trips(tmp_path: Path) -> None:
         name="my-setup", title='Quotes " and \\ and ünïcödé', caption="tab\there, del\x7f",
         problem=spec,
         runs=(SceneRun(settings[0].resolve(problem), "fast"), SceneRun(settings[1])),
-        window=Window(-1.5, 2.25, 1 / 3, 7.0), colormap="cividis", log_scale=True, grid=512,
+        window=Window(-1.5, 2.25, 1 / 3, 7.0), colormap="cividis", log_scale=True,
+        log_loss=True, grid=512,
         speed=0.0, show_batches=True,
     )
     path = tmp_path / "my-setup.toml"

@@ -163,3 +163,20 @@ def test_the_status_bar_shows_no_minus_zero(window, qtbot):
     c.publish_now()
     assert -1e-4 < c.runs[0].record.phi[-1][1] < 0
     assert "-0.0000" not in window.status.text() and ", 0.0000)" in window.status.text()
+
+
+def test_the_log_loss_axis_is_saved_in_a_scene_and_restored(window, qtbot, tmp_path):
+    from gradviz.core.scenes import load_scene
+
+    c = window.controller
+    c.load_scene(find_scene("batches-and-epochs"))
+    window.control_panel.log_loss.setChecked(True)  # as the user ticks it
+    assert c.log_loss and window.loss_view._log
+    path = tmp_path / "mine.toml"
+    window.save_scene_file(str(path))
+    assert load_scene(path).log_loss
+    c.load_scene(find_scene("linear-gd"))  # a scene of its own: linear again
+    assert not c.log_loss and not window.loss_view._log
+    assert not window.control_panel.log_loss.isChecked()
+    assert window.open_scene_file(str(path))
+    assert c.log_loss and window.loss_view._log and window.control_panel.log_loss.isChecked()

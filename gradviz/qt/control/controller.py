@@ -90,6 +90,7 @@ class AppController(QObject):
     batchShown = Signal(object)  # ndarray | None: the selected run's current minibatch
     playingChanged = Signal(bool)
     speedChanged = Signal(float)  # updates per second, 0 for as fast as possible
+    logLossChanged = Signal(bool)  # whether the loss curves are on a log axis
     sceneChanged = Signal(object)  # Scene: its title, caption and view options
     sceneEdited = Signal()  # the first change to the problem or runs since the scene opened
     timelineChanged = Signal(int, int)  # shown update, last recorded update
@@ -115,6 +116,8 @@ class AppController(QObject):
         self.selected_id: int | None = None
         self.playing = False
         self.log_scale = False
+        self.log_loss = False
+        """Whether the loss curves are drawn on a log axis (saved in scenes)."""
         self.grid = INTERACTIVE_GRID
         self.speed = DEFAULT_SPEED
         self.scene: Scene | None = None
@@ -311,6 +314,11 @@ class AppController(QObject):
         self.window = self.problem.window
         self._request_surface()
 
+    def set_log_loss(self, log: bool) -> None:
+        """Draw the loss curves on a log axis, or a linear one."""
+        self.log_loss = bool(log)
+        self.logLossChanged.emit(self.log_loss)
+
     def set_log_scale(self, log: bool) -> None:
         """Colour (and space the contours) by log10 of the loss."""
         self.log_scale = log
@@ -393,6 +401,7 @@ class AppController(QObject):
             self._append_run(resolved, run.name)
         self.selected_id = self.runs[0].run_id
         self.set_speed(scene.speed)
+        self.set_log_loss(scene.log_loss)
         self._announce_problem()
         self.sceneChanged.emit(scene)
         self._changed_runs()
@@ -409,6 +418,7 @@ class AppController(QObject):
             window=self.window,
             colormap=colormap,
             log_scale=self.log_scale,
+            log_loss=self.log_loss,
             grid=self.grid,
             speed=self.speed,
             show_batches=show_batches and self.problem.n_points is not None,
