@@ -159,11 +159,17 @@ class AppController(QObject):
         self._publish_frame()
 
     # -- threads -----------------------------------------------------------------------------
+    def _thread_for(self, worker: QObject, name: str) -> QThread:
+        """A thread named ``name`` (for debuggers and crash reports) that ``worker``
+        lives in; started once the worker's signals are connected."""
+        thread = QThread(self)
+        thread.setObjectName(name)
+        worker.moveToThread(thread)
+        return thread
+
     def _start_threads(self) -> None:
-        self._run_thread = QThread(self)
-        self._run_thread.setObjectName("gradviz-runs")
         self.run_worker = RunWorker()
-        self.run_worker.moveToThread(self._run_thread)
+        self._run_thread = self._thread_for(self.run_worker, "gradviz-runs")
         self._run_thread.started.connect(self.run_worker.start)
         self._job.connect(self.run_worker.set_run)
         self._remove.connect(self.run_worker.remove_run)
@@ -176,20 +182,16 @@ class AppController(QObject):
         self.run_worker.idle.connect(self._on_idle)
         self._run_thread.start()
 
-        self._surface_thread = QThread(self)
-        self._surface_thread.setObjectName("gradviz-surfaces")
         self.surface_worker = SurfaceWorker()
-        self.surface_worker.moveToThread(self._surface_thread)
+        self._surface_thread = self._thread_for(self.surface_worker, "gradviz-surfaces")
         self._surface.connect(self.surface_worker.compute)
         self.surface_worker.computed.connect(self._on_surface)
         self.surface_worker.failed.connect(self._on_surface_failed)
         self.surface_worker.progressed.connect(self._on_surface_progress)
         self._surface_thread.start()
 
-        self._problem_thread = QThread(self)
-        self._problem_thread.setObjectName("gradviz-problems")
         self.problem_worker = ProblemWorker()
-        self.problem_worker.moveToThread(self._problem_thread)
+        self._problem_thread = self._thread_for(self.problem_worker, "gradviz-problems")
         self._load.connect(self.problem_worker.build)
         self.problem_worker.built.connect(self._on_problem_built)
         self._problem_thread.start()

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -428,11 +429,19 @@ class _Landscape:
         return image
 
 
-def render_landscape(window: MainWindow, size: Size) -> QImage:
-    """The landscape with its title and caption as an image of ``size`` pixels."""
-    check_size(size, ".png")
+@contextmanager
+def _landscape_now(window: MainWindow, size: Size, suffix: str) -> Iterator[_Landscape]:
+    """The landscape laid out for a ``suffix`` picture of ``size``, showing the runs
+    as the window shows them now."""
+    check_size(size, suffix)
     with _Landscape(window, size) as landscape:
         landscape.show(window.controller.frames())
+        yield landscape
+
+
+def render_landscape(window: MainWindow, size: Size) -> QImage:
+    """The landscape with its title and caption as an image of ``size`` pixels."""
+    with _landscape_now(window, size, ".png") as landscape:
         return landscape.image()
 
 
@@ -475,9 +484,7 @@ def export_landscape_svg(
     OSError
         If the file cannot be written.
     """
-    check_size(size, ".svg")
-    with _Landscape(window, size) as landscape:
-        landscape.show(window.controller.frames())
+    with _landscape_now(window, size, ".svg") as landscape:
         generator = QSvgGenerator()
         # Drawn into memory, then written whole: QSvgGenerator reports no write errors.
         svg = QBuffer()
