@@ -20,6 +20,7 @@ in it is ever executed or imported. The layout::
     grid = 256                  # surface points per side
     speed = 20                  # updates per second; 0 = as fast as possible
     show_batches = false        # the panel listing epoch, update and batch
+    theme = "light"             # one of THEMES; without it the theme in use stays
 
     [[runs]]                    # 1 to 8 of them
     name = "GD"                 # optional legend name
@@ -73,6 +74,8 @@ MAX_RUNS = 8
 MAX_STEPS = 100_000
 """Most updates per run: a scene is a demo to watch, not a training job."""
 MAX_TITLE, MAX_CAPTION, MAX_RUN_NAME = 100, 240, 40
+THEMES = ("dark", "light")
+"""The app's themes (those of :mod:`gradviz.qt.style`): dark, and light for bright rooms."""
 
 SCENE_SUFFIX = ".toml"
 _NUMBERED = re.compile(r"^([0-9]{1,9})-(.+)$")
@@ -123,6 +126,8 @@ class Scene:
         Updates per second when playing; 0 is as fast as possible.
     show_batches : bool
         Whether the panel of epochs, updates and batch indices is shown.
+    theme : str or None
+        One of :data:`THEMES`; ``None`` keeps the theme in use when the scene opens.
     number : int or None
         Position in the lecture, for built-in scenes.
     source : str
@@ -146,6 +151,7 @@ class Scene:
     grid: int = 256
     speed: float = 20.0
     show_batches: bool = False
+    theme: str | None = None
     number: int | None = None
     source: str = field(default="", compare=False)
 
@@ -246,6 +252,15 @@ def _colormap(value: object) -> str:
     return name
 
 
+def _theme(value: object) -> str | None:
+    if value is None:
+        return value
+    name = _text(value)
+    if name not in THEMES:
+        raise ValueError(f"unknown theme {name!r}; choose from {', '.join(THEMES)}")
+    return name
+
+
 def _window(value: object) -> Window | None:
     if value is None:
         return value
@@ -275,6 +290,7 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
     "grid": _grid,
     "speed": _speed,
     "show_batches": _flag,
+    "theme": _theme,
 }
 _VIEW_KEYS = tuple(key for key in _SCENE_FIELDS if key not in ("title", "caption"))
 _TOP_KEYS = ("title", "caption", "problem", "view", "runs")
@@ -519,6 +535,7 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         "grid": scene.grid,
         "speed": scene.speed,
         "show_batches": scene.show_batches,
+        "theme": scene.theme,
     }
     sections = [
         _entries({"title": scene.title, "caption": scene.caption}),

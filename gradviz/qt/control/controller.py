@@ -19,6 +19,7 @@ from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.style import RUN_COLOURS
+from gradviz.qt.control.view_options import ViewOptions
 from gradviz.qt.threads.workers import (
     ProblemRequest,
     ProblemResult,
@@ -90,7 +91,7 @@ class AppController(QObject):
     batchShown = Signal(object)  # ndarray | None: the selected run's current minibatch
     playingChanged = Signal(bool)
     speedChanged = Signal(float)  # updates per second, 0 for as fast as possible
-    logLossChanged = Signal(bool)  # whether the loss curves are on a log axis
+    optionsChanged = Signal(object, object)  # ViewOptions before, ViewOptions after
     sceneChanged = Signal(object)  # Scene: its title, caption and view options
     sceneEdited = Signal()  # the first change to the problem or runs since the scene opened
     timelineChanged = Signal(int, int)  # shown update, last recorded update
@@ -115,9 +116,9 @@ class AppController(QObject):
         self.runs: list[RunState] = []
         self.selected_id: int | None = None
         self.playing = False
-        self.log_scale = False
-        self.log_loss = False
-        """Whether the loss curves are drawn on a log axis (saved in scenes)."""
+        self.options = ViewOptions()
+        """How everything is drawn; replaced, never changed, and announced by
+        :attr:`optionsChanged`."""
         self.grid = INTERACTIVE_GRID
         self.speed = DEFAULT_SPEED
         self.scene: Scene | None = None
@@ -316,15 +317,57 @@ class AppController(QObject):
         self.window = self.problem.window
         self._request_surface()
 
+    # -- view options --------------------------------------------------------------------------
+    @property
+    def log_scale(self) -> bool:
+        """Whether the surface is coloured by log10 of the loss (see :attr:`options`)."""
+        return self.options.log_scale
+
+    @property
+    def log_loss(self) -> bool:
+        """Whether the loss curves are on a log axis (see :attr:`options`)."""
+        return self.options.log_loss
+
+    def _use_options(self, options: ViewOptions, before: ViewOptions | None = None) -> bool:
+        """Make ``options`` the options and announce the change from ``before``
+        (by default the options until now); whether there was one."""
+        before = self.options if before is None else before
+        self.options = options
+        if options == before:
+            return False
+        self.optionsChanged.emit(before, options)
+        return True
+
     def set_log_loss(self, log: bool) -> None:
         """Draw the loss curves on a log axis, or a linear one."""
-        self.log_loss = bool(log)
-        self.logLossChanged.emit(self.log_loss)
+        self._use_options(replace(self.options, log_loss=bool(log)))
 
     def set_log_scale(self, log: bool) -> None:
         """Colour (and space the contours) by log10 of the loss."""
-        self.log_scale = log
-        self._request_surface()
+        if self._use_options(replace(self.options, log_scale=bool(log))):
+            self._request_surface()
+
+    def set_colormap(self, name: str) -> None:
+        """Colour the surface with the colour map ``name``."""
+        self._use_options(replace(self.options, colormap=name))
+
+    def set_theme(self, name: str) -> None:
+        """Use the theme ``name`` (``dark`` or ``light``) for plots and widgets."""
+        self._use_options(replace(self.options, theme=name))
+
+    def set_show_batches(self, shown: bool) -> None:
+        """Show or hide the panel of epochs, updates and batch indices."""
+        self._use_options(replace(self.options, show_batches=bool(shown)))
+        self.request_frame()  # the panel lists the shown update's batches at once
+
+    def scale_text(self, direction: int) -> None:
+        """Larger (+1) or smaller (-1) text, paths and markers."""
+        self._use_options(self.options.text_step(direction))
+
+    def set_presenting(self, presenting: bool) -> None:
+        """Enter presentation mode (large text) or leave it (normal text)."""
+        if presenting != self.options.presenting:
+            self._use_options(self.options.presented(presenting))
 
     def _request_surface(self) -> None:
         self._window_timer.stop()
@@ -398,32 +441,43 @@ class AppController(QObject):
         self.spec, self.problem, self.scene = scene.problem, problem, scene
         self.scene_edited = False
         self.window = scene.window or problem.window
-        self.log_scale, self.grid = scene.log_scale, scene.grid
+        self.grid = scene.grid
+        # Set before the surface is asked for (it is coloured by log_scale) and
+        # announced once the views have the new problem.
+        shown = self.options
+        self.options = replace(
+            shown, colormap=scene.colormap, theme=scene.theme or shown.theme,
+            log_scale=scene.log_scale, log_loss=scene.log_loss, show_batches=scene.show_batches,
+        )
         for run, resolved in zip(scene.runs, settings):
             self._append_run(resolved, run.name)
         self.selected_id = self.runs[0].run_id
         self.set_speed(scene.speed)
-        self.set_log_loss(scene.log_loss)
         self._announce_problem()
+        self._use_options(self.options, shown)
         self.sceneChanged.emit(scene)
         self._changed_runs()
         return True
 
-    def to_scene(self, title: str, caption: str, colormap: str, show_batches: bool) -> Scene:
-        """The current setup as a scene, to save."""
+    def to_scene(self, title: str | None = None, caption: str | None = None) -> Scene:
+        """The current setup as a scene, to save, with ``title`` and ``caption``
+        (by default the open scene's). Every option that shapes the picture is in it;
+        the text scale and presentation mode are the screen's (see :class:`ViewOptions`)."""
+        scene, options = self.scene, self.options
         return Scene(
-            name=self.scene.name if self.scene else "my-scene",
-            title=title,
-            caption=caption,
+            name=scene.name if scene else "my-scene",
+            title=(scene.title if scene else "My scene") if title is None else title,
+            caption=(scene.caption if scene else "") if caption is None else caption,
             problem=self.spec,
             runs=tuple(SceneRun(run.settings, run.name) for run in self.runs),
             window=self.window,
-            colormap=colormap,
-            log_scale=self.log_scale,
-            log_loss=self.log_loss,
+            colormap=options.colormap,
+            theme=options.theme,
+            log_scale=options.log_scale,
+            log_loss=options.log_loss,
             grid=self.grid,
             speed=self.speed,
-            show_batches=show_batches and self.problem.n_points is not None,
+            show_batches=options.show_batches and self.problem.n_points is not None,
             number=None,
             source="",
         )
