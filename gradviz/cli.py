@@ -32,7 +32,13 @@ from gradviz.core.export import (
 from gradviz.core.files import check_target
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.optimizers import OPTIMIZERS
-from gradviz.core.kinds import PROBLEM_KINDS, ProblemKind, kinds_with_data, parameter_owners
+from gradviz.core.kinds import (
+    PROBLEM_KINDS,
+    ProblemKind,
+    declaration,
+    kinds_with_data,
+    parameter_owners,
+)
 from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.parsing import NEGATIVE_NUMBER, excerpt, parse_float, parse_int, quote
 from gradviz.core.run import RunSettings, RunTally, Step, iterate
@@ -166,7 +172,7 @@ def _add_problem_arguments(parser: ArgumentParser) -> None:
     )
     # One flag per declared model parameter, so a new model needs no CLI change.
     for name, kinds in parameter_owners().items():
-        hyper = next(p for p in kinds[0].parameters if p.name == name)
+        hyper = declaration(name)
         kind = {"choices": hyper.choices} if hyper.is_choice else {"type": _float}
         default = hyper.default if hyper.is_choice else f"{hyper.default:g}"
         parser.add_argument(
@@ -266,7 +272,7 @@ def _problem(args: argparse.Namespace) -> tuple[ProblemSpec, Problem]:
         value = getattr(args, name)
         if value is None:
             continue
-        if spec.kind not in kinds:
+        if args.model not in (kind.name for kind in kinds):
             owners = " and the ".join(k.title for k in kinds)
             raise CliError(_flag(name), f"model {args.model!r} has no {name} "
                            f"(only the {owners} {'has' if len(kinds) == 1 else 'have'} one)")
@@ -416,22 +422,19 @@ def _section(title: str, entries: Sequence[tuple[str, Sequence[str]]]) -> list[s
     return lines + [""]
 
 
-_CAPABILITIES = {"has_fit_curve": "fit curve", "has_hessian": "exact Hessian"}
-
-
 def _model_entry(kind: ProblemKind) -> tuple[str, list[str]]:
     problem = ProblemSpec(kind.name).build()
     w = problem.window
     rates = ", ".join(f"{k} {v:g}" for k, v in problem.recommended_lr.items())
     data = "no data (analytic)" if problem.data is None else f"data {problem.data.name}"
-    extras = [text for flag, text in _CAPABILITIES.items() if getattr(kind.capabilities, flag)]
+    capabilities = kind.capabilities.describe()
     return kind.name, [
         kind.description,
         f"{data}; start ({problem.start[0]:g}, {problem.start[1]:g}); "
         f"view phi0 [{w.phi0_min:g}, {w.phi0_max:g}], phi1 [{w.phi1_min:g}, {w.phi1_max:g}]",
         f"recommended lr: {rates}",
         *(p.describe() for p in kind.parameters),
-        *([f"has: {', '.join(extras)}"] if extras else []),
+        *([f"has: {capabilities}"] if capabilities else []),
     ]
 
 

@@ -48,6 +48,12 @@ class Capabilities:
     has_hessian: bool = False
     """It has exact second derivatives (:meth:`Problem.hessian`)."""
 
+    def describe(self) -> str:
+        """The capabilities in words (``data, fit curve, exact Hessian``); empty for none."""
+        words = (("data", self.has_data), ("fit curve", self.has_fit_curve),
+                 ("exact Hessian", self.has_hessian))
+        return ", ".join(word for word, has in words if has)
+
 
 class Problem(ABC):
     """A differentiable loss over two parameters, with everything needed to show it."""

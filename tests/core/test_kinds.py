@@ -54,6 +54,8 @@ def test_the_capabilities_of_models_and_surfaces() -> None:
             has_data=True, has_fit_curve=True, has_hessian=True)
     for name in ("ravine", "rosenbrock", "himmelblau", "saddle"):
         assert PROBLEM_KINDS[name].capabilities == Capabilities(has_hessian=True)
+    assert PROBLEM_KINDS["gabor"].capabilities.describe() == "data, fit curve, exact Hessian"
+    assert Capabilities().describe() == ""
 
 
 @pytest.mark.parametrize("name", ["ravine", "saddle"])
