@@ -85,7 +85,8 @@ def test_stop_all_cancels_every_worker_before_it_waits_for_any(qtbot, qapp):
     stop_all(threads)
     events = [(name, event) for name, event, _ in log[3:]]
     assert events[:3] == [("a", "cancel"), ("b", "cancel"), ("c", "cancel")]
-    assert [e for e in events[3:] if e[1] == "stop"] == [("a", "stop"), ("b", "stop"), ("c", "stop")]
+    stops = [event for event in events[3:] if event[1] == "stop"]
+    assert stops == [("a", "stop"), ("b", "stop"), ("c", "stop")]
     assert not any(thread.is_running() for thread in threads)
     parent.deleteLater()
 
