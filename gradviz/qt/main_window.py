@@ -94,9 +94,11 @@ class MainWindow(QMainWindow):
         self.text_scale = 1.0
         self.theme = style.DARK
         self.presenting = False
-        # While runs play, the numbers wait for their slot; a frame refused one asks
-        # for another when it opens, so the numbers catch up even if no update follows.
-        self._numbers = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame, self)
+        # While runs play, the numbers shown change at most NUMBERS_HZ times a second;
+        # a frame that came too soon for them asks for another frame once it is time,
+        # so they catch up with the last update even if no update follows.
+        self._numbers_throttle = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame,
+                                          self)
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -387,7 +389,7 @@ class MainWindow(QMainWindow):
         # curves all belong to one update; while the runs play they may trail the
         # paths by up to 1 / NUMBERS_HZ seconds.
         c = self.controller
-        due = self._numbers.ready(hold=c.playing)  # always when the runs are still
+        due = self._numbers_throttle.ready(hold=c.playing)  # always when the runs are still
         if not self.surface_view.set_runs(frames, losses=due):
             return
         self.loss_view.set_runs(frames)
