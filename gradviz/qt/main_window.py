@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -42,6 +41,7 @@ from gradviz.qt.control.controller import MAX_RUNS, AppController, RunState
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter
+from gradviz.qt.timing import Debouncer, Throttle
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
@@ -95,7 +95,11 @@ class MainWindow(QMainWindow):
         self.text_scale = 1.0
         self.theme = style.DARK
         self.presenting = False
-        self._shown_at: dict[str, float] = {}  # when the throttled parts were last updated
+        # While runs play, the numbers shown change at most NUMBERS_HZ times a second;
+        # a frame that came too soon for them asks for another frame once it is time,
+        # so they catch up with the last update even if no update follows.
+        self._numbers_throttle = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame,
+                                          self)
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -110,10 +114,7 @@ class MainWindow(QMainWindow):
             "background:#7a1f1f; color:white; padding:6px 10px; font-size:13pt; border-radius:4px;"
         )
         self.message_bar.hide()
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.setInterval(MESSAGE_MS)
-        self._message_timer.timeout.connect(self.message_bar.hide)
+        self._message_hide = Debouncer(MESSAGE_MS, self.message_bar.hide, self)
 
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -382,23 +383,14 @@ class MainWindow(QMainWindow):
         if not playing:
             self.controller.publish_now()  # the throttled parts show the last update at once
 
-    def _due(self, part: str, hz: float) -> bool:
-        """Whether ``part`` may be updated now: always when the runs are still, at most
-        ``hz`` times a second while they play."""
-        now = time.monotonic()
-        if self.controller.playing and now - self._shown_at.get(part, 0.0) < 1 / hz:
-            return False
-        self._shown_at[part] = now
-        return True
-
     def _show_frame(self, frames: list[RunFrame]) -> None:
         # Decided once per frame, so that the numbers shown together (the legend's
         # losses, the status bar, the timeline, the batch lines) and the loss
         # curves all belong to one update; while the runs play they may trail the
         # paths by up to 1 / NUMBERS_HZ seconds.
         c = self.controller
-        if not self.surface_view.set_runs(frames, losses=self._due("numbers", NUMBERS_HZ)):
-            c.request_frame()  # the numbers catch up soon even if no update follows
+        due = self._numbers_throttle.ready(hold=c.playing)  # always when the runs are still
+        if not self.surface_view.set_runs(frames, losses=due):
             return
         self.loss_view.set_runs(frames)
         if self.batch_panel.isVisible():
@@ -443,7 +435,7 @@ class MainWindow(QMainWindow):
         """Show a notice or an error above the plots for a few seconds."""
         self.message_bar.setText(text)
         self.message_bar.show()
-        self._message_timer.start()
+        self._message_hide.trigger()
         self.statusBar().showMessage(text, MESSAGE_MS)
 
     # -- views -> controller -------------------------------------------------------------------
@@ -597,7 +589,7 @@ class MainWindow(QMainWindow):
         self.title.setVisible(True)
         self.caption.setVisible(bool(scene.caption))
         # An error from before (a scene that could not be opened) no longer applies.
-        self._message_timer.stop()
+        self._message_hide.cancel()
         self.message_bar.hide()
         with QSignalBlocker(self.control_panel.colormap_combo):
             self.control_panel.colormap_combo.setCurrentText(scene.colormap)
