@@ -689,15 +689,11 @@ class AppController(QObject):
                 colour=run.colour,
                 visible=run.visible,
                 selected=run.run_id == self.selected_id,
-                update=run.record.update,
-                phi=run.record.phi,
-                loss=run.record.loss,
-                batch_loss=run.record.batch_loss,
-                epoch=run.record.epoch,
                 index=self._row(run, update),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
+                **run.record.columns(),
             )
             for run in self.runs
         ]
