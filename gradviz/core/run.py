@@ -8,7 +8,7 @@ import numbers
 import textwrap
 import time
 from collections import namedtuple
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -386,6 +386,22 @@ class RunTally:
         if self.last is None:
             raise ValueError("no step of the run has been seen")
         return summary_line(self.last.phi, self.last.loss, self.last.update, self.diverged_at)
+
+
+REPORT_EVERY = 1024
+"""Updates between two reports of :func:`reported` (a report may read the clock,
+which would cost more than an update)."""
+
+
+def reported(
+    steps: Iterable[Step], progress: Callable[[int, int], object], total: int, done: int = 0
+) -> Iterator[Step]:
+    """``steps``, telling ``progress`` (updates done, ``total``) every
+    :data:`REPORT_EVERY` updates; ``done`` counts the updates before these."""
+    for step in steps:
+        if not step.update % REPORT_EVERY:
+            progress(done + step.update, total)
+        yield step
 
 
 def run(problem: Problem, settings: RunSettings | None = None, **overrides: object) -> Trajectory:

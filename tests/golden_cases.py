@@ -5,20 +5,22 @@ one schema (gradviz.core.columns) and before the runs' numbers of ``gradviz
 export`` came from the core: the tests compare what gradviz writes now with
 them, so the files a user has kept stay the files gradviz writes.
 
-Run as a script (``PYTHONPATH=. python tests/core/golden_cases.py``) to write
-them again; that must change none of them.
+Run as a script (``PYTHONPATH=. python tests/golden_cases.py``) to write them
+again; that must change none of them.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.run import RunSettings
+from gradviz.core.scenes import Scene, builtin_scenes, load_scene
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 RUNS: dict[str, tuple[ProblemSpec, RunSettings]] = {
     "gabor-nesterov-notebook": (
@@ -46,10 +48,20 @@ MIXED_SCENE = GOLDEN / "mixed.toml"
 exported with its own steps."""
 
 
+def golden_scenes() -> dict[str, Scene]:
+    """The scenes of :func:`scene_exports`, as ``gradviz export`` reads their flags."""
+    scenes = {
+        scene.name: replace(scene, runs=tuple(
+            replace(run, settings=replace(run.settings, steps=SCENE_STEPS)) for run in scene.runs
+        ))
+        for scene in builtin_scenes()
+    }
+    scenes["mixed"] = load_scene(MIXED_SCENE)
+    return scenes
+
+
 def scene_exports() -> dict[str, list[str]]:
     """The ``gradviz export`` flags (but ``--out``) of each golden scene file, by its name."""
-    from gradviz.core.scenes import builtin_scenes
-
     exports = {scene.name: ["--scene", scene.name, "--steps", str(SCENE_STEPS)]
                for scene in builtin_scenes()}
     exports["mixed"] = ["--scene", str(MIXED_SCENE)]
