@@ -102,10 +102,11 @@ class Column:
 
     def step_doc(self) -> str:
         """Its entry in the numpydoc attributes of a step."""
-        kind = {Kind.INT: "int", Kind.FLOAT: "float", Kind.INDICES: "numpy.ndarray or None"}
-        what = "numpy.ndarray" if self.width > 1 else kind[self.kind]
-        absent = " or None" if self.optional and what != kind[Kind.INDICES] else ""
-        return _entry(self.name, what + absent, self.description)
+        kinds = {Kind.INT: "int", Kind.FLOAT: "float", Kind.INDICES: "numpy.ndarray or None"}
+        what = "numpy.ndarray" if self.width > 1 else kinds[self.kind]
+        if self.optional and not what.endswith("None"):
+            what += " or None"
+        return _entry(self.name, what, self.description)
 
     def series_doc(self) -> str:
         """Its entry in the numpydoc attributes of a whole-run holder."""
