@@ -3,7 +3,9 @@
 The files were written by gradviz before its per-step columns were declared in
 one schema (gradviz.core.columns) and before the runs' numbers of ``gradviz
 export`` came from the core: the tests compare what gradviz writes now with
-them, so the files a user has kept stay the files gradviz writes.
+them, so the files a user has kept stay the files gradviz writes. (Written
+again once the problems declared their own parameters, which took the Gabor
+model's envelope out of the other problems' JSON; nothing else changed.)
 
 Run as a script (``PYTHONPATH=. python tests/golden_cases.py``) to write them
 again; that must change none of them.
