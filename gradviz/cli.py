@@ -14,9 +14,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
 
@@ -41,7 +42,14 @@ from gradviz.core.kinds import (
 )
 from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.parsing import NEGATIVE_NUMBER, excerpt, parse_float, parse_int, quote
-from gradviz.core.run import RunSettings, RunTally, Step, iterate
+from gradviz.core.run import RunSettings, RunTally, iterate, reported
+from gradviz.core.run_set import (
+    RUNS_FORMATS,
+    check_no_size,
+    check_runs_path,
+    scene_runs,
+    write_runs,
+)
 from gradviz.core.scenes import MAX_STEPS as SCENE_MAX_STEPS
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, find_scene
 from gradviz.core.schedules import SCHEDULES, WARMUP
@@ -357,13 +365,6 @@ def _progress(what: str) -> Iterator[Progress]:
         progress.clear()
 
 
-def _reported(steps: Iterable[Step], progress: Progress, total: int) -> Iterator[Step]:
-    for step in steps:
-        if not step.update % 1024:  # a clock read per step would cost more than the step
-            progress(step.update, total)
-        yield step
-
-
 def run_command(args: argparse.Namespace) -> int:
     """``gradviz run``: one headless run, summarised and optionally written.
 
@@ -376,7 +377,7 @@ def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args, problem)
     try:
         with _progress("step") as progress:
-            steps = _reported(iterate(problem, settings), progress, settings.steps)
+            steps = reported(iterate(problem, settings), progress, settings.steps)
             if args.out is None:
                 tally = RunTally()
                 for _ in tally.kept(steps):
@@ -525,6 +526,8 @@ def export_command(args: argparse.Namespace) -> int:
         scene = _with_steps(scene, args.steps)
     with _blame("--out"):
         check_target(args.out)  # the exporter's own checks take x.gif/ for x.gif
+    if Path(args.out).suffix.lower() in RUNS_FORMATS:
+        return _export_runs(args.out, scene, size)
     # Qt is imported only now, and every value is checked before a Qt object exists.
     exporter = importlib.import_module(EXPORTER_MODULE)
     with _blame("--out"):
@@ -545,6 +548,22 @@ def export_command(args: argparse.Namespace) -> int:
     except ValueError as exc:  # the scene's problem or runs do not build
         raise CliError("--scene", str(exc)) from None
     print(f"wrote {args.out} ({details})")
+    return 0
+
+
+def _export_runs(out: str, scene: Scene, size: tuple[int, int] | None) -> int:
+    """The numbers of ``gradviz export``: the scene's runs computed and written by the
+    core, as the app writes them once it has computed them, without Qt."""
+    with _blame("--out"):
+        suffix = check_runs_path(out)
+    with _blame("--size"):
+        check_no_size(suffix, size)
+    try:
+        with _progress("update") as progress:
+            runs = scene_runs(scene, progress)
+    except (ValueError, OSError) as exc:  # the scene's problem or runs do not build
+        raise CliError("--scene", f"Could not open the scene '{scene.name}': {exc}") from None
+    print(f"wrote {out} ({_write(write_runs, out, runs)})")
     return 0
 
 

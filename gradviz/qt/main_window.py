@@ -402,7 +402,6 @@ class MainWindow(QMainWindow):
     def _status_text(self, frame: RunFrame | None) -> str:
         if frame is None or frame.index < 0:
             return "ready"
-        run = self.controller.selected
         phi = frame.current_phi
         assert phi is not None
         parts = [
@@ -412,10 +411,9 @@ class MainWindow(QMainWindow):
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
             f"loss {frame.current_loss:.4f}",
         ]
-        if run is not None and frame.index < len(run.record):
-            lr = float(run.record.lr[frame.index])
-            if math.isfinite(lr):
-                parts.append(f"α = {lr:.4g}")
+        lr = float(frame.lr[frame.index])
+        if math.isfinite(lr):
+            parts.append(f"α = {lr:.4g}")
         if frame.short_badge:
             parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
         return "  ·  ".join(parts)

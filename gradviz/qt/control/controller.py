@@ -10,14 +10,15 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
+from gradviz.core.palette import first_unused_colour
 from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.recording import Recording
 from gradviz.core.run import RunSettings
+from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
-from gradviz.qt.style import RUN_COLOURS
 from gradviz.qt.threads.worker_thread import WorkerThread, stop_all
 from gradviz.qt.threads.workers import (
     ProblemRequest,
@@ -60,7 +61,7 @@ class RunState:
 
     def label(self, n_points: int | None) -> str:
         """The name shown in the legend and the run list."""
-        return self.name or self.settings.label(n_points)
+        return legend_name(self.settings, self.name, n_points)
 
 
 class AppController(QObject):
@@ -416,8 +417,7 @@ class AppController(QObject):
         return run
 
     def _append_run(self, settings: RunSettings, name: str | None) -> RunState:
-        used = {r.colour for r in self.runs}
-        colour = next(c for c in RUN_COLOURS if c not in used)
+        colour = first_unused_colour(r.colour for r in self.runs)
         run = RunState(self._next_id, settings, colour, name=name)
         self._next_id += 1
         self.runs.append(run)
@@ -652,15 +652,11 @@ class AppController(QObject):
                 colour=run.colour,
                 visible=run.visible,
                 selected=run.run_id == self.selected_id,
-                update=run.record.update,
-                phi=run.record.phi,
-                loss=run.record.loss,
-                batch_loss=run.record.batch_loss,
-                epoch=run.record.epoch,
                 index=self._row(run, update),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
+                **run.record.columns(),
             )
             for run in self.runs
         ]
