@@ -146,6 +146,11 @@ class RunRates:
         self._constant = self._distinct[self._inverse]
         self._constant.flags.writeable = False
 
+    @property
+    def is_constant(self) -> bool:
+        """Whether every run's rate is its base rate at every update."""
+        return not self._varying
+
     def at(self, t: int) -> np.ndarray:
         """The runs' rates for update ``t``, shape ``(runs,)`` (read-only when constant)."""
         if not self._varying:

@@ -185,7 +185,8 @@ def test_run_rates_are_each_runs_own_schedule_rates_exactly() -> None:
 def test_constant_run_rates_are_computed_once() -> None:
     rates = RunRates([parse_schedule("constant")] * 3, [0.1, 0.2, 0.1])
     first = rates.at(0)
-    assert rates.at(500) is first and first.tolist() == [0.1, 0.2, 0.1]
+    assert rates.is_constant and rates.at(500) is first and first.tolist() == [0.1, 0.2, 0.1]
+    assert not RunRates([parse_schedule("step")], [0.1]).is_constant
     assert not first.flags.writeable
     assert not parse_schedule("constant:warmup=3").is_constant
     with pytest.raises(ValueError, match="2 schedules for 1"):
