@@ -101,6 +101,8 @@ class Optimizer(ABC):
         added, so that they broadcast against ``phi`` of shape ``(..., 2)``.
         """
         value = self.values[name]
+        if isinstance(value, float):  # the common case first: this is on the hot path
+            return value
         return value[..., None] if isinstance(value, np.ndarray) else float(value)
 
     def init_state(self, phi: np.ndarray) -> dict[str, np.ndarray]:
@@ -143,17 +145,17 @@ def _average(
 
 
 def _each(
-    formula: Callable[[float], float], value: float | np.ndarray
+    formula: Callable[[float, int], float], value: float | np.ndarray, t: int
 ) -> float | np.ndarray:
-    """``formula`` of a shared value, or of each run's value, in Python floats.
+    """``formula(value, t)`` of a shared value, or of each run's value, in Python floats.
 
     numpy's ``**`` rounds some powers differently from Python's (``0.9 ** 3``
     among them), so a formula evaluated on an array of per-run values would
     put a run in a batch a bit off the path it follows alone.
     """
     if isinstance(value, float):
-        return formula(value)
-    return np.array([formula(v) for v in value.ravel().tolist()]).reshape(value.shape)
+        return formula(value, t)
+    return np.array([formula(v, t) for v in value.ravel().tolist()]).reshape(value.shape)
 
 
 def _lr(lr: float | np.ndarray) -> float | np.ndarray:
@@ -264,10 +266,20 @@ class Adam(Optimizer):
         # m~ / (sqrt(v~) + eps) with the bias corrections folded into scalars:
         # (root / correction) m / (sqrt(v) + eps root), root = sqrt(1 - gamma^(t+1)).
         # Same value, three array operations fewer on the hot path.
-        correction = _each(lambda b: 1.0 - b ** (t + 1), beta)
-        root = _each(lambda g: (1.0 - g ** (t + 1)) ** 0.5, gamma)
+        correction = _each(_bias_correction, beta, t)
+        root = _each(_root_correction, gamma, t)
         step = m / (np.sqrt(v) + self.value("eps") * root)
         return phi - (_lr(lr) * (root / correction)) * step, {"m": m, "v": v}, loss, grad
+
+
+def _bias_correction(beta: float, t: int) -> float:
+    """Adam's ``1 - beta^(t+1)``."""
+    return 1.0 - beta ** (t + 1)
+
+
+def _root_correction(gamma: float, t: int) -> float:
+    """Adam's ``sqrt(1 - gamma^(t+1))``."""
+    return (1.0 - gamma ** (t + 1)) ** 0.5
 
 
 class RMSProp(Optimizer):
