@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.colormaps import load_colormap
-from gradviz.core.problems import DataFitProblem, Problem
+from gradviz.core.kinds import kinds_with_data
+from gradviz.core.problems import Problem
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
 from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
@@ -346,10 +347,9 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.surface_view.set_axes(problem.axes)
         self.surface_view.show_window(c.window)
-        if isinstance(problem, DataFitProblem):
-            self.fit_view.set_data(problem.dataset.x, problem.dataset.y, *c.fit_ranges())
-        else:
-            self.fit_view.set_data(None, None, (0, 1), (0, 1))
+        data = problem.data
+        x, y = (None, None) if data is None else (data.x, data.y)
+        self.fit_view.set_data(x, y, *c.fit_ranges())
         # An analytic surface has no data to fit: the loss curves take the space.
         self.fit_view.setVisible(problem.n_points is not None)
         self.control_panel.show_problem(c.spec, problem)
@@ -453,9 +453,9 @@ class MainWindow(QMainWindow):
     def open_csv(self) -> None:
         """Ask for a CSV file of (x, y) and fit the current model to it."""
         c = self.controller
-        if not isinstance(c.problem, DataFitProblem):
-            self.show_message("This model is an analytic surface: choose linear or gabor "
-                              "to fit data from a file.")
+        if not c.problem.capabilities.has_data:
+            self.show_message(f"This model is an analytic surface: choose "
+                              f"{' or '.join(kinds_with_data())} to fit data from a file.")
             return
         path, _ = QFileDialog.getOpenFileName(
             self, "Open CSV data", "", "CSV files (*.csv *.txt);;All files (*)"

@@ -272,7 +272,7 @@ def test_envelope_reaches_the_model() -> None:
 
 
 def test_problem_spec_round_trip_and_data_sources(tmp_path) -> None:
-    spec = ProblemSpec("gabor", None, 8.0)
+    spec = ProblemSpec("gabor", None, envelope=8.0)
     assert spec.to_dict() == {"model": "gabor", "data": None, "envelope": 8.0}
     assert ProblemSpec(**spec.to_dict()) == spec
     assert make_problem("linear", data="udl-gabor").n_points == 30

@@ -258,7 +258,7 @@ def test_data_list_switches_to_synthetic_and_back(window, qtbot):
     combo.setCurrentIndex(combo.findData("synthetic"))
     combo.activated.emit(combo.currentIndex())
     assert c.spec.data.startswith("synthetic:") and c.problem.data.n == 30
-    assert window.control_panel.synthetic_n.isVisibleTo(window.control_panel)
+    assert window.control_panel.data_fields["n"].isVisibleTo(window.control_panel)
     combo.setCurrentIndex(combo.findData("udl-gabor"))
     combo.activated.emit(combo.currentIndex())
     assert c.spec.data is None and c.problem.data.name == "udl-gabor"

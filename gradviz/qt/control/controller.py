@@ -8,10 +8,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
-from gradviz.core.data import BUILTIN_DATASETS
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
-from gradviz.core.problems import DataFitProblem, Problem, ProblemSpec
+from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.recording import Recording
 from gradviz.core.run import RunSettings
 from gradviz.core.scenes import Scene, SceneRun
@@ -41,20 +40,6 @@ FIT_SAMPLES = 200
 
 # The order in which "Add run" offers optimizers: the lecture's.
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
-
-
-def _reads_a_file(spec: ProblemSpec) -> bool:
-    """Whether building ``spec`` reads a data file (as :func:`~gradviz.core.problems.load_data`
-    reads every data spec that is neither a built-in set nor ``synthetic``)."""
-    data = spec.data
-    return data is not None and data not in BUILTIN_DATASETS and not data.startswith("synthetic")
-
-
-def _padded(values: np.ndarray, margin: float) -> tuple[float, float]:
-    """The range of ``values`` widened by ``margin`` of its width on each side."""
-    low, high = float(values.min()), float(values.max())
-    pad = margin * (high - low) or 1.0
-    return low - pad, high + pad
 
 
 @dataclass
@@ -238,7 +223,7 @@ class AppController(QObject):
         """
         self._problem_request += 1
         self.problem_worker.latest_request = self._problem_request
-        if _reads_a_file(spec):
+        if spec.reads_file:
             self._loading = spec.data
             self._show_busy()
             self._load.emit(ProblemRequest(self._problem_request, spec))
@@ -750,18 +735,12 @@ class AppController(QObject):
         return lines
 
     def fit_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """The x and y ranges the data view shows: the book's for the model's own
-        data, otherwise the data's extent with a margin."""
-        problem = self.problem
-        if not isinstance(problem, DataFitProblem):
-            return (0.0, 1.0), (0.0, 1.0)
-        if self.spec.data is None:
-            return problem.model.default_x_range, problem.model.default_y_range
-        return _padded(problem.dataset.x, 0.05), _padded(problem.dataset.y, 0.1)
+        """The x and y ranges the data view shows, as the problem declares them."""
+        return self.problem.fit_ranges()
 
     def _fit_curves(self, frames: list[RunFrame]) -> list[tuple[int, str, np.ndarray, np.ndarray]]:
         problem = self.problem
-        if not isinstance(problem, DataFitProblem):
+        if not problem.capabilities.has_fit_curve:
             return []
         return [
             (f.run_id, f.colour, self._fit_x, problem.predict(self._fit_x, f.current_phi))
