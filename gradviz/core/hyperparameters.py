@@ -128,6 +128,28 @@ class HyperParameter:
             raise HyperParameterError(f"{self.name} must be {self._allowed()}; got {number:g}")
         return int(number) if self.integer else number
 
+    def validate_each(self, values: np.ndarray) -> np.ndarray:
+        """Per-run values (an array of any shape), each checked by :meth:`validate`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The converted values, read-only, in the shape given.
+
+        Raises
+        ------
+        HyperParameterError
+            For a choice parameter (its runs take one value) or a bad value.
+        """
+        if self.is_choice:
+            raise HyperParameterError(
+                f"{self.name} takes one value for all runs, one of {', '.join(self.choices)}"
+            )
+        checked = np.array([self.validate(v) for v in values.ravel().tolist()])
+        checked = checked.reshape(values.shape)
+        checked.flags.writeable = False
+        return checked
+
     def describe(self) -> str:
         """One line: name, symbol, default, range and help."""
         if self.is_choice:
@@ -140,9 +162,13 @@ class HyperParameter:
 
 
 def validate_all(
-    declared: tuple[HyperParameter, ...], given: dict[str, object], owner: str
-) -> dict[str, float | str]:
+    declared: tuple[HyperParameter, ...], given: dict[str, object], owner: str,
+    per_run: bool = False,
+) -> dict[str, float | str | np.ndarray]:
     """Fill defaults and validate ``given`` against ``declared``.
+
+    With ``per_run``, a value given as an array of one or more dimensions holds
+    one value per run and is checked by :meth:`HyperParameter.validate_each`.
 
     Raises
     ------
@@ -156,4 +182,10 @@ def validate_all(
         raise HyperParameterError(
             f"{owner} has no hyperparameter {quote(unknown[0])} (it has: {names})"
         )
-    return {p.name: p.validate(given[p.name]) if p.name in given else p.default for p in declared}
+    def checked(p: HyperParameter) -> float | str | np.ndarray:
+        value = given[p.name]
+        if per_run and isinstance(value, np.ndarray) and value.ndim > 0:
+            return p.validate_each(value)
+        return p.validate(value)
+
+    return {p.name: checked(p) if p.name in given else p.default for p in declared}

@@ -25,7 +25,10 @@ from gradviz.core.models import DataModel, LinearModel
 from gradviz.core.space import Axis, Window
 
 Batch = np.ndarray | None
-"""Indices of the data points in a minibatch; ``None`` means all of them."""
+"""Indices of the data points in a minibatch; ``None`` means all of them.
+
+Shape ``(B,)`` for one batch that every point of ``phi`` sees, or ``phi``'s
+leading shape and ``B``, one batch per point (many runs, each on its own)."""
 
 Ranges = tuple[tuple[float, float], tuple[float, float]]
 """An x range and a y range."""

@@ -205,3 +205,17 @@ def test_unknown_optimizer() -> None:
         make_optimizer("lbfgs")
     assert "'lbfgs'" in str(info.value)
     assert all(name in str(info.value) for name in OPTIMIZERS)
+
+
+def test_per_run_arrays_only_where_asked() -> None:
+    declared = (HyperParameter("beta", "β", 0.9, 0.0, 0.9999),)
+    with pytest.raises(HyperParameterError, match="must be a number"):
+        validate_all(declared, {"beta": np.array([0.5, 0.6])}, "schedule x")
+    values = validate_all(declared, {"beta": np.array([[0.5], [0.6]])}, "optimizer x",
+                          per_run=True)
+    assert values["beta"].shape == (2, 1) and values["beta"].tolist() == [[0.5], [0.6]]
+    assert not values["beta"].flags.writeable
+    # A 0-d array is one value, as before.
+    assert validate_all(declared, {"beta": np.array(0.5)}, "x", per_run=True) == {"beta": 0.5}
+    with pytest.raises(HyperParameterError, match="got -0.1"):
+        validate_all(declared, {"beta": np.array([0.5, -0.1])}, "x", per_run=True)
