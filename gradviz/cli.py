@@ -14,15 +14,15 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
 
 from gradviz import __version__
 from gradviz.core.batching import BATCHING_SCHEMES
-from gradviz.core.data import BUILTIN_DATASETS, SyntheticSpec
 from gradviz.core.export import (
     SURFACE_FORMATS,
     TRAJECTORY_FORMATS,
@@ -32,14 +32,28 @@ from gradviz.core.export import (
 )
 from gradviz.core.files import check_target
 from gradviz.core.hyperparameters import HyperParameter
-from gradviz.core.models import GaborModel
 from gradviz.core.optimizers import OPTIMIZERS
-from gradviz.core.problems import MODELS, Problem, ProblemSpec, describe_models, has_data
+from gradviz.core.kinds import (
+    PROBLEM_KINDS,
+    ProblemKind,
+    declaration,
+    kinds_with_data,
+    parameter_owners,
+)
+from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.parsing import NEGATIVE_NUMBER, excerpt, parse_float, parse_int, quote
-from gradviz.core.run import RunSettings, RunTally, Step, iterate
+from gradviz.core.run import RunSettings, RunTally, iterate, reported
+from gradviz.core.run_set import (
+    RUNS_FORMATS,
+    check_no_size,
+    check_runs_path,
+    scene_runs,
+    write_runs,
+)
 from gradviz.core.scenes import MAX_STEPS as SCENE_MAX_STEPS
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, find_scene
 from gradviz.core.schedules import SCHEDULES, WARMUP
+from gradviz.core.sources import DATA_SOURCES
 from gradviz.core.space import Window
 from gradviz.core.surface import MAX_GRID, loss_surface
 
@@ -48,9 +62,10 @@ APP_MODULE = "gradviz.qt.app"
 EXPORTER_MODULE = "gradviz.qt.export.exporter"
 _DEFAULT_RUN = RunSettings()
 _DEFAULT_PROBLEM = ProblemSpec()
-_DATA_MODELS = " and ".join(filter(has_data, MODELS))
+_DATA_MODELS = " and ".join(kinds_with_data())
 _DATA_FORMS = (
-    f"{', '.join(BUILTIN_DATASETS)}, {SyntheticSpec().describe()} or a CSV file of two columns x, y"
+    f"{', '.join(s.usage for s in DATA_SOURCES if not s.reads_file)} "
+    "or a CSV file of two columns x, y"
 )
 
 T = TypeVar("T")
@@ -153,20 +168,25 @@ def _set_given(obj: T, args: argparse.Namespace, names: Sequence[str]) -> T:
 
 
 def _add_problem_arguments(parser: ArgumentParser) -> None:
+    models = tuple(PROBLEM_KINDS)
     parser.add_argument(
-        "--model", metavar="NAME", choices=MODELS, default=_DEFAULT_PROBLEM.model,
-        help=f"one of {', '.join(MODELS)} (default {_DEFAULT_PROBLEM.model})",
+        "--model", metavar="NAME", choices=models, default=_DEFAULT_PROBLEM.model,
+        help=f"one of {', '.join(models)} (default {_DEFAULT_PROBLEM.model})",
     )
     parser.add_argument(
         "--data", metavar="NAME_OR_CSV_PATH",
         help=f"data set for the {_DATA_MODELS} models: {_DATA_FORMS} "
         "(default: the model's own)",
     )
-    parser.add_argument(
-        "--envelope", metavar="X", type=_float,
-        help=f"the Gabor model's envelope divisor (default {_DEFAULT_PROBLEM.envelope:g}; "
-        "the slides print 8)",
-    )
+    # One flag per declared model parameter, so a new model needs no CLI change.
+    for name, kinds in parameter_owners().items():
+        hyper = declaration(name)
+        kind = {"choices": hyper.choices} if hyper.is_choice else {"type": _float}
+        default = hyper.default if hyper.is_choice else f"{hyper.default:g}"
+        parser.add_argument(
+            _flag(name), metavar="|".join(hyper.choices) or "X", **kind,  # type: ignore[arg-type]
+            help=f"{hyper.help} ({', '.join(k.name for k in kinds)}; default {default})",
+        )
 
 
 def _hyperparameters() -> dict[str, tuple[HyperParameter, list[str]]]:
@@ -255,13 +275,19 @@ def _add_no_arguments(parser: ArgumentParser) -> None:
 
 
 def _problem(args: argparse.Namespace) -> tuple[ProblemSpec, Problem]:
-    spec = _set_given(ProblemSpec(args.model), args, ("envelope", "data"))
+    spec = ProblemSpec(args.model)
+    for name, kinds in parameter_owners().items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if args.model not in (kind.name for kind in kinds):
+            owners = " and the ".join(k.title for k in kinds)
+            raise CliError(_flag(name), f"model {args.model!r} has no {name} "
+                           f"(only the {owners} {'has' if len(kinds) == 1 else 'have'} one)")
+        spec = _set(spec, name, value)
+    spec = _set_given(spec, args, ("data",))
     with _blame("--data", f" (--data takes {_DATA_FORMS})"):
         problem = spec.build()
-    if args.envelope is not None and not isinstance(getattr(problem, "model", None), GaborModel):
-        raise CliError(
-            "--envelope", f"model {args.model!r} has no envelope (only the Gabor model has one)"
-        )
     return spec, problem
 
 
@@ -339,13 +365,6 @@ def _progress(what: str) -> Iterator[Progress]:
         progress.clear()
 
 
-def _reported(steps: Iterable[Step], progress: Progress, total: int) -> Iterator[Step]:
-    for step in steps:
-        if not step.update % 1024:  # a clock read per step would cost more than the step
-            progress(step.update, total)
-        yield step
-
-
 def run_command(args: argparse.Namespace) -> int:
     """``gradviz run``: one headless run, summarised and optionally written.
 
@@ -358,7 +377,7 @@ def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args, problem)
     try:
         with _progress("step") as progress:
-            steps = _reported(iterate(problem, settings), progress, settings.steps)
+            steps = reported(iterate(problem, settings), progress, settings.steps)
             if args.out is None:
                 tally = RunTally()
                 for _ in tally.kept(steps):
@@ -404,26 +423,27 @@ def _section(title: str, entries: Sequence[tuple[str, Sequence[str]]]) -> list[s
     return lines + [""]
 
 
-def _model_entry(name: str, description: str) -> tuple[str, list[str]]:
-    problem = ProblemSpec(name).build()
+def _model_entry(kind: ProblemKind) -> tuple[str, list[str]]:
+    problem = ProblemSpec(kind.name).build()
     w = problem.window
     rates = ", ".join(f"{k} {v:g}" for k, v in problem.recommended_lr.items())
     data = "no data (analytic)" if problem.data is None else f"data {problem.data.name}"
-    return name, [
-        description,
+    capabilities = kind.capabilities.describe()
+    return kind.name, [
+        kind.description,
         f"{data}; start ({problem.start[0]:g}, {problem.start[1]:g}); "
         f"view phi0 [{w.phi0_min:g}, {w.phi0_max:g}], phi1 [{w.phi1_min:g}, {w.phi1_max:g}]",
         f"recommended lr: {rates}",
+        *(p.describe() for p in kind.parameters),
+        *([f"has: {capabilities}"] if capabilities else []),
     ]
 
 
 def problems_command(args: argparse.Namespace) -> int:
     """``gradviz problems``: every model, data set, optimizer, batching and schedule."""
-    datasets = [(name, [text]) for name, text in BUILTIN_DATASETS.items()]
-    datasets += [
-        (SyntheticSpec().describe(),
-         ["points drawn from the model plus Gaussian noise; also phi0=, phi1=, xmin=, xmax="]),
-        ("PATH.csv", ["two numeric columns x, y; a header line and # comments are allowed"]),
+    datasets = [
+        (source.usage, [source.description] + [p.describe() for p in source.parameters])
+        for source in DATA_SOURCES
     ]
     optimizers = [
         (name, [f"{cls.title}: {cls.rule}"] + [h.describe() for h in cls.hyperparameters])
@@ -435,7 +455,7 @@ def problems_command(args: argparse.Namespace) -> int:
     ]
     schedules.append(("(every kind)", [WARMUP.describe()]))
     lines = (
-        _section("Models (--model):", [_model_entry(n, d) for n, d in describe_models().items()])
+        _section("Models (--model):", [_model_entry(k) for k in PROBLEM_KINDS.values()])
         + _section(f"Data sets (--data, for the {_DATA_MODELS} models):", datasets)
         + _section("Optimizers (--optimizer; each hyperparameter is a flag, e.g. --lr; "
                    "lr defaults to the model's recommended rate):", optimizers)
@@ -506,6 +526,8 @@ def export_command(args: argparse.Namespace) -> int:
         scene = _with_steps(scene, args.steps)
     with _blame("--out"):
         check_target(args.out)  # the exporter's own checks take x.gif/ for x.gif
+    if Path(args.out).suffix.lower() in RUNS_FORMATS:
+        return _export_runs(args.out, scene, size)
     # Qt is imported only now, and every value is checked before a Qt object exists.
     exporter = importlib.import_module(EXPORTER_MODULE)
     with _blame("--out"):
@@ -526,6 +548,22 @@ def export_command(args: argparse.Namespace) -> int:
     except ValueError as exc:  # the scene's problem or runs do not build
         raise CliError("--scene", str(exc)) from None
     print(f"wrote {args.out} ({details})")
+    return 0
+
+
+def _export_runs(out: str, scene: Scene, size: tuple[int, int] | None) -> int:
+    """The numbers of ``gradviz export``: the scene's runs computed and written by the
+    core, as the app writes them once it has computed them, without Qt."""
+    with _blame("--out"):
+        suffix = check_runs_path(out)
+    with _blame("--size"):
+        check_no_size(suffix, size)
+    try:
+        with _progress("update") as progress:
+            runs = scene_runs(scene, progress)
+    except (ValueError, OSError) as exc:  # the scene's problem or runs do not build
+        raise CliError("--scene", f"Could not open the scene '{scene.name}': {exc}") from None
+    print(f"wrote {out} ({_write(write_runs, out, runs)})")
     return 0
 
 

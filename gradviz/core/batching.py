@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import itertools
 import numbers
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -85,3 +86,58 @@ def _batches(
         order = rng.permutation(n) if fixed is None else fixed
         for start in range(0, n, batch_size):
             yield epoch, order[start : start + batch_size]
+
+
+
+@dataclass(frozen=True, eq=False)
+class SharedBatches:
+    """The minibatch sequences of many runs, drawn together one update at a time.
+
+    Each run keeps its own sequence, :func:`batches` of its batch size, scheme
+    and seed; runs with the same three share one generator, since they would
+    draw the same batches (a grid of starts all sees one sequence). Build with
+    :meth:`of`.
+
+    Attributes
+    ----------
+    streams : tuple of iterators
+        The distinct sequences, each as :func:`batches` yields it.
+    stream_of : numpy.ndarray
+        Index into ``streams`` of each run's sequence.
+    """
+
+    streams: tuple[Iterator[tuple[int, np.ndarray]], ...]
+    stream_of: np.ndarray
+
+    @classmethod
+    def of(cls, n: int, specs: Sequence[tuple[int, str, int]]) -> SharedBatches:
+        """The sequences of runs on ``n`` points, each ``(batch size, scheme, seed)``.
+
+        Raises
+        ------
+        ValueError
+            For an unknown scheme or a bad batch size.
+        """
+        keys = list(dict.fromkeys(specs))
+        return cls(
+            tuple(batches(n, *key) for key in keys),
+            _read_only(np.array([keys.index(spec) for spec in specs], dtype=np.intp)),
+        )
+
+    def draw(self, updates: int) -> list[list[tuple[int, np.ndarray]]]:
+        """The next ``updates`` pairs ``(epoch, indices)`` of each of :attr:`streams`."""
+        return [list(itertools.islice(stream, updates)) for stream in self.streams]
+
+    def keep(self, runs: np.ndarray) -> SharedBatches:
+        """The runs selected by the boolean mask ``runs``, their sequences where they are now."""
+        kept = self.stream_of[runs]
+        used = np.unique(kept)
+        return SharedBatches(
+            tuple(self.streams[i] for i in used),
+            _read_only(np.searchsorted(used, kept).astype(np.intp)),
+        )
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gradviz.core.files import ReadError, read_regular
+from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
 from gradviz.core.parsing import parse_float, quote, shown_path
 from gradviz.core.resources import resource_path
 
@@ -176,28 +177,43 @@ MAX_SYNTHETIC = 1e12
 inside :data:`MAX_MAGNITUDE`)."""
 
 
+SYNTHETIC_N = HyperParameter(
+    "n", "N", 30, 2, 100_000, log=True, integer=True, label="Points N",
+    help="number of synthetic points",
+)
+SYNTHETIC_NOISE = HyperParameter(
+    # Unbounded as declared: MAX_SYNTHETIC, which bounds phi and x too, caps it.
+    "noise", "σ", 0.1, 0.0, math.inf, slider=(0.0, 10.0), label="Noise σ",
+    help="standard deviation of the noise added to y",
+)
+SYNTHETIC_SEED = HyperParameter(
+    "seed", "seed", 0, 0, 2**32 - 1, integer=True, label="Data seed",
+    help="seed of the random x and noise",
+)
+SYNTHETIC_PARAMETERS: tuple[HyperParameter, ...] = (SYNTHETIC_N, SYNTHETIC_NOISE, SYNTHETIC_SEED)
+"""The synthetic generator's parameters, each a field of :class:`SyntheticSpec`."""
+
+
 @dataclass(frozen=True)
 class SyntheticSpec:
     """How to draw a synthetic data set from a model.
 
     ``phi`` of ``None`` means the model's own default truth; likewise ``x_range``.
+    ``n``, ``noise`` and ``seed`` are checked against :data:`SYNTHETIC_PARAMETERS`.
     """
 
-    n: int = 30
-    noise: float = 0.1
-    seed: int = 0
+    n: int = SYNTHETIC_N.default  # type: ignore[assignment]
+    noise: float = SYNTHETIC_NOISE.default  # type: ignore[assignment]
+    seed: int = SYNTHETIC_SEED.default  # type: ignore[assignment]
     phi: tuple[float, float] | None = None
     x_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
-        if not 2 <= self.n <= 100_000:
-            raise DataError(f"synthetic data: n must be between 2 and 100000, got {self.n}")
-        if not 0 <= self.seed < 2**32:
-            raise DataError(
-                f"synthetic data: seed must be between 0 and {2**32 - 1}, got {self.seed}"
-            )
-        if not (math.isfinite(self.noise) and self.noise >= 0):
-            raise DataError(f"synthetic data: noise must be >= 0, got {self.noise}")
+        for parameter in SYNTHETIC_PARAMETERS:
+            try:
+                parameter.validate(getattr(self, parameter.name))
+            except HyperParameterError as exc:
+                raise DataError(f"synthetic data: {exc}") from None
         if self.noise > MAX_SYNTHETIC:
             raise DataError(f"synthetic data: noise must be at most {MAX_SYNTHETIC:g}, "
                             f"got {self.noise:g}")
@@ -224,7 +240,7 @@ def parse_synthetic(spec: str) -> SyntheticSpec:
     if head != "synthetic":
         raise DataError(f"not a synthetic data spec: {spec!r}")
     values: dict[str, float] = {}
-    allowed = ("n", "noise", "seed", "phi0", "phi1", "xmin", "xmax")
+    allowed = (*(p.name for p in SYNTHETIC_PARAMETERS), "phi0", "phi1", "xmin", "xmax")
     for item in filter(None, (p.strip() for p in tail.split(","))):
         key, eq, value = item.partition("=")
         if not eq or key not in allowed:
@@ -250,9 +266,9 @@ def parse_synthetic(spec: str) -> SyntheticSpec:
         if key in values and values[key] != int(values[key]):
             raise DataError(f"synthetic data: {key} must be a whole number")
     return SyntheticSpec(
-        n=int(values.get("n", 30)),
-        noise=values.get("noise", 0.1),
-        seed=int(values.get("seed", 0)),
+        n=int(values.get("n", SyntheticSpec.n)),
+        noise=values.get("noise", SyntheticSpec.noise),
+        seed=int(values.get("seed", SyntheticSpec.seed)),
         phi=phi,
         x_range=x_range,
     )

@@ -16,16 +16,17 @@ import io
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, NamedTuple
 
 import numpy as np
 
+from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.files import atomic_open, check_target
 from gradviz.core.parsing import parse_float, parse_int
 from gradviz.core.problems import ProblemSpec
-from gradviz.core.run import RunSettings, RunTally, Step, Trajectory
+from gradviz.core.run import RunSettings, RunTally, Step, Trajectory, stack_steps
 from gradviz.core.surface import Surface
 
 Batch = tuple[int, ...] | None
@@ -42,67 +43,76 @@ def _format_batch(batch: Batch) -> str:
     return "" if batch is None else " ".join(map(str, batch))
 
 
+def _index_cells(values: Sequence[np.ndarray | None]) -> list[list[Batch]]:
+    return [[None if value is None else tuple(value.tolist()) for value in values]]
+
+
 RUN_COLUMN = "run"
-# How each column is read back from CSV text; the order is the files' column order.
+# The files' column order: the declared one, with the indices (of varying length) last.
+_FILE_COLUMNS = tuple(sorted(STEP_COLUMNS, key=lambda column: column.kind is Kind.INDICES))
+_CSV_PARSERS: dict[Kind, Callable[[str], object]] = {
+    Kind.INT: parse_int, Kind.FLOAT: parse_float, Kind.INDICES: _parse_batch,
+}
 _PARSERS: dict[str, Callable[[str], object]] = {
     RUN_COLUMN: str,
-    "step": parse_int,
-    "epoch": parse_int,
-    "phi0": parse_float,
-    "phi1": parse_float,
-    "loss": parse_float,
-    "batch_loss": parse_float,
-    "lr": parse_float,
-    "grad0": parse_float,
-    "grad1": parse_float,
-    "batch": _parse_batch,
+    **{name: _CSV_PARSERS[c.kind] for c in _FILE_COLUMNS for name in c.file_names},
 }
-COLUMNS: tuple[str, ...] = tuple(name for name in _PARSERS if name != RUN_COLUMN)
-"""Columns of one run: ``loss`` is the full-data loss at ``phi``; ``batch_loss``,
-``lr``, ``grad0``/``grad1`` and ``batch`` (indices, space-separated in CSV) are
-those of the update that led to the row (NaN or empty on row 0 and, for
-``batch``, on full-batch runs)."""
+COLUMNS: tuple[str, ...] = tuple(
+    name for column in _FILE_COLUMNS if not column.optional for name in column.file_names
+)
+"""Columns of one run (of :data:`~gradviz.core.columns.STEP_COLUMNS`; a run that
+records an optional column has its columns too): ``loss`` is the full-data loss
+at ``phi``; ``batch_loss``, ``lr``, ``grad0``/``grad1`` and ``batch`` (indices,
+space-separated in CSV) are those of the update that led to the row (NaN or empty
+on row 0 and, for ``batch``, on full-batch runs)."""
 
 TRAJECTORY_FORMATS = (".csv", ".json")
 SURFACE_FORMATS = (".npy", ".csv")
-_FLOAT_COLUMNS = frozenset(name for name, parse in _PARSERS.items() if parse is parse_float)
+_FLOAT_COLUMNS = frozenset(
+    name for c in _FILE_COLUMNS if c.kind is Kind.FLOAT for name in c.file_names
+)
+_INDEX_COLUMNS = frozenset(
+    name for c in _FILE_COLUMNS if c.kind is Kind.INDICES for name in c.file_names
+)
 JSON_FORMAT = "gradviz-run"
 JSON_VERSION = 1
 
 
-def _row(
-    update: object, epoch: object, phi: np.ndarray, loss: object, batch_loss: object,
-    lr: object, grad: np.ndarray, batch: np.ndarray | None,
-) -> Row:
-    return {
-        "step": int(update),  # type: ignore[call-overload]
-        "epoch": int(epoch),  # type: ignore[call-overload]
-        "phi0": float(phi[0]),
-        "phi1": float(phi[1]),
-        "loss": float(loss),  # type: ignore[arg-type]
-        "batch_loss": float(batch_loss),  # type: ignore[arg-type]
-        "lr": float(lr),  # type: ignore[arg-type]
-        "grad0": float(grad[0]),
-        "grad1": float(grad[1]),
-        "batch": None if batch is None else tuple(int(j) for j in batch),
-    }
+STREAM_STEPS = 256
+"""Steps :func:`write_run` turns into rows at a time."""
+
+
+def _cells(column: Column, values: np.ndarray | Sequence[np.ndarray | None]) -> list[list[object]]:
+    """A column's values over the rows as its cells: one list per name in files."""
+    if column.kind is Kind.INDICES:
+        return _index_cells(values)  # type: ignore[arg-type]
+    # Whole columns to Python numbers at once: the same numbers as int() or
+    # float() of each value gives, in far less time.
+    array = np.asarray(values, dtype=column.dtype)
+    return array.T.tolist() if column.width > 1 else [array.tolist()]
+
+
+def _series_rows(series: Mapping[str, object]) -> list[Row]:
+    """The rows of a run's columns, held as in a :class:`~gradviz.core.run.Trajectory`
+    (``series`` gives them by series name; an optional one that is ``None`` has no cells)."""
+    present = [(c, series[c.series]) for c in _FILE_COLUMNS if series[c.series] is not None]
+    names = [name for column, _ in present for name in column.file_names]
+    cells = [cell for column, values in present for cell in _cells(column, values)]
+    return [dict(zip(names, row)) for row in zip(*cells)]
 
 
 def trajectory_rows(trajectory: Trajectory) -> list[Row]:
     """The rows of one run, row 0 being the start point."""
-    t = trajectory
-    return [
-        _row(t.update[i], t.epoch[i], t.phi[i], t.loss[i], t.batch_loss[i], t.lr[i], t.grad[i],
-             batch)
-        for i, batch in enumerate(t.batches)
-    ]
+    return _series_rows({c.series: getattr(trajectory, c.series) for c in STEP_COLUMNS})
 
 
-def step_row(step: Step) -> Row:
-    """The row of one step as streamed from :func:`~gradviz.core.run.iterate`: the
-    same as its row in :func:`trajectory_rows` of the whole run."""
-    return _row(step.update, step.epoch, step.phi, step.loss, step.batch_loss, step.lr,
-                step.grad, step.batch)
+def step_rows(steps: Iterable[Step]) -> Iterator[Row]:
+    """The rows of steps as streamed from :func:`~gradviz.core.run.iterate`, as they
+    come (:data:`STREAM_STEPS` at a time): the same as their rows in
+    :func:`trajectory_rows` of the whole run."""
+    steps = iter(steps)
+    while chunk := list(itertools.islice(steps, STREAM_STEPS)):
+        yield from _series_rows(stack_steps(chunk))
 
 
 def label_rows(runs: Mapping[str, Sequence[Row]]) -> list[Row]:
@@ -118,17 +128,23 @@ def _csv_field(value: object) -> str:
     return str(value)
 
 
+def _with_columns(rows: Iterable[Row]) -> tuple[list[str], Iterator[Row]]:
+    """The columns of ``rows``, those of the first row (:data:`COLUMNS` if there is
+    none), and the rows, the first one looked at but not lost."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return list(COLUMNS), rows
+    return list(first), itertools.chain((first,), rows)
+
+
 def _write_csv(file: IO[str], rows: Iterable[Row]) -> None:
     """Write the rows as CSV with a header line; the columns are those of the first row
     (of :data:`COLUMNS` if there is none)."""
     writer = csv.writer(file, lineterminator="\n")
-    rows = iter(rows)
-    first = next(rows, None)
-    columns = list(COLUMNS) if first is None else list(first)
+    columns, rows = _with_columns(rows)
     writer.writerow(columns)
-    if first is None:
-        return
-    for row in itertools.chain((first,), rows):
+    for row in rows:
         if list(row) != columns:
             raise ValueError(f"every row must have the columns {columns}, got {list(row)}")
         writer.writerow([_csv_field(value) for value in row.values()])
@@ -168,7 +184,7 @@ def _row_from_json(record: Mapping[str, object]) -> Row:
     for name, value in record.items():
         if name in _FLOAT_COLUMNS:
             row[name] = math.nan if value is None else float(value)  # type: ignore[arg-type]
-        elif name == "batch":
+        elif name in _INDEX_COLUMNS:
             row[name] = None if value is None else tuple(value)  # type: ignore[arg-type]
         else:
             row[name] = value  # type: ignore[assignment]
@@ -188,13 +204,15 @@ def _json_row(row: Row) -> dict[str, object]:
     return {name: _json_value(value) for name, value in row.items()}
 
 
-def _document_head(problem: ProblemSpec, settings: RunSettings) -> dict[str, object]:
+def _document_head(
+    problem: ProblemSpec, settings: RunSettings, columns: list[str]
+) -> dict[str, object]:
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
         "problem": problem.to_dict(),
         "settings": settings.to_dict(),
-        "columns": list(COLUMNS),
+        "columns": columns,
     }
 
 
@@ -207,9 +225,10 @@ def run_document(problem: ProblemSpec, trajectory: Trajectory) -> dict[str, obje
     """One run as JSON-ready data: the problem, the resolved settings, the rows
     (NaN and infinities as ``null``, batches as lists), the divergence step and
     the summary line."""
+    columns, rows = _with_columns(trajectory_rows(trajectory))
     return {
-        **_document_head(problem, trajectory.settings),
-        "rows": [_json_row(row) for row in trajectory_rows(trajectory)],
+        **_document_head(problem, trajectory.settings, columns),
+        "rows": [_json_row(row) for row in rows],
         **_document_tail(trajectory.diverged_at, trajectory.summary()),
     }
 
@@ -321,7 +340,7 @@ def write_run(
         A :class:`~gradviz.core.files.WriteError` if the file cannot be written.
     """
     tally = RunTally()
-    rows = map(step_row, tally.kept(steps))
+    rows = step_rows(tally.kept(steps))
     _write_rows(path, problem, settings, rows, lambda: (tally.diverged_at, tally.summary()))
     return tally
 
@@ -335,7 +354,8 @@ def _write_rows(
     suffix = check_suffix(path, TRAJECTORY_FORMATS)
     with atomic_open(path) as file:
         if suffix == ".json":
-            _write_json(file, _document_head(problem, settings), rows,
+            columns, rows = _with_columns(rows)
+            _write_json(file, _document_head(problem, settings, columns), rows,
                         lambda: _document_tail(*end()))
         else:
             _write_csv(file, rows)
@@ -391,7 +411,7 @@ __all__ = [
     "parse_json",
     "run_document",
     "surface_header",
-    "step_row",
+    "step_rows",
     "trajectory_rows",
     "write_run",
     "write_surface",

@@ -71,6 +71,19 @@ def check_target(path: PathLike) -> Path:
     return Path(text)
 
 
+def check_folder(path: PathLike) -> None:
+    """Refuse ``path`` now, before any work for it is done, if its folder does not exist.
+
+    Raises
+    ------
+    ValueError
+        Naming the folder.
+    """
+    folder = Path(path).absolute().parent
+    if not folder.is_dir():
+        raise ValueError(f"the folder {str(folder)!r} does not exist")
+
+
 def _write_error(exc: OSError, target: Path) -> WriteError:
     if isinstance(exc, WriteError):
         return exc
@@ -233,6 +246,7 @@ __all__ = [
     "WriteError",
     "atomic_open",
     "atomic_path",
+    "check_folder",
     "check_target",
     "read_regular",
     "write_atomic",

@@ -1,4 +1,9 @@
-"""Hyperparameters declared as data, so front ends can generate their controls."""
+"""Parameters declared as data, so front ends can generate their controls.
+
+Optimizers, schedules, models and data sources declare theirs the same way:
+the control panel, the command line and the scene checker are made from the
+declarations, and every one of them validates by the same ranges.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ class HyperParameterError(ValueError):
 
 @dataclass(frozen=True)
 class HyperParameter:
-    """One declared hyperparameter of an optimizer or a schedule.
+    """One declared parameter of an optimizer, a schedule, a model or a data source.
 
     Parameters
     ----------
@@ -28,7 +33,7 @@ class HyperParameter:
     default : float or str
         Value used when none is given.
     low, high : float
-        Allowed range, both ends included (numbers only).
+        Allowed range, both ends included unless ``open_low`` (numbers only).
     log : bool
         Whether a slider for it should be logarithmic.
     help : str
@@ -37,6 +42,13 @@ class HyperParameter:
         For a choice parameter, the allowed values (``low``/``high`` unused).
     integer : bool
         Whether only whole numbers are allowed.
+    open_low : bool
+        Whether ``low`` itself is excluded (a divisor must be above 0).
+    slider : (float, float) or None
+        The part of the range a slider spans, where the allowed range is
+        unbounded or too wide to slide through; values beyond it may be typed.
+    label : str
+        Text beside its field in the app; empty for its symbol and name.
     """
 
     name: str
@@ -48,11 +60,39 @@ class HyperParameter:
     help: str = ""
     choices: tuple[str, ...] = ()
     integer: bool = False
+    open_low: bool = False
+    slider: tuple[float, float] | None = None
+    label: str = ""
 
     @property
     def is_choice(self) -> bool:
         """Whether the parameter takes one of a few named values."""
         return bool(self.choices)
+
+    @property
+    def slider_range(self) -> tuple[float, float] | None:
+        """What a slider spans: :attr:`slider`, else a bounded range; ``None`` for no slider."""
+        if self.slider is not None:
+            return self.slider
+        if math.isfinite(self.low) and math.isfinite(self.high):
+            return self.low, self.high
+        return None
+
+    def _allowed(self) -> str:
+        """The numeric range in words, as the error messages say it."""
+        if self.high == math.inf:
+            if self.open_low:
+                return "positive" if self.low == 0 else f"> {self.low:g}"
+            return f">= {self.low:g}"
+        if self.low == -math.inf:
+            return f"<= {self.high:g}"
+        if self.open_low:
+            return f"> {self.low:g} and <= {self.high:g}"
+        return f"between {self.low:g} and {self.high:g}"
+
+    def _in_range(self, number: float) -> bool:
+        above = self.low < number if self.open_low else self.low <= number
+        return above and number <= self.high
 
     def validate(self, value: object) -> float | str:
         """Return ``value`` converted to the parameter's type.
@@ -84,25 +124,51 @@ class HyperParameter:
             raise HyperParameterError(f"{self.name} must be a finite number; got {shown}")
         if self.integer and number != int(number):
             raise HyperParameterError(f"{self.name} must be a whole number; got {shown}")
-        if not self.low <= number <= self.high:
-            raise HyperParameterError(
-                f"{self.name} must be between {self.low:g} and {self.high:g}; got {number:g}"
-            )
+        if not self._in_range(number):
+            raise HyperParameterError(f"{self.name} must be {self._allowed()}; got {number:g}")
         return int(number) if self.integer else number
+
+    def validate_each(self, values: np.ndarray) -> np.ndarray:
+        """Per-run values (an array of any shape), each checked by :meth:`validate`.
+
+        Returns
+        -------
+        numpy.ndarray
+            The converted values, read-only, in the shape given.
+
+        Raises
+        ------
+        HyperParameterError
+            For a choice parameter (its runs take one value) or a bad value.
+        """
+        if self.is_choice:
+            raise HyperParameterError(
+                f"{self.name} takes one value for all runs, one of {', '.join(self.choices)}"
+            )
+        checked = np.array([self.validate(v) for v in values.ravel().tolist()])
+        checked = checked.reshape(values.shape)
+        checked.flags.writeable = False
+        return checked
 
     def describe(self) -> str:
         """One line: name, symbol, default, range and help."""
         if self.is_choice:
             allowed = "|".join(self.choices)
         else:
-            allowed = f"[{self.low:g}, {self.high:g}]" + (" log" if self.log else "")
+            opening = "(" if self.open_low else "["
+            closing = ")" if self.high == math.inf else "]"
+            allowed = f"{opening}{self.low:g}, {self.high:g}{closing}" + (" log" if self.log else "")
         return f"{self.name} ({self.symbol}) default {self.default} in {allowed}: {self.help}"
 
 
 def validate_all(
-    declared: tuple[HyperParameter, ...], given: dict[str, object], owner: str
-) -> dict[str, float | str]:
+    declared: tuple[HyperParameter, ...], given: dict[str, object], owner: str,
+    per_run: bool = False,
+) -> dict[str, float | str | np.ndarray]:
     """Fill defaults and validate ``given`` against ``declared``.
+
+    With ``per_run``, a value given as an array of one or more dimensions holds
+    one value per run and is checked by :meth:`HyperParameter.validate_each`.
 
     Raises
     ------
@@ -116,4 +182,10 @@ def validate_all(
         raise HyperParameterError(
             f"{owner} has no hyperparameter {quote(unknown[0])} (it has: {names})"
         )
-    return {p.name: p.validate(given[p.name]) if p.name in given else p.default for p in declared}
+    def checked(p: HyperParameter) -> float | str | np.ndarray:
+        value = given[p.name]
+        if per_run and isinstance(value, np.ndarray) and value.ndim > 0:
+            return p.validate_each(value)
+        return p.validate(value)
+
+    return {p.name: checked(p) if p.name in given else p.default for p in declared}

@@ -2,7 +2,8 @@
 
 Every method broadcasts: ``x`` and ``phi0``/``phi1`` may be arrays of any
 compatible shapes, so the same code evaluates one run, many runs at once, or a
-whole grid of parameters.
+whole grid of parameters. Each model declares its own parameters (the fields
+of its dataclass, by the same names) and whether it has second derivatives.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.space import Axis
 
 _CHUNK = 1 << 14
@@ -42,6 +44,10 @@ class DataModel(ABC):
     """Range of x used to draw synthetic data, and the book's data plot's x range."""
     default_y_range: ClassVar[tuple[float, float]]
     """The book's data plot's y range (for the model's own data set)."""
+    parameters: ClassVar[tuple[HyperParameter, ...]] = ()
+    """The model's own parameters besides phi, each a field of the same name."""
+    has_second_derivatives: ClassVar[bool] = False
+    """Whether :meth:`second_derivatives` is implemented."""
 
     @property
     @abstractmethod
@@ -57,6 +63,18 @@ class DataModel(ABC):
         self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return f and its partial derivatives df/dphi0 and df/dphi1."""
+
+    def second_derivatives(
+        self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return d²f/dphi0², d²f/dphi0 dphi1 and d²f/dphi1², broadcasting as :meth:`evaluate`.
+
+        Raises
+        ------
+        NotImplementedError
+            For a model that does not declare :attr:`has_second_derivatives`.
+        """
+        raise NotImplementedError(f"the {self.title} has no second derivatives")
 
     def loss_grid(
         self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
@@ -94,6 +112,7 @@ class LinearModel(DataModel):
     default_truth: ClassVar[tuple[float, float]] = (0.7, 0.5)
     default_x_range: ClassVar[tuple[float, float]] = (0.0, 2.0)
     default_y_range: ClassVar[tuple[float, float]] = (0.0, 2.0)
+    has_second_derivatives: ClassVar[bool] = True
 
     @property
     def formula(self) -> str:
@@ -107,6 +126,12 @@ class LinearModel(DataModel):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f = phi0 + phi1 * x
         return f, np.ones_like(f), np.broadcast_to(x, f.shape)
+
+    def second_derivatives(
+        self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        zero = np.zeros(np.broadcast_shapes(np.shape(x), np.shape(phi0), np.shape(phi1)))
+        return zero, zero, zero  # f is linear in phi
 
     def loss_grid(
         self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
@@ -129,6 +154,13 @@ class LinearModel(DataModel):
         return x.size * (level * level) + (sxx * (p1 - slope) ** 2 + remainder @ remainder)
 
 
+ENVELOPE = HyperParameter(
+    "envelope", "E", 32.0, 0.0, math.inf, log=True, open_low=True, slider=(0.5, 1000.0),
+    label="Envelope E",
+    help="Gabor envelope divisor: exp(-z²/E); the book uses 32, the slide text prints 8",
+)
+
+
 @dataclass(frozen=True)
 class GaborModel(DataModel):
     """Gabor function f[x, phi] = sin(z) exp(-z^2 / envelope), z = phi0 + 0.06 phi1 x.
@@ -147,10 +179,11 @@ class GaborModel(DataModel):
     default_truth: ClassVar[tuple[float, float]] = (0.0, 15.0)
     default_x_range: ClassVar[tuple[float, float]] = (-15.0, 15.0)
     default_y_range: ClassVar[tuple[float, float]] = (-1.0, 1.0)
+    parameters: ClassVar[tuple[HyperParameter, ...]] = (ENVELOPE,)
+    has_second_derivatives: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.envelope) and self.envelope > 0):
-            raise ValueError(f"envelope must be a positive number, got {self.envelope}")
+        ENVELOPE.validate(self.envelope)  # a HyperParameterError is a ValueError
 
     @property
     def formula(self) -> str:
@@ -170,6 +203,19 @@ class GaborModel(DataModel):
         f = np.sin(z) * gauss
         df_dz = gauss * np.cos(z) - (2.0 / self.envelope) * (z * f)
         return f, df_dz, scaled_x * df_dz
+
+    def second_derivatives(
+        self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # f depends on phi through z alone, so every second derivative is
+        # f''(z) times dz/dphi_j dz/dphi_k; with k = 2/E and f' = g cos z - k z f,
+        # f''(z) = -(1 + k + k² z²) f - 2 k z f'.
+        f, df_dz, _ = self.evaluate_with_gradient(x, phi0, phi1)  # df/dphi0 is f'(z)
+        scaled_x = 0.06 * x
+        z = phi0 + phi1 * scaled_x
+        k = 2.0 / self.envelope
+        d2f_dz2 = -(1.0 + k + k * k * z * z) * f - 2.0 * k * z * df_dz
+        return d2f_dz2, scaled_x * d2f_dz2, scaled_x * scaled_x * d2f_dz2
 
     def loss_grid(
         self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray

@@ -4,7 +4,12 @@ An optimizer holds validated hyperparameters only; its state (momentum,
 squared-gradient averages) lives in a separate dict of arrays that
 :meth:`Optimizer.update` returns anew, so a reset or a replay from the same
 start gives the same path. Updates broadcast over leading axes, so a grid of
-runs steps at once.
+runs steps at once, and every numeric hyperparameter may hold one value per
+run: an array with the runs' leading shape, as the learning rate ``lr`` of
+:meth:`Optimizer.update` may. A run stepped in a batch follows, to the last
+bit, the path it follows alone: the rules use elementwise arithmetic only, and
+scalar formulas of a hyperparameter (Adam's bias corrections) are evaluated
+in Python floats for each run (see :func:`_each`).
 
 ``t`` counts updates from 0; ``lr`` is the learning rate for update ``t``
 (from the schedule); ``objective(phi)`` returns the batch's summed loss and
@@ -50,7 +55,9 @@ class Optimizer(ABC):
     Parameters
     ----------
     **values
-        Hyperparameter values by name; missing ones take their defaults.
+        Hyperparameter values by name; missing ones take their defaults. A
+        numeric one may be an array of per-run values (shape: the runs'
+        leading shape); a choice takes one value for all runs.
 
     Raises
     ------
@@ -70,11 +77,11 @@ class Optimizer(ABC):
     """Minibatch size the lecture uses with this optimizer (``None``: full batch)."""
 
     def __init__(self, **values: object) -> None:
-        self.values: Mapping[str, float | str] = MappingProxyType(
-            validate_all(self.hyperparameters, values, f"optimizer {self.name!r}")
+        self.values: Mapping[str, float | str | np.ndarray] = MappingProxyType(
+            validate_all(self.hyperparameters, values, f"optimizer {self.name!r}", per_run=True)
         )
 
-    def __getitem__(self, name: str) -> float | str:
+    def __getitem__(self, name: str) -> float | str | np.ndarray:
         return self.values[name]
 
     def __repr__(self) -> str:
@@ -82,9 +89,21 @@ class Optimizer(ABC):
         return f"{type(self).__name__}({args})"
 
     @property
-    def lr(self) -> float:
-        """The base learning rate."""
-        return float(self.values["lr"])
+    def lr(self) -> float | np.ndarray:
+        """The base learning rate: a float, or the runs' array of per-run rates."""
+        lr = self.values["lr"]
+        return lr if isinstance(lr, np.ndarray) else float(lr)
+
+    def value(self, name: str) -> float | np.ndarray:
+        """A numeric hyperparameter as the update rules use it.
+
+        A float shared by all runs, or per-run values with a trailing axis
+        added, so that they broadcast against ``phi`` of shape ``(..., 2)``.
+        """
+        value = self.values[name]
+        if isinstance(value, float):  # the common case first: this is on the hot path
+            return value
+        return value[..., None] if isinstance(value, np.ndarray) else float(value)
 
     def init_state(self, phi: np.ndarray) -> dict[str, np.ndarray]:
         """Fresh state (all zeros) for runs starting at ``phi``."""
@@ -117,10 +136,26 @@ def _weights(decay: float) -> tuple[np.ndarray, np.ndarray]:
     return weights
 
 
-def _average(previous: np.ndarray, new: np.ndarray, decay: float) -> np.ndarray:
+def _average(
+    previous: np.ndarray, new: np.ndarray, decay: float | np.ndarray
+) -> np.ndarray:
     """The exponential moving average ``decay * previous + (1 - decay) * new``."""
-    keep, mix = _weights(decay)
+    keep, mix = _weights(decay) if isinstance(decay, float) else (decay, 1.0 - decay)
     return keep * previous + mix * new
+
+
+def _each(
+    formula: Callable[[float, int], float], value: float | np.ndarray, t: int
+) -> float | np.ndarray:
+    """``formula(value, t)`` of a shared value, or of each run's value, in Python floats.
+
+    numpy's ``**`` rounds some powers differently from Python's (``0.9 ** 3``
+    among them), so a formula evaluated on an array of per-run values would
+    put a run in a batch a bit off the path it follows alone.
+    """
+    if isinstance(value, float):
+        return formula(value, t)
+    return np.array([formula(v, t) for v in value.ravel().tolist()]).reshape(value.shape)
 
 
 def _lr(lr: float | np.ndarray) -> float | np.ndarray:
@@ -167,7 +202,7 @@ class Momentum(Optimizer):
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
-        m = _average(state["m"], grad, float(self.values["beta"]))
+        m = _average(state["m"], grad, self.value("beta"))
         return phi - _lr(lr) * m, {"m": m}, loss, grad
 
 
@@ -188,7 +223,7 @@ class Nesterov(Optimizer):
     default_batch_size = 5
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
-        beta = float(self.values["beta"])
+        beta = self.value("beta")
         reach = _lr(lr) * state["m"]
         if self.values["lookahead"] == "book":
             reach = beta * reach
@@ -209,7 +244,7 @@ class NormalizedGradient(Optimizer):
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
-        step = grad / (np.abs(grad) + float(self.values["eps"]))
+        step = grad / (np.abs(grad) + self.value("eps"))
         return phi - _lr(lr) * step, {}, loss, grad
 
 
@@ -224,17 +259,27 @@ class Adam(Optimizer):
     state_names = ("m", "v")
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
-        beta, gamma = float(self.values["beta"]), float(self.values["gamma"])
+        beta, gamma = self.value("beta"), self.value("gamma")
         loss, grad = objective(phi)
         m = _average(state["m"], grad, beta)
         v = _average(state["v"], grad * grad, gamma)
         # m~ / (sqrt(v~) + eps) with the bias corrections folded into scalars:
         # (root / correction) m / (sqrt(v) + eps root), root = sqrt(1 - gamma^(t+1)).
         # Same value, three array operations fewer on the hot path.
-        correction = 1.0 - beta ** (t + 1)
-        root = (1.0 - gamma ** (t + 1)) ** 0.5
-        step = m / (np.sqrt(v) + float(self.values["eps"]) * root)
+        correction = _each(_bias_correction, beta, t)
+        root = _each(_root_correction, gamma, t)
+        step = m / (np.sqrt(v) + self.value("eps") * root)
         return phi - (_lr(lr) * (root / correction)) * step, {"m": m, "v": v}, loss, grad
+
+
+def _bias_correction(beta: float, t: int) -> float:
+    """Adam's ``1 - beta^(t+1)``."""
+    return 1.0 - beta ** (t + 1)
+
+
+def _root_correction(gamma: float, t: int) -> float:
+    """Adam's ``sqrt(1 - gamma^(t+1))``."""
+    return (1.0 - gamma ** (t + 1)) ** 0.5
 
 
 class RMSProp(Optimizer):
@@ -248,10 +293,10 @@ class RMSProp(Optimizer):
     state_names = ("v",)
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
-        gamma = float(self.values["gamma"])
+        gamma = self.value("gamma")
         loss, grad = objective(phi)
         v = gamma * state["v"] + (1.0 - gamma) * grad * grad
-        step = grad / (np.sqrt(v) + float(self.values["eps"]))
+        step = grad / (np.sqrt(v) + self.value("eps"))
         return phi - _lr(lr) * step, {"v": v}, loss, grad
 
 
@@ -268,7 +313,7 @@ class AdaGrad(Optimizer):
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
         v = state["v"] + grad * grad
-        step = grad / (np.sqrt(v) + float(self.values["eps"]))
+        step = grad / (np.sqrt(v) + self.value("eps"))
         return phi - _lr(lr) * step, {"v": v}, loss, grad
 
 

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.run import RunSettings, Trajectory
 
-_FIELDS = ("update", "epoch", "loss", "batch_loss", "lr")
+Held = np.ndarray | list[np.ndarray | None]
+"""How a recording keeps a column: an array with room to grow, or a list of indices."""
 
 
 class Recording:
-    """Every step of one run so far, in arrays that grow by doubling.
+    """Every step of one run so far: one array per column of
+    :data:`~gradviz.core.columns.STEP_COLUMNS`, grown by doubling (a list for indices).
 
-    The properties return views of the filled part; they stay valid until the
-    next :meth:`extend` or :meth:`clear`.
+    Each column is a property named by its series (``update``, ``phi``, ``loss``,
+    ``batches``, ...; ``None`` for an optional column the run does not record)
+    that returns a view of the filled part; a view stays valid until the next
+    :meth:`extend`, :meth:`truncate` or :meth:`clear`.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -23,18 +30,26 @@ class Recording:
     def clear(self) -> None:
         """Forget every step."""
         self._size = 0
-        self._arrays = {name: np.empty(self._capacity) for name in _FIELDS}
-        self._phi = np.empty((self._capacity, 2))
-        self._grad = np.empty((self._capacity, 2))
-        self._batches: list[np.ndarray | None] = []
+        self._room = self._capacity  # the rows the arrays hold
+        # An optional column is made when the first piece that has it arrives.
+        self._held: dict[str, Held | None] = {
+            c.name: None if c.optional else self._new(c) for c in STEP_COLUMNS
+        }
         self.diverged_at: int | None = None
         self.finished = False
+
+    def _new(self, column: Column) -> Held:
+        if column.kind is Kind.INDICES:
+            return []
+        return np.empty((self._room, *column.shape), dtype=column.dtype)
 
     def truncate(self, rows: int) -> None:
         """Keep only the first ``rows`` rows (to continue the run from there)."""
         if rows < self._size:
             self._size = max(0, rows)
-            del self._batches[self._size :]
+            for held in self._held.values():
+                if isinstance(held, list):
+                    del held[self._size :]
             self.diverged_at = None
             self.finished = False
 
@@ -43,79 +58,65 @@ class Recording:
 
     def extend(self, piece: Trajectory) -> None:
         """Append the steps of ``piece`` (a part of a run, as streamed)."""
-        count = len(piece.update)
-        needed = self._size + count
-        if needed > len(self._phi):
-            capacity = max(needed, 2 * len(self._phi))
-            for name, array in self._arrays.items():
-                self._arrays[name] = self._grown(array, capacity)
-            self._phi = self._grown(self._phi, capacity)
-            self._grad = self._grown(self._grad, capacity)
-        end = self._size + count
-        for name in _FIELDS:
-            self._arrays[name][self._size : end] = getattr(piece, name)
-        self._phi[self._size : end] = piece.phi
-        self._grad[self._size : end] = piece.grad
-        self._batches.extend(piece.batches)
+        end = self._size + len(piece.update)
+        if end > self._room:
+            self._room = max(end, 2 * self._room)
+            for name, held in self._held.items():
+                if isinstance(held, np.ndarray):
+                    self._held[name] = self._grown(held)
+        lists = []
+        for column in STEP_COLUMNS:
+            values = getattr(piece, column.series)
+            if values is None:
+                continue
+            held = self._held[column.name]
+            if held is None:
+                held = self._held[column.name] = self._new(column)
+            if isinstance(held, list):
+                lists.append((held, values))
+            else:
+                held[self._size : end] = values
+        # The lists grow only once every array took its rows: a piece that fails
+        # to fit is then left out whole, as the size below is not moved.
+        for held, values in lists:
+            held.extend(values)
         self._size = end
         if piece.diverged_at is not None:
             self.diverged_at = piece.diverged_at
 
-    def _grown(self, array: np.ndarray, capacity: int) -> np.ndarray:
-        grown = np.empty((capacity, *array.shape[1:]))
+    def _grown(self, array: np.ndarray) -> np.ndarray:
+        grown = np.empty((self._room, *array.shape[1:]), dtype=array.dtype)
         grown[: self._size] = array[: self._size]
         return grown
 
-    @property
-    def phi(self) -> np.ndarray:
-        """Shape ``(n, 2)``."""
-        return self._phi[: self._size]
+    def _filled(self, column: Column) -> np.ndarray | Sequence[np.ndarray | None] | None:
+        held = self._held[column.name]
+        return held[: self._size] if isinstance(held, np.ndarray) else held
 
-    @property
-    def grad(self) -> np.ndarray:
-        """The gradient of the update that led to each row, shape ``(n, 2)``."""
-        return self._grad[: self._size]
-
-    @property
-    def update(self) -> np.ndarray:
-        """Update index of each row (0 is the start point)."""
-        return self._arrays["update"][: self._size]
-
-    @property
-    def epoch(self) -> np.ndarray:
-        """Epoch of each row."""
-        return self._arrays["epoch"][: self._size]
-
-    @property
-    def loss(self) -> np.ndarray:
-        """Full-data loss of each row."""
-        return self._arrays["loss"][: self._size]
-
-    @property
-    def batch_loss(self) -> np.ndarray:
-        """Minibatch loss of the update that led to each row."""
-        return self._arrays["batch_loss"][: self._size]
-
-    @property
-    def lr(self) -> np.ndarray:
-        """Learning rate of the update that led to each row."""
-        return self._arrays["lr"][: self._size]
+    def columns(self) -> dict[str, np.ndarray | Sequence[np.ndarray | None] | None]:
+        """Every column's filled part (views, as the properties), by its series name."""
+        return {c.series: self._filled(c) for c in STEP_COLUMNS}
 
     def batch(self, row: int) -> np.ndarray | None:
         """The minibatch indices of the update that led to ``row`` (``None``: all data)."""
-        return self._batches[row]
+        return self.batches[row]  # type: ignore[attr-defined, no-any-return]
 
     def to_trajectory(self, settings: RunSettings) -> Trajectory:
         """The recorded steps as a :class:`~gradviz.core.run.Trajectory`."""
-        return Trajectory(
-            settings=settings,
-            update=self.update.astype(int),
-            epoch=self.epoch.astype(int),
-            phi=self.phi.copy(),
-            loss=self.loss.copy(),
-            batch_loss=self.batch_loss.copy(),
-            lr=self.lr.copy(),
-            grad=self.grad.copy(),
-            batches=tuple(self._batches),
-            diverged_at=self.diverged_at,
-        )
+        columns = {
+            name: values if values is None
+            else values.copy() if isinstance(values, np.ndarray) else tuple(values)
+            for name, values in self.columns().items()
+        }
+        return Trajectory(settings=settings, diverged_at=self.diverged_at, **columns)
+
+
+def _series(column: Column) -> property:
+    def filled(self: Recording) -> np.ndarray | Sequence[np.ndarray | None] | None:
+        return self._filled(column)
+
+    return property(filled, doc=column.series_doc())
+
+
+for _column in STEP_COLUMNS:  # one property per column, named by its series
+    setattr(Recording, _column.series, _series(_column))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import textwrap
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import NamedTuple
 
 import numpy as np
 
 from gradviz.core.batching import BATCHING_SCHEMES, batches, check_batch_size
+from gradviz.core.columns import STEP_COLUMNS, column_fields
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
@@ -176,24 +178,32 @@ class RunSettings:
         return cls(**values)  # type: ignore[arg-type]
 
 
-class Step(NamedTuple):
-    """One recorded point of a run.
+def _step_type() -> type[tuple]:  # type: ignore[type-arg]
+    required = [c.name for c in STEP_COLUMNS if not c.optional]
+    optional = [c.name for c in STEP_COLUMNS if c.optional]
+    # The columns every run records come first, so that a step is built from
+    # them positionally (as the hot loop of iterate does), then the divergence
+    # flag, then the optional columns: None unless a run records them.
+    step = namedtuple("Step", [*required, "diverged", *optional],
+                      defaults=(False, *(None for _ in optional)))
+    step.__doc__ = """One recorded point of a run: one field per column of
+    :data:`~gradviz.core.columns.STEP_COLUMNS`, and ``diverged``.
 
     ``update`` counts the updates applied so far (0 is the start point). The
     batch, batch loss, learning rate and gradient are those of the update
     that led here (NaN or ``None`` for the start point). ``diverged`` marks the
     step where the run blew up; its values are not finite or too large.
-    """
 
-    update: int
-    epoch: int
-    phi: np.ndarray
-    loss: float
-    batch_loss: float
-    lr: float
-    batch: np.ndarray | None
-    grad: np.ndarray
-    diverged: bool = False
+    Attributes
+    ----------
+""" + textwrap.indent("\n".join(c.step_doc() for c in STEP_COLUMNS), "    ") + """
+    diverged : bool
+        Whether the run blew up at this step.
+"""
+    return step
+
+
+Step = _step_type()
 
 
 def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reach: float) -> bool:
@@ -255,6 +265,7 @@ def _updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     state = optimizer.init_state(phi)
     loss, grad = problem.loss_and_grad(phi)
     nan = math.nan
+    # Steps are built positionally, their fields in the order of STEP_COLUMNS.
     yield Step(0, 0, phi, float(loss), nan, nan, None, np.full(2, nan))
     window = problem.window
     centre = ((window.phi0_min + window.phi0_max) / 2, (window.phi1_min + window.phi1_max) / 2)
@@ -289,56 +300,37 @@ def _updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
             return
 
 
+def stack_steps(steps: Sequence[Step]) -> dict[str, np.ndarray | tuple[object, ...] | None]:
+    """The columns of ``steps`` as whole-run holders keep them, by series name."""
+    values = dict(zip(Step._fields, zip(*steps)))  # each field over the steps
+    return {c.series: c.stack(values.get(c.name, ())) for c in STEP_COLUMNS}
+
+
 @dataclass(frozen=True, eq=False)
+@column_fields
 class Trajectory:
     """A finished run as arrays; the diverging step, if any, is not included.
+
+    Row 0 is the start point. Besides its settings and divergence it has one
+    field per column of :data:`~gradviz.core.columns.STEP_COLUMNS`, listed last.
 
     Attributes
     ----------
     settings : RunSettings
         The resolved settings of the run.
-    phi : numpy.ndarray
-        Shape ``(n, 2)``; row 0 is the start point.
-    loss, batch_loss, lr : numpy.ndarray
-        Shape ``(n,)``; row 0 has NaN batch loss and learning rate.
-    grad : numpy.ndarray
-        Shape ``(n, 2)``: the gradient each update used (NaN in row 0).
-    epoch, update : numpy.ndarray
-        Shape ``(n,)``.
-    batches : tuple
-        The batch indices of each row (``None`` for the start and for full batches).
     diverged_at : int or None
         The update at which the run diverged.
     """
 
     settings: RunSettings
-    update: np.ndarray
-    epoch: np.ndarray
-    phi: np.ndarray
-    loss: np.ndarray
-    batch_loss: np.ndarray
-    lr: np.ndarray
-    grad: np.ndarray
-    batches: tuple[np.ndarray | None, ...]
     diverged_at: int | None = None
 
     @classmethod
     def from_steps(cls, settings: RunSettings, steps: Iterable[Step]) -> Trajectory:
         """Collect steps, stopping at (and leaving out) a diverged one."""
         tally = RunTally()
-        kept = list(tally.kept(steps))
-        return cls(
-            settings=settings,
-            update=np.array([s.update for s in kept], dtype=int),
-            epoch=np.array([s.epoch for s in kept], dtype=int),
-            phi=np.array([s.phi for s in kept], dtype=float).reshape(-1, 2),
-            loss=np.array([s.loss for s in kept], dtype=float),
-            batch_loss=np.array([s.batch_loss for s in kept], dtype=float),
-            lr=np.array([s.lr for s in kept], dtype=float),
-            grad=np.array([s.grad for s in kept], dtype=float).reshape(-1, 2),
-            batches=tuple(s.batch for s in kept),
-            diverged_at=tally.diverged_at,
-        )
+        columns = stack_steps(list(tally.kept(steps)))
+        return cls(settings=settings, diverged_at=tally.diverged_at, **columns)
 
     @property
     def final_phi(self) -> np.ndarray:
@@ -394,6 +386,22 @@ class RunTally:
         if self.last is None:
             raise ValueError("no step of the run has been seen")
         return summary_line(self.last.phi, self.last.loss, self.last.update, self.diverged_at)
+
+
+REPORT_EVERY = 1024
+"""Updates between two reports of :func:`reported` (a report may read the clock,
+which would cost more than an update)."""
+
+
+def reported(
+    steps: Iterable[Step], progress: Callable[[int, int], object], total: int, done: int = 0
+) -> Iterator[Step]:
+    """``steps``, telling ``progress`` (updates done, ``total``) every
+    :data:`REPORT_EVERY` updates; ``done`` counts the updates before these."""
+    for step in steps:
+        if not step.update % REPORT_EVERY:
+            progress(done + step.update, total)
+        yield step
 
 
 def run(problem: Problem, settings: RunSettings | None = None, **overrides: object) -> Trajectory:

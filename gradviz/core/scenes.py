@@ -10,7 +10,8 @@ in it is ever executed or imported. The layout::
     model = "linear"            # one of MODELS
     data = "udl-linear"         # optional: a built-in set, "synthetic:...", or a CSV
                                 # file in the scene file's own folder
-    envelope = 32.0             # optional, the Gabor model's
+    envelope = 32.0             # optional: the model's own parameters by name
+                                # (the Gabor model's envelope; see gradviz problems)
 
     [view]                      # optional, and so is each key
     window = [0.0, 2.0, -1.0, 1.0]   # phi0 min, max, phi1 min, max
@@ -49,13 +50,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gradviz.core.colormaps import COLORMAPS
-from gradviz.core.data import BUILTIN_DATASETS
 from gradviz.core.files import ReadError, read_regular, write_atomic
 from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
 from gradviz.core.parsing import excerpt, shown_path
+from gradviz.core.kinds import declaration, parameter_owners
 from gradviz.core.problems import Problem, ProblemSpec, has_data
 from gradviz.core.resources import resource_path
 from gradviz.core.run import RunSettings
+from gradviz.core.sources import data_source
 from gradviz.core.space import Window
 
 if sys.version_info >= (3, 11):
@@ -294,7 +296,6 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
 }
 _VIEW_KEYS = tuple(key for key in _SCENE_FIELDS if key not in ("title", "caption"))
 _TOP_KEYS = ("title", "caption", "problem", "view", "runs")
-_PROBLEM_KEYS = ("model", "data", "envelope")
 # The settings a run may give besides its optimizer's hyperparameters, each
 # with the check that turns TOML's value into RunSettings' type.
 _RUN_SETTINGS: dict[str, Callable[[object], object]] = {
@@ -366,18 +367,24 @@ def _data_path(spec: str, folder: Path, label: str) -> str:
 
 
 def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Problem]:
-    table = _table(raw, label, "problem", _PROBLEM_KEYS)
+    # The keys are the models' declared parameters, so a new model's are allowed and
+    # checked by its own ranges; a key of another model is checked and ignored, as
+    # it always was for the envelope.
+    parameters = tuple(parameter_owners())
+    table = _table(raw, label, "problem", ("model", "data", *parameters))
     if "model" not in table:
         raise SceneError(f"{label}: problem.model is missing")
     with _blame(label, "problem.model"):
         spec = ProblemSpec(_text(table["model"]))
-    if "envelope" in table:
-        with _blame(label, "problem.envelope"):
-            spec = replace(spec, envelope=_number(table["envelope"]))
+    for name in parameters:
+        if name in table:
+            with _blame(label, f"problem.{name}"):
+                check = _text if declaration(name).is_choice else _number
+                spec = replace(spec, **{name: check(table[name])})
     if "data" in table:
         with _blame(label, "problem.data"):
             data = _text(table["data"])
-            if not (data in BUILTIN_DATASETS or data.startswith("synthetic")):
+            if data_source(data).reads_file:
                 data = _data_path(data, folder, label)
             spec = replace(spec, data=data)
     with _blame(label, "problem.data"):  # DataError: a missing or broken CSV or spec
@@ -499,7 +506,7 @@ def _toml_value(value: object) -> str:
 
 
 def _relative_data(data: str | None, folder: Path) -> str | None:
-    if data is None or data in BUILTIN_DATASETS or data.startswith("synthetic"):
+    if data is None or not data_source(data).reads_file:
         return data
     root = folder.resolve()
     target = Path(data).resolve()
@@ -520,12 +527,13 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         If the scene's CSV file is not inside ``folder``, where a scene file
         may not point.
     """
+    spec = scene.problem
     problem = {
-        "model": scene.problem.model,
-        "data": _relative_data(scene.problem.data, Path(folder)),
-        # Only the Gabor model reads it; the default is left out, as in the built-in scenes.
-        "envelope": None if scene.problem.envelope == ProblemSpec().envelope
-        else scene.problem.envelope,
+        "model": spec.model,
+        "data": _relative_data(spec.data, Path(folder)),
+        # Defaults are left out, as in the built-in scenes.
+        **{p.name: spec.parameters[p.name] for p in spec.kind.parameters
+           if spec.parameters[p.name] != p.default},
     }
     view = {
         "window": None if scene.window is None else scene.window.as_tuple(),

@@ -8,9 +8,11 @@ accepts ``warmup=W``: a linear ramp over the first W updates.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+import numpy as np
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError, validate_all
 from gradviz.core.parsing import quote
@@ -98,11 +100,64 @@ class Schedule:
         return rate
 
     @property
+    def is_constant(self) -> bool:
+        """Whether every update gets the base rate."""
+        return self.kind == "constant" and not self.params["warmup"]
+
+    @property
     def spec(self) -> str:
         """The schedule as the text :func:`parse_schedule` reads."""
         defaults = {h.name: h.default for h in SCHEDULES[self.kind][1] + (WARMUP,)}
         items = [f"{k}={_number(v)}" for k, v in self.params.items() if v != defaults[k]]
         return self.kind + (":" + ",".join(items) if items else "")
+
+
+class RunRates:
+    """The learning rate of each of many runs, each from its own schedule and base rate.
+
+    Every rate is the float :meth:`Schedule.rate` returns, so a run stepped
+    among others gets exactly the rates it gets alone. Runs that share a
+    schedule and a base rate share its computation, and a batch whose
+    schedules are all constant computes nothing per update.
+
+    Parameters
+    ----------
+    schedules : Sequence[Schedule]
+        One schedule per run.
+    alphas : Sequence[float]
+        The base rate of each run.
+    """
+
+    def __init__(self, schedules: Sequence[Schedule], alphas: Sequence[float]) -> None:
+        if len(schedules) != len(alphas):
+            raise ValueError(f"{len(schedules)} schedules for {len(alphas)} base rates")
+        pairs: dict[tuple[object, ...], int] = {}
+        distinct: list[tuple[Schedule, float]] = []
+        inverse = []
+        for schedule, alpha in zip(schedules, alphas):
+            key = (schedule.kind, tuple(schedule.params.items()), float(alpha))
+            if key not in pairs:
+                pairs[key] = len(distinct)
+                distinct.append((schedule, float(alpha)))
+            inverse.append(pairs[key])
+        self._varying = [(i, s, a) for i, (s, a) in enumerate(distinct) if not s.is_constant]
+        self._distinct = np.array([a for _, a in distinct], dtype=float)
+        self._inverse = np.array(inverse, dtype=np.intp)
+        self._constant = self._distinct[self._inverse]
+        self._constant.flags.writeable = False
+
+    @property
+    def is_constant(self) -> bool:
+        """Whether every run's rate is its base rate at every update."""
+        return not self._varying
+
+    def at(self, t: int) -> np.ndarray:
+        """The runs' rates for update ``t``, shape ``(runs,)`` (read-only when constant)."""
+        if not self._varying:
+            return self._constant
+        for i, schedule, alpha in self._varying:
+            self._distinct[i] = schedule.rate(t, alpha)
+        return self._distinct[self._inverse]
 
 
 def _number(value: float) -> str:

@@ -6,32 +6,37 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gradviz.core.columns import column_fields
+
 
 @dataclass(frozen=True)
+@column_fields
 class RunFrame:
     """One run as drawn now.
 
-    The arrays hold every recorded row; the views draw rows up to and including
-    the shown position ``index``. ``batch_loss`` is NaN where the batch is full.
+    Besides the run's look and state it has one field per column of
+    :data:`~gradviz.core.columns.STEP_COLUMNS` (listed last), which holds every
+    recorded row; the views draw rows up to and including the shown position
+    ``index``, and every number they show is one of these.
+
+    Attributes
+    ----------
+    generation : int
+        Changes whenever the run restarts, so views know its old path is gone.
+    minibatches : bool
+        Whether each update sees only part of the data.
     """
 
     run_id: int
     generation: int
-    """Changes whenever the run restarts, so views know its old path is gone."""
     name: str
     colour: str
     visible: bool
     selected: bool
-    update: np.ndarray
-    phi: np.ndarray
-    loss: np.ndarray
-    batch_loss: np.ndarray
-    epoch: np.ndarray
     index: int
     diverged_at: int | None
     error: str | None
     minibatches: bool = False
-    """Whether each update sees only part of the data."""
 
     @property
     def current_phi(self) -> np.ndarray | None:

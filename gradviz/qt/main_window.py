@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -32,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.colormaps import load_colormap
-from gradviz.core.problems import DataFitProblem, Problem
+from gradviz.core.kinds import kinds_with_data
+from gradviz.core.problems import Problem
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
 from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
@@ -41,6 +41,7 @@ from gradviz.qt.control.controller import MAX_RUNS, AppController, RunState
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter
+from gradviz.qt.timing import Debouncer, Throttle
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
@@ -94,7 +95,11 @@ class MainWindow(QMainWindow):
         self.text_scale = 1.0
         self.theme = style.DARK
         self.presenting = False
-        self._shown_at: dict[str, float] = {}  # when the throttled parts were last updated
+        # While runs play, the numbers shown change at most NUMBERS_HZ times a second;
+        # a frame that came too soon for them asks for another frame once it is time,
+        # so they catch up with the last update even if no update follows.
+        self._numbers_throttle = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame,
+                                          self)
         self._build_layout()
         self._build_actions()
         self._connect()
@@ -109,10 +114,7 @@ class MainWindow(QMainWindow):
             "background:#7a1f1f; color:white; padding:6px 10px; font-size:13pt; border-radius:4px;"
         )
         self.message_bar.hide()
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.setInterval(MESSAGE_MS)
-        self._message_timer.timeout.connect(self.message_bar.hide)
+        self._message_hide = Debouncer(MESSAGE_MS, self.message_bar.hide, self)
 
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -346,10 +348,9 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.surface_view.set_axes(problem.axes)
         self.surface_view.show_window(c.window)
-        if isinstance(problem, DataFitProblem):
-            self.fit_view.set_data(problem.dataset.x, problem.dataset.y, *c.fit_ranges())
-        else:
-            self.fit_view.set_data(None, None, (0, 1), (0, 1))
+        data = problem.data
+        x, y = (None, None) if data is None else (data.x, data.y)
+        self.fit_view.set_data(x, y, *c.fit_ranges())
         # An analytic surface has no data to fit: the loss curves take the space.
         self.fit_view.setVisible(problem.n_points is not None)
         self.control_panel.show_problem(c.spec, problem)
@@ -382,23 +383,14 @@ class MainWindow(QMainWindow):
         if not playing:
             self.controller.publish_now()  # the throttled parts show the last update at once
 
-    def _due(self, part: str, hz: float) -> bool:
-        """Whether ``part`` may be updated now: always when the runs are still, at most
-        ``hz`` times a second while they play."""
-        now = time.monotonic()
-        if self.controller.playing and now - self._shown_at.get(part, 0.0) < 1 / hz:
-            return False
-        self._shown_at[part] = now
-        return True
-
     def _show_frame(self, frames: list[RunFrame]) -> None:
         # Decided once per frame, so that the numbers shown together (the legend's
         # losses, the status bar, the timeline, the batch lines) and the loss
         # curves all belong to one update; while the runs play they may trail the
         # paths by up to 1 / NUMBERS_HZ seconds.
         c = self.controller
-        if not self.surface_view.set_runs(frames, losses=self._due("numbers", NUMBERS_HZ)):
-            c.request_frame()  # the numbers catch up soon even if no update follows
+        due = self._numbers_throttle.ready(hold=c.playing)  # always when the runs are still
+        if not self.surface_view.set_runs(frames, losses=due):
             return
         self.loss_view.set_runs(frames)
         if self.batch_panel.isVisible():
@@ -410,7 +402,6 @@ class MainWindow(QMainWindow):
     def _status_text(self, frame: RunFrame | None) -> str:
         if frame is None or frame.index < 0:
             return "ready"
-        run = self.controller.selected
         phi = frame.current_phi
         assert phi is not None
         parts = [
@@ -420,10 +411,9 @@ class MainWindow(QMainWindow):
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
             f"loss {frame.current_loss:.4f}",
         ]
-        if run is not None and frame.index < len(run.record):
-            lr = float(run.record.lr[frame.index])
-            if math.isfinite(lr):
-                parts.append(f"α = {lr:.4g}")
+        lr = float(frame.lr[frame.index])
+        if math.isfinite(lr):
+            parts.append(f"α = {lr:.4g}")
         if frame.short_badge:
             parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
         return "  ·  ".join(parts)
@@ -443,7 +433,7 @@ class MainWindow(QMainWindow):
         """Show a notice or an error above the plots for a few seconds."""
         self.message_bar.setText(text)
         self.message_bar.show()
-        self._message_timer.start()
+        self._message_hide.trigger()
         self.statusBar().showMessage(text, MESSAGE_MS)
 
     # -- views -> controller -------------------------------------------------------------------
@@ -453,9 +443,9 @@ class MainWindow(QMainWindow):
     def open_csv(self) -> None:
         """Ask for a CSV file of (x, y) and fit the current model to it."""
         c = self.controller
-        if not isinstance(c.problem, DataFitProblem):
-            self.show_message("This model is an analytic surface: choose linear or gabor "
-                              "to fit data from a file.")
+        if not c.problem.capabilities.has_data:
+            self.show_message(f"This model is an analytic surface: choose "
+                              f"{' or '.join(kinds_with_data())} to fit data from a file.")
             return
         path, _ = QFileDialog.getOpenFileName(
             self, "Open CSV data", "", "CSV files (*.csv *.txt);;All files (*)"
@@ -597,7 +587,7 @@ class MainWindow(QMainWindow):
         self.title.setVisible(True)
         self.caption.setVisible(bool(scene.caption))
         # An error from before (a scene that could not be opened) no longer applies.
-        self._message_timer.stop()
+        self._message_hide.cancel()
         self.message_bar.hide()
         with QSignalBlocker(self.control_panel.colormap_combo):
             self.control_panel.colormap_combo.setCurrentText(scene.colormap)

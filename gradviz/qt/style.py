@@ -11,21 +11,11 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont, QPalette
 
 from gradviz.core.colormaps import load_colormap
+from gradviz.core.palette import RUN_COLOURS
 
-# Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
-# A run keeps its entry as its identity; what it is drawn in depends on the theme
-# and the colour map (see run_colour), the same in every view.
-RUN_COLOURS: tuple[str, ...] = (
-    "#E69F00",  # orange
-    "#0072B2",  # blue
-    "#009E73",  # bluish green
-    "#56B4E9",  # sky blue
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#F0E442",  # yellow
-    "#FFFFFF",  # white
-)
-
+# A run keeps its entry of RUN_COLOURS (Okabe & Ito's palette, plain data in the
+# core) as its identity; what it is drawn in depends on the theme and the colour
+# map (see run_colour), the same in every view.
 SPARE_COLOURS: tuple[str, ...] = ("#88CCEE", "#882255", "#44AA99", "#DDCC77", "#AA4499", "#EE6677")
 """Colours from Paul Tol's colour-blind-safe "muted" scheme, drawn instead of the
 Okabe-Ito ones that a colour map hides."""

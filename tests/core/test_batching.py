@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradviz.core.batching import BATCHING_SCHEMES, batches, check_batch_size
+from gradviz.core.batching import BATCHING_SCHEMES, SharedBatches, batches, check_batch_size
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -156,3 +156,29 @@ def test_numpy_integer_batch_size_is_accepted() -> None:
 def test_unknown_scheme() -> None:
     with pytest.raises(ValueError, match="unknown batching 'shuffle'.*epoch"):
         batches(30, 5, "shuffle")
+
+
+def test_shared_batches_give_each_run_its_own_sequence() -> None:
+    specs = [(5, "epoch", 0), (7, "fixed", 42), (5, "epoch", 0), (3, "notebook", 1)]
+    shared = SharedBatches.of(30, specs)
+    assert len(shared.streams) == 3 and shared.stream_of.tolist() == [0, 1, 0, 2]
+    drawn = shared.draw(12)
+    for run, spec in enumerate(specs):
+        got = drawn[shared.stream_of[run]]
+        for (epoch, indices), (want_epoch, want) in zip(got, take(30, *spec, 12)):
+            assert epoch == want_epoch
+            np.testing.assert_array_equal(indices, want)
+
+
+def test_kept_runs_go_on_where_their_sequences_were() -> None:
+    specs = [(5, "epoch", 0), (7, "fixed", 42), (3, "notebook", 1)]
+    shared = SharedBatches.of(30, specs)
+    shared.draw(4)
+    kept = shared.keep(np.array([False, True, True]))
+    assert kept.stream_of.tolist() == [0, 1]
+    later = kept.draw(3)
+    for stream, spec in zip(later, specs[1:]):
+        expected = take(30, *spec, 7)[4:]
+        assert [e for e, _ in stream] == [e for e, _ in expected]
+        for (_, indices), (_, want) in zip(stream, expected):
+            np.testing.assert_array_equal(indices, want)

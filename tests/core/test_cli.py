@@ -154,6 +154,37 @@ def test_problems_lists_everything(capsys) -> None:
         assert word in out
 
 
+def test_problems_lists_the_declared_parameters_and_capabilities(capsys) -> None:
+    assert main(["problems"]) == 0
+    out = capsys.readouterr().out
+    assert "envelope (E) default 32.0 in (0, inf) log: Gabor envelope divisor" in out
+    assert "n (N) default 30 in [2, 100000] log: number of synthetic points" in out
+    assert "noise (σ) default 0.1 in [0, inf)" in out
+    assert "has: data, fit curve, exact Hessian" in out and "  has: exact Hessian" in out
+
+
+def test_a_registered_kind_gets_its_flag_and_its_entry(capsys, tilted_kind) -> None:
+    assert main(["problems"]) == 0
+    out = capsys.readouterr().out
+    assert "tilted" in out and "tilt (t) default 1.0 in [0, 10]: how far" in out
+    assert main(["run", "--model", "tilted", "--tilt", "4", "--optimizer", "gd", "--lr", "0.5",
+                 "--steps", "1"]) == 0
+    assert "final phi = (2.0000, 0.0000)" in capsys.readouterr().out  # one step to the floor
+    assert main(["run", "--tilt", "4"]) == 2
+    assert capsys.readouterr().err == (
+        "gradviz run: error: --tilt: model 'gabor' has no tilt (only the Tilted bowl has one)\n")
+    assert main(["run", "--model", "tilted", "--tilt", "11"]) == 2
+    assert "--tilt: tilt must be between 0 and 10; got 11" in capsys.readouterr().err
+
+
+def test_envelope_reaches_the_model_from_the_command_line(tmp_path, capsys) -> None:
+    out = tmp_path / "e.json"
+    assert main(["run", "--envelope", "8", "--steps", "2", "--out", str(out)]) == 0
+    document = json.loads(out.read_text())
+    assert document["problem"] == {"model": "gabor", "data": None, "envelope": 8.0}
+    assert ProblemSpec(**document["problem"]).build().model.envelope == 8.0
+
+
 def test_help_lists_the_commands(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--help"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -113,6 +115,43 @@ def test_describe_shows_range_or_choices() -> None:
     assert lr.log and "log" in lr.describe()
 
 
+POSITIVE = HyperParameter("envelope", "E", 32.0, 0.0, math.inf, open_low=True, log=True,
+                          slider=(0.5, 1000.0), help="a divisor, so above 0")
+AT_LEAST = HyperParameter("noise", "σ", 0.1, 0.0, math.inf, help="a spread, 0 or more")
+AT_MOST = HyperParameter("shift", "s", 0.0, -math.inf, 5.0, help="anything up to 5")
+OPEN_BOUNDED = HyperParameter("rate", "r", 0.5, 0.0, 1.0, open_low=True, help="in (0, 1]")
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "message"),
+    [
+        (POSITIVE, 0.0, "envelope must be positive; got 0"),
+        (POSITIVE, -8, "envelope must be positive; got -8"),
+        (replace(POSITIVE, low=1.0), 1.0, "envelope must be > 1; got 1"),
+        (AT_LEAST, -1, "noise must be >= 0; got -1"),
+        (AT_MOST, 6, "shift must be <= 5; got 6"),
+        (OPEN_BOUNDED, 0, "rate must be > 0 and <= 1; got 0"),
+        (OPEN_BOUNDED, 1.5, "rate must be > 0 and <= 1; got 1.5"),
+    ],
+)
+def test_one_sided_and_open_ranges_say_what_they_allow(param, value, message) -> None:
+    with pytest.raises(HyperParameterError, match=f"^{re.escape(message)}$"):
+        param.validate(value)
+
+
+def test_open_and_one_sided_ranges_take_what_they_allow() -> None:
+    assert POSITIVE.validate(1e-300) == 1e-300 and POSITIVE.validate(1e300) == 1e300
+    assert AT_LEAST.validate(0) == 0.0 and AT_MOST.validate(-1e300) == -1e300
+    assert OPEN_BOUNDED.validate(1) == 1.0
+
+
+def test_slider_range_is_declared_or_the_bounded_range() -> None:
+    assert POSITIVE.slider_range == (0.5, 1000.0)
+    assert NUMBER.slider_range == (0.0, 1.0)
+    assert AT_LEAST.slider_range is None  # unbounded and no slider declared
+    assert "(0, inf) log" in POSITIVE.describe() and "[0, inf)" in AT_LEAST.describe()
+
+
 # --- through the optimizers ----------------------------------------------------------------
 
 
@@ -166,3 +205,17 @@ def test_unknown_optimizer() -> None:
         make_optimizer("lbfgs")
     assert "'lbfgs'" in str(info.value)
     assert all(name in str(info.value) for name in OPTIMIZERS)
+
+
+def test_per_run_arrays_only_where_asked() -> None:
+    declared = (HyperParameter("beta", "β", 0.9, 0.0, 0.9999),)
+    with pytest.raises(HyperParameterError, match="must be a number"):
+        validate_all(declared, {"beta": np.array([0.5, 0.6])}, "schedule x")
+    values = validate_all(declared, {"beta": np.array([[0.5], [0.6]])}, "optimizer x",
+                          per_run=True)
+    assert values["beta"].shape == (2, 1) and values["beta"].tolist() == [[0.5], [0.6]]
+    assert not values["beta"].flags.writeable
+    # A 0-d array is one value, as before.
+    assert validate_all(declared, {"beta": np.array(0.5)}, "x", per_run=True) == {"beta": 0.5}
+    with pytest.raises(HyperParameterError, match="got -0.1"):
+        validate_all(declared, {"beta": np.array([0.5, -0.1])}, "x", per_run=True)

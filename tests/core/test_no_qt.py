@@ -31,13 +31,42 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_headless_commands_import_no_qt(tmp_path) -> None:
+def _qt_modules_loaded_by(script: str, folder: Path) -> str:
+    """The last line of what ``script`` prints, run in a fresh interpreter in ``folder``."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
     ))
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=tmp_path, env=env,
+        [sys.executable, "-c", script], cwd=folder, env=env,
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "QT MODULES: []" in done.stdout.splitlines()
+    return done.stdout.splitlines()[-1]
+
+
+def test_headless_commands_import_no_qt(tmp_path) -> None:
+    assert _qt_modules_loaded_by(SCRIPT, tmp_path) == "QT MODULES: []"
+
+
+EXPORT_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import gradviz.cli
+
+    statuses = [
+        gradviz.cli.main(["export", "--scene", name, "--steps", "30", "--out", out])
+        for name in ("batches-and-epochs", "nesterov") for out in ("runs.csv", "runs.json")
+    ]
+    assert statuses == [0, 0, 0, 0], statuses
+    qt = sorted(
+        name for name in sys.modules
+        if name.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")
+    )
+    print("QT MODULES:", qt)
+    """
+)
+
+
+def test_a_scenes_numbers_are_exported_without_qt(tmp_path) -> None:
+    assert _qt_modules_loaded_by(EXPORT_SCRIPT, tmp_path) == "QT MODULES: []"
+    assert (tmp_path / "runs.csv").read_text().startswith("run,step,epoch,phi0,phi1,")

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 
 FAST = settings(max_examples=40, deadline=None)
@@ -292,3 +293,49 @@ def test_updates_broadcast_over_runs_with_their_own_rates(name, rng) -> None:
                 np.testing.assert_allclose(new_state[k][i, j], one_state[k], rtol=1e-13)
             assert loss[i, j] == pytest.approx(float(one_loss), rel=1e-13)
         phi, state = new_phi, new_state
+
+
+def elementwise_objective(phi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # Elementwise only, so a batch's rows get exactly a single run's numbers.
+    grad = phi * (phi - 1.0) + 0.5
+    return (phi * phi)[..., 0] + (phi * phi)[..., 1], grad
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_per_run_hyperparameters_step_each_run_as_alone_to_the_last_bit(name, rng) -> None:
+    runs = 5
+    declared = [p for p in OPTIMIZERS[name].hyperparameters if not p.is_choice]
+    per_run = {p.name: rng.uniform(p.low if p.low > 0 else 1e-3, min(p.high, 1.0), runs)
+               for p in declared}
+    batch = make_optimizer(name, **per_run)
+    singles = [make_optimizer(name, **{k: float(v[r]) for k, v in per_run.items()})
+               for r in range(runs)]
+    phi = rng.normal(size=(runs, 2))
+    state = batch.init_state(phi)
+    alone = [(phi[r], one.init_state(phi[r])) for r, one in enumerate(singles)]
+    for t in range(8):
+        lr = per_run["lr"] * (1.0 + t)
+        phi, state, loss, grad = batch.update(phi, state, t, lr, elementwise_objective)
+        for r, one in enumerate(singles):
+            q, s, one_loss, one_grad = one.update(*alone[r], t, float(lr[r]), elementwise_objective)
+            alone[r] = (q, s)
+            assert phi[r].tobytes() == q.tobytes()
+            assert grad[r].tobytes() == one_grad.tobytes()
+            assert loss[r].tobytes() == np.float64(one_loss).tobytes()
+            for key in s:
+                assert state[key][r].tobytes() == s[key].tobytes()
+
+
+def test_per_run_values_are_checked_each_and_kept_read_only() -> None:
+    optimizer = make_optimizer("adam", beta=np.array([0.5, 0.9]), eps=1e-8)
+    assert optimizer.values["eps"] == 1e-8
+    np.testing.assert_array_equal(optimizer.values["beta"], [0.5, 0.9])
+    assert optimizer.value("beta").shape == (2, 1) and optimizer.value("eps") == 1e-8
+    with pytest.raises(ValueError):
+        optimizer.values["beta"][0] = 0.1
+    with pytest.raises(HyperParameterError, match="beta must be between"):
+        make_optimizer("momentum", beta=np.array([0.5, 1.5]))
+    with pytest.raises(HyperParameterError, match="one value for all runs"):
+        make_optimizer("nesterov", lookahead=np.array(["slide", "book"]))
+    with pytest.raises(HyperParameterError, match="no hyperparameter"):
+        make_optimizer("gd", beta=np.array([0.5]))

@@ -272,7 +272,7 @@ def test_envelope_reaches_the_model() -> None:
 
 
 def test_problem_spec_round_trip_and_data_sources(tmp_path) -> None:
-    spec = ProblemSpec("gabor", None, 8.0)
+    spec = ProblemSpec("gabor", None, envelope=8.0)
     assert spec.to_dict() == {"model": "gabor", "data": None, "envelope": 8.0}
     assert ProblemSpec(**spec.to_dict()) == spec
     assert make_problem("linear", data="udl-gabor").n_points == 30
@@ -315,3 +315,26 @@ def test_bad_data_raises_data_error(data, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # a relative CSV path that cannot exist
     with pytest.raises(DataError):
         make_problem("gabor", data=data)
+
+
+@pytest.mark.parametrize(("name", "envelope"), CASES, ids=CASE_IDS)
+def test_many_points_at_once_equal_each_point_alone_to_the_last_bit(name, envelope, rng) -> None:
+    # The engine steps many runs as rows of one array; a run alone passes a
+    # (2,) phi. Both must give the same bits (a square written ** 2 did not:
+    # on one point it went through pow).
+    p = problem(name, envelope)
+    n = p.n_points
+    # Enough points that a difference of one in a thousand squares shows.
+    count = 20_000 if n is None else 2_000
+    phi = np.stack(
+        [rng.uniform(p.window.phi0_min, p.window.phi0_max, count),
+         rng.uniform(p.window.phi1_min, p.window.phi1_max, count)],
+        axis=-1,
+    )
+    per_row = None if n is None else np.array([rng.permutation(n)[:5] for _ in range(count)])
+    for batch in [None] if n is None else [None, per_row]:
+        loss, grad = p.loss_and_grad(phi, batch)
+        for i in range(len(phi)):
+            one_loss, one_grad = p.loss_and_grad(phi[i], None if batch is None else batch[i])
+            assert loss[i].tobytes() == np.float64(one_loss).tobytes(), i
+            assert grad[i].tobytes() == one_grad.tobytes(), i

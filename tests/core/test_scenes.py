@@ -354,6 +354,30 @@ def test_bad_values_name_the_file_and_key(tmp_path: Path, old: str, new: str,
     assert expected in _error(_write(tmp_path, GOOD.replace(old, new, 1)))
 
 
+def test_a_gabor_envelope_round_trips_and_its_default_is_left_out(tmp_path: Path) -> None:
+    scene = load_scene(_write(tmp_path, GOOD.replace('model = "gabor"',
+                                                     'model = "gabor"\nenvelope = 8', 1)))
+    assert scene.problem == ProblemSpec("gabor", envelope=8.0)
+    text = scene_to_text(scene)
+    assert "\nenvelope = 8.0\n" in text
+    assert load_scene(_write(tmp_path, text, "again.toml")) == replace(scene, name="again")
+    assert "envelope" not in scene_to_text(replace(scene, problem=ProblemSpec("gabor")))
+
+
+def test_a_registered_kind_s_parameters_are_scene_keys(tmp_path: Path, tilted_kind) -> None:
+    text = GOOD.replace('model = "gabor"', 'model = "tilted"\ntilt = 2.5', 1)
+    scene = load_scene(_write(tmp_path, text))
+    assert scene.problem == ProblemSpec("tilted", tilt=2.5)
+    assert "\ntilt = 2.5\n" in scene_to_text(scene)
+    assert load_scene(_write(tmp_path, scene_to_text(scene), "again.toml")).problem == scene.problem
+    assert _error(_write(tmp_path, text.replace("tilt = 2.5", "tilt = 12"))) == (
+        "scene.toml: problem.tilt: tilt must be between 0 and 10; got 12")
+    assert "problem.tilt: must be a number" in _error(
+        _write(tmp_path, text.replace("tilt = 2.5", 'tilt = "2.5"')))
+    assert "allowed: model, data, envelope, tilt" in _error(
+        _write(tmp_path, text.replace("tilt = 2.5", "tlit = 2.5")))
+
+
 def test_lr_of_the_second_run_is_blamed(tmp_path: Path) -> None:
     text = GOOD + '\n[[runs]]\noptimizer = "gd"\nlr = -1\n'
     message = _error(_write(tmp_path, text))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradviz.core.hyperparameters import HyperParameterError
-from gradviz.core.schedules import SCHEDULES, Schedule, parse_schedule
+from gradviz.core.schedules import SCHEDULES, RunRates, Schedule, parse_schedule
 
 FAST = settings(max_examples=60, deadline=None)
 ALPHA = 0.3
@@ -169,3 +169,25 @@ def test_bad_schedule_constructed_directly() -> None:
         Schedule("linear")
     with pytest.raises(HyperParameterError, match="every"):
         Schedule("step", {"every": None})
+
+
+def test_run_rates_are_each_runs_own_schedule_rates_exactly() -> None:
+    specs = ["constant", "step:every=3,factor=0.5", "cosine:period=7,warmup=2", "constant",
+             "exponential:decay=0.9", "step:every=3,factor=0.5"]
+    alphas = [0.3, 0.1, 0.7, 0.3, 2.0, 0.1]
+    schedules = [parse_schedule(spec) for spec in specs]
+    rates = RunRates(schedules, alphas)
+    for t in range(40):
+        expected = [s.rate(t, a) for s, a in zip(schedules, alphas)]
+        assert rates.at(t).tolist() == expected  # floats compared exactly
+
+
+def test_constant_run_rates_are_computed_once() -> None:
+    rates = RunRates([parse_schedule("constant")] * 3, [0.1, 0.2, 0.1])
+    first = rates.at(0)
+    assert rates.is_constant and rates.at(500) is first and first.tolist() == [0.1, 0.2, 0.1]
+    assert not RunRates([parse_schedule("step")], [0.1]).is_constant
+    assert not first.flags.writeable
+    assert not parse_schedule("constant:warmup=3").is_constant
+    with pytest.raises(ValueError, match="2 schedules for 1"):
+        RunRates([parse_schedule("constant")] * 2, [0.1])

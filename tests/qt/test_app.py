@@ -39,7 +39,7 @@ def test_play_streams_steps_then_pause_and_single_step(window, qtbot):
     c.pause()
     assert not c.playing
     # Once the worker has handled the pause, drain what it sent before it.
-    qtbot.waitUntil(lambda: not c.run_worker._playing, timeout=2000)
+    c._run_thread.settle()
     QApplication.processEvents()
     before = len(run.record)
     c.step(1)
@@ -232,8 +232,8 @@ def test_closing_during_a_run_stops_the_worker(qtbot):
     c.play()
     qtbot.waitUntil(lambda: len(c.runs[0].record) > 3, timeout=5000)
     win.close()
-    assert not c._run_thread.isRunning()
-    assert not c._surface_thread.isRunning()
+    assert not c._run_thread.is_running()
+    assert not c._surface_thread.is_running()
 
 
 def test_good_csv_from_the_open_dialog_becomes_the_data(window, qtbot, tmp_path, monkeypatch):
@@ -258,7 +258,7 @@ def test_data_list_switches_to_synthetic_and_back(window, qtbot):
     combo.setCurrentIndex(combo.findData("synthetic"))
     combo.activated.emit(combo.currentIndex())
     assert c.spec.data.startswith("synthetic:") and c.problem.data.n == 30
-    assert window.control_panel.synthetic_n.isVisibleTo(window.control_panel)
+    assert window.control_panel.data_fields["n"].isVisibleTo(window.control_panel)
     combo.setCurrentIndex(combo.findData("udl-gabor"))
     combo.activated.emit(combo.currentIndex())
     assert c.spec.data is None and c.problem.data.name == "udl-gabor"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from golden_cases import golden_scenes, scene_file
 from PIL import Image
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from gradviz import cli
 from gradviz.core.export import parse_json
 from gradviz.core.run import Trajectory, iterate
+from gradviz.core.run_set import scene_runs, write_runs
 from gradviz.core.scenes import Scene, builtin_scenes
 from gradviz.qt.export import exporter
 
@@ -297,6 +299,20 @@ def test_json_reproduces_each_run(shown, tmp_path):
     rerun = Trajectory.from_steps(saved.settings, iterate(saved.problem.build(), saved.settings))
     np.testing.assert_allclose(rerun.loss, [row["loss"] for row in saved.rows], rtol=1e-12)
     np.testing.assert_allclose(rerun.loss, shown.controller.runs[0].record.loss, rtol=1e-12)
+
+
+def test_the_apps_numbers_are_the_cores_and_those_it_wrote_before(window, tmp_path):
+    # Every golden scene, computed to its end in the app, is written as the core
+    # writes it with no window (gradviz export) and as the app wrote it before.
+    for name, scene in golden_scenes().items():
+        exporter.show_scene_finished(window, scene, timeout=60)
+        core = scene_runs(scene)
+        for suffix in (".csv", ".json"):
+            app, alone = tmp_path / f"app-{name}{suffix}", tmp_path / f"core-{name}{suffix}"
+            exporter.export_file(window, app)
+            write_runs(alone, core)
+            assert app.read_bytes() == alone.read_bytes(), app.name
+            assert app.read_bytes() == scene_file(name, suffix).read_bytes(), app.name
 
 
 # ----------------------------------------------------------------------------- command line

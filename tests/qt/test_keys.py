@@ -59,7 +59,7 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         assert c.playing and w.play_action.text() == "Pause"
         w.play_action.trigger()
         assert not c.playing and w.play_action.text() == "Play"
-        qtbot.waitUntil(lambda: not c.run_worker._playing, timeout=2000)
+        c._run_thread.settle()  # the worker has had the pause
 
     def step() -> None:
         before = records()

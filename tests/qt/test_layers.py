@@ -138,7 +138,8 @@ def _frame(phi: np.ndarray, index: int, generation: int = 0) -> RunFrame:
         run_id=0, generation=generation, name="run", colour="#E69F00", visible=True,
         selected=True, update=np.arange(n, dtype=float), phi=phi, loss=np.ones(n),
         batch_loss=np.full(n, np.nan), epoch=np.zeros(n), index=index,
-        diverged_at=None, error=None,
+        diverged_at=None, error=None, lr=np.full(n, 0.1), grad=np.zeros((n, 2)),
+        batches=(None,) * n,
     )
 
 

@@ -134,3 +134,16 @@ def test_legend_status_timeline_and_loss_curve_show_one_update_while_playing(win
     shown = _shown(window)
     assert shown["status"] == shown["timeline"] == shown["loss curve"] == last
     assert shown["legend"] == _expected_legend(c.frames(), last)
+
+
+def test_the_status_bar_shows_the_learning_rate_of_the_frame_drawn(window, qtbot):
+    c = window.controller
+    c.load_scene(_nesterov())
+    c.step(3)
+    qtbot.waitUntil(lambda: all(len(run.record) == 4 for run in c.runs), timeout=10_000)
+    # Frames whose learning rates are not the record's: the status bar must show
+    # the frame's, as it shows the frame's update, epoch, phi and loss.
+    frames = [replace(f, lr=f.lr * 3) for f in c.frames()]
+    selected = next(f for f in frames if f.selected)
+    c.frameReady.emit(frames)
+    assert f"α = {selected.lr[selected.index]:.4g}" in window.status.text()

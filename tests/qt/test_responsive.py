@@ -207,4 +207,4 @@ def test_waiting_for_the_runs_does_not_redraw_the_window(window, qtbot):
     assert all(run.record.finished for run in c.runs)
     assert len(frames) == 1  # the frame drawn once they have all finished
     assert frames[0][0].index == len(c.runs[0].record) - 1 == 5000
-    assert c._frame_timer.interval() == 16  # live again afterwards
+    assert c._frame_throttle.interval_ms == 16  # live again afterwards

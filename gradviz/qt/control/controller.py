@@ -6,20 +6,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
-from gradviz.core.data import BUILTIN_DATASETS
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
-from gradviz.core.problems import DataFitProblem, Problem, ProblemSpec
+from gradviz.core.palette import first_unused_colour
+from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.recording import Recording
 from gradviz.core.run import RunSettings
+from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
-from gradviz.qt.style import RUN_COLOURS
 from gradviz.qt.control.view_options import ViewOptions
+from gradviz.qt.threads.worker_thread import WorkerThread, stop_all
 from gradviz.qt.threads.workers import (
     ProblemRequest,
     ProblemResult,
@@ -31,6 +32,7 @@ from gradviz.qt.threads.workers import (
     SurfaceResult,
     SurfaceWorker,
 )
+from gradviz.qt.timing import Debouncer, Throttle
 
 MAX_RUNS = 8
 FRAME_MS = 16
@@ -42,20 +44,6 @@ FIT_SAMPLES = 200
 
 # The order in which "Add run" offers optimizers: the lecture's.
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
-
-
-def _reads_a_file(spec: ProblemSpec) -> bool:
-    """Whether building ``spec`` reads a data file (as :func:`~gradviz.core.problems.load_data`
-    reads every data spec that is neither a built-in set nor ``synthetic``)."""
-    data = spec.data
-    return data is not None and data not in BUILTIN_DATASETS and not data.startswith("synthetic")
-
-
-def _padded(values: np.ndarray, margin: float) -> tuple[float, float]:
-    """The range of ``values`` widened by ``margin`` of its width on each side."""
-    low, high = float(values.min()), float(values.max())
-    pad = margin * (high - low) or 1.0
-    return low - pad, high + pad
 
 
 @dataclass
@@ -74,7 +62,7 @@ class RunState:
 
     def label(self, n_points: int | None) -> str:
         """The name shown in the legend and the run list."""
-        return self.name or self.settings.label(n_points)
+        return legend_name(self.settings, self.name, n_points)
 
 
 class AppController(QObject):
@@ -134,44 +122,28 @@ class AppController(QObject):
         self._surface_progress: float | None = None  # of the latest surface, once it reports
         self._problem_request = 0
         self._loading: str | None = None  # the data file being read, if any
-        self._dirty = False
         self._start_threads()
         self._speed.emit(self.speed)
-        self._frame_timer = QTimer(self)
-        self._frame_timer.setInterval(FRAME_MS)
-        self._frame_timer.timeout.connect(self._publish_frame)
-        self._frame_timer.start()
-        self._window_timer = QTimer(self)
-        self._window_timer.setSingleShot(True)
-        self._window_timer.setInterval(WINDOW_DEBOUNCE_MS)
-        self._window_timer.timeout.connect(self._request_surface)
+        self._frame_throttle = Throttle(FRAME_MS, self._publish_frame, self)
+        self._window_debounce = Debouncer(WINDOW_DEBOUNCE_MS, self._request_surface, self)
 
     def set_frame_interval(self, milliseconds: int) -> None:
         """Redraw at most once per ``milliseconds`` (benchmarks lift the 60 Hz cap with 0)."""
-        self._frame_timer.setInterval(milliseconds)
+        self._frame_throttle.set_interval(milliseconds)
 
     def request_frame(self) -> None:
         """Redraw at the next frame even if nothing has changed."""
-        self._dirty = True
+        self._frame_throttle.request()
 
     def publish_now(self) -> None:
         """Redraw at once rather than at the next frame (exports draw frame by frame)."""
-        self._dirty = True
-        self._publish_frame()
+        self._frame_throttle.run_now()
 
     # -- threads -----------------------------------------------------------------------------
-    def _thread_for(self, worker: QObject, name: str) -> QThread:
-        """A thread named ``name`` (for debuggers and crash reports) that ``worker``
-        lives in; started once the worker's signals are connected."""
-        thread = QThread(self)
-        thread.setObjectName(name)
-        worker.moveToThread(thread)
-        return thread
-
     def _start_threads(self) -> None:
+        # Each thread starts once its worker's signals are connected.
         self.run_worker = RunWorker()
-        self._run_thread = self._thread_for(self.run_worker, "gradviz-runs")
-        self._run_thread.started.connect(self.run_worker.start)
+        self._run_thread = WorkerThread(self.run_worker, "gradviz-runs", self)
         self._job.connect(self.run_worker.set_run)
         self._remove.connect(self.run_worker.remove_run)
         self._play.connect(self.run_worker.play)
@@ -184,7 +156,7 @@ class AppController(QObject):
         self._run_thread.start()
 
         self.surface_worker = SurfaceWorker()
-        self._surface_thread = self._thread_for(self.surface_worker, "gradviz-surfaces")
+        self._surface_thread = WorkerThread(self.surface_worker, "gradviz-surfaces", self)
         self._surface.connect(self.surface_worker.compute)
         self.surface_worker.computed.connect(self._on_surface)
         self.surface_worker.failed.connect(self._on_surface_failed)
@@ -192,30 +164,22 @@ class AppController(QObject):
         self._surface_thread.start()
 
         self.problem_worker = ProblemWorker()
-        self._problem_thread = self._thread_for(self.problem_worker, "gradviz-problems")
+        self._problem_thread = WorkerThread(self.problem_worker, "gradviz-problems", self)
         self._load.connect(self.problem_worker.build)
         self.problem_worker.built.connect(self._on_problem_built)
         self._problem_thread.start()
 
     def is_running(self) -> bool:
         """Whether the worker threads are up (until :meth:`shutdown`)."""
-        return self._run_thread.isRunning()
+        return self._run_thread.is_running()
 
     def shutdown(self) -> None:
         """Stop the workers and wait for their threads (call before the window closes)."""
-        self._frame_timer.stop()
-        self._window_timer.stop()
-        if self._run_thread.isRunning():
-            QMetaObject.invokeMethod(
-                self.run_worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
-            )
+        self._frame_throttle.stop()
+        self._window_debounce.cancel()
         # A surface being computed stops at its next piece; a file being read
         # is read to its end (one file, a few seconds at most) and dropped.
-        self.surface_worker.cancel_all()
-        self.problem_worker.latest_request = self._problem_request + 1
-        for thread in (self._run_thread, self._surface_thread, self._problem_thread):
-            thread.quit()
-            thread.wait()
+        stop_all((self._run_thread, self._surface_thread, self._problem_thread))
 
     # -- problem and view ----------------------------------------------------------------------
     def start(self) -> None:
@@ -239,7 +203,7 @@ class AppController(QObject):
         """
         self._problem_request += 1
         self.problem_worker.latest_request = self._problem_request
-        if _reads_a_file(spec):
+        if spec.reads_file:
             self._loading = spec.data
             self._show_busy()
             self._load.emit(ProblemRequest(self._problem_request, spec))
@@ -310,7 +274,7 @@ class AppController(QObject):
     def set_window(self, window: Window) -> None:
         """The user zoomed or panned: recompute the surface once they pause."""
         self.window = window
-        self._window_timer.start()
+        self._window_debounce.trigger()
 
     def reset_window(self) -> None:
         """Back to the problem's own view."""
@@ -370,7 +334,7 @@ class AppController(QObject):
             self._use_options(self.options.presented(presenting))
 
     def _request_surface(self) -> None:
-        self._window_timer.stop()
+        self._window_debounce.cancel()
         self._request_id += 1
         self.surface_worker.latest_request = self._request_id
         self._surface_progress = None
@@ -507,8 +471,7 @@ class AppController(QObject):
         return run
 
     def _append_run(self, settings: RunSettings, name: str | None) -> RunState:
-        used = {r.colour for r in self.runs}
-        colour = next(c for c in RUN_COLOURS if c not in used)
+        colour = first_unused_colour(r.colour for r in self.runs)
         run = RunState(self._next_id, settings, colour, name=name)
         self._next_id += 1
         self.runs.append(run)
@@ -592,7 +555,7 @@ class AppController(QObject):
         run.generation += 1
         run.record.clear()
         run.error = None
-        self._dirty = True
+        self.request_frame()
         self._job.emit(RunJob(run.run_id, run.generation, self.problem, run.settings))
 
     def _mark_edited(self) -> None:
@@ -601,7 +564,7 @@ class AppController(QObject):
             self.sceneEdited.emit()
 
     def _changed_runs(self) -> None:
-        self._dirty = True
+        self.request_frame()
         self.runsChanged.emit(list(self.runs))
 
     # -- playback ------------------------------------------------------------------------------
@@ -653,7 +616,7 @@ class AppController(QObject):
         self.pause()
         update = min(max(0, int(update)), self.last_update)
         self.position = None if update == self.last_update else update
-        self._dirty = True
+        self.request_frame()
 
     def _resume_from_position(self) -> None:
         # Continue every run from the scrubbed update: drop what came after it
@@ -667,7 +630,7 @@ class AppController(QObject):
                 run.generation += 1
                 self._job.emit(RunJob(run.run_id, run.generation, self.problem, run.settings,
                                       resume_at=keep))
-        self._dirty = True
+        self.request_frame()
 
     def run_to_end(self) -> None:
         """Compute every run to its last update as fast as possible."""
@@ -709,13 +672,13 @@ class AppController(QObject):
             run.record.finished = item.finished
             if item.error is not None:
                 self._fail(run, item.error)
-            self._dirty = True
+            self.request_frame()
 
     def _fail(self, run: RunState, message: str) -> None:
         """Mark ``run`` failed with ``message``: its badge and a notice say why."""
         run.error = message
         run.record.finished = True
-        self._dirty = True
+        self.request_frame()
         self.message.emit(f"Run '{run.label(self.problem.n_points)}' failed: {message}")
 
     @Slot()
@@ -743,15 +706,11 @@ class AppController(QObject):
                 colour=run.colour,
                 visible=run.visible,
                 selected=run.run_id == self.selected_id,
-                update=run.record.update,
-                phi=run.record.phi,
-                loss=run.record.loss,
-                batch_loss=run.record.batch_loss,
-                epoch=run.record.epoch,
                 index=self._row(run, update),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
+                **run.record.columns(),
             )
             for run in self.runs
         ]
@@ -772,9 +731,6 @@ class AppController(QObject):
     @Slot()
     @guarded("Drawing the runs")
     def _publish_frame(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
         frames = self.frames()
         self.frameReady.emit(frames)
         self.fitReady.emit(self._fit_curves(frames))
@@ -804,18 +760,12 @@ class AppController(QObject):
         return lines
 
     def fit_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:
-        """The x and y ranges the data view shows: the book's for the model's own
-        data, otherwise the data's extent with a margin."""
-        problem = self.problem
-        if not isinstance(problem, DataFitProblem):
-            return (0.0, 1.0), (0.0, 1.0)
-        if self.spec.data is None:
-            return problem.model.default_x_range, problem.model.default_y_range
-        return _padded(problem.dataset.x, 0.05), _padded(problem.dataset.y, 0.1)
+        """The x and y ranges the data view shows, as the problem declares them."""
+        return self.problem.fit_ranges()
 
     def _fit_curves(self, frames: list[RunFrame]) -> list[tuple[int, str, np.ndarray, np.ndarray]]:
         problem = self.problem
-        if not isinstance(problem, DataFitProblem):
+        if not problem.capabilities.has_fit_curve:
             return []
         return [
             (f.run_id, f.colour, self._fit_x, problem.predict(self._fit_x, f.current_phi))

@@ -2,8 +2,9 @@
 
 The landscape (heatmap, contours, paths, legend, colour bar, with the scene's
 title and caption above it) as PNG at any size up to 7680 x 4320 or as SVG; the
-whole window as PNG; the runs as CSV or JSON; an animation of the runs as GIF or,
-with ffmpeg on the PATH or the ``mp4`` extra installed (imageio-ffmpeg), MP4.
+whole window as PNG; the runs as CSV or JSON (written by :mod:`gradviz.core.run_set`
+from the controller's records); an animation of the runs as GIF or, with ffmpeg on
+the PATH or the ``mp4`` extra installed (imageio-ffmpeg), MP4.
 
 The landscape is drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of the
 export's own, never on screen, given the state of the window's view, so an export
@@ -24,7 +25,7 @@ import math
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,21 +48,23 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QProgressDialog, QWidget
 
 from gradviz.core.colormaps import load_colormap
-from gradviz.core.export import (
-    csv_text,
-    json_text,
-    label_rows,
-    run_document,
-    trajectory_rows,
+from gradviz.core.files import atomic_path, check_folder, check_target, write_atomic
+from gradviz.core.run_set import (
+    RUNS_FORMATS,
+    NamedRun,
+    RunSet,
+    check_no_size,
+    write_runs,
+    write_runs_csv,
+    write_runs_json,
 )
-from gradviz.core.files import atomic_path, check_target, write_atomic
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
-    from gradviz.qt.control.controller import AppController, RunState
+    from gradviz.qt.control.controller import AppController
     from gradviz.qt.main_window import MainWindow
 
 Size = tuple[int, int]
@@ -70,7 +73,7 @@ Progress = Callable[[int, int], bool]
 
 IMAGE_FORMATS = (".png", ".svg")
 ANIMATION_FORMATS = (".gif", ".mp4")
-NUMBER_FORMATS = (".csv", ".json")
+NUMBER_FORMATS = RUNS_FORMATS
 FORMATS = IMAGE_FORMATS + ANIMATION_FORMATS + NUMBER_FORMATS
 
 MIN_SIZE: Size = (320, 180)
@@ -92,9 +95,6 @@ DEFAULT_FRAMES = 120
 MAX_FRAMES = 1000
 FPS = 20
 HOLD_LAST_MS = 1500  # the final state stays up a while before a GIF loops
-
-RUNS_FORMAT = "gradviz-runs"
-RUNS_VERSION = 1
 
 _TITLE_PX = 26
 _TEXT_PX = 17
@@ -141,9 +141,7 @@ def check_output(path: str | Path) -> str:
         )
     if suffix == ".mp4" and find_ffmpeg() is None:
         raise ValueError(MP4_NEEDS)
-    folder = Path(path).absolute().parent
-    if not folder.is_dir():
-        raise ValueError(f"the folder {str(folder)!r} does not exist")
+    check_folder(path)  # found now, not after minutes of frames
     return suffix
 
 
@@ -157,9 +155,9 @@ def check_size(size: Size, suffix: str) -> Size:
         :data:`MAX_SIZE` (:data:`MAX_GIF_SIZE` for GIF), an odd MP4 size
         (the H.264 encoder halves the colour resolution), or a size for numbers.
     """
-    width, height = size
     if suffix in NUMBER_FORMATS:
-        raise ValueError(f"a {suffix} file holds numbers and has no size")
+        check_no_size(suffix, size)
+    width, height = size
     high = MAX_GIF_SIZE if suffix == ".gif" else MAX_SIZE
     if not (MIN_SIZE[0] <= width <= high[0] and MIN_SIZE[1] <= height <= high[1]):
         raise ValueError(
@@ -538,78 +536,28 @@ def _png_bytes(image: QImage) -> bytes:
 # ----------------------------------------------------------------------------- numbers
 
 
-def _labelled_runs(controller: AppController) -> Iterator[tuple[str, RunState]]:
-    # Legend names may repeat (a duplicated run); the files need distinct ones.
-    seen: dict[str, int] = {}
+def run_set(controller: AppController) -> RunSet:
+    """The controller's runs as plain data for :mod:`gradviz.core.run_set`: each with
+    its legend name, its colour and its record so far."""
     n_points = controller.problem.n_points
-    for run in controller.runs:
-        label = run.label(n_points)
-        seen[label] = seen.get(label, 0) + 1
-        yield (label if seen[label] == 1 else f"{label} #{seen[label]}"), run
+    return RunSet(
+        controller.spec,
+        tuple(NamedRun(run.label(n_points), run.colour, run.record.to_trajectory(run.settings))
+              for run in controller.runs),
+        controller.scene.name if controller.scene else None,
+    )
 
 
 def export_runs_csv(controller: AppController, path: str | Path) -> str:
-    """Write every run's recorded rows as one CSV table with a leading ``run`` column
-    (then ``step, epoch, phi0, phi1, loss, batch_loss, lr, grad0, grad1, batch``).
-
-    Returns
-    -------
-    str
-        What was written, for a status line.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be written.
-    """
-    tables = {
-        label: trajectory_rows(run.record.to_trajectory(run.settings))
-        for label, run in _labelled_runs(controller)
-    }
-    rows = label_rows(tables)
-    write_atomic(path, csv_text(rows))
-    return f"{len(rows)} rows of {len(tables)} runs"
-
-
-def runs_document(controller: AppController) -> dict[str, object]:
-    """Every run as JSON-ready data: the problem, and per run its name, colour and a
-    ``gradviz-run`` document (resolved settings and rows) that reproduces it."""
-    spec = controller.spec
-    return {
-        "format": RUNS_FORMAT,
-        "version": RUNS_VERSION,
-        "scene": controller.scene.name if controller.scene else None,
-        "problem": spec.to_dict(),
-        "runs": [
-            {
-                "name": label,
-                "colour": run.colour,
-                **run_document(spec, run.record.to_trajectory(run.settings)),
-            }
-            for label, run in _labelled_runs(controller)
-        ],
-    }
+    """Write every run's recorded rows as one CSV table (see
+    :func:`gradviz.core.run_set.write_runs_csv`); returns what was written."""
+    return write_runs_csv(path, run_set(controller))
 
 
 def export_runs_json(controller: AppController, path: str | Path) -> str:
-    """Write :func:`runs_document` as JSON; each entry of ``runs`` also reads back
-    with :func:`gradviz.core.export.parse_json`.
-
-    Returns
-    -------
-    str
-        What was written, for a status line.
-
-    Raises
-    ------
-    OSError
-        If the file cannot be written.
-    """
-    document = runs_document(controller)
-    write_atomic(path, json_text(document))
-    runs: list[Mapping[str, object]] = document["runs"]  # type: ignore[assignment]
-    rows = sum(len(run["rows"]) for run in runs)  # type: ignore[arg-type]
-    return f"{len(runs)} runs, {rows} rows and the settings that reproduce them"
+    """Write every run, its name, colour, settings and rows, as one JSON document (see
+    :func:`gradviz.core.run_set.write_runs_json`); returns what was written."""
+    return write_runs_json(path, run_set(controller))
 
 
 # ----------------------------------------------------------------------------- animation
@@ -832,8 +780,7 @@ def export_file(
     if suffix in NUMBER_FORMATS:
         if size is not None:
             check_size(size, suffix)  # refuses: numbers have no size
-        write = export_runs_csv if suffix == ".csv" else export_runs_json
-        return write(window.controller, path)
+        return write_runs(path, run_set(window.controller))
     if suffix in ANIMATION_FORMATS:
         return export_animation(window, path, size, frames, progress)
     size = size or DEFAULT_SIZES[suffix]
@@ -864,6 +811,6 @@ __all__ = [
     "export_runs_json",
     "export_window_png",
     "render_landscape",
-    "runs_document",
+    "run_set",
     "show_scene_finished",
 ]

@@ -1,7 +1,8 @@
 """Workers that live in QThreads: one steps the runs, one computes surfaces, one
 builds problems from data files.
 
-All are plain QObjects moved to a QThread (never QThread subclasses); the UI
+All are :class:`~gradviz.qt.threads.worker_thread.Worker` objects, each run by a
+:class:`~gradviz.qt.threads.worker_thread.WorkerThread` (never QThread subclasses); the UI
 talks to them only through queued signals, and they answer with frozen plain
 data. Every run, surface and problem request carries a number so that the UI
 can drop answers to requests it has since replaced.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 
 from gradviz.core.contours import contour_levels, contour_segments
 from gradviz.core.problems import MINIMUM_GRID, Problem, ProblemSpec
@@ -25,6 +26,7 @@ from gradviz.core.run import RunSettings, Step, Trajectory, iterate
 from gradviz.core.space import Window
 from gradviz.core.surface import Surface, loss_grid_pieces, loss_surface_pieces
 from gradviz.qt.guard import guarded, one_line
+from gradviz.qt.threads.worker_thread import Worker
 
 _T = TypeVar("_T")
 
@@ -90,7 +92,7 @@ def _let_the_ui_run() -> None:
     time.sleep(0)
 
 
-class RunWorker(QObject):
+class RunWorker(Worker):
     """Steps every active run together and streams their steps to the UI."""
 
     progressed = Signal(object)  # list[RunProgress], at most one list per tick
@@ -99,7 +101,6 @@ class RunWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._runs: dict[int, _ActiveRun] = {}
-        self._playing = False
         self._to_end = False
         self._speed = 1.0  # updates per second (set by the controller); 0: as fast as it can
         self._owed = 0.0  # fractional updates carried to the next tick
@@ -110,14 +111,12 @@ class RunWorker(QObject):
         self.delivered = 0
         """... and taken in by the UI (written by the UI thread through :meth:`acknowledge`)."""
 
-    @Slot()
     def start(self) -> None:
         """Create the tick timer in the worker's own thread."""
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
 
-    @Slot()
     def stop(self) -> None:
         """Stop ticking and drop the timer here, in its own thread, before the thread quits."""
         if self._timer is not None:
@@ -149,19 +148,19 @@ class RunWorker(QObject):
     @Slot()
     def play(self) -> None:
         """Advance the runs at the current speed."""
-        self._playing, self._to_end = True, False
+        self._to_end = False
         self._restart_clock()
 
     @Slot()
     def run_to_end(self) -> None:
         """Advance every run as fast as possible until all have finished."""
-        self._playing, self._to_end = True, True
+        self._to_end = True
         self._restart_clock()
 
     @Slot()
     def pause(self) -> None:
         """Stop advancing."""
-        self._playing = self._to_end = False
+        self._to_end = False
         if self._timer is not None:
             self._timer.stop()
 
@@ -294,7 +293,7 @@ class _Superseded(Exception):
     """Raised between the pieces of a surface once a newer request (or a shutdown) replaced it."""
 
 
-class SurfaceWorker(QObject):
+class SurfaceWorker(Worker):
     """Computes surfaces and contours off the UI thread, skipping stale requests.
 
     The loss is computed a few rows at a time (:func:`loss_grid_pieces`), and a
@@ -379,7 +378,7 @@ class ProblemResult:
     error: str | None = None
 
 
-class ProblemWorker(QObject):
+class ProblemWorker(Worker):
     """Builds problems whose data come from a file, off the UI thread.
 
     Parsing a CSV of a million rows takes seconds; the UI keeps answering and
@@ -392,6 +391,11 @@ class ProblemWorker(QObject):
         super().__init__()
         # Written by the UI thread, read here: a plain int is safe under the GIL.
         self.latest_request = 0
+
+    def cancel_all(self) -> None:
+        """Called from the UI thread before it stops this worker's thread: drop every
+        request (a file being read is read to its end, a few seconds at most, and dropped)."""
+        self.latest_request = sys.maxsize
 
     @Slot(object)
     def build(self, request: ProblemRequest) -> None:

@@ -20,6 +20,20 @@ class BatchPanel(QPlainTextEdit):
         font.setPointSize(12)
         self.setFont(font)
         self._text = ""
+        # The latest update is the last line: keep it in view when the text is
+        # re-laid out (a larger font in presentation mode, a smaller panel), unless
+        # the user has scrolled back to read earlier lines.
+        self._follow_end = True
+        scroll = self.verticalScrollBar()
+        scroll.rangeChanged.connect(self._keep_end_in_view)
+        scroll.valueChanged.connect(self._note_scrolled)
+
+    def _keep_end_in_view(self, _minimum: int, maximum: int) -> None:
+        if self._follow_end:
+            self.verticalScrollBar().setValue(maximum)
+
+    def _note_scrolled(self, value: int) -> None:
+        self._follow_end = value >= self.verticalScrollBar().maximum()
 
     def set_scale(self, scale: float) -> None:
         """Scale the text (presentation mode)."""
@@ -40,6 +54,7 @@ class BatchPanel(QPlainTextEdit):
         text = "\n".join(out)
         if text != self._text:
             self._text = text
+            self._follow_end = True
             self.setPlainText(text)
             scroll = self.verticalScrollBar()
             scroll.setValue(scroll.maximum())

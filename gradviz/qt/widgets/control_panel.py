@@ -1,8 +1,9 @@
 """The control panel: problem, the selected run's optimizer and settings, start point, view.
 
-Its optimizer and schedule controls are generated from the parameters the
-core declares, so a new optimizer needs no change here. It only shows values
-it is given and announces the user's edits.
+Its controls are generated from what the core declares: the optimizers' and
+schedules' parameters, the problem kinds with their parameters, and the data
+sources with theirs, so a new optimizer, model or data source needs no change
+here. It only shows values it is given and announces the user's edits.
 """
 
 from __future__ import annotations
@@ -26,28 +27,19 @@ from PySide6.QtWidgets import (
 
 from gradviz.core.batching import BATCHING_SCHEMES
 from gradviz.core.colormaps import COLORMAPS
-from gradviz.core.data import BUILTIN_DATASETS, parse_synthetic
 from gradviz.core.hyperparameters import HyperParameter
+from gradviz.core.kinds import PROBLEM_KINDS, describe_models
 from gradviz.core.optimizers import OPTIMIZERS
-from gradviz.core.problems import MODELS, Problem, ProblemSpec, describe_models, has_data
+from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.run import MAX_STEPS, RunSettings
 from gradviz.core.schedules import SCHEDULES, WARMUP, Schedule, parse_schedule
+from gradviz.core.sources import DATA_SOURCES, data_source
 from gradviz.qt.widgets.parameter_field import ParameterField
 
-SYNTHETIC = "synthetic"
-
-ENVELOPE = HyperParameter(
-    "envelope", "E", 32.0, 0.5, 1000.0, log=True,
-    help="Gabor envelope divisor: exp(-z²/E); the book uses 32, the slide text prints 8",
-)
 STEPS = HyperParameter("steps", "T", 100, 1, MAX_STEPS, log=True, integer=True,
                        help="number of updates to run")
 SEED = HyperParameter("seed", "seed", 0, 0, 2**32 - 1, integer=True,
                       help="seed of the minibatch sequence")
-SYNTHETIC_N = HyperParameter("n", "N", 30, 2, 5000, log=True, integer=True,
-                             help="number of synthetic points")
-SYNTHETIC_NOISE = HyperParameter("noise", "σ", 0.1, 0.0, 10.0,
-                                 help="standard deviation of the noise added to y")
 
 
 def _start_parameter(name: str, symbol: str) -> HyperParameter:
@@ -55,7 +47,10 @@ def _start_parameter(name: str, symbol: str) -> HyperParameter:
 
 
 def _row_label(parameter: HyperParameter) -> str:
-    """``α  lr``; a symbol that is a word already (``look-ahead``) stands alone."""
+    """The declared label, else ``α  lr``; a symbol that is a word already
+    (``look-ahead``) stands alone."""
+    if parameter.label:
+        return parameter.label
     if parameter.symbol.replace("-", "").isalpha() and len(parameter.symbol) > 2:
         return parameter.symbol
     return f"{parameter.symbol}  {parameter.name}"
@@ -124,20 +119,33 @@ class ControlPanel(QWidget):
         row.addWidget(self.open_csv)
         self.data_label = QLabel("Data")
         form.addRow(self.data_label, row)
-        self.synthetic_n = self._field(SYNTHETIC_N, 30, self._synthetic_edited)
-        self.synthetic_noise = self._field(SYNTHETIC_NOISE, 0.1, self._synthetic_edited)
-        self.synthetic_seed = self._field(SEED, 0, self._synthetic_edited)
-        self.synthetic_rows = [
-            (QLabel("Points N"), self.synthetic_n),
-            (QLabel("Noise σ"), self.synthetic_noise),
-            (QLabel("Data seed"), self.synthetic_seed),
-        ]
-        for label, field in self.synthetic_rows:
-            form.addRow(label, field)
-        self.envelope = self._field(ENVELOPE, 32.0, self._envelope_edited)
-        self.envelope_label = QLabel("Envelope E")
-        form.addRow(self.envelope_label, self.envelope)
+        # A row for every parameter the data sources and the problem kinds declare,
+        # made once and shown for the problem at hand. A hidden field keeps its
+        # value, so a model chosen again gets back the value it had.
+        self._parameter_rows: dict[HyperParameter, tuple[QLabel, ParameterField]] = {}
+        for source in DATA_SOURCES:
+            self._add_parameter_rows(form, source.parameters, self._data_parameter_edited)
+        for kind in PROBLEM_KINDS.values():
+            self._add_parameter_rows(form, kind.parameters, self._model_parameter_edited)
+        self.data_fields: dict[str, ParameterField] = {}
+        """The shown fields of the data source's parameters, by name."""
+        self.model_fields: dict[str, ParameterField] = {}
+        """The shown fields of the model's parameters, by name."""
         return group
+
+    def _add_parameter_rows(self, form: QFormLayout, parameters: tuple[HyperParameter, ...],
+                            slot) -> None:  # type: ignore[no-untyped-def]
+        for parameter in parameters:
+            if parameter not in self._parameter_rows:
+                label = QLabel(_row_label(parameter))
+                field = self._field(parameter, parameter.default, slot)
+                form.addRow(label, field)
+                self._parameter_rows[parameter] = (label, field)
+
+    def _field_values(self, parameters: tuple[HyperParameter, ...]) -> dict[str, object]:
+        """What the fields of ``parameters`` show, by name."""
+        return {p.name: self._parameter_rows[p][1].value
+                for p in parameters if p in self._parameter_rows}
 
     def _run_group(self) -> QGroupBox:
         group = QGroupBox("Selected run")
@@ -210,37 +218,43 @@ class ControlPanel(QWidget):
         self._n_points = problem.n_points
         with QSignalBlocker(self.model_combo):
             self.model_combo.setCurrentText(spec.model)
-        data_model = has_data(spec.model)
+        source, data = spec.data_source, spec.resolved_data
         with QSignalBlocker(self.data_combo):
             self.data_combo.clear()
-            if data_model:
-                for name in (*BUILTIN_DATASETS, SYNTHETIC):
-                    self.data_combo.addItem(name, name)
-                current = spec.data or problem.data.name  # type: ignore[union-attr]
-                if current.startswith(SYNTHETIC):
-                    current = SYNTHETIC
-                elif current not in BUILTIN_DATASETS:
+            if source is not None:
+                for offered in DATA_SOURCES:
+                    if not offered.reads_file:  # files come from "Open CSV…"
+                        self.data_combo.addItem(offered.name, offered.name)
+                current = source.name
+                if source.reads_file:
                     # A file: its name in the list, its whole path as data and tooltip.
+                    current = data
                     self.data_combo.addItem(Path(current).name, current)
                     self.data_combo.setItemData(self.data_combo.count() - 1, current, 3)
                 self.data_combo.setCurrentIndex(self.data_combo.findData(current))
         for widget in (self.data_label, self.data_combo, self.open_csv):
-            widget.setVisible(data_model)
-        synthetic = bool(spec.data and spec.data.startswith(SYNTHETIC))
-        if synthetic:
-            parsed = parse_synthetic(spec.data)  # type: ignore[arg-type]
-            self.synthetic_n.set_value(parsed.n)
-            self.synthetic_noise.set_value(parsed.noise)
-            self.synthetic_seed.set_value(parsed.seed)
-        for label, field in self.synthetic_rows:
-            label.setVisible(synthetic)
-            field.setVisible(synthetic)
-        gabor = spec.model == "gabor"
-        self.envelope.set_value(spec.envelope)
-        self.envelope_label.setVisible(gabor)
-        self.envelope.setVisible(gabor)
+            widget.setVisible(source is not None)
+        self._show_parameters(spec)
         self.start0_label.setText(f"Start {problem.axes[0].symbol}")
         self.start1_label.setText(f"Start {problem.axes[1].symbol}")
+
+    def _show_parameters(self, spec: ProblemSpec) -> None:
+        """Show the fields of the data source's and the model's parameters, and only those."""
+        source = spec.data_source
+        data_values = source.values(spec.resolved_data) if source is not None else {}
+        self.data_fields, self.model_fields = {}, {}
+        for parameter, (label, field) in self._parameter_rows.items():
+            name = parameter.name
+            shown_in: dict[str, ParameterField] | None = None
+            if source is not None and parameter in source.parameters:
+                shown_in, value = self.data_fields, data_values[name]
+            elif parameter in spec.kind.parameters:
+                shown_in, value = self.model_fields, spec.parameters[name]
+            if shown_in is not None:
+                field.set_value(value)
+                shown_in[name] = field
+            label.setVisible(shown_in is not None)
+            field.setVisible(shown_in is not None)
 
     def show_run(self, settings: RunSettings) -> None:
         """Show the selected run's resolved settings.
@@ -350,29 +364,26 @@ class ControlPanel(QWidget):
         self.startEdited.emit((float(self.start0.value), float(self.start1.value)))
 
     def _model_chosen(self, model: str) -> None:
-        if model in MODELS and model != self._spec.model:
-            self.problemRequested.emit(ProblemSpec(model, None, self._spec.envelope))
+        if model in PROBLEM_KINDS and model != self._spec.model:
+            # Its parameters as their fields last showed them (their defaults at first).
+            values = self._field_values(PROBLEM_KINDS[model].parameters)
+            self.problemRequested.emit(ProblemSpec(model, None, parameters=values))
 
     def _data_chosen(self, _: int) -> None:
         choice = self.data_combo.currentData()
-        if choice == SYNTHETIC:
-            data = self._synthetic_spec()
+        source = data_source(choice)
+        if source.parameters:  # made from the fields' values
+            data = source.with_values(None, self._field_values(source.parameters))
         else:
-            data = None if choice == self._default_data() else choice
+            data = None if choice == self._spec.kind.default_data else choice
         self.problemRequested.emit(replace(self._spec, data=data))
 
-    def _default_data(self) -> str:
-        return "udl-gabor" if self._spec.model == "gabor" else "udl-linear"
+    def _data_parameter_edited(self, name: str, value: object) -> None:
+        source = self._spec.data_source
+        assert source is not None  # the fields are shown only for a source that has them
+        data = source.with_values(self._spec.resolved_data, {name: value})
+        self.problemRequested.emit(replace(self._spec, data=data))
 
-    def _synthetic_spec(self) -> str:
-        n = int(self.synthetic_n.value)
-        noise = float(self.synthetic_noise.value)
-        seed = int(self.synthetic_seed.value)
-        return f"{SYNTHETIC}:n={n},noise={noise:g},seed={seed}"
-
-    def _synthetic_edited(self, name: str, value: object) -> None:
-        self.problemRequested.emit(replace(self._spec, data=self._synthetic_spec()))
-
-    def _envelope_edited(self, name: str, value: object) -> None:
-        # The field has validated the value against ENVELOPE's range already.
-        self.problemRequested.emit(replace(self._spec, envelope=float(value)))  # type: ignore[arg-type]
+    def _model_parameter_edited(self, name: str, value: object) -> None:
+        # The field has validated the value against the model's declaration already.
+        self.problemRequested.emit(replace(self._spec, **{name: value}))

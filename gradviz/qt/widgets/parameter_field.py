@@ -25,7 +25,7 @@ def format_value(value: float | str) -> str:
 
 class ParameterField(QWidget):
     """Edits one parameter: a combo box for choices, otherwise an exact text field,
-    with a slider beside it for parameters that have a bounded range.
+    with a slider beside it for parameters that declare a range to slide through.
 
     A value outside the declared range is refused: the field shows the last good
     value again and :attr:`rejected` carries the reason. Return or Enter applies the
@@ -53,7 +53,8 @@ class ParameterField(QWidget):
             self.combo.currentTextChanged.connect(self._choice_changed)
             layout.addWidget(self.combo)
         else:
-            if math.isfinite(parameter.low) and math.isfinite(parameter.high):
+            self._slider_range = parameter.slider_range
+            if self._slider_range is not None:
                 self.slider = QSlider(Qt.Orientation.Horizontal)
                 self.slider.setRange(0, SLIDER_STEPS)
                 self.slider.valueChanged.connect(self._slider_moved)
@@ -87,26 +88,28 @@ class ParameterField(QWidget):
 
     # -- slider mapping: logarithmic when declared so ----------------------------------------
     def _to_slider(self, value: float) -> int:
-        p = self.parameter
-        value = min(max(value, p.low), p.high)  # e.g. 0 updates on a log slider from 1
-        if p.log:
-            fraction = math.log(value / p.low) / math.log(p.high / p.low)
+        assert self._slider_range is not None
+        low, high = self._slider_range
+        value = min(max(value, low), high)  # e.g. 0 updates on a log slider from 1
+        if self.parameter.log:
+            fraction = math.log(value / low) / math.log(high / low)
         else:
-            fraction = (value - p.low) / (p.high - p.low)
+            fraction = (value - low) / (high - low)
         return round(min(max(fraction, 0.0), 1.0) * SLIDER_STEPS)
 
     def _from_slider(self, position: int) -> float:
-        p = self.parameter
+        assert self._slider_range is not None
+        low, high = self._slider_range
         fraction = position / SLIDER_STEPS
-        if p.log:
-            value = p.low * (p.high / p.low) ** fraction
+        if self.parameter.log:
+            value = low * (high / low) ** fraction
             # Round to 3 significant digits so slider values read like typed ones.
             value = float(f"{value:.3g}")
         else:
-            value = p.low + fraction * (p.high - p.low)
+            value = low + fraction * (high - low)
             value = float(f"{value:.4g}")
-        value = min(max(value, p.low), p.high)
-        return float(round(value)) if p.integer else value
+        value = min(max(value, low), high)
+        return float(round(value)) if self.parameter.integer else value
 
     def _slider_moved(self, position: int) -> None:
         assert self.edit is not None

@@ -1,0 +1,716 @@
+"""One engine: many runs of one problem, stepped together as arrays.
+
+An :class:`Engine` holds R runs of one problem, each with its own
+:class:`~gradviz.core.run.RunSettings` (optimizer, hyperparameters, schedule,
+batch size, batching scheme, seed, start and number of steps), and advances
+them all at once: phi, the optimizers' state, the hyperparameters and the
+learning rates are arrays with a run axis. It returns the
+steps as a :class:`StepBlock` whose columns bear the names of
+:class:`~gradviz.core.run.Step`'s fields, with a leading run axis.
+
+Exactness
+---------
+Each run of a batch follows, to the last bit, the path that
+:func:`gradviz.core.run.iterate` gives it alone, divergence included. Every
+operation on a run's numbers is one the run alone does too, on the same values:
+
+- elementwise arithmetic, ``sqrt``, ``exp``, ``sin`` and ``cos`` give each
+  element the same result whatever the shape of its array;
+- a sum over the data is numpy's ``vecdot`` over the data axis: one dot
+  product per run, of the same length as alone, and a dot product's
+  summation order depends on its length only, not on how many rows there are;
+- scalar formulas of a hyperparameter are Python float arithmetic for each run
+  (:func:`gradviz.core.optimizers._each`, :class:`~gradviz.core.schedules.RunRates`):
+  numpy's ``**`` rounds some powers differently from Python's;
+- a problem's formula never applies ``**`` to a coordinate: a run alone holds
+  numpy scalars there, whose ``** 2`` goes through ``pow``, while an array's
+  multiplies (the Ravine and Rosenbrock surfaces square by a product).
+
+``tests/core/test_engine.py`` checks this on random batches.
+
+Layout
+------
+The runs still stepping are kept as rows sorted into cohorts: runs of one
+optimizer with the same choice hyperparameters (Nesterov's look-ahead), all
+full batch or all minibatch. A cohort steps by one call of its optimizer's
+update, with a numeric hyperparameter as a float when its runs share it and as
+a per-run array otherwise, so adding an optimizer still touches only
+``optimizers.py``. A cohort of one run is held in a run's own shapes (phi
+``(2,)``, a float rate): the very code that steps a run alone steps it, so a
+single run, or a batch of different optimizers, costs what it costs alone.
+One update of the batch costs at most: one evaluation of all minibatch rows'
+batch losses at phi (one more per extra batch size drawn at that update), one
+update call per cohort, Nesterov's look-ahead evaluation per Nesterov cohort,
+and one full-data evaluation of all full-batch rows at their new phi, which
+their next update reuses as a run alone does. Each cohort's numbers are kept
+per update in lists and stacked into the block's columns once per block.
+
+Minibatches
+-----------
+Each run's batch is gathered by index, ``x[indices]`` with indices of shape
+``(rows, B)``, or one ``(B,)`` array broadcast over the runs that share a
+sequence; never an R x N mask, so the update of a minibatch run costs what its
+batch costs, whatever the number of points. Runs whose batches differ in size
+at an update (different batch sizes, or an epoch's short last batch) are
+evaluated in groups of one size each rather than padded to a common size with
+zero weights: a padded dot product has another length, hence another
+summation order, and it differs in the last bit from the unpadded one about
+two times in five (measured on random data, B from 2 to 29 padded to 30). A
+group costs one more evaluation call at that update.
+
+Full-data loss and divergence
+-----------------------------
+A minibatch run needs the full-data loss only to record it and to test for
+divergence, so it is computed in bulk at the end of each block of updates
+(chunks of :data:`LOSS_CHUNK` elements), not after every update. Divergence is
+tested at the end of each block with the rule of ``run._is_diverged``: a run
+whose phi or loss is not finite, whose loss exceeds
+:data:`~gradviz.core.run.DIVERGENCE_LOSS`, or whose phi is farther than
+:data:`~gradviz.core.run.ESCAPE_FACTOR` view sizes from the view's centre
+stops at that step, which is reported with ``diverged`` set; the updates it
+computed after that step are dropped (its rows touch no other run's numbers).
+The others go on.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gradviz.core.batching import SharedBatches
+from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
+from gradviz.core.problems import Problem
+from gradviz.core.run import DIVERGENCE_LOSS, ESCAPE_FACTOR, RunSettings, Step
+from gradviz.core.schedules import RunRates
+
+BLOCK_UPDATES = 256
+"""Most updates between two divergence tests: a longer block amortises its
+bookkeeping further but computes more updates that a divergence throws away."""
+
+BLOCK_ELEMENTS = 1 << 16
+"""Most (run, update) pairs in one block, which bounds its memory for large batches."""
+
+LOSS_CHUNK = 1 << 12
+"""Most (run, point) pairs of one bulk evaluation of full-data losses: each of
+its temporaries (32 KiB) stays in cache. On the Gabor model's 30 points this
+chunk costs 33 ns per point, one of 2,048 runs at once 59 ns, one of 8 99 ns."""
+
+_ALL = slice(None)
+
+Group = tuple[slice | np.ndarray, np.ndarray | None]
+"""Rows (all of them, or their indices) and their batches: ``None`` for all
+the data, one ``(B,)`` index array that all share, or one row of ``B`` each."""
+
+_FULL: list[Group] = [(_ALL, None)]
+
+
+@dataclass(frozen=True, eq=False)
+class StepBlock:
+    """Consecutive steps of every run of an :class:`Engine`, run by run.
+
+    The columns are :class:`~gradviz.core.run.Step`'s fields with a leading
+    run axis of R (the engine's runs, in their order) and a step axis of K.
+    Run ``r``'s steps are its first ``count[r]`` entries; the entries after
+    them (a run that ended, or diverged, before the block's last step) are NaN,
+    with epoch -1.
+
+    Attributes
+    ----------
+    update : numpy.ndarray
+        Shape ``(K,)``: updates applied at each step (0 is the start point).
+    epoch : numpy.ndarray
+        Shape ``(R, K)``.
+    phi, grad : numpy.ndarray
+        Shape ``(R, K, 2)``; the gradient is the one the update used.
+    loss, batch_loss, lr : numpy.ndarray
+        Shape ``(R, K)``; the full-data loss, the batch loss before the update
+        and its learning rate.
+    batch : tuple
+        For each run, its steps' batch index arrays (a tuple of ``count[r]``),
+        or ``None`` for a full-batch run and for the start points.
+    diverged : numpy.ndarray
+        Shape ``(R, K)``: true at the step where a run diverged.
+    count : numpy.ndarray
+        Shape ``(R,)``: the number of steps each run has in the block.
+    """
+
+    update: np.ndarray
+    epoch: np.ndarray
+    phi: np.ndarray
+    loss: np.ndarray
+    batch_loss: np.ndarray
+    lr: np.ndarray
+    batch: tuple[tuple[np.ndarray, ...] | None, ...]
+    grad: np.ndarray
+    diverged: np.ndarray
+    count: np.ndarray
+
+    def steps(self, run: int) -> list[Step]:
+        """The steps of run ``run`` as :class:`~gradviz.core.run.Step` records."""
+        batches = self.batch[run]
+        return [
+            Step(
+                int(self.update[j]),
+                int(self.epoch[run, j]),
+                self.phi[run, j],
+                float(self.loss[run, j]),
+                float(self.batch_loss[run, j]),
+                float(self.lr[run, j]),
+                None if batches is None else batches[j],
+                self.grad[run, j],
+                bool(self.diverged[run, j]),
+            )
+            for j in range(int(self.count[run]))
+        ]
+
+
+@dataclass(eq=False)
+class _Cohort:
+    """Rows of runs that one optimizer steps in one call, with their numbers now.
+
+    A cohort of one run holds it in a run's own shapes (phi ``(2,)``, a float
+    learning rate, the problem's form for one point), so it is stepped by the
+    very code that steps a run alone and costs what that costs.
+    """
+
+    rows: slice
+    """The cohort's rows among the engine's."""
+    full: bool
+    optimizer: Optimizer
+    phi: np.ndarray
+    state: dict[str, np.ndarray]
+    known: tuple[np.ndarray, np.ndarray] | None
+    """Full batch: the loss and gradient over all data at ``phi``, from recording it."""
+
+    @property
+    def single(self) -> bool:
+        """Whether the cohort holds one run."""
+        return self.rows.stop - self.rows.start == 1
+
+    def keep(self, local: np.ndarray, rows: slice, optimizer: Optimizer) -> _Cohort:
+        """The cohort of its rows selected by the boolean mask ``local``, now at ``rows``."""
+
+        def pick(value: np.ndarray) -> np.ndarray:
+            chosen = (value[None] if self.single else value)[local]
+            return chosen[0] if len(chosen) == 1 else chosen
+
+        return _Cohort(
+            rows, self.full, optimizer, pick(self.phi),
+            {name: pick(value) for name, value in self.state.items()},
+            None if self.known is None else (pick(self.known[0]), pick(self.known[1])),
+        )
+
+
+@dataclass(eq=False)
+class _Log:
+    """What one cohort's updates of a block produced, one entry per update."""
+
+    phi: list[np.ndarray] = field(default_factory=list)
+    batch_loss: list[np.ndarray] = field(default_factory=list)
+    grad: list[np.ndarray] = field(default_factory=list)
+    loss: list[np.ndarray] = field(default_factory=list)
+
+
+class Engine:
+    """Many runs of one problem, each with its own settings, stepped together.
+
+    Parameters
+    ----------
+    problem : Problem
+        What every run minimises.
+    settings : Sequence[RunSettings]
+        One per run (at least one); resolved against ``problem`` here.
+
+    Attributes
+    ----------
+    start : StepBlock
+        The runs' start points, one step each.
+    update : int
+        Updates applied so far to the runs still going.
+
+    Raises
+    ------
+    ValueError
+        For no runs, or settings that do not fit the problem.
+    """
+
+    def __init__(self, problem: Problem, settings: Sequence[RunSettings]) -> None:
+        if not settings:
+            raise ValueError("an engine needs at least one run")
+        self.problem = problem
+        self.settings: tuple[RunSettings, ...] = tuple(s.resolve(problem) for s in settings)
+        window = problem.window
+        self._centre = (
+            (window.phi0_min + window.phi0_max) / 2,
+            (window.phi1_min + window.phi1_max) / 2,
+        )
+        self._reach = ESCAPE_FACTOR * max(window.width, window.height)
+        self.update = 0
+        self._diverged_at: list[int | None] = [None] * len(self.settings)
+        phi = np.array([s.start for s in self.settings], dtype=float)
+        with np.errstate(all="ignore"):
+            loss, grad = problem.loss_and_grad(phi)
+        self.start = _start_block(phi, loss)
+        self._arrange(phi, loss, grad)
+
+    @property
+    def finished(self) -> bool:
+        """Whether every run has ended or diverged."""
+        return not len(self._runs)
+
+    @property
+    def diverged_at(self) -> tuple[int | None, ...]:
+        """For each run, the update at which it diverged, or ``None``."""
+        return tuple(self._diverged_at)
+
+    def advance(self, updates: int) -> StepBlock:
+        """Step every run still going by ``updates`` updates, or until it ends.
+
+        Returns the steps computed, for every run (a run that has ended or
+        diverged has none). An error raised by the problem leaves the engine
+        unusable.
+        """
+        blocks = []
+        left = int(updates)
+        with np.errstate(all="ignore"):
+            while left > 0 and not self.finished:
+                size = min(
+                    left,
+                    BLOCK_UPDATES,
+                    max(1, BLOCK_ELEMENTS // len(self._runs)),
+                    int(self._ends.min()) - self.update,
+                )
+                blocks.append(self._block(size))
+                left -= size
+        return _concatenate(blocks, len(self.settings))
+
+    # -- layout -------------------------------------------------------------
+
+    def _is_full(self, run: int) -> bool:
+        n = self.problem.n_points
+        return n is None or self.settings[run].batch_size == n
+
+    def _arrange(self, phi: np.ndarray, loss: np.ndarray, grad: np.ndarray) -> None:
+        """Sort the runs that have steps to take into cohorts, full batch first."""
+        members: dict[tuple[object, ...], list[int]] = {}
+        for run, settings in enumerate(self.settings):
+            if settings.steps > 0:
+                members.setdefault(self._cohort_key(run), []).append(run)
+        keys = sorted(members, key=lambda key: not key[0])  # stable: full batch first
+        self._runs = np.array([run for key in keys for run in members[key]], dtype=np.intp)
+        self._cohorts = []
+        first = 0
+        for key in keys:
+            runs = members[key]
+            at = runs[0] if len(runs) == 1 else np.array(runs)
+            optimizer = _shared_optimizer([self.settings[r] for r in runs])
+            self._cohorts.append(_Cohort(
+                slice(first, first + len(runs)), bool(key[0]), optimizer, phi[at],
+                optimizer.init_state(phi[at]), (loss[at], grad[at]) if key[0] else None,
+            ))
+            first += len(runs)
+        self._settle()
+        minibatch = [self.settings[r] for r in self._runs[self._full :]]
+        self._batches = (
+            SharedBatches.of(
+                int(self.problem.n_points or 0),
+                [(int(s.batch_size or 0), s.batching, s.seed) for s in minibatch],
+            )
+            if minibatch else None
+        )
+
+    def _cohort_key(self, run: int) -> tuple[object, ...]:
+        settings = self.settings[run]
+        choices = tuple(
+            settings.hyperparameters[p.name]
+            for p in OPTIMIZERS[settings.optimizer].hyperparameters
+            if p.is_choice
+        )
+        return (self._is_full(run), settings.optimizer, choices)
+
+    def _settle(self) -> None:
+        """Derive what follows from the rows: the full-batch rows, each run's end
+        and the learning rates."""
+        self._full = sum(c.rows.stop - c.rows.start for c in self._cohorts if c.full)
+        settings = [self.settings[r] for r in self._runs]
+        self._ends = np.array([s.steps for s in settings], dtype=int)
+        self._rates = RunRates(
+            [s.make_schedule() for s in settings],
+            [float(s.hyperparameters["lr"]) for s in settings],
+        )
+
+    def _keep(self, rows: np.ndarray) -> None:
+        """Go on with the rows selected by the boolean mask ``rows`` only."""
+        cohorts = []
+        first = 0
+        for cohort in self._cohorts:
+            local = rows[cohort.rows]
+            if local.any():
+                kept = self._runs[cohort.rows][local]
+                optimizer = _shared_optimizer([self.settings[r] for r in kept])
+                cohorts.append(cohort.keep(local, slice(first, first + len(kept)), optimizer))
+                first += len(kept)
+        if self._batches is not None:
+            minibatch = rows[self._full :]
+            self._batches = self._batches.keep(minibatch) if minibatch.any() else None
+        self._cohorts = cohorts
+        self._runs = self._runs[rows]
+        self._settle()
+
+    # -- stepping -----------------------------------------------------------
+
+    def _block(self, size: int) -> StepBlock:
+        """``size`` updates of every row, none past a row's end."""
+        problem = self.problem
+        full = self._full
+        cohorts = self._cohorts
+        full_cohorts = sum(c.full for c in cohorts)
+        logs = [_Log() for _ in cohorts]
+        drawn = [] if self._batches is None else self._batches.draw(size)
+        plan = _plan(drawn, self._batches.stream_of, size) if drawn else []
+        rates, constant = self._rates, self._rates.is_constant
+        lrs = []
+        cohort_rates = _cohort_rates(cohorts, rates.at(self.update))
+        groups: list[Group] = []
+        batch_known: list[tuple[np.ndarray, np.ndarray]] = []
+        for i in range(size):
+            t = self.update + i
+            if not constant:
+                lrs.append(rates.at(t))
+                cohort_rates = _cohort_rates(cohorts, lrs[-1])
+            if plan:
+                groups = plan[i]
+                batch_known = _evaluate_cohorts(problem, cohorts[full_cohorts:], groups)
+            for j, (cohort, log, rate) in enumerate(zip(cohorts, logs, cohort_rates)):
+                s = cohort.rows
+                if cohort.full:
+                    known, batches = cohort.known, None
+                else:
+                    known = batch_known[j - full_cohorts]
+                    batches = (groups, s.start - full, s.stop - full)
+                objective = _objective(problem, cohort.phi, known, batches)  # type: ignore[arg-type]
+                cohort.phi, cohort.state, batch_loss, grad = cohort.optimizer.update(
+                    cohort.phi, cohort.state, t, rate, objective
+                )
+                log.phi.append(cohort.phi)
+                log.batch_loss.append(batch_loss)
+                log.grad.append(grad)
+            if full_cohorts:
+                known_now = _evaluate_cohorts(problem, cohorts[:full_cohorts], _FULL)
+                for cohort, log, known in zip(cohorts, logs, known_now):
+                    cohort.known = known
+                    log.loss.append(known[0])
+        record = _Record.empty(len(self._runs), size)
+        for cohort, log in zip(cohorts, logs):
+            s = cohort.rows
+            record.phi[s] = _columns(log.phi, cohort.single)
+            record.batch_loss[s] = _columns(log.batch_loss, cohort.single)
+            record.grad[s] = _columns(log.grad, cohort.single)
+            if cohort.full:
+                record.loss[s] = _columns(log.loss, cohort.single)
+        record.lr[:] = rates.at(self.update)[:, None] if constant else np.array(lrs).T
+        if len(self._runs) > full:
+            record.loss[full:] = self._full_losses(record.phi[full:])
+        return self._close(record, drawn)
+
+    def _close(self, record: _Record, drawn: list[list[tuple[int, np.ndarray]]]) -> StepBlock:
+        """The block of ``record``: epochs and batches added, each row cut at its
+        diverged step, the rows that end or diverged let go."""
+        rows, size = record.loss.shape
+        full = self._full
+        epoch = np.empty((rows, size), dtype=int)
+        epoch[:full] = np.arange(self.update, self.update + size)
+        batch: list[tuple[np.ndarray, ...] | None] = [None] * full
+        if self._batches is not None:
+            epochs = np.array([[e for e, _ in stream] for stream in drawn])
+            epoch[full:] = epochs[self._batches.stream_of]
+            streams = [tuple(indices for _, indices in stream) for stream in drawn]
+            batch += [streams[s] for s in self._batches.stream_of]
+        bad = _diverged(record.phi, record.loss, self._centre, self._reach)
+        hit = bad.any(axis=1)
+        count = np.where(hit, bad.argmax(axis=1), size - 1) + 1
+        diverged = np.zeros((rows, size), dtype=bool)
+        diverged[hit, count[hit] - 1] = True
+        for row in np.flatnonzero(hit):
+            self._diverged_at[self._runs[row]] = self.update + int(count[row])
+            after = slice(int(count[row]), None)
+            for column in (record.phi, record.grad, record.loss, record.batch_loss, record.lr):
+                column[row, after] = np.nan
+            epoch[row, after] = -1
+            kept = batch[row]
+            if kept is not None:
+                batch[row] = kept[: int(count[row])]
+        block = _spread(
+            self._runs, len(self.settings), np.arange(self.update + 1, self.update + size + 1),
+            epoch, record, batch, diverged, count,
+        )
+        self.update += size
+        going = ~hit & (self._ends > self.update)
+        if not going.all():
+            self._keep(going)
+        return block
+
+    def _full_losses(self, phi: np.ndarray) -> np.ndarray:
+        """The full-data loss at every point of ``phi`` (shape ``(..., 2)``), in chunks."""
+        flat = phi.reshape(-1, 2)
+        chunk = max(1, LOSS_CHUNK // int(self.problem.n_points or 1))
+        out = np.empty(len(flat))
+        for first in range(0, len(flat), chunk):
+            out[first : first + chunk] = self.problem.loss_and_grad(flat[first : first + chunk])[0]
+        return out.reshape(phi.shape[:-1])
+
+
+@dataclass(frozen=True, eq=False)
+class _Record:
+    """The float columns of a block's rows as the updates fill them in."""
+
+    phi: np.ndarray
+    grad: np.ndarray
+    loss: np.ndarray
+    batch_loss: np.ndarray
+    lr: np.ndarray
+
+    @classmethod
+    def empty(cls, rows: int, size: int) -> _Record:
+        return cls(*(np.empty((rows, size, 2)) for _ in range(2)),
+                   *(np.empty((rows, size)) for _ in range(3)))
+
+
+def _shared_optimizer(settings: Sequence[RunSettings]) -> Optimizer:
+    """One optimizer for runs of one optimizer and the same choices.
+
+    A numeric hyperparameter is a float where all runs share it (the update
+    rules take their cheaper scalar forms) and a per-run array otherwise.
+    """
+    name = settings[0].optimizer
+    values: dict[str, object] = {}
+    for parameter in OPTIMIZERS[name].hyperparameters:
+        each = [s.hyperparameters[parameter.name] for s in settings]
+        # Compared by their bits: 0.0 and -0.0 are equal but not the same value.
+        shared = parameter.is_choice or len({float(v).hex() for v in each}) == 1
+        values[parameter.name] = each[0] if shared else np.array(each, dtype=float)
+    return make_optimizer(name, **values)
+
+
+def _plan(
+    drawn: list[list[tuple[int, np.ndarray]]], stream_of: np.ndarray, updates: int
+) -> list[list[Group]]:
+    """How to evaluate the minibatch rows at each of ``updates`` updates.
+
+    ``drawn`` holds each stream's ``(epoch, indices)`` for those updates.
+    """
+    if len(drawn) == 1:
+        return [[(_ALL, indices)] for _, indices in drawn[0]]
+    size = drawn[0][0][1].size
+    if all(indices.size == size for stream in drawn for _, indices in stream):
+        # One gather for the block: (updates, rows, B).
+        stacked = np.array([[stream[i][1] for stream in drawn] for i in range(updates)])
+        per_row = stacked[:, stream_of]
+        return [[(_ALL, per_row[i])] for i in range(updates)]
+    return [_groups([stream[i][1] for stream in drawn], stream_of) for i in range(updates)]
+
+
+def _groups(indices: list[np.ndarray], stream_of: np.ndarray) -> list[Group]:
+    """How to evaluate the minibatch rows at one update: one group per batch size."""
+    size = indices[0].size
+    if all(batch.size == size for batch in indices):
+        return [(_ALL, np.array(indices)[stream_of])]
+    sizes = np.array([batch.size for batch in indices])
+    row_sizes = sizes[stream_of]
+    groups: list[Group] = []
+    for size in np.unique(sizes):
+        streams = np.flatnonzero(sizes == size)
+        rows = np.flatnonzero(row_sizes == size)
+        if len(streams) == 1:
+            groups.append((rows, indices[streams[0]]))
+            continue
+        position = np.empty(len(indices), dtype=np.intp)
+        position[streams] = np.arange(len(streams))
+        stacked = np.stack([indices[s] for s in streams])
+        groups.append((rows, stacked[position[stream_of[rows]]]))
+    return groups
+
+
+def _restrict(groups: list[Group], lo: int, hi: int) -> list[Group]:
+    """``groups`` for the rows ``lo..hi`` only, counted from ``lo``."""
+    restricted: list[Group] = []
+    for rows, batch in groups:
+        shared = batch is None or batch.ndim == 1
+        if isinstance(rows, slice):
+            restricted.append((_ALL, batch if shared else batch[lo:hi]))
+            continue
+        inside = (rows >= lo) & (rows < hi)
+        if inside.any():
+            restricted.append((rows[inside] - lo, batch if shared else batch[inside]))
+    return restricted
+
+
+def _evaluate(
+    problem: Problem, phi: np.ndarray, groups: list[Group]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Batch losses and gradients of the rows of ``phi``, each on its own batch.
+
+    A ``(2,)`` phi is one run, whose groups hold its one batch.
+    """
+    if phi.ndim == 1:
+        batch = groups[0][1]
+        return problem.loss_and_grad(phi, batch if batch is None or batch.ndim == 1 else batch[0])
+    if len(groups) == 1 and isinstance(groups[0][0], slice):
+        return problem.loss_and_grad(phi, groups[0][1])
+    loss = np.empty(len(phi))
+    grad = np.empty(phi.shape)
+    for rows, batch in groups:
+        loss[rows], grad[rows] = problem.loss_and_grad(phi[rows], batch)
+    return loss, grad
+
+
+def _evaluate_cohorts(
+    problem: Problem, cohorts: list[_Cohort], groups: list[Group]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The losses and gradients at each cohort's phi, in one evaluation."""
+    if len(cohorts) == 1:
+        return [_evaluate(problem, cohorts[0].phi, groups)]
+    loss, grad = _evaluate(
+        problem, np.concatenate([c.phi[None] if c.single else c.phi for c in cohorts]), groups
+    )
+    known = []
+    first = 0
+    for cohort in cohorts:
+        rows = slice(first, first + cohort.rows.stop - cohort.rows.start)
+        known.append((loss[first], grad[first]) if cohort.single else (loss[rows], grad[rows]))
+        first = rows.stop
+    return known
+
+
+def _cohort_rates(cohorts: list[_Cohort], lr: np.ndarray) -> list[float | np.ndarray]:
+    """Each cohort's learning rates: a float for a cohort of one, as a run alone has."""
+    return [float(lr[c.rows.start]) if c.single else lr[c.rows] for c in cohorts]
+
+
+def _columns(values: list[np.ndarray], single: bool) -> np.ndarray:
+    """One entry per update (a cohort's rows, or its one run) as rows of columns."""
+    stacked = np.array(values)
+    return stacked[None] if single else stacked.swapaxes(0, 1)
+
+
+def _objective(
+    problem: Problem,
+    phi: np.ndarray,
+    known: tuple[np.ndarray, np.ndarray],
+    batches: tuple[list[Group], int, int] | None,
+) -> Objective:
+    """A cohort's objective on its rows' batches: ``None`` for all the data,
+    else the minibatch rows' groups and the cohort's rows ``lo..hi`` among them.
+
+    At ``phi`` itself it returns ``known``, evaluated before the update (for
+    full-batch rows, while recording the previous step), as a run alone does.
+    """
+
+    def objective(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if p is phi:
+            return known
+        return _evaluate(problem, p, _FULL if batches is None else _restrict(*batches))
+
+    return objective
+
+
+def _diverged(
+    phi: np.ndarray, loss: np.ndarray, centre: tuple[float, float], reach: float
+) -> np.ndarray:
+    """``run._is_diverged`` elementwise: phi ``(..., 2)``, loss ``(...)``."""
+    # Every comparison with NaN is false, so NaN or infinite values fail too.
+    return ~(
+        (loss <= DIVERGENCE_LOSS)
+        & (np.abs(phi[..., 0] - centre[0]) <= reach)
+        & (np.abs(phi[..., 1] - centre[1]) <= reach)
+    )
+
+
+def _start_block(phi: np.ndarray, loss: np.ndarray) -> StepBlock:
+    runs = len(phi)
+    nan = np.full((runs, 1), np.nan)
+    return StepBlock(
+        update=np.zeros(1, dtype=int),
+        epoch=np.zeros((runs, 1), dtype=int),
+        phi=phi[:, None].copy(),
+        loss=np.asarray(loss, dtype=float).reshape(runs, 1),
+        batch_loss=nan,
+        lr=nan.copy(),
+        batch=(None,) * runs,
+        grad=np.full((runs, 1, 2), np.nan),
+        diverged=np.zeros((runs, 1), dtype=bool),
+        count=np.ones(runs, dtype=int),
+    )
+
+
+def _spread(
+    runs: np.ndarray, total: int, update: np.ndarray, epoch: np.ndarray, record: _Record,
+    batch: list[tuple[np.ndarray, ...] | None], diverged: np.ndarray, count: np.ndarray,
+) -> StepBlock:
+    """A block of all ``total`` runs from the columns of the rows ``runs``."""
+
+    def spread(values: np.ndarray, fill: object) -> np.ndarray:
+        out = np.full((total,) + values.shape[1:], fill, dtype=values.dtype)
+        out[runs] = values
+        return out
+
+    batches: list[tuple[np.ndarray, ...] | None] = [None] * total
+    for run, indices in zip(runs.tolist(), batch):
+        batches[run] = indices
+    return StepBlock(
+        update=update,
+        epoch=spread(epoch, -1),
+        phi=spread(record.phi, np.nan),
+        loss=spread(record.loss, np.nan),
+        batch_loss=spread(record.batch_loss, np.nan),
+        lr=spread(record.lr, np.nan),
+        batch=tuple(batches),
+        grad=spread(record.grad, np.nan),
+        diverged=spread(diverged, False),
+        count=spread(count, 0),
+    )
+
+
+def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
+    """One block of the consecutive ``blocks`` (a run's steps stay a prefix)."""
+    if len(blocks) == 1:
+        return blocks[0]
+    if not blocks:
+        return StepBlock(
+            update=np.zeros(0, dtype=int),
+            epoch=np.zeros((total, 0), dtype=int),
+            phi=np.zeros((total, 0, 2)),
+            loss=np.zeros((total, 0)),
+            batch_loss=np.zeros((total, 0)),
+            lr=np.zeros((total, 0)),
+            batch=(None,) * total,
+            grad=np.zeros((total, 0, 2)),
+            diverged=np.zeros((total, 0), dtype=bool),
+            count=np.zeros(total, dtype=int),
+        )
+
+    def joined(name: str, axis: int) -> np.ndarray:
+        return np.concatenate([getattr(b, name) for b in blocks], axis=axis)
+
+    batches: list[tuple[np.ndarray, ...] | None] = []
+    for run in range(total):
+        parts = [b.batch[run] for b in blocks if b.batch[run] is not None]
+        batches.append(tuple(itertools.chain.from_iterable(parts)) if parts else None)
+    return StepBlock(
+        update=joined("update", 0),
+        epoch=joined("epoch", 1),
+        phi=joined("phi", 1),
+        loss=joined("loss", 1),
+        batch_loss=joined("batch_loss", 1),
+        lr=joined("lr", 1),
+        batch=tuple(batches),
+        grad=joined("grad", 1),
+        diverged=joined("diverged", 1),
+        count=sum((b.count for b in blocks), start=np.zeros(total, dtype=int)),
+    )
+
+
+__all__ = ["BLOCK_UPDATES", "Engine", "StepBlock"]

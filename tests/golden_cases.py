@@ -1,0 +1,100 @@
+"""The runs whose CSV and JSON files are kept in tests/golden, byte for byte.
+
+The files were written by gradviz before its per-step columns were declared in
+one schema (gradviz.core.columns) and before the runs' numbers of ``gradviz
+export`` came from the core: the tests compare what gradviz writes now with
+them, so the files a user has kept stay the files gradviz writes. (Written
+again once the problems declared their own parameters, which took the Gabor
+model's envelope out of the other problems' JSON; nothing else changed.)
+
+Run as a script (``PYTHONPATH=. python tests/golden_cases.py``) to write them
+again; that must change none of them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from gradviz.core.problems import ProblemSpec
+from gradviz.core.run import RunSettings
+from gradviz.core.scenes import Scene, builtin_scenes, load_scene
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+RUNS: dict[str, tuple[ProblemSpec, RunSettings]] = {
+    "gabor-nesterov-notebook": (
+        ProblemSpec("gabor"), RunSettings(optimizer="nesterov", batching="notebook", seed=1,
+                                          steps=20),
+    ),
+    "gabor-diverges": (ProblemSpec("gabor"), RunSettings(hyperparameters={"lr": 100.0},
+                                                         steps=10)),
+    "linear-sgd-epochs": (
+        ProblemSpec("linear", "synthetic:n=17,noise=0.2,seed=3"),
+        RunSettings(optimizer="sgd", batch_size=5, seed=7, steps=12),
+    ),
+    "ravine-adam-schedule": (
+        ProblemSpec("ravine"),
+        RunSettings(optimizer="adam", schedule="step:every=5,factor=0.5", steps=15),
+    ),
+}
+"""Single runs, written by :func:`gradviz.core.export.write_trajectory`."""
+
+SCENE_STEPS = 12
+"""Every shipped scene is exported with its runs cut to this many updates."""
+
+MIXED_SCENE = GOLDEN / "mixed.toml"
+"""A scene of runs whose names repeat, one that diverges and one of minibatches,
+exported with its own steps."""
+
+
+def golden_scenes() -> dict[str, Scene]:
+    """The scenes of :func:`scene_exports`, as ``gradviz export`` reads their flags."""
+    scenes = {
+        scene.name: replace(scene, runs=tuple(
+            replace(run, settings=replace(run.settings, steps=SCENE_STEPS)) for run in scene.runs
+        ))
+        for scene in builtin_scenes()
+    }
+    scenes["mixed"] = load_scene(MIXED_SCENE)
+    return scenes
+
+
+def scene_exports() -> dict[str, list[str]]:
+    """The ``gradviz export`` flags (but ``--out``) of each golden scene file, by its name."""
+    exports = {scene.name: ["--scene", scene.name, "--steps", str(SCENE_STEPS)]
+               for scene in builtin_scenes()}
+    exports["mixed"] = ["--scene", str(MIXED_SCENE)]
+    return exports
+
+
+def run_file(name: str, suffix: str) -> Path:
+    """The golden file of the single run ``name``."""
+    return GOLDEN / f"run-{name}{suffix}"
+
+
+def scene_file(name: str, suffix: str) -> Path:
+    """The golden file of the scene export ``name`` of :func:`scene_exports`."""
+    return GOLDEN / f"scene-{name}{suffix}"
+
+
+def write_golden() -> None:
+    """Write every golden file with the gradviz found first on the path."""
+    from gradviz.core.export import write_trajectory
+    from gradviz.core.run import run
+
+    GOLDEN.mkdir(exist_ok=True)
+    for name, (spec, settings) in RUNS.items():
+        trajectory = run(spec.build(), settings)
+        for suffix in (".csv", ".json"):
+            write_trajectory(run_file(name, suffix), spec, trajectory)
+    for name, flags in scene_exports().items():
+        for suffix in (".csv", ".json"):
+            subprocess.run([sys.executable, "-m", "gradviz", "export", *flags,
+                            "--out", str(scene_file(name, suffix))], check=True)
+
+
+if __name__ == "__main__":
+    write_golden()
