@@ -198,11 +198,11 @@ def export_scene(
     window.show()  # laid out as on screen, but never shown
     line = _TerminalLine(sys.stderr)
     try:
-        show_scene_finished(window, scene, progress=lambda done: line.show(
+        show_scene_finished(window.controller, scene, progress=lambda done: line.show(
             f"computing the runs… {int(100 * done)} %"))
         line.clear()
-        return export_file(window, path, size, DEFAULT_FRAMES if frames is None else frames,
-                           progress)
+        return export_file(window.controller, path, size,
+                           DEFAULT_FRAMES if frames is None else frames, progress)
     finally:
         line.clear()  # before the error or the "wrote" line
         # Stopped before it closes, the window does not remember this scene and

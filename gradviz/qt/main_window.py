@@ -42,6 +42,7 @@ from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter
 from gradviz.qt.timing import Debouncer, Throttle
+from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
@@ -52,15 +53,12 @@ MESSAGE_MS = 9000
 NUMBERS_HZ = 15
 """While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
 loss curves change together at most this often: faster cannot be read, and the curves are long."""
-TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
-PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
 OVERSCAN = 0.03
 """Share of the screen's width and height kept clear at each edge in presentation
 mode: projectors and TVs crop up to a few per cent of the picture."""
 WELCOME = ("Welcome to gradviz: Space plays and pauses, → steps, PageDown opens the next scene "
            "of the lecture, F5 presents, F1 lists every key.")
 WELCOME_MS = 30_000
-EDITED_MARK = "Changed since the scene opened, which showed: "
 
 
 def _font(points: float, bold: bool = False) -> QFont:
@@ -91,10 +89,6 @@ class MainWindow(QMainWindow):
         self.run_list = RunList()
         self.batch_panel = BatchPanel()
         self.scenes: list[Scene] = builtin_scenes()
-        self.colormap = "udl"
-        self.text_scale = 1.0
-        self.theme = style.DARK
-        self.presenting = False
         # While runs play, the numbers shown change at most NUMBERS_HZ times a second;
         # a frame that came too soon for them asks for another frame once it is time,
         # so they catch up with the last update even if no update follows.
@@ -329,10 +323,10 @@ class MainWindow(QMainWindow):
         panel.openCsvRequested.connect(self.open_csv)
         panel.settingsEdited.connect(c.edit_selected)
         panel.startEdited.connect(c.set_start)
-        panel.colormapChanged.connect(self._colormap_changed)
+        panel.colormapChanged.connect(c.set_colormap)
         panel.logColourChanged.connect(c.set_log_scale)
         panel.logLossChanged.connect(c.set_log_loss)
-        c.logLossChanged.connect(self._show_log_loss)
+        c.optionsChanged.connect(self._show_options)
         panel.resetViewRequested.connect(self.reset_view)
         panel.message.connect(self.show_message)
         self.run_list.selectionRequested.connect(c.select_run)
@@ -340,7 +334,7 @@ class MainWindow(QMainWindow):
         self.run_list.addRequested.connect(c.add_run)
         self.run_list.duplicateRequested.connect(c.duplicate_run)
         self.run_list.removeRequested.connect(lambda: c.remove_run())
-        self._colormap_changed("udl")
+        self._show_options(None, c.options)
         self._show_speed(self.controller.speed)
 
     # -- controller -> views -----------------------------------------------------------------
@@ -393,7 +387,7 @@ class MainWindow(QMainWindow):
         if not self.surface_view.set_runs(frames, losses=due):
             return
         self.loss_view.set_runs(frames)
-        if self.batch_panel.isVisible():
+        if c.options.show_batches:
             self.batch_panel.set_lines(c.batch_lines())
         selected = next((f for f in frames if f.selected), None)
         self.status.setText(self._status_text(selected))
@@ -458,13 +452,40 @@ class MainWindow(QMainWindow):
         self.controller.reset_window()
         self.surface_view.show_window(self.controller.window)
 
-    def _colormap_changed(self, name: str) -> None:
-        self.colormap = name
-        self.surface_view.set_colormap(load_colormap(name), name)
-        if name != self.theme.colormap:  # the run colours are chosen for the map
-            self.theme = replace(self.theme, colormap=name)
+    # -- view options ------------------------------------------------------------------
+    @property
+    def theme(self) -> style.Theme:
+        """The look the controller's options give: the theme's colours, with the run
+        colours chosen for the colour map (the controller's, not the window's)."""
+        return self.controller.options.look
+
+    def _show_options(self, before: ViewOptions | None, after: ViewOptions) -> None:
+        """Show the view options ``after`` where they differ from ``before``
+        (``None``: everything, as at the start)."""
+        def changed(*names: str) -> bool:
+            return before is None or any(getattr(before, n) != getattr(after, n) for n in names)
+
+        self.control_panel.show_options(after)
+        if changed("colormap"):
+            self.surface_view.set_colormap(load_colormap(after.colormap), after.colormap)
+        if changed("theme"):
+            self.theme_action.setChecked(after.theme == "light")
+            QApplication.instance().setPalette(style.widget_palette(after.look))
+        # The window starts out of presentation mode: only a change is shown.
+        presenting = before is not None and before.presenting != after.presenting
+        if presenting:
+            self._show_presenting(after.presenting, before=True)
+        if changed("theme", "colormap", "text_scale"):
             self._apply_scale()
-            self._show_runs(self.controller.runs)
+        if changed("colormap"):
+            self._show_runs(self.controller.runs)  # the run colours are chosen for the map
+        if presenting:
+            self._show_presenting(after.presenting, before=False)
+        if changed("log_loss"):
+            self.loss_view.set_log_scale(after.log_loss)
+        if changed("show_batches"):
+            self.batches_action.setChecked(after.show_batches)
+            self.batch_panel.setVisible(after.show_batches)
 
     # -- scenes ------------------------------------------------------------------------------
     def show_scene(self, index: int) -> None:
@@ -508,12 +529,8 @@ class MainWindow(QMainWindow):
 
     def save_scene_file(self, path: str) -> None:
         """Write the current setup to ``path``."""
-        scene = self.controller.scene
-        title = scene.title if scene else "My scene"
-        caption = scene.caption if scene else ""
         try:
-            save_scene(self.controller.to_scene(title, caption, self.colormap,
-                                                self.batch_panel.isVisible()), path)
+            save_scene(self.controller.to_scene(), path)
         except (OSError, ValueError) as exc:
             self.show_write_error("Could not save the scene", exc)
             return
@@ -569,9 +586,9 @@ class MainWindow(QMainWindow):
 
         try:
             if path.lower().endswith((".gif", ".mp4")):
-                written = exporter.export_animation_with_dialog(self, path, size)
+                written = exporter.export_animation_with_dialog(self.controller, self, path, size)
             else:
-                written = exporter.export_file(self, path, size)
+                written = exporter.export_file(self.controller, path, size)
         except (OSError, ValueError) as exc:
             self.show_write_error("Could not export", exc)
             return
@@ -581,42 +598,26 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"wrote {path} ({written})", MESSAGE_MS)
 
     def _show_scene(self, scene: Scene) -> None:
-        number = f"{scene.number}. " if scene.number is not None else ""
-        self.title.setText(f"{number}{scene.title}")
         self._show_caption()
         self.title.setVisible(True)
-        self.caption.setVisible(bool(scene.caption))
         # An error from before (a scene that could not be opened) no longer applies.
         self._message_hide.cancel()
         self.message_bar.hide()
-        with QSignalBlocker(self.control_panel.colormap_combo):
-            self.control_panel.colormap_combo.setCurrentText(scene.colormap)
-        with QSignalBlocker(self.control_panel.log_colour):
-            self.control_panel.log_colour.setChecked(scene.log_scale)
-        self._colormap_changed(scene.colormap)
-        self.batches_action.setChecked(scene.show_batches)
-        self.batch_panel.setVisible(scene.show_batches)
-
-    def _show_log_loss(self, log: bool) -> None:
-        with QSignalBlocker(self.control_panel.log_loss):
-            self.control_panel.log_loss.setChecked(log)
-        self.loss_view.set_log_scale(log)
 
     def _show_caption(self) -> None:
-        """The scene's caption; once the setup is changed, marked as the scene's, since
-        it may no longer describe what is shown."""
-        scene = self.controller.scene
-        if scene is None:
-            return
+        """The scene's title and caption; once the setup is changed, the caption
+        marked as the scene's, since it may no longer describe what is shown."""
+        title, caption = self.controller.heading()
+        self.title.setText(title)
+        self.caption.setText(caption)
+        self.caption.setVisible(bool(caption))
         edited = self.controller.scene_edited
-        self.caption.setText(f"{EDITED_MARK}{scene.caption}" if edited else scene.caption)
         self.caption.setForegroundRole(
             QPalette.ColorRole.PlaceholderText if edited else QPalette.ColorRole.WindowText
         )
 
     def _toggle_batches(self) -> None:
-        self.batch_panel.setVisible(self.batches_action.isChecked())
-        self.controller.request_frame()
+        self.controller.set_show_batches(self.batches_action.isChecked())
 
     def _show_timeline(self, shown: int, last: int) -> None:
         with QSignalBlocker(self.timeline):
@@ -627,34 +628,35 @@ class MainWindow(QMainWindow):
     # -- presentation --------------------------------------------------------------------
     def toggle_presentation(self) -> None:
         """Enter presentation mode, or leave it."""
-        if self.presenting:
+        if self.controller.options.presenting:
             self.leave_presentation()
-            return
-        self.presenting = True
-        self._was_maximized = self.isMaximized()
-        self._set_controls_visible(False)
-        self.menuBar().hide()
-        self.text_scale = max(self.text_scale, PRESENTATION_SCALE)
-        self._apply_scale()
-        screen = self.screen().geometry()
-        margin_x, margin_y = round(OVERSCAN * screen.width()), round(OVERSCAN * screen.height())
-        self.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
-        self.showFullScreen()
+        else:
+            self.controller.set_presenting(True)
 
     def leave_presentation(self) -> None:
         """Back to the normal window (Esc)."""
         if self.help_overlay_visible():
             self.toggle_help()
             return
-        if not self.presenting:
-            return
-        self.presenting = False
-        self._set_controls_visible(True)
-        self.menuBar().show()
-        self.text_scale = 1.0
-        self._apply_scale()
-        self.setContentsMargins(0, 0, 0, 0)
-        self.showMaximized() if self._was_maximized else self.showNormal()
+        self.controller.set_presenting(False)
+
+    def _show_presenting(self, presenting: bool, before: bool) -> None:
+        """The window's part of entering or leaving presentation mode: the controls
+        and menus ``before`` the text is rescaled, the screen after it."""
+        if before:
+            if presenting:
+                self._was_maximized = self.isMaximized()
+            self._set_controls_visible(not presenting)
+            self.menuBar().setVisible(not presenting)
+        elif presenting:
+            screen = self.screen().geometry()
+            margin_x = round(OVERSCAN * screen.width())
+            margin_y = round(OVERSCAN * screen.height())
+            self.setContentsMargins(margin_x, margin_y, margin_x, margin_y)
+            self.showFullScreen()
+        else:
+            self.setContentsMargins(0, 0, 0, 0)
+            self.showMaximized() if self._was_maximized else self.showNormal()
 
     def _toggle_controls(self) -> None:
         self._set_controls_visible(self.controls_action.isChecked())
@@ -666,34 +668,29 @@ class MainWindow(QMainWindow):
 
     def scale_text(self, direction: int) -> None:
         """Larger (+1) or smaller (-1) text, paths and markers."""
-        index = min(range(len(TEXT_SCALES)), key=lambda i: abs(TEXT_SCALES[i] - self.text_scale))
-        index = min(max(index + direction, 0), len(TEXT_SCALES) - 1)
-        self.text_scale = TEXT_SCALES[index]
-        self._apply_scale()
+        self.controller.scale_text(direction)
 
     def toggle_theme(self) -> None:
         """Switch between the dark theme and the light projector theme."""
-        self.set_theme("light" if self.theme.name == "dark" else "dark")
+        self.set_theme("light" if self.controller.options.theme == "dark" else "dark")
 
     def set_theme(self, name: str) -> None:
         """Use the theme ``name`` (``dark`` or ``light``) for plots and widgets."""
-        self.theme = replace(style.THEMES[name], colormap=self.colormap)
-        self.theme_action.setChecked(name == "light")
-        QApplication.instance().setPalette(style.widget_palette(self.theme))
-        self._apply_scale()
+        self.controller.set_theme(name)
 
     def _apply_scale(self) -> None:
+        look, scale = self.theme, self.controller.options.text_scale
         for view in (self.surface_view, self.fit_view, self.loss_view):
-            view.set_look(self.theme, self.text_scale)
-        self.batch_panel.set_scale(self.text_scale)
+            view.set_look(look, scale)
+        self.batch_panel.set_scale(scale)
         self._apply_header_style()
-        self.status.setFont(_font(12 * self.text_scale))
-        self.timeline_label.setFont(_font(10 * self.text_scale))
-        self.timeline_title.setFont(_font(10 * self.text_scale))
+        self.status.setFont(_font(12 * scale))
+        self.timeline_label.setFont(_font(10 * scale))
+        self.timeline_title.setFont(_font(10 * scale))
         self.controller.request_frame()
 
     def _apply_header_style(self) -> None:
-        scale = self.text_scale
+        scale = self.controller.options.text_scale
         self.title.setFont(_font(18 * scale, bold=True))
         self.caption.setFont(_font(13 * scale))
 
@@ -716,7 +713,7 @@ class MainWindow(QMainWindow):
                             "<p>F1 or ? or Esc closes this.</p>", self.centralWidget())
         self._help.setStyleSheet(
             f"background: rgba(10,10,10,230); color: white; padding: 24px;"
-            f"font-size: {round(13 * self.text_scale)}pt; border-radius: 8px;"
+            f"font-size: {round(13 * self.controller.options.text_scale)}pt; border-radius: 8px;"
         )
         self._help.adjustSize()
         area = self.centralWidget().rect()
@@ -761,8 +758,8 @@ class MainWindow(QMainWindow):
         theme = settings.value("view/theme", "dark")
         if not (isinstance(theme, str) and theme in style.THEMES):
             ignored.append("view/theme")
-            theme = self.theme.name
-        self.set_theme(theme)  # even the default: the views take their look from it
+            theme = self.controller.options.theme
+        self.set_theme(theme)
         last = settings.value("scene/last", "")
         if not isinstance(last, str):
             ignored.append("scene/last")
@@ -790,7 +787,7 @@ class MainWindow(QMainWindow):
             for key, value in kept.items():
                 settings.setValue(key, value)
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("view/theme", self.theme.name)
+        settings.setValue("view/theme", self.controller.options.theme)
         scene = self.controller.scene
         settings.setValue("scene/last", scene.name if scene is not None else "")
         settings.sync()

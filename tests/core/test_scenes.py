@@ -591,3 +591,17 @@ def test_13_caption_names_each_run_s_learning_rate() -> None:
     scene = find_scene("ravine-adam")
     for scene_run in scene.runs:
         assert f"α = {scene_run.settings.hyperparameters['lr']:g}" in scene.caption
+
+
+def test_a_theme_is_optional_checked_and_round_trips(tmp_path: Path) -> None:
+    assert load_scene(_write(tmp_path, GOOD)).theme is None  # keeps the theme in use
+    light = GOOD.replace("grid = 128", 'grid = 128\ntheme = "light"', 1)
+    scene = load_scene(_write(tmp_path, light))
+    assert scene.theme == "light"
+    (tmp_path / "copy").mkdir()
+    path = tmp_path / "copy" / "scene.toml"  # a scene's name is its file's
+    save_scene(scene, path)
+    assert load_scene(path) == scene
+    blue = GOOD.replace("grid = 128", 'grid = 128\ntheme = "blue"', 1)
+    assert "view.theme: unknown theme 'blue'; choose from dark, light" in _error(
+        _write(tmp_path, blue))

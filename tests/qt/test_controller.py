@@ -23,7 +23,7 @@ from gradviz.qt.frame import RunFrame
 SIGNALS = (
     "problemChanged", "surfaceChanged", "surfaceBusy", "busyChanged", "problemRefused",
     "runsChanged", "frameReady", "fitReady", "batchShown", "playingChanged", "speedChanged",
-    "logLossChanged", "sceneChanged", "sceneEdited", "timelineChanged", "message",
+    "optionsChanged", "sceneChanged", "sceneEdited", "timelineChanged", "message",
 )
 
 
@@ -502,7 +502,8 @@ def test_log_loss_and_speed_are_announced(started):
     c, view = started
     c.set_log_loss(True)
     c.set_log_loss(0)  # type: ignore[arg-type]
-    assert view.told["logLossChanged"] == [True, False] and c.log_loss is False
+    told = view.told["optionsChanged"]
+    assert [after.log_loss for _, after in told] == [True, False] and c.log_loss is False
     c.set_speed(250)
     c.set_speed(0)
     assert view.told["speedChanged"] == [250.0, 0.0] and c.speed == 0.0
@@ -525,7 +526,8 @@ def test_a_scene_replaces_the_problem_view_and_runs(started, qtbot):
     assert (c.window, c.log_scale, c.grid) == (scene.window or c.problem.window,
                                                scene.log_scale, scene.grid)
     assert view.last("speedChanged") == scene.speed
-    assert view.last("logLossChanged") == scene.log_loss
+    assert c.log_loss == scene.log_loss
+    assert view.told["optionsChanged"] == []  # the scene's options are those shown already
     assert not c.scene_edited and view.told["sceneEdited"] == []
     c.add_run()
     c.add_run()
@@ -557,7 +559,9 @@ def test_a_saved_scene_opens_as_it_was_saved(started, qtbot, tmp_path):
     c.set_log_scale(True)
     c.set_log_loss(True)
     c.set_speed(75)
-    scene = c.to_scene("Mine", "What it shows", "viridis", show_batches=True)
+    c.set_colormap("viridis")
+    c.set_show_batches(True)
+    scene = c.to_scene("Mine", "What it shows")
     assert (scene.name, scene.title, scene.caption, scene.colormap) == (
         "nesterov", "Mine", "What it shows", "viridis")
     assert scene.runs == tuple(SceneRun(run.settings, run.name) for run in c.runs)
@@ -571,14 +575,89 @@ def test_a_saved_scene_opens_as_it_was_saved(started, qtbot, tmp_path):
         c.load_scene(_scene("linear-gd"))  # something else in between
     with qtbot.waitSignal(c.surfaceChanged, timeout=10_000) as surface:
         assert c.load_scene(saved)
-    assert c.to_scene("Mine", "What it shows", "viridis", show_batches=True) == scene
+    assert c.to_scene("Mine", "What it shows") == scene
     assert surface.args[0].surface.window == Window(-4.0, 4.0, 6.0, 14.0)
 
 
 def test_batches_are_not_saved_for_a_problem_without_data(started):
     c, view = started
     c.set_problem(ProblemSpec("ravine"))
-    assert not c.to_scene("t", "", "udl", show_batches=True).show_batches
+    c.set_show_batches(True)
+    assert not c.to_scene("t", "").show_batches
+
+
+# -- view options ----------------------------------------------------------------------------
+PICTURE_OPTIONS = [  # (setter, option, a value other than scene 6's)
+    ("set_colormap", "colormap", "viridis"),
+    ("set_theme", "theme", "light"),
+    ("set_log_scale", "log_scale", True),
+    ("set_log_loss", "log_loss", True),
+    ("set_show_batches", "show_batches", False),
+]
+
+
+def _open(qtbot, c: AppController, scene: Scene) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
+        assert c.load_scene(scene)
+
+
+@pytest.mark.parametrize(("setter", "option", "value"), PICTURE_OPTIONS)
+def test_each_option_that_shapes_the_picture_is_announced_once_and_saved_in_scenes(
+        started, qtbot, tmp_path, setter, option, value):
+    c, view = started
+    _open(qtbot, c, _scene("batches-and-epochs"))
+    told = view.told["optionsChanged"]
+    first, shown = getattr(c.options, option), c.options
+    assert first != value
+    del told[:]
+    getattr(c, setter)(value)
+    getattr(c, setter)(value)  # no change: nothing to tell
+    assert told == [(shown, replace(shown, **{option: value}))] and c.options == told[0][1]
+    path = tmp_path / "mine.toml"
+    save_scene(c.to_scene(), path)
+    saved = load_scene(path)
+    assert getattr(saved, option) == value
+    getattr(c, setter)(first)
+    assert getattr(c.options, option) == first
+    del told[:]
+    _open(qtbot, c, saved)
+    assert getattr(c.options, option) == value
+    assert told == [(replace(c.options, **{option: first}), c.options)]  # once, all at once
+
+
+def test_a_scene_without_a_theme_keeps_the_theme_in_use(started, qtbot):
+    c, view = started
+    c.set_theme("light")
+    scene = _scene("nesterov")
+    assert scene.theme is None
+    _open(qtbot, c, scene)
+    assert c.options.theme == "light" and c.to_scene().theme == "light"
+
+
+def test_text_scale_and_presentation_are_the_screens_not_the_scenes(started, qtbot, tmp_path):
+    c, view = started
+    told = view.told["optionsChanged"]
+    c.scale_text(+1)
+    c.set_presenting(True)
+    c.set_presenting(True)  # already presenting: nothing to tell
+    assert [(before.text_scale, after.text_scale, after.presenting) for before, after in told] == [
+        (1.0, 1.15, False), (1.15, 1.75, True)]
+    shown = c.options
+    path = tmp_path / "mine.toml"
+    save_scene(c.to_scene(), path)
+    assert "text_scale" not in path.read_text() and "presenting" not in path.read_text()
+    _open(qtbot, c, load_scene(path))
+    _open(qtbot, c, _scene("nesterov"))
+    assert (c.options.text_scale, c.options.presenting) == (shown.text_scale, True)
+    c.set_presenting(False)
+    assert (c.options.text_scale, c.options.presenting) == (1.0, False)
+
+
+def test_the_scenes_themes_are_the_apps():
+    from gradviz.core.scenes import THEMES
+    from gradviz.qt import style
+
+    assert THEMES == tuple(style.THEMES)
 
 
 # -- failure ---------------------------------------------------------------------------------

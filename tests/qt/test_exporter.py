@@ -56,7 +56,7 @@ def shown(qapp, tmp_path_factory):  # type: ignore[no-untyped-def]
     window = MainWindow()
     window.resize(1280, 800)
     window.show()
-    exporter.show_scene_finished(window, _short_scene(), timeout=30)
+    exporter.show_scene_finished(window.controller, _short_scene(), timeout=30)
     yield window
     window.close()
 
@@ -73,7 +73,8 @@ def _names(window) -> list[str]:  # type: ignore[no-untyped-def]
 def test_landscape_png_has_the_requested_size(shown, tmp_path, size):
     view_size = shown.surface_view.size()
     path = tmp_path / "landscape.png"
-    assert exporter.export_landscape_png(shown, path, size).startswith(f"{size[0]} x {size[1]}")
+    written = exporter.export_landscape_png(shown.controller, path, size)
+    assert written.startswith(f"{size[0]} x {size[1]}")
     with Image.open(path) as image:
         assert image.format == "PNG" and image.size == size
         pixels = np.asarray(image.convert("RGB"))[::8, ::8]
@@ -89,7 +90,7 @@ def test_paths_in_a_bigger_png_are_as_wide_relative_to_the_picture(shown, tmp_pa
     orange = {}
     for width, height in ((1280, 720), (3840, 2160)):
         path = tmp_path / f"{width}.png"
-        exporter.export_landscape_png(shown, path, (width, height))
+        exporter.export_landscape_png(shown.controller, path, (width, height))
         with Image.open(path) as image:
             pixels = np.asarray(image.convert("RGB")).astype(int)
         orange[width] = ((np.abs(pixels[:, :, 0] - 230) < 30) & (np.abs(pixels[:, :, 1] - 159) < 30)
@@ -99,7 +100,7 @@ def test_paths_in_a_bigger_png_are_as_wide_relative_to_the_picture(shown, tmp_pa
 
 def test_landscape_png_at_the_largest_size(shown, tmp_path):
     path = tmp_path / "8k.png"
-    exporter.export_landscape_png(shown, path, exporter.MAX_SIZE)
+    exporter.export_landscape_png(shown.controller, path, exporter.MAX_SIZE)
     with Image.open(path) as image:
         assert image.size == (7680, 4320)
 
@@ -108,13 +109,13 @@ def test_landscape_png_at_the_largest_size(shown, tmp_path):
 def test_sizes_out_of_range_are_refused(shown, tmp_path, size):
     path = tmp_path / "refused.png"
     with pytest.raises(ValueError, match="outside 320x180 to 7680x4320"):
-        exporter.export_landscape_png(shown, path, size)
+        exporter.export_landscape_png(shown.controller, path, size)
     assert not path.exists()
 
 
 def test_landscape_svg_parses_and_shows_the_legend(shown, tmp_path):
     path = tmp_path / "landscape.svg"
-    exporter.export_landscape_svg(shown, path)
+    exporter.export_landscape_svg(shown.controller, path)
     root = ET.parse(path).getroot()
     assert root.tag.endswith("svg")
     text = " ".join(" ".join(node.itertext()) for node in root.iter() if node.tag.endswith("text"))
@@ -140,7 +141,8 @@ def test_gif_has_one_frame_per_update_shown_and_restores_the_timeline(shown, tmp
     calls = []
     path = tmp_path / "runs.gif"
     written = exporter.export_animation(
-        shown, path, (320, 180), frames=12, progress=lambda d, n: calls.append((d, n)) or True
+        shown.controller, path, (320, 180), frames=12,
+        progress=lambda d, n: calls.append((d, n)) or True,
     )
     assert written is not None and written.startswith("12 frames")
     assert calls == [(d, 12) for d in range(1, 13)]
@@ -153,7 +155,7 @@ def test_gif_has_one_frame_per_update_shown_and_restores_the_timeline(shown, tmp
 
 def test_cancelled_animation_leaves_no_file(shown, tmp_path):
     path = tmp_path / "cancelled.gif"
-    result = exporter.export_animation(shown, path, (320, 180), frames=20,
+    result = exporter.export_animation(shown.controller, path, (320, 180), frames=20,
                                        progress=lambda done, total: done < 3)
     assert result is None
     assert not path.exists()
@@ -162,7 +164,8 @@ def test_cancelled_animation_leaves_no_file(shown, tmp_path):
 
 def test_animation_with_progress_dialog(shown, tmp_path):
     path = tmp_path / "dialog.gif"
-    assert exporter.export_animation_with_dialog(shown, path, (320, 180), frames=6)
+    assert exporter.export_animation_with_dialog(shown.controller, shown, path, (320, 180),
+                                                 frames=6)
     with Image.open(path) as gif:
         assert gif.n_frames == 6
     assert not any(w.isVisible() for w in shown.findChildren(QProgressDialog))
@@ -177,7 +180,7 @@ def test_animation_frames_are_spread_over_the_run():
                     reason="neither ffmpeg on the PATH nor the mp4 extra")
 def test_mp4_decodes_to_the_frames_written(shown, tmp_path):
     path = tmp_path / "runs.mp4"
-    exporter.export_animation(shown, path, (320, 180), frames=8)
+    exporter.export_animation(shown.controller, path, (320, 180), frames=8)
     decoded = subprocess.run(
         [exporter.find_ffmpeg(), "-nostats", "-i", str(path), "-map", "0:v:0", "-f", "null", "-"],
         capture_output=True, text=True, check=True,
@@ -185,7 +188,7 @@ def test_mp4_decodes_to_the_frames_written(shown, tmp_path):
     assert "320x180" in decoded
     assert int(re.findall(r"frame=\s*(\d+)", decoded)[-1]) == 8
     cancelled = tmp_path / "cancelled.mp4"
-    assert exporter.export_animation(shown, cancelled, (320, 180), frames=8,
+    assert exporter.export_animation(shown.controller, cancelled, (320, 180), frames=8,
                                      progress=lambda done, total: done < 2) is None
     assert not cancelled.exists()  # ffmpeg stopped and its partial file removed
 
@@ -245,9 +248,10 @@ def test_exports_leave_the_window_exactly_as_it_was(paused_mid_way, tmp_path, sc
         return True
 
     for name in ("landscape.png", "landscape.svg"):
-        assert exporter.export_file(window, tmp_path / name, (640, 360))
+        assert exporter.export_file(window.controller, tmp_path / name, (640, 360))
     gif = tmp_path / "runs.gif"
-    assert exporter.export_animation(window, gif, (320, 180), frames=120, progress=look)
+    assert exporter.export_animation(window.controller, gif, (320, 180), frames=120,
+                                     progress=look)
     assert looks and all(looks)
     assert resizes.count == 0
     assert _drawn(window) == before
@@ -264,7 +268,8 @@ def test_an_export_while_the_runs_play_leaves_them_playing(paused_mid_way, qtbot
     c.set_speed(5)  # slow: the runs are still playing when the export is done
     c.play()
     shown = c.last_update
-    assert exporter.export_animation(paused_mid_way, tmp_path / "runs.gif", (320, 180), frames=4)
+    assert exporter.export_animation(paused_mid_way.controller, tmp_path / "runs.gif",
+                                     (320, 180), frames=4)
     assert c.playing and c.position is None
     qtbot.waitUntil(lambda: c.last_update > shown, timeout=10_000)  # and they go on
 
@@ -305,11 +310,11 @@ def test_the_apps_numbers_are_the_cores_and_those_it_wrote_before(window, tmp_pa
     # Every golden scene, computed to its end in the app, is written as the core
     # writes it with no window (gradviz export) and as the app wrote it before.
     for name, scene in golden_scenes().items():
-        exporter.show_scene_finished(window, scene, timeout=60)
+        exporter.show_scene_finished(window.controller, scene, timeout=60)
         core = scene_runs(scene)
         for suffix in (".csv", ".json"):
             app, alone = tmp_path / f"app-{name}{suffix}", tmp_path / f"core-{name}{suffix}"
-            exporter.export_file(window, app)
+            exporter.export_file(window.controller, app)
             write_runs(alone, core)
             assert app.read_bytes() == alone.read_bytes(), app.name
             assert app.read_bytes() == scene_file(name, suffix).read_bytes(), app.name
@@ -424,7 +429,7 @@ def test_an_export_to_a_full_disk_keeps_the_old_file(shown, small_tmpfs, name, s
         except OSError:
             pass
     with pytest.raises(OSError, match=rf"cannot write .*{name}: .*(No space|ffmpeg)"):
-        exporter.export_file(shown, target, size, frames=40)
+        exporter.export_file(shown.controller, target, size, frames=40)
     assert target.read_bytes() == b"the good old file"
     assert sorted(p.name for p in small_tmpfs.iterdir()) == sorted(["filler", name])  # no partial
 
@@ -472,11 +477,12 @@ def test_the_app_says_in_a_dialog_why_an_export_could_not_be_written(window, sma
 def test_closing_the_window_during_a_gif_export_cancels_it_cleanly(window, qtbot, tmp_path):
     from PySide6.QtCore import QTimer
 
-    exporter.show_scene_finished(window, _short_scene(), timeout=30)
+    exporter.show_scene_finished(window.controller, _short_scene(), timeout=30)
     out = tmp_path / "out"
     out.mkdir()
     target = out / "closed.gif"
     QTimer.singleShot(0, window.close)  # while the first frames are drawn
-    assert exporter.export_animation_with_dialog(window, target, (640, 360), frames=40) is None
+    assert exporter.export_animation_with_dialog(window.controller, window, target, (640, 360),
+                                                 frames=40) is None
     assert not window.isVisible() and not window.controller.is_running()
     assert list(out.iterdir()) == []  # neither the file nor a temporary one

@@ -135,16 +135,16 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
 
     def presentation() -> None:
         w.present_action.trigger()
-        assert w.presenting and not w.controls_dock.isVisible()
+        assert w.controller.options.presenting and not w.controls_dock.isVisible()
         w.leave_action.trigger()
-        assert not w.presenting and w.controls_dock.isVisible()
+        assert not w.controller.options.presenting and w.controls_dock.isVisible()
 
     def text_size() -> None:
-        scale = w.text_scale
+        scale = w.controller.options.text_scale
         w.bigger_action.trigger()
-        assert w.text_scale > scale
+        assert w.controller.options.text_scale > scale
         w.smaller_action.trigger()
-        assert w.text_scale == scale
+        assert w.controller.options.text_scale == scale
 
     def batches() -> None:
         shown = w.batch_panel.isVisible()

@@ -118,7 +118,7 @@ def test_presentation_mode_is_full_screen_with_large_text(active, qtbot):
     c = active.controller
     c.load_scene(active.scenes[0])
     _key(active, qtbot, Qt.Key.Key_F5)
-    assert active.presenting and active.isFullScreen()
+    assert active.controller.options.presenting and active.isFullScreen()
     assert not active.controls_dock.isVisible()
     assert QFontInfo(active.title.font()).pixelSize() >= 24
     assert QFontInfo(active.caption.font()).pixelSize() >= 24
@@ -126,11 +126,11 @@ def test_presentation_mode_is_full_screen_with_large_text(active, qtbot):
     assert QFontInfo(tick).pixelSize() >= 24
     _key(active, qtbot, Qt.Key.Key_H)
     assert active.controls_dock.isVisible()
-    scale = active.text_scale
+    scale = active.controller.options.text_scale
     _key(active, qtbot, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
-    assert active.text_scale > scale
+    assert active.controller.options.text_scale > scale
     _key(active, qtbot, Qt.Key.Key_Escape)
-    assert not active.presenting and not active.isFullScreen()
+    assert not active.controller.options.presenting and not active.isFullScreen()
 
 
 def test_help_overlay_lists_every_shortcut(active, qtbot):
@@ -221,4 +221,4 @@ def test_ctrl_s_saves_the_whole_window(active, qtbot, tmp_path, monkeypatch):
     image = QImage(str(target))
     assert (image.width(), image.height()) == (active.width(), active.height())
     _key(active, qtbot, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
-    assert active.text_scale < 1.0
+    assert active.controller.options.text_scale < 1.0

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.scenes import find_scene
-from gradviz.qt.main_window import EDITED_MARK, OVERSCAN
+from gradviz.qt.control.controller import EDITED_MARK
+from gradviz.qt.main_window import OVERSCAN
 
 
 def _pixels(widget: QWidget) -> np.ndarray:

@@ -42,8 +42,8 @@ def drawn(monkeypatch):  # type: ignore[no-untyped-def]
 
     def recording_image(landscape, note=""):  # type: ignore[no-untyped-def]
         update = int(re.fullmatch(r"update (\d+) of \d+", note).group(1))
-        expected = _expected_legend(landscape.window.controller.frames(), update)
-        frames.append((note, _legend_texts(landscape.view), expected))
+        expected = _expected_legend(landscape.controller.frames(), update)
+        frames.append((note, _legend_texts(landscape.view.surface_view), expected))
         return image(landscape, note)
 
     monkeypatch.setattr(exporter._Landscape, "image", recording_image)
@@ -60,10 +60,10 @@ def _check_frames(drawn: list[tuple[str, list[str], list[str]]], last: int) -> N
 
 
 def test_every_gif_frame_from_the_app_shows_its_update_losses(window, drawn, tmp_path):
-    exporter.show_scene_finished(window, _nesterov(), timeout=30)
+    exporter.show_scene_finished(window.controller, _nesterov(), timeout=30)
     last = window.controller.last_update
     path = tmp_path / "nesterov.gif"
-    assert exporter.export_animation_with_dialog(window, path, (320, 180))
+    assert exporter.export_animation_with_dialog(window.controller, window, path, (320, 180))
     _check_frames(drawn, last)
 
 

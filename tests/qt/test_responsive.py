@@ -203,7 +203,7 @@ def test_waiting_for_the_runs_does_not_redraw_the_window(window, qtbot):
     c = window.controller
     frames = []
     c.frameReady.connect(frames.append)
-    exporter.show_scene_finished(window, _scene(5000), timeout=120)
+    exporter.show_scene_finished(window.controller, _scene(5000), timeout=120)
     assert all(run.record.finished for run in c.runs)
     assert len(frames) == 1  # the frame drawn once they have all finished
     assert frames[0][0].index == len(c.runs[0].record) - 1 == 5000

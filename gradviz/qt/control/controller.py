@@ -19,7 +19,7 @@ from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
-from gradviz.qt.control.view_options import ViewOptions
+from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.threads.worker_thread import WorkerThread, stop_all
 from gradviz.qt.threads.workers import (
     ProblemRequest,
@@ -41,6 +41,8 @@ WINDOW_DEBOUNCE_MS = 150
 INTERACTIVE_GRID = 256
 DEFAULT_SPEED = 20.0
 FIT_SAMPLES = 200
+EDITED_MARK = "Changed since the scene opened, which showed: "
+"""Put before a scene's caption once its problem or runs are changed."""
 
 # The order in which "Add run" offers optimizers: the lecture's.
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
@@ -422,6 +424,17 @@ class AppController(QObject):
         self.sceneChanged.emit(scene)
         self._changed_runs()
         return True
+
+    def heading(self) -> tuple[str, str]:
+        """The open scene's title (after its number in the lecture) and caption, as
+        shown above the landscape and in its exports: the caption after
+        :data:`EDITED_MARK` once the setup changed, and ``("", "")`` without a scene."""
+        scene = self.scene
+        if scene is None:
+            return "", ""
+        number = f"{scene.number}. " if scene.number is not None else ""
+        caption = f"{EDITED_MARK}{scene.caption}" if self.scene_edited else scene.caption
+        return f"{number}{scene.title}", caption if scene.caption else ""
 
     def to_scene(self, title: str | None = None, caption: str | None = None) -> Scene:
         """The current setup as a scene, to save, with ``title`` and ``caption``

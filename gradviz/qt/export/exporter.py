@@ -6,14 +6,15 @@ whole window as PNG; the runs as CSV or JSON (written by :mod:`gradviz.core.run_
 from the controller's records); an animation of the runs as GIF or, with ffmpeg on
 the PATH or the ``mp4`` extra installed (imageio-ffmpeg), MP4.
 
-The landscape is drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of the
-export's own, never on screen, given the state of the window's view, so an export
-shows what the app shows and the window is not touched while it is written (an
-animation draws the recorded runs update by update without scrubbing the
-timeline). The view is laid out at a *logical* size of about 1280 x 720 with the
+Pictures and animations take the controller, never a window: each is drawn by a
+view of the export's own, never on screen, made from the controller's state and
+recorded runs (an :class:`~gradviz.qt.export.views.ExportView`, by default the
+landscape's :class:`~gradviz.qt.export.views.LandscapeView`), so an export shows
+what the app shows and no window is touched while it is written (an animation
+draws the recorded runs update by update without scrubbing the timeline). The view is laid out at a *logical* size of about 1280 x 720 with the
 aspect of the requested image and painted into an image whose device pixel ratio
 makes up the difference: text, markers and the legend scale with the image
-instead of shrinking to specks at 4K. Every function here needs a shown window
+instead of shrinking to specks at 4K. Every function here needs a QApplication
 (the offscreen platform will do).
 """
 
@@ -31,7 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import (
     QBuffer,
@@ -43,11 +43,10 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QApplication, QGraphicsItem, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
-from gradviz.core.colormaps import load_colormap
 from gradviz.core.files import atomic_path, check_folder, check_target, write_atomic
 from gradviz.core.run_set import (
     RUNS_FORMATS,
@@ -60,12 +59,11 @@ from gradviz.core.run_set import (
 )
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
+from gradviz.qt.export.views import LandscapeView, ViewMaker
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
     from gradviz.qt.control.controller import AppController
-    from gradviz.qt.main_window import MainWindow
 
 Size = tuple[int, int]
 Progress = Callable[[int, int], bool]
@@ -199,16 +197,16 @@ WAIT_WAKE_MS = 100
 
 
 def show_scene_finished(
-    window: MainWindow,
+    controller: AppController,
     scene: Scene,
     timeout: float | None = None,
     progress: RunsProgress | None = None,
 ) -> None:
-    """Open ``scene`` in ``window``, compute every run to its end and wait for the
-    runs and the loss surface (processing events), as a headless export needs.
+    """Open ``scene`` in ``controller``, compute every run to its end and wait for
+    the runs and the loss surface (processing events), as a headless export needs.
 
-    The window is not redrawn while it waits (only once, at the end): nobody
-    watches it, and redrawing ever longer paths 60 times a second took most of
+    No frame is published while it waits (only once, at the end): nobody
+    watches, and redrawing ever longer paths 60 times a second took most of
     the time of a long export from the runs' worker.
 
     Raises
@@ -220,7 +218,6 @@ def show_scene_finished(
     """
     from gradviz.qt.control.controller import FRAME_MS
 
-    controller = window.controller
     busy = [True]
     messages: list[str] = []
 
@@ -287,52 +284,27 @@ def _font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
-def _surface_view_like(window: MainWindow, width: int, height: int) -> SurfaceView:
-    """A surface view of ``width`` x ``height`` of the export's own, never on screen,
-    given what the window's view shows but the runs: its look, axes, colour map,
-    loss surface, start marker and window."""
-    controller = window.controller
-    view = SurfaceView()
-    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    view.set_look(window.theme, window.text_scale)
-    view.set_axes(controller.problem.axes)
-    view.set_colormap(load_colormap(window.colormap), window.colormap)
-    result = controller.surface
-    if result is not None:
-        s = result.surface
-        view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
-                         controller.log_scale)
-    selected = controller.selected
-    if selected is not None and selected.settings.start is not None:
-        view.set_start(selected.settings.start, selected.colour)
-    view.resize(width, height)
-    view.show()  # laid out, as a shown view is, but never put on screen
-    view.show_window(controller.window)
-    return view
-
-
 class _Landscape:
-    """The landscape laid out for an image of ``size`` pixels.
+    """A picture of ``size`` pixels: the scene's title and caption above an
+    :class:`~gradviz.qt.export.views.ExportView` (by default the landscape).
 
-    It is drawn by a surface view of its own (see :func:`_surface_view_like`),
-    dropped when the ``with`` block ends, so the window is left exactly as it
-    was. Its items draw for export (vector symbols, no
-    pixmap caches) and its curves have pens widened by the pixel ratio.
+    The view is made from the controller's state (see
+    :mod:`gradviz.qt.export.views`) and dropped when the ``with`` block ends,
+    so no window is touched.
     """
 
-    def __init__(self, window: MainWindow, size: Size) -> None:
-        self.window = window
+    def __init__(self, controller: AppController, size: Size,
+                 view: ViewMaker = LandscapeView) -> None:
+        self.controller = controller
         self.size = size
         self.ratio = _pixel_ratio(size)
-        self.theme = window.theme
+        self.theme = controller.options.look
         self.width = size[0] / self.ratio
         self.height = size[1] / self.ratio
-        self.title = window.title.text() if not window.title.isHidden() else ""
-        self.caption = window.caption.text() if not window.caption.isHidden() else ""
+        self.title, self.caption = controller.heading()
         self._header = self._layout_header()
-        self._widened: set[QGraphicsItem] = set()
         plot_height = round(self.height - self.plot_top)
-        self.view = _surface_view_like(window, round(self.width), plot_height)
+        self.view = view(controller, round(self.width), plot_height, self.ratio)
 
     def _layout_header(self) -> list[tuple[QRectF, QFont, str, QColor]]:
         # Title and caption wrap within the image width; the plot gets the rest.
@@ -358,43 +330,10 @@ class _Landscape:
 
     def __exit__(self, *exc: object) -> None:
         self.view.close()
-        self.view.deleteLater()
 
     def show(self, frames: list[RunFrame]) -> None:
-        """Draw the runs as ``frames`` have them, the legend's losses included."""
-        self.view.set_runs(frames)
-        # Run again for each frame: a rebuilt legend or a new badge brings new items.
-        for item in self.view.scene().items():
-            # A cached pixmap has the screen's resolution, not the image's.
-            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-            if isinstance(item, pg.GraphicsItem):
-                # Export mode draws scatter symbols as paths, crisp at any ratio.
-                item.setExportMode(True, {"antialias": True, "resolutionScale": 1.0})
-            if isinstance(item, pg.PlotCurveItem | pg.ScatterPlotItem) and (
-                    item not in self._widened):
-                self._widen(item)
-                self._widened.add(item)
-
-    def _widen(self, item: pg.PlotCurveItem | pg.ScatterPlotItem) -> None:
-        # Cosmetic pens are a number of device pixels wide whatever the pixel
-        # ratio, so at 4K the paths would be hairlines: widen them to match.
-        names: tuple[str, ...] = ("pen",)
-        if isinstance(item, pg.PlotCurveItem):
-            names = ("pen", "shadowPen")
-            # Qt strokes a wide pen along one long path (thousands of contour
-            # segments) many times slower than along each segment by itself.
-            item.setSegmentedLineMode("on")
-        for name in names:
-            pen = item.opts.get(name)
-            if isinstance(pen, QPen) and pen.isCosmetic() and pen.style() != Qt.PenStyle.NoPen:
-                wide = QPen(pen)
-                wide.setWidthF(max(pen.widthF(), 1.0) * self.ratio)
-                # Drawn segment by segment, round caps fill the joints of an
-                # opaque path; translucent contours need flat caps, or the
-                # overlapping ends of their segments show as beads.
-                opaque = pen.color().alpha() == 255
-                wide.setCapStyle(Qt.PenCapStyle.RoundCap if opaque else Qt.PenCapStyle.FlatCap)
-                (item.setPen if name == "pen" else item.setShadowPen)(wide)
+        """Draw the runs as ``frames`` have them."""
+        self.view.show_frames(frames)
 
     def paint(self, painter: QPainter, note: str = "") -> None:
         """Paint the header (with ``note`` at its right) and the plot, in logical pixels."""
@@ -412,8 +351,7 @@ class _Landscape:
             painter.setPen(QColor(self.theme.foreground))
             box = QRectF(_MARGIN, _MARGIN / 2, self.width - 2 * _MARGIN, _TITLE_PX + _MARGIN)
             painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, note)
-        target = QRectF(0, self.plot_top, self.width, self.height - self.plot_top)
-        self.view.scene().render(painter, target, self.view.sceneRect())
+        self.view.paint(painter, QRectF(0, self.plot_top, self.width, self.height - self.plot_top))
 
     def image(self, note: str = "") -> QImage:
         """The landscape as an image of :attr:`size` pixels."""
@@ -428,25 +366,28 @@ class _Landscape:
 
 
 @contextmanager
-def _landscape_now(window: MainWindow, size: Size, suffix: str) -> Iterator[_Landscape]:
-    """The landscape laid out for a ``suffix`` picture of ``size``, showing the runs
-    as the window shows them now."""
+def _landscape_now(controller: AppController, size: Size, suffix: str,
+                   view: ViewMaker) -> Iterator[_Landscape]:
+    """``view`` laid out for a ``suffix`` picture of ``size``, showing the runs as
+    the controller shows them now."""
     check_size(size, suffix)
-    with _Landscape(window, size) as landscape:
-        landscape.show(window.controller.frames())
+    with _Landscape(controller, size, view) as landscape:
+        landscape.show(controller.frames())
         yield landscape
 
 
-def render_landscape(window: MainWindow, size: Size) -> QImage:
-    """The landscape with its title and caption as an image of ``size`` pixels."""
-    with _landscape_now(window, size, ".png") as landscape:
+def render_landscape(controller: AppController, size: Size,
+                     view: ViewMaker = LandscapeView) -> QImage:
+    """The landscape (or ``view``) with its title and caption as an image of ``size`` pixels."""
+    with _landscape_now(controller, size, ".png", view) as landscape:
         return landscape.image()
 
 
 def export_landscape_png(
-    window: MainWindow, path: str | Path, size: Size = DEFAULT_SIZES[".png"]
+    controller: AppController, path: str | Path, size: Size = DEFAULT_SIZES[".png"],
+    view: ViewMaker = LandscapeView,
 ) -> str:
-    """Write the landscape as a PNG image of ``size`` (width, height) pixels.
+    """Write the landscape (or ``view``) as a PNG image of ``size`` (width, height) pixels.
 
     Returns
     -------
@@ -460,14 +401,15 @@ def export_landscape_png(
     OSError
         If the file cannot be written.
     """
-    write_atomic(path, _png_bytes(render_landscape(window, size)))
+    write_atomic(path, _png_bytes(render_landscape(controller, size, view)))
     return f"{size[0]} x {size[1]} PNG of the landscape"
 
 
 def export_landscape_svg(
-    window: MainWindow, path: str | Path, size: Size = DEFAULT_SIZES[".svg"]
+    controller: AppController, path: str | Path, size: Size = DEFAULT_SIZES[".svg"],
+    view: ViewMaker = LandscapeView,
 ) -> str:
-    """Write the landscape as SVG: lines, markers and text as vectors, the loss
+    """Write the landscape (or ``view``) as SVG: lines, markers and text as vectors, the loss
     grid as an embedded image; ``size`` is the nominal size in pixels.
 
     Returns
@@ -482,7 +424,7 @@ def export_landscape_svg(
     OSError
         If the file cannot be written.
     """
-    with _landscape_now(window, size, ".svg") as landscape:
+    with _landscape_now(controller, size, ".svg", view) as landscape:
         generator = QSvgGenerator()
         # Drawn into memory, then written whole: QSvgGenerator reports no write errors.
         svg = QBuffer()
@@ -664,21 +606,22 @@ def _pil_rgb(image: QImage) -> Image.Image:
 
 
 def export_animation(
-    window: MainWindow,
+    controller: AppController,
     path: str | Path,
     size: Size | None = None,
     frames: int = DEFAULT_FRAMES,
     progress: Progress | None = None,
+    view: ViewMaker = LandscapeView,
 ) -> str | None:
     """Write the runs' progress as a GIF or MP4 animation of the landscape.
 
     The runs are drawn as recorded at ``frames`` evenly spaced updates; the
-    window, its timeline and playback are left as they are.
+    controller's timeline and playback and every window are left as they are.
 
     Parameters
     ----------
-    window : MainWindow
-        A shown window whose runs have been computed.
+    controller : AppController
+        Whose runs (computed) and view options are drawn.
     path : str or Path
         ``.gif`` or ``.mp4`` (which needs ffmpeg, see :func:`find_ffmpeg`).
     size : (int, int), optional
@@ -687,6 +630,8 @@ def export_animation(
         At most this many frames; fewer if the runs have fewer updates.
     progress : callable, optional
         Told ``(done, total)`` after each frame; returning False cancels.
+    view : ViewMaker
+        The view drawn (default: the landscape).
 
     Returns
     -------
@@ -705,13 +650,13 @@ def export_animation(
     if suffix not in ANIMATION_FORMATS:
         raise ValueError(f"an animation is {' or '.join(ANIMATION_FORMATS)}, not {suffix}")
     size = check_size(size or DEFAULT_SIZES[suffix], suffix)
-    controller = window.controller
     last = controller.last_update
     updates = animation_updates(last, check_frames(frames))
-    writer = _GifWriter(path, window.theme) if suffix == ".gif" else _Mp4Writer(path, size)
+    look = controller.options.look
+    writer = _GifWriter(path, look) if suffix == ".gif" else _Mp4Writer(path, size)
     finished = False
     try:
-        with _Landscape(window, size) as landscape:
+        with _Landscape(controller, size, view) as landscape:
             for done, update in enumerate(updates, start=1):
                 landscape.show(controller.frames_at(update))
                 writer.add(landscape.image(f"update {update} of {last}"))
@@ -726,17 +671,18 @@ def export_animation(
 
 
 def export_animation_with_dialog(
-    window: MainWindow, path: str | Path, size: Size | None = None, frames: int = DEFAULT_FRAMES
+    controller: AppController, parent: QWidget, path: str | Path, size: Size | None = None,
+    frames: int = DEFAULT_FRAMES,
 ) -> str | None:
-    """:func:`export_animation` with a progress dialog whose Cancel stops it.
+    """:func:`export_animation` with a progress dialog over ``parent`` whose Cancel stops it.
 
     Returns
     -------
     str or None
-        What was written, or None if the user cancelled or closed the window
+        What was written, or None if the user cancelled or closed ``parent``
         (no file is left behind).
     """
-    dialog = QProgressDialog("Writing the animation…", "Cancel", 0, frames, window)
+    dialog = QProgressDialog("Writing the animation…", "Cancel", 0, frames, parent)
     dialog.setWindowTitle("Export animation")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(0)
@@ -745,24 +691,25 @@ def export_animation_with_dialog(
         dialog.setMaximum(total)
         dialog.setValue(done)
         QApplication.processEvents()  # paint the bar and notice Cancel
-        # Closing the window cancels too: its runs and threads are gone.
-        return not dialog.wasCanceled() and window.isVisible()
+        # Closing the parent (the window) cancels too: its runs and threads are gone.
+        return not dialog.wasCanceled() and parent.isVisible()
 
     try:
-        return export_animation(window, path, size, frames, progress)
+        return export_animation(controller, path, size, frames, progress)
     finally:
         dialog.close()
 
 
 def export_file(
-    window: MainWindow,
+    controller: AppController,
     path: str | Path,
     size: Size | None = None,
     frames: int = DEFAULT_FRAMES,
     progress: Progress | None = None,
+    view: ViewMaker = LandscapeView,
 ) -> str | None:
     """Write ``path`` in the format its suffix names (one of :data:`FORMATS`): the
-    landscape, an animation or the runs' numbers.
+    landscape (or ``view``), an animation or the runs' numbers.
 
     Returns
     -------
@@ -780,13 +727,13 @@ def export_file(
     if suffix in NUMBER_FORMATS:
         if size is not None:
             check_size(size, suffix)  # refuses: numbers have no size
-        return write_runs(path, run_set(window.controller))
+        return write_runs(path, run_set(controller))
     if suffix in ANIMATION_FORMATS:
-        return export_animation(window, path, size, frames, progress)
+        return export_animation(controller, path, size, frames, progress, view)
     size = size or DEFAULT_SIZES[suffix]
     if suffix == ".svg":
-        return export_landscape_svg(window, path, size)
-    return export_landscape_png(window, path, size)
+        return export_landscape_svg(controller, path, size, view)
+    return export_landscape_png(controller, path, size, view)
 
 
 __all__ = [

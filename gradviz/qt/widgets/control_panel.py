@@ -34,6 +34,7 @@ from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.run import MAX_STEPS, RunSettings
 from gradviz.core.schedules import SCHEDULES, WARMUP, Schedule, parse_schedule
 from gradviz.core.sources import DATA_SOURCES, data_source
+from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.widgets.parameter_field import ParameterField
 
 STEPS = HyperParameter("steps", "T", 100, 1, MAX_STEPS, log=True, integer=True,
@@ -212,6 +213,16 @@ class ControlPanel(QWidget):
         return group
 
     # -- showing -------------------------------------------------------------------------------
+    def show_options(self, options: ViewOptions) -> None:
+        """Show the colour map and the log scales of ``options`` (the controller's),
+        without announcing them back as edits."""
+        for box, shown in ((self.log_colour, options.log_scale),
+                           (self.log_loss, options.log_loss)):
+            with QSignalBlocker(box):
+                box.setChecked(shown)
+        with QSignalBlocker(self.colormap_combo):
+            self.colormap_combo.setCurrentText(options.colormap)
+
     def show_problem(self, spec: ProblemSpec, problem: Problem) -> None:
         """Show the problem's settings."""
         self._spec = spec

@@ -1,0 +1,119 @@
+"""The views an export draws: copies of the app's views of the export's own, never on
+screen, made from the controller's state and recorded runs, never from the user's window.
+
+Any view is exported through :class:`ExportView`, made by a :data:`ViewMaker`: the
+landscape is :class:`LandscapeView`; a 3D view or an overlay is one more maker, and
+the exporter needs no special case for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from gradviz.core.colormaps import load_colormap
+from gradviz.qt.frame import RunFrame
+from gradviz.qt.views.surface_view import SurfaceView
+
+if TYPE_CHECKING:
+    from gradviz.qt.control.controller import AppController
+
+
+class ExportView(Protocol):
+    """A view as an export draws it, laid out at a size in logical pixels for an image
+    of a pixel ratio (see :data:`ViewMaker`)."""
+
+    def show_frames(self, frames: list[RunFrame]) -> None:
+        """Draw the runs as ``frames`` have them."""
+
+    def paint(self, painter: QPainter, target: QRectF) -> None:
+        """Paint the view into ``target``, in ``painter``'s logical pixels."""
+
+    def close(self) -> None:
+        """Drop the view and what it holds."""
+
+
+ViewMaker = Callable[["AppController", int, int, float], ExportView]
+"""Makes an :class:`ExportView` from the controller's state (its view options,
+problem, surface and window) of ``width`` x ``height`` logical pixels, for an
+image of the given pixel ratio."""
+
+
+class LandscapeView:
+    """The landscape (heatmap, contours, paths, legend, colour bar) as the app shows
+    it, drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of its own.
+
+    Its items draw for export (vector symbols, no pixmap caches) and its curves have
+    pens widened by the pixel ratio.
+    """
+
+    def __init__(self, controller: AppController, width: int, height: int, ratio: float) -> None:
+        self.ratio = ratio
+        self._widened: set[QGraphicsItem] = set()
+        options = controller.options
+        view = self.surface_view = SurfaceView()
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        view.set_look(options.look, options.text_scale)
+        view.set_axes(controller.problem.axes)
+        view.set_colormap(load_colormap(options.colormap), options.colormap)
+        result = controller.surface
+        if result is not None:
+            s = result.surface
+            view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
+                             options.log_scale)
+        selected = controller.selected
+        if selected is not None and selected.settings.start is not None:
+            view.set_start(selected.settings.start, selected.colour)
+        view.resize(width, height)
+        view.show()  # laid out, as a shown view is, but never put on screen
+        view.show_window(controller.window)
+
+    def show_frames(self, frames: list[RunFrame]) -> None:
+        """Draw the runs as ``frames`` have them, the legend's losses included."""
+        self.surface_view.set_runs(frames)
+        # Run again for each frame: a rebuilt legend or a new badge brings new items.
+        for item in self.surface_view.scene().items():
+            # A cached pixmap has the screen's resolution, not the image's.
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+            if isinstance(item, pg.GraphicsItem):
+                # Export mode draws scatter symbols as paths, crisp at any ratio.
+                item.setExportMode(True, {"antialias": True, "resolutionScale": 1.0})
+            if isinstance(item, pg.PlotCurveItem | pg.ScatterPlotItem) and (
+                    item not in self._widened):
+                self._widen(item)
+                self._widened.add(item)
+
+    def _widen(self, item: pg.PlotCurveItem | pg.ScatterPlotItem) -> None:
+        # Cosmetic pens are a number of device pixels wide whatever the pixel
+        # ratio, so at 4K the paths would be hairlines: widen them to match.
+        names: tuple[str, ...] = ("pen",)
+        if isinstance(item, pg.PlotCurveItem):
+            names = ("pen", "shadowPen")
+            # Qt strokes a wide pen along one long path (thousands of contour
+            # segments) many times slower than along each segment by itself.
+            item.setSegmentedLineMode("on")
+        for name in names:
+            pen = item.opts.get(name)
+            if isinstance(pen, QPen) and pen.isCosmetic() and pen.style() != Qt.PenStyle.NoPen:
+                wide = QPen(pen)
+                wide.setWidthF(max(pen.widthF(), 1.0) * self.ratio)
+                # Drawn segment by segment, round caps fill the joints of an
+                # opaque path; translucent contours need flat caps, or the
+                # overlapping ends of their segments show as beads.
+                opaque = pen.color().alpha() == 255
+                wide.setCapStyle(Qt.PenCapStyle.RoundCap if opaque else Qt.PenCapStyle.FlatCap)
+                (item.setPen if name == "pen" else item.setShadowPen)(wide)
+
+    def paint(self, painter: QPainter, target: QRectF) -> None:
+        """Paint the plot into ``target``."""
+        self.surface_view.scene().render(painter, target, self.surface_view.sceneRect())
+
+    def close(self) -> None:
+        """Close the surface view and delete it."""
+        self.surface_view.close()
+        self.surface_view.deleteLater()

@@ -1,0 +1,89 @@
+"""Exports from the controller alone, no window made: the landscape and any view
+that keeps :class:`~gradviz.qt.export.views.ExportView`, as pictures and animations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QPainter
+
+from gradviz.core.scenes import builtin_scenes
+from gradviz.qt.control.controller import AppController
+from gradviz.qt.export import exporter
+from gradviz.qt.export.views import ExportView
+from gradviz.qt.frame import RunFrame
+
+PAINT = "#12ab34"
+
+
+class FlatView:
+    """An :class:`ExportView` that paints its area one colour and notes what it is told."""
+
+    made: list[FlatView] = []
+
+    def __init__(self, controller: AppController, width: int, height: int, ratio: float) -> None:
+        self.size, self.ratio = (width, height), ratio
+        self.shown: list[list[RunFrame]] = []
+        self.closed = False
+        FlatView.made.append(self)
+
+    def show_frames(self, frames: list[RunFrame]) -> None:
+        self.shown.append(frames)
+
+    def paint(self, painter: QPainter, target: QRectF) -> None:
+        painter.fillRect(target, QColor(PAINT))
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def finished(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 10's runs computed to their end."""
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.name == "nesterov")
+    exporter.show_scene_finished(controller, scene, timeout=60)
+    FlatView.made.clear()
+    yield controller
+    controller.shutdown()
+
+
+def _pixels(path) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+def test_the_landscape_is_exported_from_the_controller_without_a_window(finished, tmp_path):
+    path = tmp_path / "landscape.png"
+    assert exporter.export_file(finished, path, (640, 360)).startswith("640 x 360 PNG")
+    pixels = _pixels(path)
+    assert pixels.shape == (360, 640, 3) and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 100
+
+
+def test_any_export_view_is_painted_below_the_heading_and_closed(finished, tmp_path):
+    view: type[ExportView] = FlatView
+    path = tmp_path / "flat.png"
+    exporter.export_file(finished, path, (1280, 720), view=view)
+    (made,) = FlatView.made
+    assert made.closed and made.ratio == 1.0 and made.size[0] == 1280
+    assert [[f.index for f in frames] for frames in made.shown] == [
+        [f.index for f in finished.frames()]]
+    pixels = _pixels(path)
+    green = np.all(pixels == QColor(PAINT).getRgb()[:3], axis=-1)
+    assert green[-1].all() and not green[0].any()  # the heading is above the view
+    rows = green.all(axis=1).sum()  # the view's top may fall inside a pixel row
+    assert made.size[1] - 1 <= rows <= made.size[1] and green.sum() == 1280 * rows
+
+
+def test_an_animation_shows_each_update_in_the_export_view(finished, tmp_path):
+    path = tmp_path / "flat.gif"
+    assert exporter.export_animation(finished, path, (320, 180), frames=5, view=FlatView)
+    (made,) = FlatView.made
+    last = finished.last_update
+    assert [[f.index for f in frames] for frames in made.shown] == [
+        [min(update, len(f.loss) - 1) for f in finished.frames()]
+        for update in exporter.animation_updates(last, 5)
+    ]
+    assert made.closed
