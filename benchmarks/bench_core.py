@@ -8,10 +8,7 @@ the same process one after the other.
 
 from __future__ import annotations
 
-import os
-import platform
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +16,8 @@ import numpy as np
 
 # Run from a checkout without installing: the repository root holds gradviz/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import timing  # noqa: E402 - benchmarks/timing.py, beside this script
 
 import gradviz
 from gradviz.core.problems import DataFitProblem, make_problem
@@ -31,13 +30,8 @@ RUN_STEPS = 20_000
 
 
 def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Shortest wall time of ``repeats`` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Shortest wall time of ``repeats`` calls (default :data:`REPEATS`), in seconds."""
+    return timing.best_of(function, repeats)
 
 
 def broadcast_gabor(problem: DataFitProblem, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
@@ -79,8 +73,7 @@ def time_double_loop(
 
 
 def main() -> None:
-    print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+    print(timing.machine_line())
     print(f"best of {REPEATS} repeats unless said otherwise\n")
 
     gabor = make_problem("gabor")

@@ -17,8 +17,6 @@ other in this process. ``--quick`` takes fewer updates.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +26,8 @@ import numpy as np
 
 # Run from a checkout without installing: the repository root holds gradviz/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import timing  # noqa: E402 - benchmarks/timing.py, beside this script
 
 from gradviz.core.data import Dataset
 from gradviz.core.engine import Engine
@@ -40,13 +40,8 @@ REPEATS = 3
 
 
 def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Shortest wall time of ``repeats`` calls, in seconds."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Shortest wall time of ``repeats`` calls (default :data:`REPEATS`), in seconds."""
+    return timing.best_of(function, repeats)
 
 
 def side_by_side(
@@ -112,8 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 updates instead of 12,000")
     updates = 2_000 if parser.parse_args().quick else UPDATES
-    print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, {platform.machine()} {platform.system()}")
+    print(timing.machine_line())
     print(f"best of {REPEATS} repeats, the two sides of a ratio in turn; "
           f"every run takes {updates:,} updates\n")
 

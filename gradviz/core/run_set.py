@@ -133,7 +133,12 @@ def write_runs_csv(path: str | Path, runs: RunSet) -> str:
     """
     rows = runs_rows(runs)
     write_atomic(path, csv_text(rows))
-    return f"{len(rows)} rows of {len(runs.runs)} runs"
+    return f"{len(rows)} rows of {_count(len(runs.runs), 'run')}"
+
+
+def _count(number: int, noun: str) -> str:
+    """``number`` and ``noun``, plural unless there is one ("1 run", "3 runs")."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def write_runs_json(path: str | Path, runs: RunSet) -> str:
@@ -152,7 +157,7 @@ def write_runs_json(path: str | Path, runs: RunSet) -> str:
     """
     write_atomic(path, json_text(runs_document(runs)))
     rows = sum(len(run.trajectory.update) for run in runs.runs)
-    return f"{len(runs.runs)} runs, {rows} rows and the settings that reproduce them"
+    return f"{_count(len(runs.runs), 'run')}, {rows} rows and the settings that reproduce them"
 
 
 def check_runs_path(path: str | Path) -> str:

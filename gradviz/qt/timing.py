@@ -24,7 +24,23 @@ def _milliseconds(seconds: float) -> int:
     return math.ceil(seconds * 1000) if seconds > 0 else 0
 
 
-class Debouncer:
+class _TimedAction:
+    """An action, the clock that says when it is due and the single-shot timer that
+    wakes :meth:`poll` to check."""
+
+    def __init__(self, action: Callable[[], object], parent: QObject, clock: Clock) -> None:
+        self._action = action
+        self._clock = clock
+        self._timer = QTimer(parent)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.poll)
+
+    def poll(self) -> None:
+        """Run the action if it is due (the timer calls this)."""
+        raise NotImplementedError
+
+
+class Debouncer(_TimedAction):
     """Calls ``action`` once ``delay_ms`` have passed since the last :meth:`trigger`:
     a burst of triggers (a zoom dragged, messages in a row) makes one call, after it.
 
@@ -42,13 +58,9 @@ class Debouncer:
 
     def __init__(self, delay_ms: float, action: Callable[[], object], parent: QObject,
                  clock: Clock = time.monotonic) -> None:
+        super().__init__(action, parent, clock)
         self._delay_ms = delay_ms
-        self._action = action
-        self._clock = clock
         self._due: float | None = None
-        self._timer = QTimer(parent)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.poll)
 
     def trigger(self) -> None:
         """(Re)start the wait: the call comes ``delay_ms`` from now unless triggered again."""
@@ -72,7 +84,7 @@ class Debouncer:
         self._action()
 
 
-class Throttle:
+class Throttle(_TimedAction):
     """Runs ``action`` at most once per ``interval_ms``, and never drops the last run asked for.
 
     :meth:`request` asks for a run. It comes at the next open slot: on the next turn
@@ -98,16 +110,12 @@ class Throttle:
 
     def __init__(self, interval_ms: float, action: Callable[[], object], parent: QObject,
                  clock: Clock = time.monotonic) -> None:
+        super().__init__(action, parent, clock)
         self._interval_ms = interval_ms
-        self._action = action
-        self._clock = clock
         self._last = -math.inf
         self._pending = False  # a run asked for by request()
         self._recall = False  # a caller refused by ready() waits to be called back
         self._stopped = False
-        self._timer = QTimer(parent)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.poll)
 
     @property
     def interval_ms(self) -> float:

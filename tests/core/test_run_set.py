@@ -90,3 +90,9 @@ def test_paths_and_sizes_for_numbers_are_checked_before_any_work(tmp_path: Path)
     with pytest.raises(ValueError, match="a .csv file holds numbers and has no size"):
         check_no_size(".csv", (800, 450))
 
+
+
+def test_a_single_run_is_counted_in_the_singular(tmp_path) -> None:
+    runs = scene_runs(find_scene("6"))
+    assert write_runs(tmp_path / "one.csv", runs) == "61 rows of 1 run"
+    assert write_runs(tmp_path / "one.json", runs).startswith("1 run, 61 rows")
