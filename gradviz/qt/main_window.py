@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -73,6 +73,91 @@ def _font(points: float, bold: bool = False) -> QFont:
 def _fixed(value: float, digits: int = 4) -> str:
     """``value`` to ``digits`` decimals, without the "-0.0000" of a tiny negative."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One of the window's actions: what it says, its keys, what it does, where it shows."""
+
+    name: str
+    """The window's attribute for it is ``{name}_action``; :data:`MENUS` names it so."""
+    text: str
+    shortcuts: tuple[str, ...]
+    slot: Callable[[MainWindow], object]
+    """Called with the window when the action is triggered."""
+    tip: str = ""
+    checkable: bool = False
+    toolbar: bool = False
+    """Whether it is on the playback toolbar too."""
+
+
+def _c(method: str, *args: object) -> Callable[[MainWindow], object]:
+    """A slot that calls the controller's ``method(*args)``."""
+    return lambda window: getattr(window.controller, method)(*args)
+
+
+def _w(method: str, *args: object) -> Callable[[MainWindow], object]:
+    """A slot that calls the window's ``method(*args)``."""
+    return lambda window: getattr(window, method)(*args)
+
+
+ACTIONS = (  # in the order the shortcut overlay (F1) lists them
+    ActionSpec("play", "Play", ("Space",), _c("toggle_play"), "play or pause all runs",
+               toolbar=True),
+    ActionSpec("step", "Step", ("Right",), _c("step", 1), "one update", toolbar=True),
+    ActionSpec("back", "Step back", ("Left",), _c("step_back", 1), "show the update before"),
+    ActionSpec("reset", "Reset", ("R", "Home"), _c("reset"), "every run back to its start",
+               toolbar=True),
+    ActionSpec("end", "Run to end", ("End",), _c("run_to_end"),
+               "compute every run to its last update", toolbar=True),
+    ActionSpec("open", "Open CSV data…", ("Ctrl+O",), _w("open_csv"),
+               "fit the model to a CSV file of (x, y)"),
+    ActionSpec("quit", "Quit", ("Ctrl+Q",), _w("close")),
+    ActionSpec("open_scene", "Open scene…", ("Ctrl+Shift+O",), _w("open_scene"),
+               "open a scene file (.toml)"),
+    ActionSpec("save_scene", "Save scene…", ("Ctrl+Shift+S",), _w("save_scene"),
+               "save the current setup as a scene file"),
+    ActionSpec("screenshot", "Save screenshot…", ("Ctrl+S",), _w("save_screenshot"),
+               "the whole window as PNG"),
+    ActionSpec("export", "Export…", ("Ctrl+E",), _w("export"),
+               "the landscape as PNG or SVG, an animation as GIF or MP4, the runs as CSV or JSON"),
+    ActionSpec("next_scene", "Next scene", ("PgDown",), _w("go_to_scene", +1)),
+    ActionSpec("previous_scene", "Previous scene", ("PgUp",), _w("go_to_scene", -1)),
+    ActionSpec("faster", "Faster", ("+", "="), _w("_nudge_speed", +1)),
+    ActionSpec("slower", "Slower", ("-",), _w("_nudge_speed", -1)),
+    ActionSpec("present", "Presentation mode", ("F5",), _w("toggle_presentation"),
+               "full screen, large text, controls hidden"),
+    ActionSpec("leave", "Leave presentation", ("Esc",), _w("leave_presentation")),
+    ActionSpec("bigger", "Larger text", ("Ctrl++", "Ctrl+="), _w("scale_text", +1)),
+    ActionSpec("smaller", "Smaller text", ("Ctrl+-",), _w("scale_text", -1)),
+    ActionSpec("batches", "Show batches panel", ("B",), _w("_toggle_batches"),
+               "epoch, update and minibatch indices as the run plays", checkable=True),
+    ActionSpec("theme", "Light projector theme", ("L",), _w("toggle_theme"),
+               "dark text on white, for bright rooms", checkable=True),
+    ActionSpec("help", "Keyboard shortcuts", ("F1", "?"), _w("toggle_help")),
+    ActionSpec("add", "Add run", ("Ctrl+N",), _c("add_run")),
+    ActionSpec("duplicate", "Duplicate run", ("Ctrl+D",), _c("duplicate_run")),
+    ActionSpec("remove", "Remove run", ("Del",), _c("remove_run")),
+    ActionSpec("reset_view", "Reset view", ("Ctrl+0",), _w("reset_view"),
+               "back to the problem's own window"),
+    ActionSpec("controls", "Show controls", ("H",), _w("_toggle_controls"),
+               "the control panel and the playback bar", checkable=True),
+)
+"""Every action of the window but the scenes' (see :data:`SCENE_LIST`)."""
+
+SEPARATOR = "-"
+SCENE_LIST = "scenes"
+"""In :data:`MENUS`, where the built-in scenes' actions go (keys 1 to 9)."""
+MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("&File", ("open", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
+    ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
+    ("&Run", ("play", "step", "back", "reset", "end", "faster", "slower", SEPARATOR,
+              "add", "duplicate", "remove")),
+    ("&View", ("reset_view", "controls", "batches", "theme", "present", "leave",
+               "bigger", "smaller")),
+    ("&Help", ("help",)),
+)
+"""The menu bar: each menu's title and its actions' names in order."""
 
 
 class MainWindow(QMainWindow):
@@ -196,91 +281,30 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        c = self.controller
-        self.play_action = self._action("Play", ["Space"], c.toggle_play, "play or pause all runs")
-        self.step_action = self._action("Step", ["Right"], lambda: c.step(1), "one update")
-        self.back_action = self._action("Step back", ["Left"], lambda: c.step_back(1),
-                                        "show the update before")
-        self.reset_action = self._action("Reset", ["R", "Home"], c.reset,
-                                         "every run back to its start")
-        self.end_action = self._action("Run to end", ["End"], c.run_to_end,
-                                       "compute every run to its last update")
-        self.open_action = self._action("Open CSV data…", ["Ctrl+O"], self.open_csv,
-                                        "fit the model to a CSV file of (x, y)")
-        self.quit_action = self._action("Quit", ["Ctrl+Q"], self.close)
-        self.open_scene_action = self._action("Open scene…", ["Ctrl+Shift+O"], self.open_scene,
-                                              "open a scene file (.toml)")
-        self.save_scene_action = self._action("Save scene…", ["Ctrl+Shift+S"], self.save_scene,
-                                              "save the current setup as a scene file")
-        self.screenshot_action = self._action("Save screenshot…", ["Ctrl+S"],
-                                              self.save_screenshot, "the whole window as PNG")
-        self.export_action = self._action(
-            "Export…", ["Ctrl+E"], self.export,
-            "the landscape as PNG or SVG, an animation as GIF or MP4, the runs as CSV or JSON",
-        )
-        self.next_scene_action = self._action("Next scene", ["PgDown"],
-                                              lambda: self.go_to_scene(+1))
-        self.previous_scene_action = self._action("Previous scene", ["PgUp"],
-                                                  lambda: self.go_to_scene(-1))
-        self.faster_action = self._action("Faster", ["+", "="], lambda: self._nudge_speed(+1))
-        self.slower_action = self._action("Slower", ["-"], lambda: self._nudge_speed(-1))
-        self.present_action = self._action("Presentation mode", ["F5"], self.toggle_presentation,
-                                           "full screen, large text, controls hidden")
-        self.leave_action = self._action("Leave presentation", ["Esc"], self.leave_presentation)
-        self.bigger_action = self._action("Larger text", ["Ctrl++", "Ctrl+="],
-                                          lambda: self.scale_text(+1))
-        self.smaller_action = self._action("Smaller text", ["Ctrl+-"],
-                                           lambda: self.scale_text(-1))
-        self.batches_action = self._action("Show batches panel", ["B"], self._toggle_batches,
-                                           "epoch, update and minibatch indices as the run plays")
-        self.batches_action.setCheckable(True)
-        self.theme_action = self._action("Light projector theme", ["L"], self.toggle_theme,
-                                         "dark text on white, for bright rooms")
-        self.theme_action.setCheckable(True)
-        self.help_action = self._action("Keyboard shortcuts", ["F1", "?"], self.toggle_help)
-        self.add_action = self._action("Add run", ["Ctrl+N"], c.add_run)
-        self.duplicate_action = self._action("Duplicate run", ["Ctrl+D"], c.duplicate_run)
-        self.remove_action = self._action("Remove run", ["Del"], lambda: c.remove_run())
-        self.reset_view_action = self._action("Reset view", ["Ctrl+0"], self.reset_view,
-                                              "back to the problem's own window")
-        self.controls_action = self._action("Show controls", ["H"], self._toggle_controls,
-                                            "the control panel and the playback bar")
-        self.controls_action.setCheckable(True)
+        for spec in ACTIONS:
+            action = self._action(spec.text, list(spec.shortcuts),
+                                  partial(spec.slot, self), spec.tip)
+            action.setCheckable(spec.checkable)
+            setattr(self, f"{spec.name}_action", action)
         self.controls_action.setChecked(True)
 
         menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        file_menu.addActions([self.open_action, self.open_scene_action, self.save_scene_action,
-                              self.screenshot_action, self.export_action])
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        scene_menu = menus.addMenu("&Scenes")
-        scene_menu.addActions([self.next_scene_action, self.previous_scene_action])
-        scene_menu.addSeparator()
-        for index, scene in enumerate(self.scenes):
-            keys = [str(index + 1)] if index < 9 else []
-            action = self._action(f"{scene.number}. {scene.title}", keys,
-                                  partial(self.show_scene, index), scene.caption)
-            scene_menu.addAction(action)
-        run_menu = menus.addMenu("&Run")
-        run_menu.addActions([self.play_action, self.step_action, self.back_action,
-                             self.reset_action, self.end_action, self.faster_action,
-                             self.slower_action])
-        run_menu.addSeparator()
-        run_menu.addActions([self.add_action, self.duplicate_action, self.remove_action])
-        view_menu = menus.addMenu("&View")
-        view_menu.addActions([self.reset_view_action, self.controls_action, self.batches_action,
-                              self.theme_action, self.present_action, self.leave_action,
-                              self.bigger_action, self.smaller_action])
-        help_menu = menus.addMenu("&Help")
-        help_menu.addAction(self.help_action)
+        for title, names in MENUS:
+            menu = menus.addMenu(title)
+            for name in names:
+                if name == SEPARATOR:
+                    menu.addSeparator()
+                elif name == SCENE_LIST:
+                    menu.addActions(self._scene_actions())
+                else:
+                    menu.addAction(getattr(self, f"{name}_action"))
 
         self.toolbar = toolbar = QToolBar("Playback")
         toolbar.setObjectName("playback")
         toolbar.setMovable(False)
         toolbar.setFont(_font(12))
-        toolbar.addActions([self.play_action, self.step_action, self.reset_action,
-                            self.end_action])
+        toolbar.addActions([getattr(self, f"{spec.name}_action")
+                            for spec in ACTIONS if spec.toolbar])
         toolbar.addSeparator()
         toolbar.addWidget(QLabel("  Speed "))
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
@@ -300,6 +324,14 @@ class MainWindow(QMainWindow):
         self.instant.toggled.connect(self._speed_changed)
         toolbar.addWidget(self.instant)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+
+    def _scene_actions(self) -> list[QAction]:
+        """One action per built-in scene, keys 1 to 9 for the first nine."""
+        return [
+            self._action(f"{scene.number}. {scene.title}", [str(index + 1)] if index < 9 else [],
+                         partial(self.show_scene, index), scene.caption)
+            for index, scene in enumerate(self.scenes)
+        ]
 
     def _connect(self) -> None:
         c, panel = self.controller, self.control_panel
