@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, TextIO
 import pyqtgraph as pg
 from PySide6.QtCore import (
     QEvent,
+    QObject,
+    QSettings,
     QMessageLogContext,
     QSocketNotifier,
-    Qt,
     QtMsgType,
     QTimer,
     qInstallMessageHandler,
@@ -85,10 +86,10 @@ def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
     return INTERRUPTED if interrupted() else status
 
 
-def dispose(window: QWidget) -> None:
-    """Delete a closed ``window`` now, while Qt is whole. Left to the interpreter's
-    exit, a window and its graphics items are torn down in no fixed order, and a
-    process crashed now and then after it had done its work."""
+def dispose(window: QObject) -> None:
+    """Delete a closed ``window`` (or a controller) now, while Qt is whole. Left to the
+    interpreter's exit, a window and its graphics items are torn down in no fixed
+    order, and a process crashed now and then after it had done its work."""
     window.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
@@ -174,9 +175,10 @@ def export_scene(
     frames: int | None = None,
     progress: Progress | None = None,
 ) -> str | None:
-    """Open ``scene`` in a window that is never put on screen, compute its runs and
-    write ``path`` with :func:`gradviz.qt.export.exporter.export_file` (``frames`` None:
-    its default); for the headless ``gradviz export``.
+    """Open ``scene`` in a controller with no window, compute its runs and write
+    ``path`` with :func:`gradviz.qt.export.exporter.export_file` (``frames`` None:
+    its default); for the headless ``gradviz export``. The picture takes the theme
+    the app last used, as an export from the app would.
 
     Needs a display or Qt's offscreen platform, chosen before this is called.
 
@@ -187,27 +189,23 @@ def export_scene(
     OSError
         If the file cannot be written.
     """
+    from gradviz.qt.control.controller import AppController
     from gradviz.qt.export.exporter import DEFAULT_FRAMES, export_file, show_scene_finished
-    from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
+    from gradviz.qt.view_options import remembered_theme
 
     make_application()
     previous = qInstallMessageHandler(_quiet_platform)
-    window = MainWindow()
-    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-    window.resize(1600, 950)
-    window.show()  # laid out as on screen, but never shown
+    controller = AppController()
+    controller.set_theme(remembered_theme(QSettings()) or controller.options.theme)
     line = _TerminalLine(sys.stderr)
     try:
-        show_scene_finished(window.controller, scene, progress=lambda done: line.show(
+        show_scene_finished(controller, scene, progress=lambda done: line.show(
             f"computing the runs… {int(100 * done)} %"))
         line.clear()
-        return export_file(window.controller, path, size,
+        return export_file(controller, path, size,
                            DEFAULT_FRAMES if frames is None else frames, progress)
     finally:
         line.clear()  # before the error or the "wrote" line
-        # Stopped before it closes, the window does not remember this scene and
-        # size as the user's own for the next launch.
-        window.controller.shutdown()
-        window.close()
-        dispose(window)  # about one export in eight crashed at exit without it
+        controller.shutdown()
+        dispose(controller)
         qInstallMessageHandler(previous)

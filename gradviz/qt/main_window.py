@@ -42,7 +42,7 @@ from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter
 from gradviz.qt.timing import Debouncer, Throttle
-from gradviz.qt.view_options import ViewOptions
+from gradviz.qt.view_options import THEME_SETTING, ViewOptions, remembered_theme
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
@@ -787,9 +787,9 @@ class MainWindow(QMainWindow):
         if geometry is not None and not (isinstance(geometry, QByteArray)
                                          and self.restoreGeometry(geometry)):
             ignored.append("window/geometry")
-        theme = settings.value("view/theme", "dark")
-        if not (isinstance(theme, str) and theme in style.THEMES):
-            ignored.append("view/theme")
+        theme = remembered_theme(settings)
+        if theme is None:
+            ignored.append(THEME_SETTING)
             theme = self.controller.options.theme
         self.set_theme(theme)
         last = settings.value("scene/last", "")
@@ -819,7 +819,7 @@ class MainWindow(QMainWindow):
             for key, value in kept.items():
                 settings.setValue(key, value)
         settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("view/theme", self.controller.options.theme)
+        settings.setValue(THEME_SETTING, self.controller.options.theme)
         scene = self.controller.scene
         settings.setValue("scene/last", scene.name if scene is not None else "")
         settings.sync()

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from PySide6.QtCore import QSettings
+
 from gradviz.core.colormaps import COLORMAPS
 from gradviz.qt import style
 
 TEXT_SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.4, 2.8)
 """The steps of Larger text and Smaller text."""
 PRESENTATION_SCALE = 1.75  # text of at least 24 px at 1920 x 1080
+THEME_SETTING = "view/theme"
+"""Where the app remembers its theme between launches (QSettings)."""
+
+
+def remembered_theme(settings: QSettings) -> str | None:
+    """The theme the app last used, or ``None`` if ``settings`` hold none that can be read."""
+    theme = settings.value(THEME_SETTING, style.DARK.name)
+    return theme if isinstance(theme, str) and theme in style.THEMES else None
 
 
 @dataclass(frozen=True)

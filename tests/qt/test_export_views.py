@@ -3,6 +3,10 @@ that keeps :class:`~gradviz.qt.export.views.ExportView`, as pictures and animati
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -87,3 +91,36 @@ def test_an_animation_shows_each_update_in_the_export_view(finished, tmp_path):
         for update in exporter.animation_updates(last, 5)
     ]
     assert made.closed
+
+
+@pytest.mark.parametrize("theme, light", [("light", True), ("dark", False)])
+def test_a_headless_export_takes_the_theme_the_app_last_used(qapp, tmp_path, theme, light):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QImage
+
+    from gradviz.core.scenes import find_scene
+    from gradviz.qt import app
+    from gradviz.qt.view_options import THEME_SETTING
+
+    app.make_application()  # names the settings' file
+    QSettings().setValue(THEME_SETTING, theme)
+    path = tmp_path / "ravine.png"
+    assert app.export_scene(find_scene("13"), path, (320, 180))
+    corner = QImage(str(path)).pixelColor(2, 2)  # the picture's background, outside the plot
+    assert (corner.lightness() > 200) == light
+
+
+def test_a_headless_picture_is_drawn_without_a_main_window(tmp_path):
+    script = (
+        "import sys\n"
+        "from gradviz.cli import main\n"
+        f"assert main(['export', '--scene', '13', '--out', {str(tmp_path / 'r.png')!r},"
+        " '--size', '320x180']) == 0\n"
+        "assert 'gradviz.qt.main_window' not in sys.modules, 'a main window was built'\n"
+    )
+    # The user's own remembered settings are not read: a fresh config folder.
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.png").stat().st_size > 0
