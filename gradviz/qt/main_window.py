@@ -509,8 +509,9 @@ class MainWindow(QMainWindow):
             self._show_presenting(after.presenting, before=True)
         if changed("theme", "colormap", "text_scale"):
             self._apply_scale()
-        if changed("colormap"):
-            self._show_runs(self.controller.runs)  # the run colours are chosen for the map
+        if changed("theme", "colormap"):
+            # The run colours are chosen for the map and the theme's background.
+            self._show_runs(self.controller.runs)
         if presenting:
             self._show_presenting(after.presenting, before=False)
         if changed("log_loss"):

@@ -525,3 +525,23 @@ def test_run_buttons_stay_put_when_the_optimizer_changes(window, qtbot, height):
         assert watch.positions() == before, optimizer
     # Not even for a moment while the rows were rebuilt.
     assert watch.seen and all(seen == before for seen in watch.seen)
+
+
+def test_the_run_list_takes_the_new_theme_colours_at_once(window, monkeypatch):
+    shown: list[list[str]] = []
+    original = window.run_list.set_runs
+
+    def spy(entries, selected, can_add):  # type: ignore[no-untyped-def]
+        shown.append([colour for _id, _name, colour, _visible in entries])
+        original(entries, selected, can_add)
+
+    monkeypatch.setattr(window.run_list, "set_runs", spy)
+    c = window.controller
+    while len(c.runs) < 7:  # the seventh colour is the one the light theme replaces on udl
+        c.add_run()
+    window.set_theme("dark")
+    dark = [window.theme.run_colour(r.colour) for r in c.runs]
+    window.set_theme("light")
+    light = [window.theme.run_colour(r.colour) for r in c.runs]
+    assert light != dark
+    assert shown[-1] == light
