@@ -75,12 +75,15 @@ The others go on.
 from __future__ import annotations
 
 import itertools
+import textwrap
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 from gradviz.core.batching import SharedBatches
+from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
 from gradviz.core.run import DIVERGENCE_LOSS, ESCAPE_FACTOR, RunSettings, Step
@@ -106,31 +109,60 @@ the data, one ``(B,)`` index array that all share, or one row of ``B`` each."""
 
 _FULL: list[Group] = [(_ALL, None)]
 
+T = TypeVar("T")
+
+
+RUN_COLUMNS: tuple[Column, ...] = tuple(c for c in STEP_COLUMNS if c.name != "update")
+"""The columns a block holds per run: all but the update, which the runs share."""
+
+_FILLS = {Kind.INT: -1, Kind.FLOAT: np.nan}
+"""What a block's numeric column holds after a run's steps."""
+
+
+def _block_fields(cls: type[T]) -> type[T]:
+    """Give ``cls``, about to be made a dataclass, one keyword-only field per
+    column of :data:`RUN_COLUMNS`, named by the column (``None`` by default for
+    an optional column), and their entries at the end of its docstring."""
+    annotations = dict(cls.__dict__.get("__annotations__", {}))
+    entries = []
+    for column in RUN_COLUMNS:
+        if column.kind is Kind.INDICES:
+            held = "tuple[tuple[np.ndarray, ...] | None, ...]"
+            what = "tuple"
+            shape = ("For each run, a tuple of its ``count[r]`` steps' values, or ``None`` "
+                     "where all of them are ``None``.")
+        else:
+            held, what = "np.ndarray", "numpy.ndarray"
+            shape = f"Shape ``({', '.join(['R', 'K', *map(str, column.shape)])})``."
+        optional = " or None" if column.optional else ""
+        annotations[column.name] = f"{held} | None" if column.optional else held
+        setattr(cls, column.name, field(kw_only=True, default=None if column.optional else MISSING))
+        body = textwrap.fill(f"{column.description} {shape}", 76,
+                             initial_indent="    ", subsequent_indent="    ")
+        entries.append(f"{column.name} : {what}{optional}\n{body}")
+    cls.__annotations__ = annotations
+    cls.__doc__ = (cls.__doc__ or "").rstrip() + "\n" + textwrap.indent(
+        "\n".join(entries), "    ") + "\n"
+    return cls
+
 
 @dataclass(frozen=True, eq=False)
+@_block_fields
 class StepBlock:
     """Consecutive steps of every run of an :class:`Engine`, run by run.
 
-    The columns are :class:`~gradviz.core.run.Step`'s fields with a leading
-    run axis of R (the engine's runs, in their order) and a step axis of K.
-    Run ``r``'s steps are its first ``count[r]`` entries; the entries after
-    them (a run that ended, or diverged, before the block's last step) are NaN,
-    with epoch -1.
+    The columns are :class:`~gradviz.core.run.Step`'s fields, one per column of
+    :data:`~gradviz.core.columns.STEP_COLUMNS`, with a leading run axis of R
+    (the engine's runs, in their order) and a step axis of K; the update,
+    which the runs share, has the step axis only. Run ``r``'s steps are its
+    first ``count[r]`` entries; the entries after them (a run that ended, or
+    diverged, before the block's last step) are NaN, with epoch -1. An
+    optional column that the runs do not record is ``None``.
 
     Attributes
     ----------
     update : numpy.ndarray
         Shape ``(K,)``: updates applied at each step (0 is the start point).
-    epoch : numpy.ndarray
-        Shape ``(R, K)``.
-    phi, grad : numpy.ndarray
-        Shape ``(R, K, 2)``; the gradient is the one the update used.
-    loss, batch_loss, lr : numpy.ndarray
-        Shape ``(R, K)``; the full-data loss, the batch loss before the update
-        and its learning rate.
-    batch : tuple
-        For each run, its steps' batch index arrays (a tuple of ``count[r]``),
-        or ``None`` for a full-batch run and for the start points.
     diverged : numpy.ndarray
         Shape ``(R, K)``: true at the step where a run diverged.
     count : numpy.ndarray
@@ -138,33 +170,27 @@ class StepBlock:
     """
 
     update: np.ndarray
-    epoch: np.ndarray
-    phi: np.ndarray
-    loss: np.ndarray
-    batch_loss: np.ndarray
-    lr: np.ndarray
-    batch: tuple[tuple[np.ndarray, ...] | None, ...]
-    grad: np.ndarray
     diverged: np.ndarray
     count: np.ndarray
 
     def steps(self, run: int) -> list[Step]:
         """The steps of run ``run`` as :class:`~gradviz.core.run.Step` records."""
-        batches = self.batch[run]
-        return [
-            Step(
-                int(self.update[j]),
-                int(self.epoch[run, j]),
-                self.phi[run, j],
-                float(self.loss[run, j]),
-                float(self.batch_loss[run, j]),
-                float(self.lr[run, j]),
-                None if batches is None else batches[j],
-                self.grad[run, j],
-                bool(self.diverged[run, j]),
-            )
-            for j in range(int(self.count[run]))
-        ]
+        count = int(self.count[run])
+        values: dict[str, Sequence[object]] = {
+            "update": self.update[:count].tolist(),
+            "diverged": self.diverged[run, :count].tolist(),
+        }
+        for column in RUN_COLUMNS:
+            held = getattr(self, column.name)
+            if held is None:
+                values[column.name] = (None,) * count
+            elif column.kind is Kind.INDICES:
+                values[column.name] = (None,) * count if held[run] is None else held[run]
+            elif column.width > 1:
+                values[column.name] = list(held[run, :count])  # rows as views, as a run's phi
+            else:
+                values[column.name] = held[run, :count].tolist()  # Python int, float
+        return [Step._make(step) for step in zip(*(values[name] for name in Step._fields))]
 
 
 @dataclass(eq=False)
@@ -212,6 +238,18 @@ class _Log:
     batch_loss: list[np.ndarray] = field(default_factory=list)
     grad: list[np.ndarray] = field(default_factory=list)
     loss: list[np.ndarray] = field(default_factory=list)
+
+
+_RECORDED = tuple(c for c in RUN_COLUMNS if c.kind is Kind.FLOAT and not c.optional)
+"""The float columns that every run records, which the updates of a block fill in."""
+
+_Record = dict[str, np.ndarray]
+"""A block's rows' :data:`_RECORDED` columns by name, of shape ``(rows, K, *shape)``."""
+
+
+def _empty_record(rows: int, size: int) -> _Record:
+    # NaN rather than empty: a column declared but not filled in shows as such.
+    return {c.name: np.full((rows, size, *c.shape), np.nan) for c in _RECORDED}
 
 
 class Engine:
@@ -403,23 +441,23 @@ class Engine:
                 for cohort, log, known in zip(cohorts, logs, known_now):
                     cohort.known = known
                     log.loss.append(known[0])
-        record = _Record.empty(len(self._runs), size)
+        record = _empty_record(len(self._runs), size)
         for cohort, log in zip(cohorts, logs):
             s = cohort.rows
-            record.phi[s] = _columns(log.phi, cohort.single)
-            record.batch_loss[s] = _columns(log.batch_loss, cohort.single)
-            record.grad[s] = _columns(log.grad, cohort.single)
+            record["phi"][s] = _columns(log.phi, cohort.single)
+            record["batch_loss"][s] = _columns(log.batch_loss, cohort.single)
+            record["grad"][s] = _columns(log.grad, cohort.single)
             if cohort.full:
-                record.loss[s] = _columns(log.loss, cohort.single)
-        record.lr[:] = rates.at(self.update)[:, None] if constant else np.array(lrs).T
+                record["loss"][s] = _columns(log.loss, cohort.single)
+        record["lr"][:] = rates.at(self.update)[:, None] if constant else np.array(lrs).T
         if len(self._runs) > full:
-            record.loss[full:] = self._full_losses(record.phi[full:])
+            record["loss"][full:] = self._full_losses(record["phi"][full:])
         return self._close(record, drawn)
 
     def _close(self, record: _Record, drawn: list[list[tuple[int, np.ndarray]]]) -> StepBlock:
         """The block of ``record``: epochs and batches added, each row cut at its
         diverged step, the rows that end or diverged let go."""
-        rows, size = record.loss.shape
+        rows, size = record["loss"].shape
         full = self._full
         epoch = np.empty((rows, size), dtype=int)
         epoch[:full] = np.arange(self.update, self.update + size)
@@ -429,7 +467,7 @@ class Engine:
             epoch[full:] = epochs[self._batches.stream_of]
             streams = [tuple(indices for _, indices in stream) for stream in drawn]
             batch += [streams[s] for s in self._batches.stream_of]
-        bad = _diverged(record.phi, record.loss, self._centre, self._reach)
+        bad = _diverged(record["phi"], record["loss"], self._centre, self._reach)
         hit = bad.any(axis=1)
         count = np.where(hit, bad.argmax(axis=1), size - 1) + 1
         diverged = np.zeros((rows, size), dtype=bool)
@@ -437,7 +475,7 @@ class Engine:
         for row in np.flatnonzero(hit):
             self._diverged_at[self._runs[row]] = self.update + int(count[row])
             after = slice(int(count[row]), None)
-            for column in (record.phi, record.grad, record.loss, record.batch_loss, record.lr):
+            for column in record.values():
                 column[row, after] = np.nan
             epoch[row, after] = -1
             kept = batch[row]
@@ -445,7 +483,7 @@ class Engine:
                 batch[row] = kept[: int(count[row])]
         block = _spread(
             self._runs, len(self.settings), np.arange(self.update + 1, self.update + size + 1),
-            epoch, record, batch, diverged, count,
+            {**record, "epoch": epoch, "batch": batch}, diverged, count,
         )
         self.update += size
         going = ~hit & (self._ends > self.update)
@@ -461,22 +499,6 @@ class Engine:
         for first in range(0, len(flat), chunk):
             out[first : first + chunk] = self.problem.loss_and_grad(flat[first : first + chunk])[0]
         return out.reshape(phi.shape[:-1])
-
-
-@dataclass(frozen=True, eq=False)
-class _Record:
-    """The float columns of a block's rows as the updates fill them in."""
-
-    phi: np.ndarray
-    grad: np.ndarray
-    loss: np.ndarray
-    batch_loss: np.ndarray
-    lr: np.ndarray
-
-    @classmethod
-    def empty(cls, rows: int, size: int) -> _Record:
-        return cls(*(np.empty((rows, size, 2)) for _ in range(2)),
-                   *(np.empty((rows, size)) for _ in range(3)))
 
 
 def _shared_optimizer(settings: Sequence[RunSettings]) -> Optimizer:
@@ -630,47 +652,51 @@ def _diverged(
 
 
 def _start_block(phi: np.ndarray, loss: np.ndarray) -> StepBlock:
+    """The runs' start points, as :func:`~gradviz.core.run.iterate` records them:
+    epoch 0, phi and its loss, NaN for what an update gives and no batch."""
     runs = len(phi)
-    nan = np.full((runs, 1), np.nan)
+    known = {"epoch": np.zeros((runs, 1), dtype=int), "phi": phi[:, None].copy(),
+             "loss": np.asarray(loss, dtype=float).reshape(runs, 1)}
     return StepBlock(
         update=np.zeros(1, dtype=int),
-        epoch=np.zeros((runs, 1), dtype=int),
-        phi=phi[:, None].copy(),
-        loss=np.asarray(loss, dtype=float).reshape(runs, 1),
-        batch_loss=nan,
-        lr=nan.copy(),
-        batch=(None,) * runs,
-        grad=np.full((runs, 1, 2), np.nan),
         diverged=np.zeros((runs, 1), dtype=bool),
         count=np.ones(runs, dtype=int),
+        **{c.name: known.get(c.name, np.full((runs, 1, *c.shape), np.nan))
+           for c in RUN_COLUMNS if c.kind is not Kind.INDICES and not c.optional},
+        **{c.name: (None,) * runs
+           for c in RUN_COLUMNS if c.kind is Kind.INDICES and not c.optional},
     )
 
 
 def _spread(
-    runs: np.ndarray, total: int, update: np.ndarray, epoch: np.ndarray, record: _Record,
-    batch: list[tuple[np.ndarray, ...] | None], diverged: np.ndarray, count: np.ndarray,
+    runs: np.ndarray, total: int, update: np.ndarray, columns: dict[str, object],
+    diverged: np.ndarray, count: np.ndarray,
 ) -> StepBlock:
-    """A block of all ``total`` runs from the columns of the rows ``runs``."""
+    """A block of all ``total`` runs from the ``columns`` of the rows ``runs``
+    (by name; indices as a list over the rows)."""
 
     def spread(values: np.ndarray, fill: object) -> np.ndarray:
         out = np.full((total,) + values.shape[1:], fill, dtype=values.dtype)
         out[runs] = values
         return out
 
-    batches: list[tuple[np.ndarray, ...] | None] = [None] * total
-    for run, indices in zip(runs.tolist(), batch):
-        batches[run] = indices
+    def spread_indices(values: list[tuple[np.ndarray, ...] | None]) -> tuple[object, ...]:
+        out: list[tuple[np.ndarray, ...] | None] = [None] * total
+        for run, indices in zip(runs.tolist(), values):
+            out[run] = indices
+        return tuple(out)
+
+    held = {}
+    for column in RUN_COLUMNS:
+        values = columns.get(column.name)
+        if values is None:
+            continue  # an optional column the runs do not record
+        held[column.name] = (
+            spread_indices(values) if column.kind is Kind.INDICES  # type: ignore[arg-type]
+            else spread(values, _FILLS[column.kind])  # type: ignore[arg-type]
+        )
     return StepBlock(
-        update=update,
-        epoch=spread(epoch, -1),
-        phi=spread(record.phi, np.nan),
-        loss=spread(record.loss, np.nan),
-        batch_loss=spread(record.batch_loss, np.nan),
-        lr=spread(record.lr, np.nan),
-        batch=tuple(batches),
-        grad=spread(record.grad, np.nan),
-        diverged=spread(diverged, False),
-        count=spread(count, 0),
+        update=update, diverged=spread(diverged, False), count=spread(count, 0), **held
     )
 
 
@@ -681,35 +707,33 @@ def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
     if not blocks:
         return StepBlock(
             update=np.zeros(0, dtype=int),
-            epoch=np.zeros((total, 0), dtype=int),
-            phi=np.zeros((total, 0, 2)),
-            loss=np.zeros((total, 0)),
-            batch_loss=np.zeros((total, 0)),
-            lr=np.zeros((total, 0)),
-            batch=(None,) * total,
-            grad=np.zeros((total, 0, 2)),
             diverged=np.zeros((total, 0), dtype=bool),
             count=np.zeros(total, dtype=int),
+            **{c.name: (None,) * total if c.kind is Kind.INDICES
+               else np.zeros((total, 0, *c.shape), dtype=c.dtype)
+               for c in RUN_COLUMNS if not c.optional},
         )
 
     def joined(name: str, axis: int) -> np.ndarray:
         return np.concatenate([getattr(b, name) for b in blocks], axis=axis)
 
-    batches: list[tuple[np.ndarray, ...] | None] = []
-    for run in range(total):
-        parts = [b.batch[run] for b in blocks if b.batch[run] is not None]
-        batches.append(tuple(itertools.chain.from_iterable(parts)) if parts else None)
+    def joined_indices(name: str) -> tuple[tuple[np.ndarray, ...] | None, ...]:
+        runs = []
+        for run in range(total):
+            parts = [getattr(b, name)[run] for b in blocks if getattr(b, name)[run] is not None]
+            runs.append(tuple(itertools.chain.from_iterable(parts)) if parts else None)
+        return tuple(runs)
+
+    held = {
+        c.name: joined_indices(c.name) if c.kind is Kind.INDICES else joined(c.name, 1)
+        for c in RUN_COLUMNS
+        if getattr(blocks[0], c.name) is not None  # an optional column the runs do not record
+    }
     return StepBlock(
         update=joined("update", 0),
-        epoch=joined("epoch", 1),
-        phi=joined("phi", 1),
-        loss=joined("loss", 1),
-        batch_loss=joined("batch_loss", 1),
-        lr=joined("lr", 1),
-        batch=tuple(batches),
-        grad=joined("grad", 1),
         diverged=joined("diverged", 1),
         count=sum((b.count for b in blocks), start=np.zeros(total, dtype=int)),
+        **held,
     )
 
 

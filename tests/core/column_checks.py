@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from gradviz.core.columns import STEP_COLUMNS, Column, Kind
+from gradviz.core.engine import StepBlock
 from gradviz.core.export import parse_csv, parse_json, write_trajectory
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.recording import Recording
@@ -41,12 +42,34 @@ def _as_text(values: Sequence[object]) -> list[str]:
     return [repr(v) for v in values]  # exact for floats, and NaN equals NaN
 
 
+def _block_of(steps: Sequence[Step]) -> StepBlock:
+    """``steps`` as the engine's block of one run, built column by column."""
+    held: dict[str, object] = {}
+    for column in STEP_COLUMNS:
+        if column.name == "update":  # the step axis, which the runs share
+            continue
+        values = [getattr(step, column.name) for step in steps]
+        stacked = column.stack(values)
+        held[column.name] = (
+            stacked if stacked is None
+            else (stacked,) if column.kind is Kind.INDICES
+            else stacked[None]  # type: ignore[index]
+        )
+    return StepBlock(
+        update=np.array([step.update for step in steps]),
+        diverged=np.array([[step.diverged for step in steps]]),
+        count=np.array([len(steps)]),
+        **held,  # type: ignore[arg-type]
+    )
+
+
 def check_every_column(
     spec: ProblemSpec, settings: RunSettings, steps: Sequence[Step], folder: Path
 ) -> None:
     """Every column of STEP_COLUMNS is a field of ``steps`` (of a run of ``settings``
     on ``spec``) and holds the same values in a Trajectory, in a Recording (and the
-    Trajectory it makes), as a field of a RunFrame and in CSV and JSON files."""
+    Trajectory it makes), in the engine's StepBlock (and the steps it gives back),
+    as a field of a RunFrame and in CSV and JSON files."""
     trajectory = Trajectory.from_steps(settings, steps)
     record = Recording(capacity=2)  # grown on the way
     for start in range(0, len(steps), 3):  # in pieces, as the app's runs stream in
@@ -57,6 +80,12 @@ def check_every_column(
     csv_rows = parse_csv((folder / "run.csv").read_text())
     document = json.loads((folder / "run.json").read_text())
     json_rows = parse_json((folder / "run.json").read_text()).rows
+    block = _block_of(steps)
+    block_fields = set(StepBlock.__dataclass_fields__)
+    back = block.steps(0)
+    for name in Step._fields:  # every field, of the same type and value
+        assert _as_text([getattr(s, name) for s in back]) == _as_text(
+            [getattr(s, name) for s in steps]), name
     for column in STEP_COLUMNS:
         values = [getattr(step, column.name) for step in steps]
         assert column.name in Step._fields
@@ -65,6 +94,9 @@ def check_every_column(
         _same(column, record.columns()[column.series], values)
         _same(column, getattr(record.to_trajectory(settings), column.series), values)
         assert column.series in frame_fields
+        assert column.name in block_fields
+        if column.name != "update":
+            _same(column, getattr(block, column.name)[0], values)
         for name, cells in _cells(column, values).items():
             assert name in document["columns"]
             assert _as_text([row[name] for row in csv_rows]) == _as_text(cells), name

@@ -57,6 +57,7 @@ DECLARED = textwrap.dedent(
     import numpy as np
     sys.path.insert(0, str(root / "tests" / "core"))
     from column_checks import check_every_column
+    from gradviz.core.engine import Engine
     from gradviz.core.export import trajectory_rows, write_trajectory
     from gradviz.core.problems import ProblemSpec
     from gradviz.core.run import RunSettings, Trajectory, iterate, run
@@ -68,6 +69,11 @@ DECLARED = textwrap.dedent(
     assert all(step.moment is None for step in plain)  # a run that does not record it
     with_moment = [step._replace(moment=np.array([0.5, -1.0]) * step.update) for step in plain]
     check_every_column(problem_spec, settings, with_moment, folder)
+    # The engine's runs, which do not record it, hold None there and step as before.
+    engine = Engine(problem, [settings])
+    block = engine.advance(settings.steps)
+    assert engine.start.moment is None and block.moment is None
+    assert repr(engine.start.steps(0) + block.steps(0)) == repr(plain)
     assert list(trajectory_rows(Trajectory.from_steps(settings, with_moment))[0])[-3:] == [
         "m0", "m1", "batch"]
 
