@@ -115,8 +115,15 @@ T = TypeVar("T")
 RUN_COLUMNS: tuple[Column, ...] = tuple(c for c in STEP_COLUMNS if c.name != "update")
 """The columns a block holds per run: all but the update, which the runs share."""
 
-_FILLS = {Kind.INT: -1, Kind.FLOAT: np.nan}
-"""What a block's numeric column holds after a run's steps."""
+_FILLED = tuple(
+    (c.name, -1 if c.kind is Kind.INT else np.nan)
+    for c in RUN_COLUMNS
+    if c.kind is not Kind.INDICES
+)
+"""The numeric columns by name, each with what it holds after a run's steps."""
+
+_INDEXED = tuple(c.name for c in RUN_COLUMNS if c.kind is Kind.INDICES)
+"""The columns of data indices, by name."""
 
 
 def _block_fields(cls: type[T]) -> type[T]:
@@ -248,8 +255,8 @@ _Record = dict[str, np.ndarray]
 
 
 def _empty_record(rows: int, size: int) -> _Record:
-    # NaN rather than empty: a column declared but not filled in shows as such.
-    return {c.name: np.full((rows, size, *c.shape), np.nan) for c in _RECORDED}
+    """Room for a block's rows' :data:`_RECORDED` columns, which its updates fill in."""
+    return {c.name: np.empty((rows, size, *c.shape)) for c in _RECORDED}
 
 
 class Engine:
@@ -680,21 +687,17 @@ def _spread(
         out[runs] = values
         return out
 
-    def spread_indices(values: list[tuple[np.ndarray, ...] | None]) -> tuple[object, ...]:
-        out: list[tuple[np.ndarray, ...] | None] = [None] * total
-        for run, indices in zip(runs.tolist(), values):
-            out[run] = indices
-        return tuple(out)
-
-    held = {}
-    for column in RUN_COLUMNS:
-        values = columns.get(column.name)
-        if values is None:
-            continue  # an optional column the runs do not record
-        held[column.name] = (
-            spread_indices(values) if column.kind is Kind.INDICES  # type: ignore[arg-type]
-            else spread(values, _FILLS[column.kind])  # type: ignore[arg-type]
-        )
+    # An optional column that the runs do not record is left out, hence None.
+    held: dict[str, object] = {
+        name: spread(columns[name], fill)  # type: ignore[arg-type]
+        for name, fill in _FILLED if name in columns
+    }
+    for name in _INDEXED:
+        if name in columns:
+            batches: list[object] = [None] * total
+            for run, indices in zip(runs.tolist(), columns[name]):  # type: ignore[call-overload]
+                batches[run] = indices
+            held[name] = tuple(batches)
     return StepBlock(
         update=update, diverged=spread(diverged, False), count=spread(count, 0), **held
     )
