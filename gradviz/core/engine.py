@@ -111,7 +111,6 @@ _FULL: list[Group] = [(_ALL, None)]
 
 T = TypeVar("T")
 
-
 RUN_COLUMNS: tuple[Column, ...] = tuple(c for c in STEP_COLUMNS if c.name != "update")
 """The columns a block holds per run: all but the update, which the runs share."""
 
@@ -740,4 +739,4 @@ def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
     )
 
 
-__all__ = ["BLOCK_UPDATES", "Engine", "StepBlock"]
+__all__ = ["BLOCK_UPDATES", "RUN_COLUMNS", "Engine", "StepBlock"]
