@@ -88,7 +88,6 @@ def _batches(
             yield epoch, order[start : start + batch_size]
 
 
-
 @dataclass(frozen=True, eq=False)
 class SharedBatches:
     """The minibatch sequences of many runs, drawn together one update at a time.
@@ -118,10 +117,10 @@ class SharedBatches:
         ValueError
             For an unknown scheme or a bad batch size.
         """
-        keys = list(dict.fromkeys(specs))
+        stream_of = {key: i for i, key in enumerate(dict.fromkeys(specs))}
         return cls(
-            tuple(batches(n, *key) for key in keys),
-            _read_only(np.array([keys.index(spec) for spec in specs], dtype=np.intp)),
+            tuple(batches(n, *key) for key in stream_of),
+            _read_only(np.array([stream_of[spec] for spec in specs], dtype=np.intp)),
         )
 
     def draw(self, updates: int) -> list[list[tuple[int, np.ndarray]]]:

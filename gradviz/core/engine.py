@@ -86,7 +86,7 @@ from gradviz.core.batching import SharedBatches
 from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
-from gradviz.core.run import DIVERGENCE_LOSS, ESCAPE_FACTOR, RunSettings, Step
+from gradviz.core.run import DIVERGENCE_LOSS, RunSettings, Step, escape_box
 from gradviz.core.schedules import RunRates
 
 BLOCK_UPDATES = 256
@@ -286,12 +286,7 @@ class Engine:
             raise ValueError("an engine needs at least one run")
         self.problem = problem
         self.settings: tuple[RunSettings, ...] = tuple(s.resolve(problem) for s in settings)
-        window = problem.window
-        self._centre = (
-            (window.phi0_min + window.phi0_max) / 2,
-            (window.phi1_min + window.phi1_max) / 2,
-        )
-        self._reach = ESCAPE_FACTOR * max(window.width, window.height)
+        self._centre, self._reach = escape_box(problem.window)
         self.update = 0
         self._diverged_at: list[int | None] = [None] * len(self.settings)
         phi = np.array([s.start for s in self.settings], dtype=float)

@@ -91,9 +91,7 @@ def data_fit_kind(
         ranges = (model.default_x_range, model.default_y_range) if data is None else None
         return DataFitProblem(instance, dataset, window, start, recommended_lr, ranges)
 
-    capabilities = Capabilities(
-        has_data=True, has_fit_curve=True, has_hessian=model.has_second_derivatives
-    )
+    capabilities = DataFitProblem.capabilities_of(model)
     return ProblemKind(model.name, model.title, description, build, capabilities,
                        model.parameters, default_data)
 
@@ -177,4 +175,4 @@ def has_data(model: str) -> bool:
 
 def kinds_with_data() -> tuple[str, ...]:
     """The names of the kinds that fit a model to data."""
-    return tuple(name for name in PROBLEM_KINDS if has_data(name))
+    return tuple(name for name, kind in PROBLEM_KINDS.items() if kind.capabilities.has_data)

@@ -196,8 +196,13 @@ class DataFitProblem(Problem):
         self.title = f"{self.model.title} on {self.dataset.name}"
         self.axes = self.model.axes
         self.recommended_lr = MappingProxyType(dict(self.recommended_lr))
-        self.capabilities = Capabilities(
-            has_data=True, has_fit_curve=True, has_hessian=self.model.has_second_derivatives
+        self.capabilities = self.capabilities_of(type(self.model))
+
+    @staticmethod
+    def capabilities_of(model: type[DataModel]) -> Capabilities:
+        """What a problem fitting ``model`` to data can do, the same for every such problem."""
+        return Capabilities(
+            has_data=True, has_fit_curve=True, has_hessian=model.has_second_derivatives
         )
 
     @property

@@ -10,7 +10,7 @@ and its data sources declared in :mod:`gradviz.core.sources`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from gradviz.core.analytic import AnalyticProblem
@@ -64,9 +64,10 @@ class ProblemSpec:
         declares, or a value outside its declared range.
     """
 
-    model: str = "gabor"
-    data: str | None = None
-    parameters: Mapping[str, float | str] = field(default_factory=dict)
+    # The defaults are __init__'s; these annotations give the fields for eq, hash and repr.
+    model: str
+    data: str | None
+    parameters: Mapping[str, float | str]
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
 from gradviz.core.schedules import Schedule, parse_schedule
-from gradviz.core.space import MAX_COORDINATE
+from gradviz.core.space import MAX_COORDINATE, Window
 
 DIVERGENCE_LOSS = 1e12
 """A loss above this (or a non-finite phi or loss) stops a run as diverged."""
@@ -206,6 +206,13 @@ def _step_type() -> type[tuple]:  # type: ignore[type-arg]
 Step = _step_type()
 
 
+def escape_box(window: Window) -> tuple[tuple[float, float], float]:
+    """The centre of ``window`` and how far from it (in either coordinate) a run may
+    go before it counts as diverged: :data:`ESCAPE_FACTOR` times the window's size."""
+    centre = ((window.phi0_min + window.phi0_max) / 2, (window.phi1_min + window.phi1_max) / 2)
+    return centre, ESCAPE_FACTOR * max(window.width, window.height)
+
+
 def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reach: float) -> bool:
     # Every comparison with NaN is false, so a NaN or infinite phi or loss fails
     # these tests as well: no separate finiteness check is needed.
@@ -267,9 +274,7 @@ def _updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     nan = math.nan
     # Steps are built positionally, their fields in the order of STEP_COLUMNS.
     yield Step(0, 0, phi, float(loss), nan, nan, None, np.full(2, nan))
-    window = problem.window
-    centre = ((window.phi0_min + window.phi0_max) / 2, (window.phi1_min + window.phi1_max) / 2)
-    reach = ESCAPE_FACTOR * max(window.width, window.height)
+    centre, reach = escape_box(problem.window)
     n = problem.n_points
     full_batch = n is None or settings.batch_size == n
     stream = (

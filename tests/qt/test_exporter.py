@@ -279,7 +279,7 @@ def test_an_export_while_the_runs_play_leaves_them_playing(paused_mid_way, qtbot
 
 def test_csv_has_a_row_per_run_and_update(shown, tmp_path):
     path = tmp_path / "runs.csv"
-    exporter.export_runs_csv(shown.controller, path)
+    exporter.export_file(shown.controller, path)
     with open(path, newline="", encoding="utf-8") as file:
         reader = csv.DictReader(file)
         assert reader.fieldnames[:2] == ["run", "step"]
@@ -294,7 +294,7 @@ def test_csv_has_a_row_per_run_and_update(shown, tmp_path):
 
 def test_json_reproduces_each_run(shown, tmp_path):
     path = tmp_path / "runs.json"
-    exporter.export_runs_json(shown.controller, path)
+    exporter.export_file(shown.controller, path)
     document = json.loads(path.read_text(encoding="utf-8"))
     assert document["problem"] == shown.controller.spec.to_dict()
     assert [entry["name"] for entry in document["runs"]] == _names(shown)

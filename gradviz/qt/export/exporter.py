@@ -11,9 +11,10 @@ view of the export's own, never on screen, made from the controller's state and
 recorded runs (an :class:`~gradviz.qt.export.views.ExportView`, by default the
 landscape's :class:`~gradviz.qt.export.views.LandscapeView`), so an export shows
 what the app shows and no window is touched while it is written (an animation
-draws the recorded runs update by update without scrubbing the timeline). The view is laid out at a *logical* size of about 1280 x 720 with the
-aspect of the requested image and painted into an image whose device pixel ratio
-makes up the difference: text, markers and the legend scale with the image
+draws the recorded runs update by update without scrubbing the timeline). The
+view is laid out at a *logical* size of about 1280 x 720 with the aspect of the
+requested image and painted into an image whose device pixel ratio makes up the
+difference: text, markers and the legend scale with the image
 instead of shrinking to specks at 4K. Every function here needs a QApplication
 (the offscreen platform will do).
 """
@@ -54,8 +55,6 @@ from gradviz.core.run_set import (
     RunSet,
     check_no_size,
     write_runs,
-    write_runs_csv,
-    write_runs_json,
 )
 from gradviz.core.scenes import Scene
 from gradviz.qt import style
@@ -490,17 +489,6 @@ def run_set(controller: AppController) -> RunSet:
     )
 
 
-def export_runs_csv(controller: AppController, path: str | Path) -> str:
-    """Write every run's recorded rows as one CSV table (see
-    :func:`gradviz.core.run_set.write_runs_csv`); returns what was written."""
-    return write_runs_csv(path, run_set(controller))
-
-
-def export_runs_json(controller: AppController, path: str | Path) -> str:
-    """Write every run, its name, colour, settings and rows, as one JSON document (see
-    :func:`gradviz.core.run_set.write_runs_json`); returns what was written."""
-    return write_runs_json(path, run_set(controller))
-
 
 # ----------------------------------------------------------------------------- animation
 
@@ -754,8 +742,6 @@ __all__ = [
     "export_file",
     "export_landscape_png",
     "export_landscape_svg",
-    "export_runs_csv",
-    "export_runs_json",
     "export_window_png",
     "render_landscape",
     "run_set",
