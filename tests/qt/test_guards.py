@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 import gradviz
 import gradviz.qt.layers.curve_layer as curve_layer
 import gradviz.qt.threads.workers as worker
+from gradviz.core.engine import Engine
 from gradviz.core.recording import Recording
 from gradviz.core.run import Trajectory, iterate
 from gradviz.qt.app import INTERRUPTED
@@ -146,17 +147,21 @@ def test_axis_fault_is_shown_once_and_drawing_resumes(window, qtbot, reports, mo
 FAULT_AT = 7
 
 
-def _failing_iterate(problem, settings):  # type: ignore[no-untyped-def]
-    """The run's steps, then an error where step ``FAULT_AT`` would be."""
-    yield from itertools.islice(iterate(problem, settings), FAULT_AT)
-    raise FloatingPointError("injected step fault")
+class _FailingEngine(Engine):
+    """An engine whose runs raise where step ``FAULT_AT`` would be (an engine that
+    raises is done for: its calls that would reach that step raise at once)."""
+
+    def advance(self, updates: int):  # type: ignore[no-untyped-def]
+        if self.update + updates >= FAULT_AT:
+            raise FloatingPointError("injected step fault")
+        return super().advance(updates)
 
 
 def test_a_step_fault_fails_the_run_and_keeps_the_steps_before_it(window, qtbot,
                                                                   monkeypatch):
-    monkeypatch.setattr(worker, "iterate", _failing_iterate)
+    monkeypatch.setattr(worker, "Engine", _FailingEngine)
     c = window.controller
-    c.reset()  # a new job, stepped by the failing iterate
+    c.reset()  # a new job, stepped by the failing engine
     run = c.runs[0]
     qtbot.waitUntil(lambda: len(run.record) == 1, timeout=5000)
     c.step(20)
@@ -174,15 +179,15 @@ def test_a_step_fault_fails_the_run_and_keeps_the_steps_before_it(window, qtbot,
 
 
 def test_a_packing_fault_fails_the_run_without_a_gap(window, qtbot, monkeypatch):
-    original = Trajectory.from_steps.__func__
+    original = worker.block_piece
 
-    def from_steps(cls, settings, steps):  # type: ignore[no-untyped-def]
-        steps = list(steps)
-        if any(step.update == 5 for step in steps):
+    def block_piece(*args, **kwargs):  # type: ignore[no-untyped-def]
+        piece = original(*args, **kwargs)
+        if 5 in piece.update:
             raise ValueError("injected packing fault")
-        return original(cls, settings, steps)
+        return piece
 
-    monkeypatch.setattr(Trajectory, "from_steps", classmethod(from_steps))
+    monkeypatch.setattr(worker, "block_piece", block_piece)
     c = window.controller
     run = c.runs[0]
     c.step(3)

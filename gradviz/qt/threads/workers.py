@@ -10,19 +10,20 @@ can drop answers to requests it has since replaced.
 
 from __future__ import annotations
 
-import itertools
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 
 from gradviz.core.contours import contour_levels, contour_segments
+from gradviz.core.engine import Engine, StepBlock
+from gradviz.core.pieces import block_piece, join_pieces
 from gradviz.core.problems import MINIMUM_GRID, Problem, ProblemSpec
-from gradviz.core.run import RunSettings, Step, Trajectory, iterate
+from gradviz.core.run import RunSettings, Trajectory
 from gradviz.core.space import Window
 from gradviz.core.surface import Surface, loss_grid_pieces, loss_surface_pieces
 from gradviz.qt.guard import guarded, one_line
@@ -38,7 +39,14 @@ INSTANT_BUDGET_S = 0.012
 of the tick leaves the GIL to the UI thread, so the window keeps answering."""
 
 INSTANT_PIECE = 16
-"""Updates of one run computed between checks of the time budget."""
+"""Updates an engine computes in its first call between checks of the time budget."""
+
+MAX_PIECE = 256
+"""Most updates of one call into an engine."""
+
+PIECE_SECONDS = 2e-3
+"""Time one call into an engine may take: the GIL is handed to the UI thread
+after each, and a call that takes longer makes the next one smaller."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +81,32 @@ class RunProgress:
     error: str | None = None
 
 
-@dataclass
-class _ActiveRun:
+@dataclass(eq=False)
+class _Run:
+    """A run being stepped: its job, the engine batch that steps it and its row there."""
+
     job: RunJob
-    steps: Iterator[Step]
+    batch: _Batch | None
+    row: int = 0
+    last: int = 0
+    """The last update its engine has computed."""
     finished: bool = False
     error: str | None = None
+
+
+@dataclass(eq=False)
+class _Batch:
+    """One engine and its runs by row (``None`` for a run since replaced or removed:
+    the engine steps it on, unseen, until the others end)."""
+
+    engine: Engine
+    runs: list[_Run | None] = field(default_factory=list)
+    piece: int = INSTANT_PIECE
+    """Updates of its next call while running as fast as it can."""
+
+    def live(self) -> list[_Run]:
+        """Its runs still stepping."""
+        return [run for run in self.runs if run is not None and not run.finished]
 
 
 def _let_the_ui_run() -> None:
@@ -87,29 +115,41 @@ def _let_the_ui_run() -> None:
     Stepping runs is Python work that holds the GIL. Held through a whole tick,
     it makes the UI thread wait at each of its many calls into Qt and numpy (they
     release the GIL and must take it back): painting slows to a crawl. Yielding
-    after each run's piece lets the UI in between.
+    after each call into an engine lets the UI in between.
     """
     time.sleep(0)
 
 
 class RunWorker(Worker):
-    """Steps every active run together and streams their steps to the UI."""
+    """Steps every active run and streams their steps to the UI.
+
+    The runs started in one turn of the worker's event loop (a scene's runs, a
+    fan's members) share one :class:`~gradviz.core.engine.Engine`, which steps
+    them all in one call; runs started later get engines of their own, so a
+    few engines may be under way at once. A run replaced or removed leaves its
+    row, unseen. Each tick sends one :class:`RunProgress` per run that moved.
+    """
 
     progressed = Signal(object)  # list[RunProgress], at most one list per tick
     idle = Signal()  # every run has finished while playing
+    _flush_soon = Signal()  # to itself, queued: the runs started this turn get their engine
 
     def __init__(self) -> None:
         super().__init__()
-        self._runs: dict[int, _ActiveRun] = {}
+        self._runs: dict[int, _Run] = {}
+        self._batches: list[_Batch] = []
+        self._pending: dict[int, RunJob] = {}  # set this turn of the event loop, by run id
+        self._made: dict[_Run, list[tuple[StepBlock, int]]] = {}  # blocks and rows to send
         self._to_end = False
         self._speed = 1.0  # updates per second (set by the controller); 0: as fast as it can
         self._owed = 0.0  # fractional updates carried to the next tick
         self._last_tick = time.perf_counter()
         self._timer: QTimer | None = None
-        self._turn = 0  # the run to step first at the next tick when running to the end
+        self._turn = 0  # the batch to step first at the next tick when running to the end
         self._sent = 0  # batches of progress emitted ...
         self.delivered = 0
         """... and taken in by the UI (written by the UI thread through :meth:`acknowledge`)."""
+        self._flush_soon.connect(self._flush, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
         """Create the tick timer in the worker's own thread."""
@@ -124,21 +164,25 @@ class RunWorker(Worker):
             self._timer.setParent(None)
             self._timer = None
         self._runs.clear()
+        self._batches.clear()
+        self._pending.clear()
 
     @Slot(object)
-    @guarded("Starting a run")
     def set_run(self, job: RunJob) -> None:
-        """Start ``job`` from its start point, replacing any run with the same id."""
-        steps = iterate(job.problem, job.settings)
-        active = _ActiveRun(job, itertools.islice(steps, job.resume_at, None))
-        self._runs[job.run_id] = active
-        if not job.resume_at:
-            self._emit([self._advance(active, 1)])  # the start point, shown even when paused
+        """Start ``job`` from its start point, replacing any run with the same id.
+
+        Its engine is made, and its start point sent, once this turn of the event
+        loop is over (or before any other call), with the other runs set meanwhile.
+        """
+        self._forget(job.run_id)
+        if not self._pending:
+            self._flush_soon.emit()
+        self._pending[job.run_id] = job
 
     @Slot(int)
     def remove_run(self, run_id: int) -> None:
         """Forget a run."""
-        self._runs.pop(run_id, None)
+        self._forget(run_id)
 
     @Slot(float)
     def set_speed(self, updates_per_second: float) -> None:
@@ -168,16 +212,10 @@ class RunWorker(Worker):
     @guarded("Stepping the runs")
     def step(self, count: int) -> None:
         """Advance every unfinished run by ``count`` updates now."""
-        self._emit([self._advance(run, count) for run in self._unfinished()])
-
-    def _restart_clock(self) -> None:
-        self._owed = 0.0
-        self._last_tick = time.perf_counter()
-        if self._timer is not None and not self._timer.isActive():
-            self._timer.start()
-
-    def _unfinished(self) -> list[_ActiveRun]:
-        return [run for run in self._runs.values() if not run.finished]
+        self._flush()
+        for batch in list(self._batches):
+            self._advance(batch, count)
+        self._send()
 
     def acknowledge(self) -> None:
         """Called from the UI thread once it has taken in a batch of progress.
@@ -188,81 +226,191 @@ class RunWorker(Worker):
         """
         self.delivered += 1  # only the UI thread writes it; an int store is atomic
 
+    def _restart_clock(self) -> None:
+        self._owed = 0.0
+        self._last_tick = time.perf_counter()
+        if self._timer is not None and not self._timer.isActive():
+            self._timer.start()
+
+    def _forget(self, run_id: int) -> None:
+        self._pending.pop(run_id, None)
+        run = self._runs.pop(run_id, None)
+        if run is not None and run.batch is not None:
+            run.batch.runs[run.row] = None
+            self._drop_ended()
+
+    @Slot()
+    @guarded("Starting a run")
+    def _flush(self) -> None:
+        """Give the runs set since the last call their engines and send their start points.
+
+        Runs of one problem that resume at the same update share an engine.
+        """
+        jobs, self._pending = list(self._pending.values()), {}
+        groups: dict[tuple[int, int], list[RunJob]] = {}
+        for job in jobs:
+            groups.setdefault((id(job.problem), job.resume_at), []).append(job)
+        for group in groups.values():
+            self._start(group)
+        self._send()
+
+    def _start(self, jobs: list[RunJob]) -> None:
+        try:
+            engine = Engine(jobs[0].problem, [job.settings for job in jobs])
+        except Exception as exc:  # noqa: BLE001 - the runs that fail alone are reported
+            if len(jobs) > 1:
+                for job in jobs:
+                    self._start([job])
+                return
+            self._runs[jobs[0].run_id] = run = _Run(jobs[0], None)
+            self._fail(run, exc)
+            return
+        batch = _Batch(engine)
+        for row, job in enumerate(jobs):
+            batch.runs.append(_Run(job, batch, row))
+            self._runs[job.run_id] = batch.runs[-1]  # type: ignore[assignment]
+        self._batches.append(batch)
+        resume_at = jobs[0].resume_at
+        if resume_at:
+            self._advance(batch, resume_at - 1)  # recomputed unseen (see _note)
+        else:
+            self._note(batch, engine.start)  # the start point, shown even when paused
+
     @Slot()
     @guarded("Stepping the runs")
     def _tick(self) -> None:
         if self._sent - self.delivered >= 2:
             return  # the UI is still drawing: the time owed carries to the next tick
+        self._flush()
         now = time.perf_counter()
         elapsed, self._last_tick = now - self._last_tick, now
-        runs = self._unfinished()
-        if not runs:
+        if not self._batches:
             self.pause()
             self.idle.emit()
             return
         if self._to_end or self._speed <= 0:
-            progress = self._advance_for(runs, now + INSTANT_BUDGET_S)
+            self._advance_for(now + INSTANT_BUDGET_S)
         else:
             self._owed += self._speed * min(elapsed, 0.25)
             count = int(self._owed)
             self._owed -= count
-            progress = []
             if count:
-                for run in runs:
-                    progress.append(self._advance(run, count))
-                    _let_the_ui_run()
-        self._emit(progress)
+                for batch in list(self._batches):
+                    self._advance(batch, count)
+        self._send()
 
-    def _advance_for(self, runs: list[_ActiveRun], deadline: float) -> list[RunProgress]:
-        # Step the runs in turn, a few updates at a time, until the time budget
-        # is used (checked after every piece: a round of all runs can take far
-        # longer than the budget), then send one progress item per run. The next
-        # tick starts with the run this one did not reach.
-        pieces: dict[int, list[Step]] = {run.job.run_id: [] for run in runs}
+    def _advance_for(self, deadline: float) -> None:
+        # The batches in turn, a piece each, until the time budget is used
+        # (checked after every piece); the next tick starts with the batch
+        # this one did not reach.
         turn = self._turn
-        while any(not run.finished for run in runs):  # at least one piece per tick
-            run = runs[turn % len(runs)]
+        while self._batches:  # at least one piece per tick
+            batch = self._batches[turn % len(self._batches)]
             turn += 1
-            if not run.finished:
-                pieces[run.job.run_id].extend(self._pull(run, INSTANT_PIECE))
-                _let_the_ui_run()
-                if time.perf_counter() >= deadline:
+            self._advance(batch, batch.piece)
+            if time.perf_counter() >= deadline:
+                break
+        self._turn = turn % max(len(self._batches), 1)
+
+    def _advance(self, batch: _Batch, count: int) -> None:
+        """Step ``batch`` by ``count`` updates, a piece at a time, letting the UI in
+        between; a fault is traced to its run (:meth:`_isolate`)."""
+        while count > 0 and batch.live():
+            size = min(count, batch.piece)
+            before = batch.engine.update
+            started = time.perf_counter()
+            try:
+                block = batch.engine.advance(size)
+            except Exception:  # noqa: BLE001 - traced to the run at fault, the others go on
+                for alone in self._isolate(batch, before, size):
+                    self._advance(alone, count - size)
+                return
+            took = time.perf_counter() - started
+            if took > PIECE_SECONDS:
+                batch.piece = max(batch.piece // 2, 1)
+            elif took < PIECE_SECONDS / 2 and size == batch.piece:
+                batch.piece = min(2 * batch.piece, MAX_PIECE)
+            self._note(batch, block)
+            count -= size
+            _let_the_ui_run()
+
+    def _note(self, batch: _Batch, block: StepBlock) -> None:
+        """Keep each live run's steps of ``block`` for the next send; mark the runs
+        that ended."""
+        engine = batch.engine
+        for run in batch.live():
+            made = int(block.count[run.row])
+            if made:
+                run.last = int(block.update[made - 1])
+                if run.last >= run.job.resume_at:  # else recomputed unseen
+                    self._made.setdefault(run, []).append((block, run.row))
+            if engine.diverged_at[run.row] is not None or run.last >= engine.settings[run.row].steps:
+                run.finished = True
+                self._made.setdefault(run, [])
+        self._drop_ended()
+
+    def _isolate(self, failed: _Batch, before: int, count: int) -> list[_Batch]:
+        """After ``failed``'s engine raised while making ``count`` updates from
+        ``before``: step each of its live runs alone, up to ``before`` unseen,
+        then one update at a time through those ``count``. The run at fault
+        fails with the steps it made before the fault; the others go on, each
+        in an engine of its own, which this returns."""
+        self._batches.remove(failed)
+        batches = []
+        for run in failed.live():
+            try:
+                engine = Engine(run.job.problem, [run.job.settings])
+                engine.advance(before)
+            except Exception as exc:  # noqa: BLE001 - this run fails, the others go on
+                self._fail(run, exc)
+                continue
+            batch = _Batch(engine, [run])
+            run.batch, run.row = batch, 0
+            self._batches.append(batch)
+            for _ in range(count):
+                if run.finished:
                     break
-        self._turn = turn % len(runs)
-        return [self._pack(run, pieces[run.job.run_id]) for run in runs]
+                try:
+                    block = engine.advance(1)
+                except Exception as exc:  # noqa: BLE001 - this run fails, the others go on
+                    self._fail(run, exc)
+                    break
+                self._note(batch, block)
+            if not run.finished:
+                batches.append(batch)
+        self._drop_ended()
+        return batches
 
-    def _advance(self, run: _ActiveRun, count: int) -> RunProgress:
-        return self._pack(run, self._pull(run, count))
+    def _fail(self, run: _Run, exc: Exception) -> None:
+        run.finished, run.error = True, one_line(exc)
+        self._made.setdefault(run, [])
+        self._drop_ended()
 
-    def _pull(self, run: _ActiveRun, count: int) -> list[Step]:
-        steps: list[Step] = []
-        try:
-            # Extended one step at a time: the steps made before a fault are kept.
-            steps.extend(itertools.islice(run.steps, count))
-        except Exception as exc:  # noqa: BLE001 - any failure is reported, the app goes on
-            run.finished, run.error = True, one_line(exc)
-            return steps
-        if len(steps) < count or (steps and steps[-1].diverged):
-            run.finished = True
-        return steps
+    def _drop_ended(self) -> None:
+        self._batches = [batch for batch in self._batches if batch.live()]
 
-    @staticmethod
-    def _pack(run: _ActiveRun, steps: list[Step]) -> RunProgress:
-        settings = run.job.settings
-        try:
-            piece = Trajectory.from_steps(settings, steps)
-        except Exception as exc:  # noqa: BLE001 - reported with the run, the app goes on
-            # These steps cannot be recorded: the run ends before them, so that
-            # its record is whole up to there rather than missing a piece.
-            run.finished, run.error = True, f"its steps could not be recorded: {one_line(exc)}"
-            piece = Trajectory.from_steps(settings, [])
-        return RunProgress(run.job.run_id, run.job.generation, piece, run.finished, run.error)
-
-    def _emit(self, progress: list[RunProgress]) -> None:
+    def _send(self) -> None:
+        """Send what the runs made since the last send, one item per run."""
+        made, self._made = self._made, {}
+        progress = [self._pack(run, blocks) for run, blocks in made.items()
+                    if self._runs.get(run.job.run_id) is run]  # not replaced meanwhile
         progress = [p for p in progress if len(p.piece.update) or p.finished]
         if progress:
             self._sent += 1
             self.progressed.emit(progress)
+
+    @staticmethod
+    def _pack(run: _Run, blocks: list[tuple[StepBlock, int]]) -> RunProgress:
+        job = run.job
+        try:
+            pieces = [block_piece(block, row, job.settings, job.resume_at) for block, row in blocks]
+            piece = join_pieces(pieces) if pieces else Trajectory.from_steps(job.settings, [])
+        except Exception as exc:  # noqa: BLE001 - reported with the run, the app goes on
+            # These steps cannot be recorded: the run ends before them, so that
+            # its record is whole up to there rather than missing a piece.
+            run.finished, run.error = True, f"its steps could not be recorded: {one_line(exc)}"
+            piece = Trajectory.from_steps(job.settings, [])
+        return RunProgress(job.run_id, job.generation, piece, run.finished, run.error)
 
 
 @dataclass(frozen=True)
