@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 
 from gradviz.core.contours import contour_levels, contour_segments
 from gradviz.core.engine import Engine, StepBlock
@@ -43,6 +43,12 @@ INSTANT_PIECE = 16
 
 MAX_PIECE = 256
 """Most updates of one call into an engine."""
+
+GATHER_MS = 5
+"""How long the runs set in a burst (a scene's, a fan's, a reset's) are gathered
+before they get their engine: the controller sets them one by one, and this
+thread may wake for the first before the last is sent. Any other call takes
+them in first, so they are never stepped out of order."""
 
 PIECE_SECONDS = 2e-3
 """Time one call into an engine may take: the GIL is handed to the UI thread
@@ -132,7 +138,6 @@ class RunWorker(Worker):
 
     progressed = Signal(object)  # list[RunProgress], at most one list per tick
     idle = Signal()  # every run has finished while playing
-    _flush_soon = Signal()  # to itself, queued: the runs started this turn get their engine
 
     def __init__(self) -> None:
         super().__init__()
@@ -145,24 +150,29 @@ class RunWorker(Worker):
         self._owed = 0.0  # fractional updates carried to the next tick
         self._last_tick = time.perf_counter()
         self._timer: QTimer | None = None
+        self._gather: QTimer | None = None
         self._turn = 0  # the batch to step first at the next tick when running to the end
         self._sent = 0  # batches of progress emitted ...
         self.delivered = 0
         """... and taken in by the UI (written by the UI thread through :meth:`acknowledge`)."""
-        self._flush_soon.connect(self._flush, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> None:
-        """Create the tick timer in the worker's own thread."""
+        """Create the timers in the worker's own thread."""
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
+        self._gather = QTimer(self)
+        self._gather.setSingleShot(True)
+        self._gather.setInterval(GATHER_MS)
+        self._gather.timeout.connect(self._flush)
 
     def stop(self) -> None:
         """Stop ticking and drop the timer here, in its own thread, before the thread quits."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer.setParent(None)
-            self._timer = None
+        for timer in (self._timer, self._gather):
+            if timer is not None:
+                timer.stop()
+                timer.setParent(None)
+        self._timer = self._gather = None
         self._runs.clear()
         self._batches.clear()
         self._pending.clear()
@@ -171,12 +181,12 @@ class RunWorker(Worker):
     def set_run(self, job: RunJob) -> None:
         """Start ``job`` from its start point, replacing any run with the same id.
 
-        Its engine is made, and its start point sent, once this turn of the event
-        loop is over (or before any other call), with the other runs set meanwhile.
+        Its engine is made, and its start point sent, :data:`GATHER_MS` later (or
+        before any other call is handled), with the other runs set meanwhile.
         """
         self._forget(job.run_id)
-        if not self._pending:
-            self._flush_soon.emit()
+        if not self._pending and self._gather is not None:
+            self._gather.start()
         self._pending[job.run_id] = job
 
     @Slot(int)
@@ -246,6 +256,8 @@ class RunWorker(Worker):
 
         Runs of one problem that resume at the same update share an engine.
         """
+        if self._gather is not None:
+            self._gather.stop()
         jobs, self._pending = list(self._pending.values()), {}
         groups: dict[tuple[int, int], list[RunJob]] = {}
         for job in jobs:
