@@ -1,8 +1,8 @@
-"""Pieces of runs: an engine's block of steps cut into each run's
+"""Pieces of runs: an engine's blocks of steps cut into one run's
 :class:`~gradviz.core.run.Trajectory` piece, and pieces joined.
 
-A consumer that streams runs (the app's worker) takes an
-:class:`~gradviz.core.engine.StepBlock` for many runs at a time and hands on
+A consumer that streams runs (the app's worker) takes
+:class:`~gradviz.core.engine.StepBlock` s for many runs at a time and hands on
 each run's part as the arrays a run's record is made of: no step is built as
 a Python object, and the piece holds exactly what
 :meth:`Trajectory.from_steps <gradviz.core.run.Trajectory.from_steps>` makes
@@ -11,6 +11,7 @@ of the same steps (the diverged step left out, its update in ``diverged_at``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,41 +20,61 @@ from gradviz.core.columns import STEP_COLUMNS, Kind
 from gradviz.core.engine import StepBlock
 from gradviz.core.run import RunSettings, Trajectory
 
+_COLUMNS = tuple((c, c.dtype) for c in STEP_COLUMNS)
+"""Every column with the type of its entries (looked up once: a piece is made per
+run per frame)."""
 
-def block_piece(block: StepBlock, run: int, settings: RunSettings, first: int = 0) -> Trajectory:
-    """Run ``run``'s steps in ``block`` from update ``first`` on, as a piece.
+
+def run_piece(parts: Sequence[tuple[StepBlock, int]], settings: RunSettings,
+              first: int = 0) -> Trajectory:
+    """One run's steps in consecutive blocks, from update ``first`` on, as a piece.
 
     Parameters
     ----------
-    block : StepBlock
-        Steps of an engine's runs.
-    run : int
-        The run's index in the engine.
+    parts : sequence of (StepBlock, int)
+        Consecutive blocks of the run's engine (or engines: the run's index may
+        differ from block to block), each with the run's index in it.
     settings : RunSettings
         The piece's settings.
     first : int
         The first update to keep: the steps before it are left out (a run
         recomputed up to where its consumer already holds it).
     """
-    count = int(block.count[run])
-    diverged = count > 0 and bool(block.diverged[run, count - 1])
-    end = count - 1 if diverged else count
-    start = min(max(0, first - int(block.update[0])) if count else 0, end)
-    rows = slice(start, end)
-    kept = end - start
+    spans: list[tuple[StepBlock, int, slice]] = []
+    diverged_at = None
+    for block, run in parts:
+        count = int(block.count[run])
+        if not count:
+            continue
+        end = count
+        if block.diverged[run, count - 1]:
+            end = count - 1
+            if block.update[end] >= first:  # else left out with the steps before it
+                diverged_at = int(block.update[end])
+        start = min(max(0, first - int(block.update[0])), end)
+        if start < end:
+            spans.append((block, run, slice(start, end)))
     columns: dict[str, object] = {}
-    for column in STEP_COLUMNS:
-        held = block.update if column.name == "update" else getattr(block, column.name)
-        if held is None or (column.optional and not kept):
-            columns[column.series] = None  # as a run without the column records it
-        elif column.name == "update":
-            columns[column.series] = np.array(held[rows], dtype=column.dtype)
-        elif column.kind is Kind.INDICES:
-            indices = held[run]
-            columns[column.series] = (None,) * kept if indices is None else tuple(indices[rows])
+    for column, dtype in _COLUMNS:
+        if column.name == "update":
+            held: list[object] = [block.update[rows] for block, _, rows in spans]
         else:
-            columns[column.series] = np.array(held[run, rows], dtype=column.dtype)
-    diverged_at = int(block.update[count - 1]) if diverged else None
+            held = [getattr(block, column.name) for block, _, _ in spans]
+        if column.optional and (not held or held[0] is None):
+            columns[column.series] = None  # as a run without the column records it
+        elif column.kind is Kind.INDICES:
+            columns[column.series] = tuple(itertools.chain.from_iterable(
+                (None,) * (rows.stop - rows.start) if indices[run] is None
+                else indices[run][rows]
+                for indices, (_, run, rows) in zip(held, spans)))
+        elif column.name == "update":
+            columns[column.series] = np.concatenate(held or [np.empty(0, dtype)]).astype(dtype)
+        else:
+            values = [np.full((rows.stop - rows.start, *column.shape), np.nan)
+                      if values is None else values[run, rows]
+                      for values, (_, run, rows) in zip(held, spans)]
+            columns[column.series] = (np.concatenate(values).astype(dtype, copy=False)
+                                      if values else np.empty((0, *column.shape), dtype))
     return Trajectory(settings=settings, diverged_at=diverged_at, **columns)  # type: ignore[arg-type]
 
 
@@ -63,16 +84,15 @@ def join_pieces(pieces: Sequence[Trajectory]) -> Trajectory:
         return pieces[0]
     columns: dict[str, object] = {}
     for column in STEP_COLUMNS:
-        parts = [getattr(p, column.series) for p in pieces]
-        held = [part for part in parts if part is not None]
+        held = [part for part in (getattr(p, column.series) for p in pieces) if part is not None]
         if not held:
             columns[column.series] = None
         elif column.kind is Kind.INDICES:
-            columns[column.series] = tuple(i for part in held for i in part)
+            columns[column.series] = tuple(itertools.chain.from_iterable(held))
         else:
             columns[column.series] = np.concatenate(held)
     diverged_at = next((p.diverged_at for p in pieces if p.diverged_at is not None), None)
     return Trajectory(settings=pieces[0].settings, diverged_at=diverged_at, **columns)  # type: ignore[arg-type]
 
 
-__all__ = ["block_piece", "join_pieces"]
+__all__ = ["join_pieces", "run_piece"]

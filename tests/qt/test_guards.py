@@ -179,15 +179,15 @@ def test_a_step_fault_fails_the_run_and_keeps_the_steps_before_it(window, qtbot,
 
 
 def test_a_packing_fault_fails_the_run_without_a_gap(window, qtbot, monkeypatch):
-    original = worker.block_piece
+    original = worker.run_piece
 
-    def block_piece(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def run_piece(*args, **kwargs):  # type: ignore[no-untyped-def]
         piece = original(*args, **kwargs)
         if 5 in piece.update:
             raise ValueError("injected packing fault")
         return piece
 
-    monkeypatch.setattr(worker, "block_piece", block_piece)
+    monkeypatch.setattr(worker, "run_piece", run_piece)
     c = window.controller
     run = c.runs[0]
     c.step(3)

@@ -21,7 +21,7 @@ from PySide6.QtCore import QTimer, Signal, Slot
 
 from gradviz.core.contours import contour_levels, contour_segments
 from gradviz.core.engine import Engine, StepBlock
-from gradviz.core.pieces import block_piece, join_pieces
+from gradviz.core.pieces import run_piece
 from gradviz.core.problems import MINIMUM_GRID, Problem, ProblemSpec
 from gradviz.core.run import RunSettings, Trajectory
 from gradviz.core.space import Window
@@ -50,7 +50,7 @@ before they get their engine: the controller sets them one by one, and this
 thread may wake for the first before the last is sent. Any other call takes
 them in first, so they are never stepped out of order."""
 
-PIECE_SECONDS = 2e-3
+PIECE_SECONDS = 4e-3
 """Time one call into an engine may take: the GIL is handed to the UI thread
 after each, and a call that takes longer makes the next one smaller."""
 
@@ -415,8 +415,7 @@ class RunWorker(Worker):
     def _pack(run: _Run, blocks: list[tuple[StepBlock, int]]) -> RunProgress:
         job = run.job
         try:
-            pieces = [block_piece(block, row, job.settings, job.resume_at) for block, row in blocks]
-            piece = join_pieces(pieces) if pieces else Trajectory.from_steps(job.settings, [])
+            piece = run_piece(blocks, job.settings, job.resume_at)
         except Exception as exc:  # noqa: BLE001 - reported with the run, the app goes on
             # These steps cannot be recorded: the run ends before them, so that
             # its record is whole up to there rather than missing a piece.
