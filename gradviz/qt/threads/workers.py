@@ -129,11 +129,11 @@ def _let_the_ui_run() -> None:
 class RunWorker(Worker):
     """Steps every active run and streams their steps to the UI.
 
-    The runs started in one turn of the worker's event loop (a scene's runs, a
-    fan's members) share one :class:`~gradviz.core.engine.Engine`, which steps
-    them all in one call; runs started later get engines of their own, so a
-    few engines may be under way at once. A run replaced or removed leaves its
-    row, unseen. Each tick sends one :class:`RunProgress` per run that moved.
+    The runs set together (within :data:`GATHER_MS`: a scene's runs, a fan's
+    members) share one :class:`~gradviz.core.engine.Engine`, which steps them
+    all in one call; runs set later get engines of their own, so a few engines
+    may be under way at once. A run replaced or removed leaves its row, unseen.
+    Each tick sends one :class:`RunProgress` per run that moved.
     """
 
     progressed = Signal(object)  # list[RunProgress], at most one list per tick
@@ -176,6 +176,7 @@ class RunWorker(Worker):
         self._runs.clear()
         self._batches.clear()
         self._pending.clear()
+        self._made.clear()
 
     @Slot(object)
     def set_run(self, job: RunJob) -> None:
