@@ -6,12 +6,12 @@ import itertools
 
 import numpy as np
 
-from gradviz.core.columns import STEP_COLUMNS, Kind
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.pieces import join_pieces
 from gradviz.core.problems import make_problem
 from gradviz.core.run import RunSettings, Trajectory, iterate
 from gradviz.qt.threads.workers import RunJob, RunProgress, RunWorker
+from trajectory_checks import assert_same_trajectory
 
 
 def _worker_with_a_long_run(qapp) -> tuple[RunWorker, list[object]]:  # type: ignore[no-untyped-def]
@@ -126,21 +126,6 @@ def _alone(problem, settings: RunSettings, steps: int | None = None) -> Trajecto
     return Trajectory.from_steps(settings, itertools.islice(iterate(problem, settings), steps))
 
 
-def _assert_same(piece: Trajectory, expected: Trajectory) -> None:
-    for column in STEP_COLUMNS:
-        got, want = getattr(piece, column.series), getattr(expected, column.series)
-        if column.kind is Kind.INDICES:
-            assert len(got) == len(want), column.name
-            for a, b in zip(got, want):
-                assert (a is None and b is None) or np.array_equal(a, b), column.name
-        elif want is None:
-            assert got is None, column.name
-        else:
-            assert got.dtype == want.dtype and got.shape == want.shape, column.name
-            np.testing.assert_array_equal(got, want, err_msg=column.name)
-    assert piece.diverged_at == expected.diverged_at
-
-
 MIXED = (
     RunSettings(optimizer="gd", steps=300),
     RunSettings(optimizer="sgd", seed=3, steps=300),
@@ -163,7 +148,7 @@ def test_mixed_runs_in_one_engine_give_the_steps_of_each_run_alone(qapp):
     driver.to_end()
     for run_id, one in enumerate(settings):
         assert driver.finished(run_id)
-        _assert_same(driver.record(run_id), _alone(problem, one))
+        assert_same_trajectory(driver.record(run_id), _alone(problem, one))
     assert driver.record(5).diverged_at is not None  # the others went on past it
 
 
@@ -180,13 +165,13 @@ def test_runs_added_replaced_and_removed_mid_way_keep_their_own_steps(qapp):
     driver.worker.remove_run(1)
     driver.set_runs(RunJob(0, 1, problem, adam))  # run 0 edited: a new generation
     driver.worker.step(20)
-    _assert_same(driver.record(1), _alone(problem, adam, 81))  # nothing after its removal
-    _assert_same(driver.record(0), _alone(problem, gd, 81))
-    _assert_same(driver.record(0, 1), _alone(problem, adam, 21))
-    _assert_same(driver.record(2), _alone(problem, sgd, 51))
+    assert_same_trajectory(driver.record(1), _alone(problem, adam, 81))  # nothing after its removal
+    assert_same_trajectory(driver.record(0), _alone(problem, gd, 81))
+    assert_same_trajectory(driver.record(0, 1), _alone(problem, adam, 21))
+    assert_same_trajectory(driver.record(2), _alone(problem, sgd, 51))
     driver.to_end()
-    _assert_same(driver.record(0, 1), _alone(problem, adam))
-    _assert_same(driver.record(2), _alone(problem, sgd))
+    assert_same_trajectory(driver.record(0, 1), _alone(problem, adam))
+    assert_same_trajectory(driver.record(2), _alone(problem, sgd))
     assert not driver.worker._batches
 
 
@@ -201,7 +186,7 @@ def test_a_run_resumed_after_scrubbing_streams_on_from_there(qapp):
     driver.worker.step(10)
     for run_id, one in enumerate(settings):
         expected = Trajectory.from_steps(one, itertools.islice(iterate(problem, one), 40, 50))
-        _assert_same(driver.record(run_id, 1), expected)
+        assert_same_trajectory(driver.record(run_id, 1), expected)
         assert expected.update.tolist() == list(range(40, 50))
 
 
@@ -268,10 +253,10 @@ def test_a_fault_in_one_run_fails_it_with_its_steps_and_the_others_go_on(qapp):
     before = Trajectory.from_steps(settings[0], itertools.takewhile(
         lambda step: step.phi[1] <= 12.0, iterate(base, settings[0])))
     assert 1 < len(before.update) < 80
-    _assert_same(driver.record(0), before)
+    assert_same_trajectory(driver.record(0), before)
     for run_id in (1, 2):
         assert driver.finished(run_id) and driver.items(run_id)[-1].error is None
-        _assert_same(driver.record(run_id), _alone(base, settings[run_id]))
+        assert_same_trajectory(driver.record(run_id), _alone(base, settings[run_id]))
 
 
 def test_a_run_that_cannot_start_fails_alone(qapp):
@@ -285,7 +270,7 @@ def test_a_run_that_cannot_start_fails_alone(qapp):
             for item in driver.lists[0]] == [
         (0, 0, True, "FloatingPointError: injected fault"), (1, 1, False, None)]
     driver.to_end()
-    _assert_same(driver.record(1), _alone(base, settings[1]))
+    assert_same_trajectory(driver.record(1), _alone(base, settings[1]))
 
 
 def test_run_to_end_finishes_every_run_and_then_idles(qapp):
@@ -299,7 +284,7 @@ def test_run_to_end_finishes_every_run_and_then_idles(qapp):
     assert idle == [True]
     for run_id, one in enumerate(settings):
         assert driver.finished(run_id)
-        _assert_same(driver.record(run_id), _alone(problem, one))
+        assert_same_trajectory(driver.record(run_id), _alone(problem, one))
 
 
 def test_the_app_steps_a_scenes_runs_as_each_alone(window, qtbot):
@@ -312,4 +297,4 @@ def test_the_app_steps_a_scenes_runs_as_each_alone(window, qtbot):
     c.run_to_end()
     qtbot.waitUntil(lambda: not c.playing, timeout=60_000)
     for run in c.runs:
-        _assert_same(run.record.to_trajectory(run.settings), _alone(c.problem, run.settings))
+        assert_same_trajectory(run.record.to_trajectory(run.settings), _alone(c.problem, run.settings))
