@@ -219,9 +219,15 @@ def show_scene_finished(
 
     busy = [True]
     messages: list[str] = []
+    # Whether a frame of the finished runs has been drawn (the window draws one
+    # when the runs stop playing): then the one at the end would draw it again.
+    finished_drawn = [False]
 
     def track_busy(value: bool) -> None:
         busy[0] = value
+
+    def track_frame(_frames: object) -> None:
+        finished_drawn[0] = all(run.record.finished for run in controller.runs)
 
     def report() -> None:
         if progress is not None:
@@ -233,6 +239,7 @@ def show_scene_finished(
     waker.timeout.connect(report)
     controller.surfaceBusy.connect(track_busy)
     controller.message.connect(messages.append)
+    controller.frameReady.connect(track_frame)
     controller.set_frame_interval(HELD_FRAME_MS)
     try:
         if not controller.load_scene(scene):
@@ -250,8 +257,10 @@ def show_scene_finished(
         controller.set_frame_interval(FRAME_MS)
         controller.surfaceBusy.disconnect(track_busy)
         controller.message.disconnect(messages.append)
+        controller.frameReady.disconnect(track_frame)
     report()
-    controller.publish_now()
+    if not finished_drawn[0]:
+        controller.publish_now()
 
 
 HELD_FRAME_MS = 3_600_000
