@@ -504,7 +504,8 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def _with_steps(scene: Scene, steps: int) -> Scene:
     runs = tuple(replace(run, settings=_set(run.settings, "steps", steps)) for run in scene.runs)
-    return replace(scene, runs=runs)
+    fans = tuple(replace(fan, settings=_set(fan.settings, "steps", steps)) for fan in scene.fans)
+    return replace(scene, runs=runs, fans=fans)
 
 
 def _use_offscreen_without_display() -> None:

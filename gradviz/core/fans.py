@@ -86,7 +86,14 @@ def _check_count(count: object) -> int:
     return number
 
 
-def _check_param(param: object) -> str:
+def check_param(param: object) -> str:
+    """``param`` if a fan can spread it (one of :data:`FAN_PARAMETERS`).
+
+    Raises
+    ------
+    ValueError
+        Listing the parameters a fan can spread.
+    """
     if param not in FAN_PARAMETERS:
         raise ValueError(f"cannot fan over {param!r}; choose from {', '.join(FAN_PARAMETERS)} "
                          "(a choice such as Nesterov's lookahead has no values between)")
@@ -115,7 +122,7 @@ class Fan:
     values: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        _check_param(self.param)
+        check_param(self.param)
         values = tuple(self.values) if isinstance(self.values, Iterable) else None
         if values is None or isinstance(self.values, str):
             raise ValueError(f"a fan's values must be a list of numbers; got {self.values!r}")
@@ -148,7 +155,7 @@ class Fan:
             For ``low`` not below ``high``, a log range that is not positive, a
             count outside 2 to :data:`MAX_FAN`, or values out of the parameter's range.
         """
-        param = _check_param(param)
+        param = check_param(param)
         count = _check_count(count)
         low, high = _real(low, "a fan's low end"), _real(high, "a fan's high end")
         if not low < high:
@@ -440,6 +447,7 @@ __all__ = [
     "FanResult",
     "SeedSpread",
     "check_fan_run",
+    "check_param",
     "colour_at",
     "fan_colours",
     "fan_positions",

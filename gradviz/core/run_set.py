@@ -21,6 +21,7 @@ from gradviz.core.export import (
     run_document,
     trajectory_rows,
 )
+from gradviz.core.fans import SeedSpread, fan_colours, run_fan, seed_spread
 from gradviz.core.files import check_folder, write_atomic
 from gradviz.core.palette import first_unused_colour
 from gradviz.core.problems import ProblemSpec
@@ -36,7 +37,8 @@ RUNS_FORMATS = TRAJECTORY_FORMATS
 @dataclass(frozen=True)
 class NamedRun:
     """One run of a set: its legend name (names may repeat), its colour (an entry
-    of :data:`~gradviz.core.palette.RUN_COLOURS`) and its steps."""
+    of :data:`~gradviz.core.palette.RUN_COLOURS`; for a fan's member, its colour on
+    the fan's sequential scale, :func:`~gradviz.core.fans.fan_colours`) and its steps."""
 
     name: str
     colour: str
@@ -70,7 +72,8 @@ def legend_name(settings: RunSettings, name: str | None, n_points: int | None) -
 
 def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = None) -> RunSet:
     """Compute every run of ``scene`` to its end, as the app does when it opens the
-    scene: named as in its legend and coloured in order.
+    scene: named as in its legend and coloured in order; then every member of its
+    fans, named by its value and coloured on the fan's sequential scale.
 
     ``progress`` is told (updates done, updates in all) now and then.
 
@@ -82,7 +85,9 @@ def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = Non
     """
     problem = scene.problem.build()
     settings = [run.settings.resolve(problem) for run in scene.runs]
-    total, done = sum(s.steps for s in settings), 0
+    fans = [(fan, fan.settings.resolve(problem)) for fan in scene.fans]
+    total = sum(s.steps for s in settings) + sum(s.steps * len(f.fan.values) for f, s in fans)
+    done = 0
     runs: list[NamedRun] = []
     for run, resolved in zip(scene.runs, settings):
         steps = iterate(problem, resolved)
@@ -94,7 +99,32 @@ def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = Non
             Trajectory.from_steps(resolved, steps),
         ))
         done += resolved.steps
+    for fan, resolved in fans:
+        size = len(fan.fan.values)
+        told = None if progress is None else (
+            lambda updates, _, before=done, size=size: progress(before + updates * size, total))
+        result = run_fan(problem, resolved, fan.fan, told)
+        runs += map(NamedRun, fan.member_names(), fan_colours(fan.fan), result.members)
+        done += resolved.steps * size
     return RunSet(scene.problem, tuple(runs), scene.name)
+
+
+def scene_seed_spread(
+    scene: Scene, progress: Callable[[int, int], object] | None = None
+) -> SeedSpread | None:
+    """The final losses of ``scene``'s runs over the seeds its ``seed_spread`` asks
+    for (0, 1, ...), all at once; ``None`` if it asks for none.
+
+    Raises
+    ------
+    ValueError
+        If the scene's problem or runs cannot be built.
+    """
+    if scene.seed_spread is None:
+        return None
+    problem = scene.problem.build()
+    return seed_spread(problem, [run.settings for run in scene.runs],
+                       range(scene.seed_spread), progress)
 
 
 def runs_rows(runs: RunSet) -> list[Row]:
@@ -217,6 +247,7 @@ __all__ = [
     "runs_document",
     "runs_rows",
     "scene_runs",
+    "scene_seed_spread",
     "write_runs",
     "write_runs_csv",
     "write_runs_json",
