@@ -79,7 +79,14 @@ def _real(value: object, what: str) -> float:
     return number
 
 
-def _check_count(count: object) -> int:
+def check_count(count: object) -> int:
+    """``count`` if a fan can have that many members (2 to :data:`MAX_FAN`).
+
+    Raises
+    ------
+    ValueError
+        Saying how many a fan may have.
+    """
     number = _whole(count, "a fan's count")
     if not 2 <= number <= MAX_FAN:
         raise ValueError(f"a fan has 2 to {MAX_FAN} members; got {number}")
@@ -126,7 +133,7 @@ class Fan:
         values = tuple(self.values) if isinstance(self.values, Iterable) else None
         if values is None or isinstance(self.values, str):
             raise ValueError(f"a fan's values must be a list of numbers; got {self.values!r}")
-        _check_count(len(values))
+        check_count(len(values))
         what = f"each {self.param} of the fan"
         if self.param == SEED:
             checked: tuple[float, ...] = tuple(_whole(v, what) for v in values)
@@ -156,7 +163,7 @@ class Fan:
             count outside 2 to :data:`MAX_FAN`, or values out of the parameter's range.
         """
         param = check_param(param)
-        count = _check_count(count)
+        count = check_count(count)
         low, high = _real(low, "a fan's low end"), _real(high, "a fan's high end")
         if not low < high:
             raise ValueError(f"a fan's range must go from low to high; got {low:g} to {high:g}")
@@ -446,6 +453,7 @@ __all__ = [
     "Fan",
     "FanResult",
     "SeedSpread",
+    "check_count",
     "check_fan_run",
     "check_param",
     "colour_at",

@@ -21,7 +21,7 @@ from gradviz.core.export import (
     run_document,
     trajectory_rows,
 )
-from gradviz.core.fans import SeedSpread, fan_colours, run_fan, seed_spread
+from gradviz.core.fans import FanResult, SeedSpread, fan_colours, member_names, run_fan, seed_spread
 from gradviz.core.files import check_folder, write_atomic
 from gradviz.core.palette import first_unused_colour
 from gradviz.core.problems import ProblemSpec
@@ -104,9 +104,16 @@ def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = Non
         told = None if progress is None else (
             lambda updates, _, before=done, size=size: progress(before + updates * size, total))
         result = run_fan(problem, resolved, fan.fan, told)
-        runs += map(NamedRun, fan.member_names(), fan_colours(fan.fan), result.members)
+        runs += fan_named_runs(result, fan.legend_name)
         done += resolved.steps * size
     return RunSet(scene.problem, tuple(runs), scene.name)
+
+
+def fan_named_runs(result: FanResult, name: str) -> tuple[NamedRun, ...]:
+    """A fan's members as runs of a set: named ``name`` and their value (``GD α=0.01``)
+    and coloured on the fan's sequential scale."""
+    return tuple(map(NamedRun, member_names(result.fan, name), fan_colours(result.fan),
+                     result.members))
 
 
 def scene_seed_spread(
@@ -243,6 +250,7 @@ __all__ = [
     "RunSet",
     "check_no_size",
     "check_runs_path",
+    "fan_named_runs",
     "legend_name",
     "runs_document",
     "runs_rows",

@@ -126,9 +126,14 @@ class SceneFan:
             _line(self.name, MAX_RUN_NAME)
         self.fan.check(self.settings)
 
+    @property
+    def legend_name(self) -> str:
+        """What the members' names start with: the fan's name, or its optimizer's."""
+        return self.name or OPTIMIZERS[self.settings.optimizer].short
+
     def member_names(self) -> tuple[str, ...]:
-        """The members' legend names: the fan's name and each value."""
-        return member_names(self.fan, self.name or OPTIMIZERS[self.settings.optimizer].short)
+        """The members' legend names: :attr:`legend_name` and each value."""
+        return member_names(self.fan, self.legend_name)
 
 
 @dataclass(frozen=True)
