@@ -100,13 +100,18 @@ def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = Non
         ))
         done += resolved.steps
     for fan, resolved in fans:
-        size = len(fan.fan.values)
-        told = None if progress is None else (
-            lambda updates, _, before=done, size=size: progress(before + updates * size, total))
+        members = len(fan.fan.values)
+        told = None if progress is None else _fan_progress(progress, done, members, total)
         result = run_fan(problem, resolved, fan.fan, told)
         runs += fan_named_runs(result, fan.legend_name)
-        done += resolved.steps * size
+        done += resolved.steps * members
     return RunSet(scene.problem, tuple(runs), scene.name)
+
+
+def _fan_progress(progress: Callable[[int, int], object], before: int, members: int,
+                  total: int) -> Callable[[int, int], object]:
+    """``progress`` told of a fan's updates, each counted once per member, after ``before``."""
+    return lambda updates, _: progress(before + updates * members, total)
 
 
 def fan_named_runs(result: FanResult, name: str) -> tuple[NamedRun, ...]:

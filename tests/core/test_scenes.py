@@ -273,6 +273,10 @@ def test_a_scene_s_export_holds_its_fans_members_in_their_colours() -> None:
     assert [run.colour for run in runs.runs[1:]] == list(fan_colours(fan.fan))
     for member, value in zip(runs.runs[1:], fan.fan.values):
         assert member.trajectory.settings.hyperparameters["lr"] == value
+    told: list[tuple[int, int]] = []
+    scene_runs(scene, lambda done, total: told.append((done, total)))
+    assert told[-1] == (60 * 8, 60 * 8)  # the run and the 7 members, 60 updates each
+    assert [done for done, _ in told] == sorted(done for done, _ in told)
 
 
 # ----------------------------------------------------------------------------- round trips
