@@ -212,6 +212,8 @@ def _hyperparameters() -> dict[str, tuple[HyperParameter, list[str]]]:
 
 
 _HYPERPARAMETERS = _hyperparameters()
+_LOG_SPACED = " and ".join(name for name, (hyper, _) in _HYPERPARAMETERS.items() if hyper.log)
+"""The hyperparameters a fan spreads on a log scale unless told otherwise."""
 
 
 def _add_run_settings_arguments(parser: ArgumentParser) -> None:
@@ -277,7 +279,7 @@ def _add_fan_arguments(parser: ArgumentParser) -> None:
     spread = parser.add_mutually_exclusive_group(required=True)
     spread.add_argument(
         "--range", metavar=("LOW", "HIGH"), type=_float, nargs=2,
-        help="spread --count values from LOW to HIGH (log-spaced for lr and eps, "
+        help=f"spread --count values from LOW to HIGH (log-spaced for {_LOG_SPACED}, "
         "else evenly; see --spacing)",
     )
     spread.add_argument("--values", metavar="V", type=_float, nargs="+",
@@ -286,8 +288,9 @@ def _add_fan_arguments(parser: ArgumentParser) -> None:
         "--count", metavar="K", type=_int,
         help=f"members spread over --range, 2..{MAX_FAN} (default {DEFAULT_FAN})",
     )
-    parser.add_argument("--spacing", choices=("log", "linear"),
-                        help="how --range is spread (default: log for lr and eps, else linear)")
+    parser.add_argument("--spacing", choices=("log", "even"),
+                        help=f"how --range is spread: evenly on a log scale or evenly "
+                        f"(default: log for {_LOG_SPACED}, else even)")
     parser.add_argument(
         "--out", metavar="FILE",
         help="FILE.csv or FILE.json (every member's steps, as 'gradviz export' writes a "

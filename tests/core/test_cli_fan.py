@@ -132,3 +132,12 @@ def test_bad_flags_are_one_line_naming_the_flag(tmp_path: Path, monkeypatch, cap
     assert err.startswith("gradviz fan: error: ") and err.count("\n") == 1
     assert message in err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("spacing", "values"), [
+    ([], ["0.1", "0.159", "0.252", "0.4"]), (["--spacing", "even"], ["0.1", "0.2", "0.3", "0.4"]),
+])
+def test_a_range_is_log_spaced_for_lr_unless_asked(capsys, spacing, values) -> None:
+    assert main(["fan", "--model", "linear", "--steps", "3", "--param", "lr",
+                 "--range", "0.1", "0.4", "--count", "4", *spacing]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == values
