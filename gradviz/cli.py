@@ -57,8 +57,8 @@ from gradviz.core.run_set import (
     RUNS_FORMATS,
     RunSet,
     check_no_size,
-    fan_named_runs,
     check_runs_path,
+    fan_named_runs,
     scene_runs,
     write_runs,
 )

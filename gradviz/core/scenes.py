@@ -59,7 +59,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gradviz.core.colormaps import COLORMAPS
-from gradviz.core.fans import DEFAULT_FAN, MAX_SPREAD_SEEDS, Fan, check_param, member_names
+from gradviz.core.fans import (
+    DEFAULT_FAN,
+    MAX_SPREAD_SEEDS,
+    SEED,
+    Fan,
+    check_count,
+    check_param,
+    member_names,
+)
 from gradviz.core.files import ReadError, read_regular, write_atomic
 from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
 from gradviz.core.parsing import excerpt, shown_path
@@ -508,14 +516,18 @@ def _fan(raw: object, label: str, where: str, problem: Problem) -> SceneFan:
                 raise ValueError(f"must be a list of numbers; got {reprlib.repr(values)}")
             fan = Fan(param, tuple(_number(v) for v in values))
     else:
+        count, log = DEFAULT_FAN, None
+        if "count" in raw:
+            with _blame(label, f"{where}.count"):
+                count = check_count(_integer(raw["count"]))
+        if "log" in raw:
+            with _blame(label, f"{where}.log"):
+                log = _flag(raw["log"])
         with _blame(label, f"{where}.range"):
-            low, high = _numbers(raw["range"], 2)
-            count = _integer(raw["count"]) if "count" in raw else DEFAULT_FAN
-            log = _flag(raw["log"]) if "log" in raw else None
-            fan = Fan.spread(param, low, high, count, log)
+            fan = Fan.spread(param, *_numbers(raw["range"], 2), count, log)
     with _blame(label, f"{where}.param"):
         scene_fan = SceneFan(run.settings, fan, run.name)
-    if param == "seed":
+    if param == SEED:
         with _blame(label, f"{where}.param"):
             _check_minibatches((run.settings,), problem, "a seed fan")
     return scene_fan
