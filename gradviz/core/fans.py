@@ -397,6 +397,12 @@ class SeedSpread:
         """For how many seeds run ``better`` ends with a lower loss than run ``worse``."""
         return int(np.sum(self.losses[better] < self.losses[worse]))
 
+    def quartiles(self) -> np.ndarray:
+        """Each run's first quartile, median and third quartile over the seeds, shape
+        ``(runs, 3)``, for a box plot: values that occur (no interpolation, so a
+        diverged seed's ``inf`` stays one)."""
+        return np.quantile(self.losses, [0.25, 0.5, 0.75], axis=1, method="inverted_cdf").T
+
     def order_holds(self, order: Sequence[int]) -> int:
         """For how many seeds the runs' final losses rise in ``order`` (run indices,
         lowest loss first), strictly."""

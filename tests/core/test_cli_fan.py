@@ -119,6 +119,10 @@ def test_a_seed_fan_of_sgd(capsys) -> None:
          "--out: the folder"),
         (["--param", "lr", "--range", "0.1", "1", "--out", "fan.csv", "--size", "800x400"],
          "--size: goes with a .png --out"),
+        (["--param", "lr", "--values", "nan", "0.1"],
+         "--values: each lr of the fan must be a finite number; got nan"),
+        (["--param", "lr", "--range", "0.1", "inf"],
+         "--range: a fan's high end must be a finite number; got inf"),
         (["--param", "lr", "--range", "0.1", "1", "--count", "many"],
          "argument --count: invalid int value: 'many'"),
     ],
@@ -141,3 +145,15 @@ def test_a_range_is_log_spaced_for_lr_unless_asked(capsys, spacing, values) -> N
     assert main(["fan", "--model", "linear", "--steps", "3", "--param", "lr",
                  "--range", "0.1", "0.4", "--count", "4", *spacing]) == 0
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == values
+
+
+def test_ctrl_c_writes_nothing(tmp_path: Path, monkeypatch, capsys) -> None:
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("gradviz.cli.run_fan", interrupted)
+    path = tmp_path / "fan.csv"
+    path.write_text("kept")
+    assert main(["fan", "--param", "lr", "--range", "0.1", "1", "--out", str(path)]) == 130
+    assert f"interrupted: nothing was written to {path}" in capsys.readouterr().err
+    assert path.read_text() == "kept"

@@ -205,6 +205,9 @@ def test_order_and_beats_count_seeds() -> None:
     spread = SeedSpread((0, 1, 2), np.array([[1.0, 2.0, 3.0], [2.0, 1.0, 4.0], [3.0, 3.0, 3.5]]))
     assert spread.beats(0, 1) == 2
     assert spread.order_holds((0, 1, 2)) == 1
+    np.testing.assert_array_equal(spread.quartiles(), [[1, 2, 3], [1, 2, 4], [3, 3, 3.5]])
+    diverged = SeedSpread((0, 1, 2, 3), np.array([[4.0, math.inf, math.inf, 1.0]]))
+    np.testing.assert_array_equal(diverged.quartiles(), [[1.0, 4.0, math.inf]])
     assert ranking([0.9, 0.7, 0.8]) == (1, 2, 0)
 
 
