@@ -117,10 +117,10 @@ def _colour_bar(fan: Fan) -> pg.ColorBarItem:
                           colorMap=pg.ColorMap(np.linspace(0, 1, len(table)), table),
                           pen=pg.mkPen(THEME.muted))
     axis = bar.getAxis("right")
-    axis.setLabel(_name(fan), color=THEME.foreground)
     axis.setTicks(_ticks(fan, fan_positions(fan)))
     axis.setTextPen(pg.mkPen(THEME.foreground))
     axis.setPen(pg.mkPen(THEME.muted))
+    axis.setLabel(_name(fan), color=THEME.foreground, **{"font-size": "12pt"})  # after the pens
     axis.setTickFont(style.axis_font(10))
     axis.setWidth(None)
     return bar
@@ -136,6 +136,7 @@ def _final_losses(plot: pg.PlotItem, runs: RunSet, fan: Fan, scale: float) -> No
     kept = ~diverged
     log_y = bool(kept.any() and (losses[kept] > 0).all())
     plot.setLogMode(x=fan.log, y=log_y)
+    plot.getViewBox().setDefaultPadding(0.08)  # room for the end values' tick labels
     legend = plot.addLegend(offset=(10, 10), labelTextColor=THEME.foreground,
                             labelTextSize="10pt",
                             brush=pg.mkBrush(THEME.legend_fill))
