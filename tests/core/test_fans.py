@@ -7,6 +7,9 @@ import math
 
 import numpy as np
 import pytest
+from core_reference import problem as built
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from trajectory_checks import assert_same_trajectory
 
 from gradviz.core.colormaps import load_colormap
@@ -26,7 +29,9 @@ from gradviz.core.fans import (
     run_fan,
     seed_spread,
 )
-from gradviz.core.problems import make_problem
+from gradviz.core.batching import BATCHING_SCHEMES
+from gradviz.core.optimizers import OPTIMIZERS
+from gradviz.core.problems import MODELS, make_problem
 from gradviz.core.run import RunSettings, run
 from gradviz.core.scenes import find_scene
 
@@ -135,6 +140,43 @@ def test_every_member_run_at_once_equals_it_run_alone(problem, settings, fan) ->
         assert member.settings == expected.settings
         assert_same_trajectory(member, expected)
     np.testing.assert_array_equal(result.final_losses, [m.final_loss for m in result.members])
+
+
+@st.composite
+def fans(draw: st.DrawFn) -> tuple[object, RunSettings, Fan]:
+    """Any problem, optimizer and schedule, and a fan over one of its numeric
+    hyperparameters (learning rates that diverge included) or, for minibatches, the seed."""
+    p = built(draw(st.sampled_from(MODELS)))
+    optimizer = draw(st.sampled_from(list(OPTIMIZERS)))
+    batch_size = None if p.n_points is None else draw(st.sampled_from([None, 1, 5, p.n_points]))
+    base = RunSettings(optimizer, schedule=draw(st.sampled_from(["constant", "cosine:period=7"])),
+                       batch_size=batch_size, batching=draw(st.sampled_from(list(BATCHING_SCHEMES))),
+                       steps=draw(st.integers(0, 30)))
+    numeric = [h for h in OPTIMIZERS[optimizer].hyperparameters if not h.is_choice]
+    minibatch = p.n_points is not None and base.resolve(p).batch_size != p.n_points
+    params = [h.name for h in numeric] + (["seed"] if minibatch else [])
+    param = draw(st.sampled_from(params))
+    count = draw(st.integers(2, 6))
+    if param == "seed":
+        values = draw(st.lists(st.integers(0, 2**32 - 1), min_size=count, max_size=count,
+                               unique=True))
+        return p, base, Fan("seed", tuple(values))
+    declared = next(h for h in numeric if h.name == param)
+    low = max(declared.low, 1e-4) if declared.log else declared.low
+    high = min(declared.high, 20.0)
+    first, last = sorted(draw(st.lists(st.floats(low, high), min_size=2, max_size=2)))
+    assume(last - first > 1e-6 * max(1.0, last))  # room for distinct values between
+    log = draw(st.booleans()) and first > 0
+    return p, base, Fan.spread(param, first, last, count, log)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fans())
+def test_any_fan_run_at_once_equals_its_members_alone(case) -> None:
+    problem, base, fan = case
+    result = run_fan(problem, base, fan)
+    for member, alone in zip(result.members, fan_settings(base, fan)):
+        assert_same_trajectory(member, run(problem, alone))
 
 
 def test_the_learning_rates_above_the_stability_bound_diverge() -> None:
