@@ -30,7 +30,17 @@ from gradviz.core.export import (
     write_run,
     write_surface,
 )
-from gradviz.core.files import check_target
+from gradviz.core.fans import (
+    DEFAULT_FAN,
+    FAN_PARAMETERS,
+    MAX_FAN,
+    MAX_FAN_STEPS,
+    Fan,
+    check_count,
+    check_fan_run,
+    run_fan,
+)
+from gradviz.core.files import check_folder, check_target
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.kinds import (
@@ -45,8 +55,10 @@ from gradviz.core.parsing import NEGATIVE_NUMBER, excerpt, parse_float, parse_in
 from gradviz.core.run import RunSettings, RunTally, iterate, reported
 from gradviz.core.run_set import (
     RUNS_FORMATS,
+    RunSet,
     check_no_size,
     check_runs_path,
+    fan_named_runs,
     scene_runs,
     write_runs,
 )
@@ -60,6 +72,7 @@ from gradviz.core.surface import MAX_GRID, loss_surface
 PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
 EXPORTER_MODULE = "gradviz.qt.export.exporter"
+_FAN_SIZE = (1600, 800)
 _DEFAULT_RUN = RunSettings()
 _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(kinds_with_data())
@@ -199,9 +212,12 @@ def _hyperparameters() -> dict[str, tuple[HyperParameter, list[str]]]:
 
 
 _HYPERPARAMETERS = _hyperparameters()
+_LOG_SPACED = " and ".join(name for name, (hyper, _) in _HYPERPARAMETERS.items() if hyper.log)
+"""The hyperparameters a fan spreads on a log scale unless told otherwise."""
 
 
-def _add_run_arguments(parser: ArgumentParser) -> None:
+def _add_run_settings_arguments(parser: ArgumentParser) -> None:
+    """The problem and the run's settings, as ``gradviz run`` and ``gradviz fan`` take them."""
     _add_problem_arguments(parser)
     parser.add_argument(
         "--optimizer", metavar="NAME", choices=OPTIMIZERS, default=_DEFAULT_RUN.optimizer,
@@ -241,11 +257,49 @@ def _add_run_arguments(parser: ArgumentParser) -> None:
         help="learning-rate schedule KIND[:key=value,...], e.g. step:every=20,factor=0.5 "
         f"(default {_DEFAULT_RUN.schedule})",
     )
+
+
+def _add_run_arguments(parser: ArgumentParser) -> None:
+    _add_run_settings_arguments(parser)
     parser.add_argument(
         "--out", metavar="FILE",
         help="write the trajectory: .csv (columns step, epoch, phi0, phi1, loss, batch_loss, "
         "lr, grad0, grad1, batch; row 0 is the start) or .json (the same rows and the "
         "settings that reproduce the run)",
+    )
+
+
+def _add_fan_arguments(parser: ArgumentParser) -> None:
+    _add_run_settings_arguments(parser)
+    parser.add_argument(
+        "--param", metavar="|".join(FAN_PARAMETERS), choices=FAN_PARAMETERS, required=True,
+        help="what the fan spreads: a numeric hyperparameter of the optimizer, or the "
+        "minibatch seed",
+    )
+    spread = parser.add_mutually_exclusive_group(required=True)
+    spread.add_argument(
+        "--range", metavar=("LOW", "HIGH"), type=_float, nargs=2,
+        help=f"spread --count values from LOW to HIGH (log-spaced for {_LOG_SPACED}, "
+        "else evenly; see --spacing)",
+    )
+    spread.add_argument("--values", metavar="V", type=_float, nargs="+",
+                        help=f"the values themselves, 2 to {MAX_FAN}")
+    parser.add_argument(
+        "--count", metavar="K", type=_int,
+        help=f"members spread over --range, 2..{MAX_FAN} (default {DEFAULT_FAN})",
+    )
+    parser.add_argument("--spacing", choices=("log", "even"),
+                        help=f"how --range is spread: evenly on a log scale or evenly "
+                        f"(default: log for {_LOG_SPACED}, else even)")
+    parser.add_argument(
+        "--out", metavar="FILE",
+        help="FILE.csv or FILE.json (every member's steps, as 'gradviz export' writes a "
+        "scene's runs, each run named by its value) or FILE.png (the paths in a colour "
+        "scale keyed to the value beside the final loss against the value)",
+    )
+    parser.add_argument(
+        "--size", metavar="WxH",
+        help=f"the .png's size in pixels (default {_FAN_SIZE[0]}x{_FAN_SIZE[1]})",
     )
 
 
@@ -394,6 +448,70 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fan(args: argparse.Namespace) -> Fan:
+    """The fan the flags ask for; a flag the fan would override is refused."""
+    param = args.param
+    if getattr(args, param, None) is not None:
+        raise CliError(_flag(param), f"is what the fan spreads (--param {param}); give its "
+                       "values with --range or --values")
+    if args.values is not None:
+        for flag, value in (("--count", args.count), ("--spacing", args.spacing)):
+            if value is not None:
+                raise CliError(flag, "goes with --range, not --values")
+        with _blame("--values"):
+            return Fan(param, tuple(args.values))
+    count = DEFAULT_FAN if args.count is None else args.count
+    with _blame("--count"):
+        check_count(count)
+    log = None if args.spacing is None else args.spacing == "log"
+    with _blame("--range"):
+        return Fan.spread(param, *args.range, count, log)
+
+
+def fan_command(args: argparse.Namespace) -> int:
+    """``gradviz fan``: one run's setup at K values of one parameter, run at once;
+    a table of each value's final loss, optionally the runs or their picture."""
+    picture = False
+    if args.out is not None:
+        with _blame("--out"):
+            picture = check_suffix(args.out, (*RUNS_FORMATS, ".png")) == ".png"
+            check_folder(args.out)
+    if args.size is not None and not picture:
+        raise CliError("--size", "goes with a .png --out")
+    size = _FAN_SIZE if args.size is None else _parse_size(args.size)
+    if picture:
+        exporter = importlib.import_module(EXPORTER_MODULE)
+        with _blame("--size"):
+            exporter.check_size(size, ".png")
+    spec, problem = _problem(args)
+    fan = _fan(args)
+    settings = _settings(args, problem)
+    if settings.steps > MAX_FAN_STEPS:
+        raise CliError("--steps", f"a fan's members take at most {MAX_FAN_STEPS} updates; "
+                       f"got {settings.steps}")
+    with _blame("--param"):
+        check_fan_run(problem, settings, fan)
+    try:
+        with _progress("update") as progress:
+            result = run_fan(problem, settings, fan, progress)
+    except KeyboardInterrupt:
+        if args.out is None:
+            raise
+        raise KeyboardInterrupt(f"nothing was written to {args.out}") from None
+    print(result.table())
+    if args.out is None:
+        return 0
+    runs = RunSet(spec, fan_named_runs(result, OPTIMIZERS[settings.optimizer].short))
+    if picture:
+        _use_offscreen_without_display()
+        app = importlib.import_module(APP_MODULE)
+        details = _write(app.export_fan, args.out, problem, runs, result.fan, size)
+    else:
+        details = _write(write_runs, args.out, runs)
+    print(f"wrote {args.out} ({details})")
+    return 0
+
+
 def surface_command(args: argparse.Namespace) -> int:
     """``gradviz surface``: the loss over a grid of parameters, written to a file."""
     _check_out(args.out, SURFACE_FORMATS)
@@ -504,7 +622,8 @@ def _parse_size(text: str) -> tuple[int, int]:
 
 def _with_steps(scene: Scene, steps: int) -> Scene:
     runs = tuple(replace(run, settings=_set(run.settings, "steps", steps)) for run in scene.runs)
-    return replace(scene, runs=runs)
+    fans = tuple(replace(fan, settings=_set(fan.settings, "steps", steps)) for fan in scene.fans)
+    return replace(scene, runs=runs, fans=fans)
 
 
 def _use_offscreen_without_display() -> None:
@@ -589,6 +708,9 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("run", "run an optimizer headless; print a summary, optionally write the path",
             _add_run_arguments, run_command),
+    Command("fan", "run one setup at K values of a hyperparameter (or seed) at once; print "
+            "each value's final loss, optionally write the runs (.csv, .json) or a .png",
+            _add_fan_arguments, fan_command),
     Command("surface", "write the loss over a grid of parameters (.npy or .csv)",
             _add_surface_arguments, surface_command),
     Command("problems", "list models, data sets, optimizers, batching schemes and schedules",

@@ -52,12 +52,11 @@ exported with its own steps."""
 
 def golden_scenes() -> dict[str, Scene]:
     """The scenes of :func:`scene_exports`, as ``gradviz export`` reads their flags."""
-    scenes = {
-        scene.name: replace(scene, runs=tuple(
-            replace(run, settings=replace(run.settings, steps=SCENE_STEPS)) for run in scene.runs
-        ))
-        for scene in builtin_scenes()
-    }
+    def cut(runs: tuple) -> tuple:
+        return tuple(replace(run, settings=replace(run.settings, steps=SCENE_STEPS)) for run in runs)
+
+    scenes = {scene.name: replace(scene, runs=cut(scene.runs), fans=cut(scene.fans))
+              for scene in builtin_scenes()}
     scenes["mixed"] = load_scene(MIXED_SCENE)
     return scenes
 

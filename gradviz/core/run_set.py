@@ -21,6 +21,7 @@ from gradviz.core.export import (
     run_document,
     trajectory_rows,
 )
+from gradviz.core.fans import FanResult, SeedSpread, fan_colours, member_names, run_fan, seed_spread
 from gradviz.core.files import check_folder, write_atomic
 from gradviz.core.palette import first_unused_colour
 from gradviz.core.problems import ProblemSpec
@@ -36,7 +37,8 @@ RUNS_FORMATS = TRAJECTORY_FORMATS
 @dataclass(frozen=True)
 class NamedRun:
     """One run of a set: its legend name (names may repeat), its colour (an entry
-    of :data:`~gradviz.core.palette.RUN_COLOURS`) and its steps."""
+    of :data:`~gradviz.core.palette.RUN_COLOURS`; for a fan's member, its colour on
+    the fan's sequential scale, :func:`~gradviz.core.fans.fan_colours`) and its steps."""
 
     name: str
     colour: str
@@ -70,7 +72,8 @@ def legend_name(settings: RunSettings, name: str | None, n_points: int | None) -
 
 def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = None) -> RunSet:
     """Compute every run of ``scene`` to its end, as the app does when it opens the
-    scene: named as in its legend and coloured in order.
+    scene: named as in its legend and coloured in order; then every member of its
+    fans, named by its value and coloured on the fan's sequential scale.
 
     ``progress`` is told (updates done, updates in all) now and then.
 
@@ -82,7 +85,9 @@ def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = Non
     """
     problem = scene.problem.build()
     settings = [run.settings.resolve(problem) for run in scene.runs]
-    total, done = sum(s.steps for s in settings), 0
+    fans = [(fan, fan.settings.resolve(problem)) for fan in scene.fans]
+    total = sum(s.steps for s in settings) + sum(s.steps * len(f.fan.values) for f, s in fans)
+    done = 0
     runs: list[NamedRun] = []
     for run, resolved in zip(scene.runs, settings):
         steps = iterate(problem, resolved)
@@ -94,7 +99,44 @@ def scene_runs(scene: Scene, progress: Callable[[int, int], object] | None = Non
             Trajectory.from_steps(resolved, steps),
         ))
         done += resolved.steps
+    for fan, resolved in fans:
+        members = len(fan.fan.values)
+        told = None if progress is None else _fan_progress(progress, done, members, total)
+        result = run_fan(problem, resolved, fan.fan, told)
+        runs += fan_named_runs(result, fan.legend_name)
+        done += resolved.steps * members
     return RunSet(scene.problem, tuple(runs), scene.name)
+
+
+def _fan_progress(progress: Callable[[int, int], object], before: int, members: int,
+                  total: int) -> Callable[[int, int], object]:
+    """``progress`` told of a fan's updates, each counted once per member, after ``before``."""
+    return lambda updates, _: progress(before + updates * members, total)
+
+
+def fan_named_runs(result: FanResult, name: str) -> tuple[NamedRun, ...]:
+    """A fan's members as runs of a set: named ``name`` and their value (``GD α=0.01``)
+    and coloured on the fan's sequential scale."""
+    return tuple(map(NamedRun, member_names(result.fan, name), fan_colours(result.fan),
+                     result.members))
+
+
+def scene_seed_spread(
+    scene: Scene, progress: Callable[[int, int], object] | None = None
+) -> SeedSpread | None:
+    """The final losses of ``scene``'s runs over the seeds its ``seed_spread`` asks
+    for (0, 1, ...), all at once; ``None`` if it asks for none.
+
+    Raises
+    ------
+    ValueError
+        If the scene's problem or runs cannot be built.
+    """
+    if scene.seed_spread is None:
+        return None
+    problem = scene.problem.build()
+    return seed_spread(problem, [run.settings for run in scene.runs],
+                       range(scene.seed_spread), progress)
 
 
 def runs_rows(runs: RunSet) -> list[Row]:
@@ -213,10 +255,12 @@ __all__ = [
     "RunSet",
     "check_no_size",
     "check_runs_path",
+    "fan_named_runs",
     "legend_name",
     "runs_document",
     "runs_rows",
     "scene_runs",
+    "scene_seed_spread",
     "write_runs",
     "write_runs_csv",
     "write_runs_json",

@@ -22,6 +22,7 @@ in it is ever executed or imported. The layout::
     speed = 20                  # updates per second; 0 = as fast as possible
     show_batches = false        # the panel listing epoch, update and batch
     theme = "light"             # one of THEMES; without it the theme in use stays
+    seed_spread = {seeds = 100} # the runs' final losses over seeds 0-99 (minibatch runs)
 
     [[runs]]                    # 1 to 8 of them
     name = "GD"                 # optional legend name
@@ -30,6 +31,14 @@ in it is ever executed or imported. The layout::
     start = [1.6, -0.5]
     steps = 60
     # also: batch_size, batching, seed, schedule
+
+    [[fans]]                    # optional, up to MAX_FANS: a run's setup at K values
+    name = "GD"                 # optional: the members are "GD α=0.01", ...
+    optimizer = "gd"            # and every key of a run, as above
+    param = "lr"                # a numeric hyperparameter of the optimizer, or "seed"
+    range = [0.005, 0.08]       # with count (default 5; log-spaced for lr), or
+    count = 7                   # values = [0.01, 0.02, 0.04]
+    log = true                  # optional: the spacing of a range
 
 The built-in scenes live in ``resources/scenes`` as ``NN-name.toml``, one for
 each demo of the lecture, in lecture order. Errors name the file, the key
@@ -50,6 +59,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from gradviz.core.colormaps import COLORMAPS
+from gradviz.core.fans import (
+    DEFAULT_FAN,
+    MAX_SPREAD_SEEDS,
+    SEED,
+    Fan,
+    check_count,
+    check_param,
+    member_names,
+)
 from gradviz.core.files import ReadError, read_regular, write_atomic
 from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
 from gradviz.core.parsing import excerpt, shown_path
@@ -73,6 +91,8 @@ well under a second; more would only stall the app."""
 MAX_SPEED = 1000.0
 """Fastest playback in updates per second (0 means as fast as possible)."""
 MAX_RUNS = 8
+MAX_FANS = 2
+"""Most fans in a scene (each of up to :data:`~gradviz.core.fans.MAX_FAN` members)."""
 MAX_STEPS = 100_000
 """Most updates per run: a scene is a demo to watch, not a training job."""
 MAX_TITLE, MAX_CAPTION, MAX_RUN_NAME = 100, 240, 40
@@ -98,6 +118,30 @@ class SceneRun:
     def __post_init__(self) -> None:
         if self.name is not None:
             _line(self.name, MAX_RUN_NAME)
+
+
+@dataclass(frozen=True)
+class SceneFan:
+    """A fan of a scene: a run's settings (as written, unresolved), what is spread
+    and the name its members' names start with (the optimizer's by default)."""
+
+    settings: RunSettings
+    fan: Fan
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.name is not None:
+            _line(self.name, MAX_RUN_NAME)
+        self.fan.check(self.settings)
+
+    @property
+    def legend_name(self) -> str:
+        """What the members' names start with: the fan's name, or its optimizer's."""
+        return self.name or OPTIMIZERS[self.settings.optimizer].short
+
+    def member_names(self) -> tuple[str, ...]:
+        """The members' legend names: :attr:`legend_name` and each value."""
+        return member_names(self.fan, self.legend_name)
 
 
 @dataclass(frozen=True)
@@ -130,6 +174,10 @@ class Scene:
         Whether the panel of epochs, updates and batch indices is shown.
     theme : str or None
         One of :data:`THEMES`; ``None`` keeps the theme in use when the scene opens.
+    fans : tuple of SceneFan
+        Up to :data:`MAX_FANS` fans, beside the runs.
+    seed_spread : int or None
+        Show the runs' final losses over this many seeds (0, 1, ...); ``None``: not.
     number : int or None
         Position in the lecture, for built-in scenes.
     source : str
@@ -154,11 +202,14 @@ class Scene:
     speed: float = 20.0
     show_batches: bool = False
     theme: str | None = None
+    fans: tuple[SceneFan, ...] = ()
+    seed_spread: int | None = None
     number: int | None = None
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", tuple(self.runs))
+        object.__setattr__(self, "fans", tuple(self.fans))
         for key, check in _SCENE_FIELDS.items():
             try:
                 check(getattr(self, key))
@@ -166,7 +217,9 @@ class Scene:
                 raise ValueError(f"{key}: {exc}") from None
         if not 1 <= len(self.runs) <= MAX_RUNS:
             raise ValueError(f"runs: a scene has 1 to {MAX_RUNS} runs; got {len(self.runs)}")
-        for run in self.runs:
+        if len(self.fans) > MAX_FANS:
+            raise ValueError(f"fans: a scene has at most {MAX_FANS} fans; got {len(self.fans)}")
+        for run in (*self.runs, *self.fans):
             _steps(run.settings.steps)
         try:
             _check_batches(self.show_batches, self.problem)
@@ -277,6 +330,20 @@ def _steps(value: object) -> int:
     return steps
 
 
+def _seed_spread(value: object) -> int | None:
+    if value is None:
+        return value
+    if isinstance(value, dict):  # as TOML gives it: {seeds = 100}
+        unknown = sorted(set(value) - {"seeds"})
+        if unknown or "seeds" not in value:
+            raise ValueError(f"must be a table {{seeds = N}}; got {reprlib.repr(value)}")
+        value = value["seeds"]
+    seeds = _integer(value)
+    if not 2 <= seeds <= MAX_SPREAD_SEEDS:
+        raise ValueError(f"seeds must be 2 to {MAX_SPREAD_SEEDS}; got {seeds}")
+    return seeds
+
+
 def _check_batches(show_batches: bool, problem: ProblemSpec) -> None:
     if show_batches and not has_data(problem.model):
         raise ValueError(f"model {problem.model!r} has no data, so no batches to show")
@@ -293,9 +360,12 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
     "speed": _speed,
     "show_batches": _flag,
     "theme": _theme,
+    "seed_spread": _seed_spread,
 }
 _VIEW_KEYS = tuple(key for key in _SCENE_FIELDS if key not in ("title", "caption"))
-_TOP_KEYS = ("title", "caption", "problem", "view", "runs")
+_TOP_KEYS = ("title", "caption", "problem", "view", "runs", "fans")
+_FAN_KEYS = ("param", "values", "range", "count", "log")
+"""The keys of a [[fans]] table besides those of a run."""
 # The settings a run may give besides its optimizer's hyperparameters, each
 # with the check that turns TOML's value into RunSettings' type.
 _RUN_SETTINGS: dict[str, Callable[[object], object]] = {
@@ -391,13 +461,17 @@ def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Proble
         return spec, spec.build()
 
 
-def _run(raw: object, label: str, where: str, problem: Problem) -> SceneRun:
+def _run(raw: object, label: str, where: str, problem: Problem,
+         extra: tuple[str, ...] = ()) -> SceneRun:
+    """A [[runs]] table, or the run of a [[fans]] table, whose ``extra`` keys are its own."""
     if not isinstance(raw, dict):
-        raise SceneError(f"{label}: {where}: must be a table ([[runs]]); got {reprlib.repr(raw)}")
+        table = where.partition("[")[0]
+        raise SceneError(f"{label}: {where}: must be a table ([[{table}]]); "
+                         f"got {reprlib.repr(raw)}")
     with _blame(label, f"{where}.optimizer"):
         optimizer = make_optimizer(_text(raw.get("optimizer", "gd"))).name
     declared = {h.name: h for h in OPTIMIZERS[optimizer].hyperparameters}
-    allowed = ("name", "optimizer", *declared, *_RUN_SETTINGS)
+    allowed = ("name", "optimizer", *declared, *_RUN_SETTINGS, *extra)
     unknown = sorted(set(raw) - set(allowed))
     if unknown:
         raise SceneError(f"{label}: {where}: unknown key {unknown[0]!r} for optimizer "
@@ -421,6 +495,50 @@ def _run(raw: object, label: str, where: str, problem: Problem) -> SceneRun:
     with _blame(label, f"{where}.batch_size"):  # the one setting that depends on the data
         settings.resolve(problem)
     return SceneRun(settings, name)
+
+
+def _fan(raw: object, label: str, where: str, problem: Problem) -> SceneFan:
+    run = _run(raw, label, where, problem, _FAN_KEYS)
+    assert isinstance(raw, dict)  # _run refuses anything else
+    with _blame(label, f"{where}.param"):
+        if "param" not in raw:
+            raise ValueError("is missing: the hyperparameter (or seed) the fan spreads")
+        param = check_param(_text(raw["param"]))
+    if ("values" in raw) == ("range" in raw):
+        raise SceneError(f"{label}: {where}: give either values or range (with count)")
+    for key in ("count", "log"):
+        if key in raw and "range" not in raw:
+            raise SceneError(f"{label}: {where}.{key}: goes with range, not values")
+    if "values" in raw:
+        with _blame(label, f"{where}.values"):
+            values = raw["values"]
+            if not isinstance(values, list):
+                raise ValueError(f"must be a list of numbers; got {reprlib.repr(values)}")
+            fan = Fan(param, tuple(_number(v) for v in values))
+    else:
+        count, log = DEFAULT_FAN, None
+        if "count" in raw:
+            with _blame(label, f"{where}.count"):
+                count = check_count(_integer(raw["count"]))
+        if "log" in raw:
+            with _blame(label, f"{where}.log"):
+                log = _flag(raw["log"])
+        with _blame(label, f"{where}.range"):
+            fan = Fan.spread(param, *_numbers(raw["range"], 2), count, log)
+    with _blame(label, f"{where}.param"):
+        scene_fan = SceneFan(run.settings, fan, run.name)
+    if param == SEED:
+        with _blame(label, f"{where}.param"):
+            _check_minibatches((run.settings,), problem, "a seed fan")
+    return scene_fan
+
+
+def _check_minibatches(settings: tuple[RunSettings, ...], problem: Problem, what: str) -> None:
+    """Refuse ``what`` (a seed fan, a seed spread) unless some run draws minibatches."""
+    n = problem.n_points
+    if not any(n is not None and s.resolve(problem).batch_size != n for s in settings):
+        raise ValueError(f"{what} needs a minibatch run: with the full batch the seed "
+                         "changes nothing")
 
 
 def _name_and_number(path: Path) -> tuple[str, int | None]:
@@ -475,6 +593,15 @@ def load_scene(path: str | Path) -> Scene:
         raise SceneError(f"{label}: runs: a scene has 1 to {MAX_RUNS} [[runs]] tables; "
                          f"got {len(runs)}")
     values["runs"] = tuple(_run(r, label, f"runs[{i}]", problem) for i, r in enumerate(runs, 1))
+    fans = raw.get("fans", [])
+    if not isinstance(fans, list) or len(fans) > MAX_FANS:
+        raise SceneError(f"{label}: fans: a scene has up to {MAX_FANS} [[fans]] tables; "
+                         f"got {reprlib.repr(fans)}")
+    values["fans"] = tuple(_fan(f, label, f"fans[{i}]", problem) for i, f in enumerate(fans, 1))
+    if values.get("seed_spread") is not None:
+        with _blame(label, "view.seed_spread"):
+            _check_minibatches(tuple(r.settings for r in values["runs"]), problem,
+                               "a seed spread")
     name, number = _name_and_number(path)
     return Scene(name=name, problem=spec, number=number, source=str(path), **values)
 
@@ -502,6 +629,8 @@ def _toml_value(value: object) -> str:
         return _toml_string(value)
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {reprlib.repr(value)} to a scene")
 
 
@@ -544,21 +673,29 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         "speed": scene.speed,
         "show_batches": scene.show_batches,
         "theme": scene.theme,
+        "seed_spread": None if scene.seed_spread is None else {"seeds": scene.seed_spread},
     }
     sections = [
         _entries({"title": scene.title, "caption": scene.caption}),
         ["[problem]", *_entries(problem)],
         ["[view]", *_entries(view)],
     ]
-    defaults = RunSettings()
     for run in scene.runs:
-        s = run.settings
-        entries = {"name": run.name, "optimizer": s.optimizer, **s.hyperparameters}
-        # Settings left at their defaults are left out, so files stay short.
-        entries.update({k: getattr(s, k) for k in _RUN_SETTINGS
-                        if getattr(s, k) != getattr(defaults, k)})
-        sections.append(["[[runs]]", *_entries(entries)])
+        sections.append(["[[runs]]", *_entries(_run_entries(run.settings, run.name))])
+    for fan in scene.fans:
+        entries = {**_run_entries(fan.settings, fan.name), "param": fan.fan.param,
+                   "values": fan.fan.values}
+        sections.append(["[[fans]]", *_entries(entries)])
     return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+
+
+def _run_entries(settings: RunSettings, name: str | None) -> dict[str, object]:
+    defaults = RunSettings()
+    entries = {"name": name, "optimizer": settings.optimizer, **settings.hyperparameters}
+    # Settings left at their defaults are left out, so files stay short.
+    entries.update({k: getattr(settings, k) for k in _RUN_SETTINGS
+                    if getattr(settings, k) != getattr(defaults, k)})
+    return entries
 
 
 def _entries(values: Mapping[str, object]) -> list[str]:
@@ -619,11 +756,13 @@ def find_scene(key: str) -> Scene:
 
 
 __all__ = [
+    "MAX_FANS",
     "MAX_GRID",
     "MAX_RUNS",
     "MIN_GRID",
     "Scene",
     "SceneError",
+    "SceneFan",
     "SceneRun",
     "builtin_scenes",
     "find_scene",

@@ -28,6 +28,9 @@ from gradviz.qt import style
 from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
+    from gradviz.core.fans import Fan
+    from gradviz.core.problems import Problem
+    from gradviz.core.run_set import RunSet
     from gradviz.qt.export.exporter import Progress, Size
     from gradviz.qt.main_window import MainWindow
 
@@ -208,4 +211,27 @@ def export_scene(
         line.clear()  # before the error or the "wrote" line
         controller.shutdown()
         dispose(controller)
+        qInstallMessageHandler(previous)
+
+
+def export_fan(path: str | Path, problem: Problem, runs: RunSet, fan: Fan, size: Size) -> str:
+    """Write the picture of a fan (:func:`gradviz.qt.export.fan_figure.export_fan_png`),
+    for the headless ``gradviz fan``.
+
+    Needs a display or Qt's offscreen platform, chosen before this is called.
+
+    Raises
+    ------
+    ValueError
+        For a size out of range.
+    OSError
+        If the file cannot be written.
+    """
+    from gradviz.qt.export.fan_figure import export_fan_png
+
+    make_application()
+    previous = qInstallMessageHandler(_quiet_platform)
+    try:
+        return export_fan_png(path, problem, runs, fan, size)
+    finally:
         qInstallMessageHandler(previous)

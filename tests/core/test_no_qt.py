@@ -20,8 +20,11 @@ SCRIPT = textwrap.dedent(
         gradviz.cli.main(["run", "--model", "ravine", "--steps", "20", "--out", "run.csv"]),
         gradviz.cli.main(["surface", "--grid", "20", "--out", "surface.csv"]),
         gradviz.cli.main(["problems"]),
+        gradviz.cli.main(["fan", "--param", "lr", "--range", "0.1", "1", "--out", "fan.csv"]),
+        gradviz.cli.main(["fan", "--optimizer", "sgd", "--param", "seed", "--values", "1", "2",
+                          "--out", "fan.json"]),
     ]
-    assert statuses == [0, 0, 0, 0], statuses
+    assert statuses == [0] * 6, statuses
     qt = sorted(
         name for name in sys.modules
         if name.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph")

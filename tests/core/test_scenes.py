@@ -17,11 +17,15 @@ import pytest
 
 from gradviz.cli import APP_MODULE, main
 from gradviz.core import Problem, ProblemSpec, RunSettings, Trajectory, Window, run
+from gradviz.core.fans import Fan, fan_colours, run_fan
+from gradviz.core.run_set import scene_runs, scene_seed_spread
 from gradviz.core.scenes import (
+    MAX_FANS,
     MAX_FILE_BYTES,
     MAX_RUNS,
     Scene,
     SceneError,
+    SceneFan,
     SceneRun,
     builtin_scenes,
     find_scene,
@@ -212,6 +216,70 @@ def test_13_adam_settles_where_normalized_gradients_hop() -> None:
     assert distance(adam).max() < 0.02
     assert distance(normalized).max() > 0.03
     assert gd.final_phi[0] < 0.6  # still on its way along the shallow direction
+
+def test_10_over_a_hundred_seeds_the_ordering_holds_for_30() -> None:
+    scene = find_scene("nesterov")
+    assert scene.seed_spread == 100
+    spread = scene_seed_spread(scene)
+    assert spread is not None and spread.seeds == tuple(range(100))
+    # The scene's seed shows momentum < Nesterov < SGD; so do 30 seeds of 100.
+    assert spread.order_holds((1, 2, 0)) == 30
+    assert spread.beats(1, 0) == 66
+    # The README's medians; seed 1's SGD (0.94) lies in SGD's best quarter.
+    np.testing.assert_allclose(spread.quartiles()[:, 1], [2.10, 1.24, 1.27], atol=5e-3)
+    assert _trajectories("nesterov")[0].final_loss < spread.quartiles()[0, 0]
+    assert scene_seed_spread(find_scene("momentum")) is None
+
+
+def test_14_the_learning_rates_above_2_over_lambda_max_diverge() -> None:
+    scene = find_scene("linear-lr-fan")
+    problem = scene.problem.build()
+    (fan,) = scene.fans
+    bound = 2 / np.linalg.eigvalsh(problem.hessian(np.zeros(2))).max()  # quadratic: any point
+    assert round(bound, 3) == 0.040 and "0.040" in scene.caption
+    values = np.array(fan.fan.values)
+    assert fan.fan.param == "lr" and fan.fan.log and len(values) == 7
+    assert (values[0], values[-1]) == (0.005, 0.08)
+    result = run_fan(problem, fan.settings, fan.fan)
+    np.testing.assert_array_equal(result.diverged, values > bound)
+    assert (values < bound).sum() == 5
+    # Too small crawls: the smallest rate ends farthest above the minimum.
+    stable = result.final_losses[values < bound]
+    assert np.argmax(stable) == 0 and stable[0] > 2 * problem.minimum()[1]
+    # The run the app shows until it draws fans sits just below the bound.
+    (near,) = scene.runs
+    assert 0.95 * bound < near.settings.hyperparameters["lr"] < bound
+
+
+def test_15_the_notebook_s_beta_ends_lowest_and_too_much_overshoots() -> None:
+    scene = find_scene("momentum-beta-fan")
+    (fan,) = scene.fans
+    assert fan.fan.param == "beta" and not fan.fan.log
+    result = run_fan(scene.problem.build(), fan.settings, fan.fan)
+    losses = dict(zip(fan.fan.values, result.final_losses.round(2)))
+    assert losses[0.0] == 0.94 and losses[0.6] == 0.75 and losses[0.99] == 7.25
+    assert min(losses, key=losses.get) == 0.6 and max(losses, key=losses.get) == 0.99
+    assert all(f"{v:.2f}" in scene.caption for v in (0.94, 0.75, 7.25))
+    # beta = 0 is scene 10's SGD, to the last bit.
+    assert result.members[0].final_loss == _trajectories("nesterov")[0].final_loss
+    (shown,) = scene.runs
+    assert shown.settings.hyperparameters["beta"] == 0.6
+
+
+def test_a_scene_s_export_holds_its_fans_members_in_their_colours() -> None:
+    scene = find_scene("linear-lr-fan")
+    runs = scene_runs(scene)
+    (fan,) = scene.fans
+    names = [run.name for run in runs.runs]
+    assert names == [scene.runs[0].name, *fan.member_names()]
+    assert names[1:3] == ["GD α=0.005", "GD α=0.00794"]
+    assert [run.colour for run in runs.runs[1:]] == list(fan_colours(fan.fan))
+    for member, value in zip(runs.runs[1:], fan.fan.values):
+        assert member.trajectory.settings.hyperparameters["lr"] == value
+    told: list[tuple[int, int]] = []
+    scene_runs(scene, lambda done, total: told.append((done, total)))
+    assert told[-1] == (60 * 8, 60 * 8)  # the run and the 7 members, 60 updates each
+    assert [done for done, _ in told] == sorted(done for done, _ in told)
 
 
 # ----------------------------------------------------------------------------- round trips
@@ -415,6 +483,97 @@ def test_a_huge_value_is_shown_short(tmp_path: Path) -> None:
     message = _error(_write(tmp_path, GOOD.replace('"A scene"', "[" + "1, " * 20_000 + "]")))
     assert "title: must be text in quotes; got [1, 1, 1, 1, 1, 1, ...]" in message
     assert len(message) < 200
+
+
+FAN = """
+[[fans]]
+optimizer = "momentum"
+lr = 0.6
+steps = 10
+param = "beta"
+range = [0.1, 0.9]
+count = 3
+"""
+
+
+def test_a_fan_loads_by_range_or_values_and_round_trips(tmp_path: Path) -> None:
+    scene = load_scene(_write(tmp_path, GOOD + FAN))
+    (fan,) = scene.fans
+    assert fan == SceneFan(RunSettings("momentum", {"lr": 0.6}, steps=10),
+                           Fan("beta", (0.1, 0.5, 0.9)))
+    assert fan.member_names() == ("Momentum β=0.1", "Momentum β=0.5", "Momentum β=0.9")
+    text = scene_to_text(scene)
+    assert "\n[[fans]]\n" in text and "values = [0.1, 0.5, 0.9]" in text
+    assert load_scene(_write(tmp_path, text, "again.toml")) == replace(scene, name="again")
+    seeds = GOOD + FAN.replace('param = "beta"', 'param = "seed"\nname = "S"').replace(
+        "range = [0.1, 0.9]\ncount = 3", "values = [4, 9]")
+    (fan,) = load_scene(_write(tmp_path, seeds)).fans
+    assert fan.fan.values == (4, 9) and fan.member_names() == ("S seed=4", "S seed=9")
+    logged = GOOD + FAN.replace("count = 3", "count = 3\nlog = true")
+    assert load_scene(_write(tmp_path, logged)).fans[0].fan.values == pytest.approx((0.1, 0.3, 0.9))
+    default = GOOD + FAN.replace("count = 3\n", "")
+    assert len(load_scene(_write(tmp_path, default)).fans[0].fan.values) == 5
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('param = "beta"', "", "fans[1].param: is missing"),
+        ('param = "beta"', 'param = "lookahead"', "fans[1].param: cannot fan over 'lookahead'"),
+        ('param = "beta"', 'param = "gamma"', "fans[1].param: Momentum has no gamma to fan over"),
+        ('param = "beta"\nrange = [0.1, 0.9]', 'param = "seed"\nbatch_size = 30\nrange = [0, 9]',
+         "fans[1].param: a seed fan needs a minibatch run"),
+        ("count = 3", "count = 3\nvalues = [0.1, 0.2]", "fans[1]: give either values or range"),
+        ("range = [0.1, 0.9]\ncount = 3", "count = 3",
+         "fans[1]: give either values or range (with count)"),
+        ("range = [0.1, 0.9]\ncount = 3", "values = [0.1]\ncount = 3",
+         "fans[1].count: goes with range, not values"),
+        ("range = [0.1, 0.9]", "range = [0.9, 0.1]", "fans[1].range: a fan's range must go"),
+        ("range = [0.1, 0.9]", "range = [0.1]", "fans[1].range: must be a list of 2 numbers"),
+        ("range = [0.1, 0.9]", "range = [0.1, 2.0]", "fans[1].range: beta must be between"),
+        ("count = 3", "count = 40", "fans[1].count: a fan has 2 to 32 members; got 40"),
+        ("count = 3", 'count = "3"', "fans[1].count: must be a whole number"),
+        ("count = 3", "log = 1", "fans[1].log: must be true or false"),
+        ("range = [0.1, 0.9]\ncount = 3", "values = [0.1, 0.1]", "fans[1].values: a fan's values"),
+        ("range = [0.1, 0.9]\ncount = 3", 'values = "0.1"', "fans[1].values: must be a list"),
+        ("steps = 10", "steps = 200000", "fans[1].steps: steps must be at most 100000"),
+        ("steps = 10", "steps = 10\nspeed = 3", "fans[1]: unknown key 'speed' for optimizer"),
+        ('optimizer = "momentum"', 'optimizer = "sgd"',
+         "fans[1].param: Stochastic gradient descent has no beta to fan over (it has: lr, seed)"),
+    ],
+)
+def test_bad_fans_name_the_file_and_key(tmp_path: Path, old: str, new: str,
+                                        expected: str) -> None:
+    assert old in FAN
+    assert expected in _error(_write(tmp_path, GOOD + FAN.replace(old, new, 1)))
+
+
+def test_too_many_fans_and_a_fan_that_is_not_a_table(tmp_path: Path) -> None:
+    text = GOOD + FAN * (MAX_FANS + 1)
+    assert f"fans: a scene has up to {MAX_FANS} [[fans]] tables" in _error(_write(tmp_path, text))
+    assert "fans[1]: must be a table ([[fans]]); got 1" in _error(
+        _write(tmp_path, GOOD.replace('title = "A', 'fans = [1]\ntitle = "A')))
+    with pytest.raises(ValueError, match="fans: a scene has at most 2 fans; got 3"):
+        replace(find_scene("linear-lr-fan"), fans=find_scene("linear-lr-fan").fans * 3)
+
+
+def test_a_seed_spread_needs_minibatches_and_round_trips(tmp_path: Path) -> None:
+    text = GOOD.replace("grid = 128", "seed_spread = {seeds = 50}")
+    scene = load_scene(_write(tmp_path, text))
+    assert scene.seed_spread == 50
+    assert "seed_spread = {seeds = 50}" in scene_to_text(scene)
+    assert load_scene(_write(tmp_path, scene_to_text(scene), "again.toml")).seed_spread == 50
+    for spread, expected in [
+        ("{seeds = 1}", "view.seed_spread: seeds must be 2 to 1000; got 1"),
+        ("{seeds = 2000}", "view.seed_spread: seeds must be 2 to 1000; got 2000"),
+        ("{count = 5}", "view.seed_spread: must be a table {seeds = N}"),
+        ("true", "view.seed_spread: must be a whole number"),
+    ]:
+        assert expected in _error(_write(tmp_path, GOOD.replace("grid = 128",
+                                                                f"seed_spread = {spread}")))
+    full = text.replace("steps = 10", "steps = 10\nbatch_size = 30")
+    assert "view.seed_spread: a seed spread needs a minibatch run" in _error(
+        _write(tmp_path, full))
 
 
 def test_too_many_runs(tmp_path: Path) -> None:
