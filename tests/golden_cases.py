@@ -50,8 +50,23 @@ MIXED_SCENE = GOLDEN / "mixed.toml"
 exported with its own steps."""
 
 
+KEPT_SCENES = frozenset({
+    "linear-gd", "linear-lr-too-large", "gabor-global-minimum", "gabor-local-minimum",
+    "gabor-saddle-point", "batches-and-epochs", "sgd-escapes-local-minimum",
+    "learning-rate-schedule", "momentum", "nesterov", "ravine-fixed-step-sizes",
+    "ravine-normalized-gradients", "ravine-adam", "mixed",
+})
+"""The scene exports whose golden files are kept: the scenes shipped before the fans
+and the basins. Golden files hold the last bit of every number, and numpy's dot
+products (through the CPU's BLAS kernel: fused multiply-adds on AVX-512, not on
+AVX2) round differently on different CPUs; these were written on the machine CI
+runs on. Scenes shipped since are checked against the core and against their runs
+alone, computed where the tests run, not against files written on another CPU."""
+
+
 def golden_scenes() -> dict[str, Scene]:
-    """The scenes of :func:`scene_exports`, as ``gradviz export`` reads their flags."""
+    """Every shipped scene and the mixed one, as ``gradviz export`` reads the flags of
+    :func:`scene_exports` (the golden ones are those of :data:`KEPT_SCENES`)."""
     def cut(runs: tuple) -> tuple:
         return tuple(replace(run, settings=replace(run.settings, steps=SCENE_STEPS)) for run in runs)
 
@@ -64,7 +79,7 @@ def golden_scenes() -> dict[str, Scene]:
 def scene_exports() -> dict[str, list[str]]:
     """The ``gradviz export`` flags (but ``--out``) of each golden scene file, by its name."""
     exports = {scene.name: ["--scene", scene.name, "--steps", str(SCENE_STEPS)]
-               for scene in builtin_scenes()}
+               for scene in builtin_scenes() if scene.name in KEPT_SCENES}
     exports["mixed"] = ["--scene", str(MIXED_SCENE)]
     return exports
 
