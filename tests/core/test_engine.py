@@ -280,3 +280,30 @@ def test_divergence_rule_is_the_single_runs(phi, loss) -> None:
     expected = _is_diverged(np.array(phi), loss, (0.0, 0.0), 10.0)
     got = _diverged(np.array([phi, phi]), np.array([loss, loss]), (0.0, 0.0), 10.0)
     assert got.tolist() == [expected, expected]
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "adam"])
+def test_runs_given_starts_share_one_settings_and_equal_single_runs(optimizer) -> None:
+    p = problem("gabor")
+    shared = RunSettings(optimizer=optimizer, steps=40, seed=5)
+    axes = p.window.axes((4, 3))
+    starts = np.array([(a, b) for b in axes[1] for a in axes[0]])
+    engine, steps = engine_steps_from(p, shared, starts)
+    assert len({id(s) for s in engine.settings}) == 1  # resolved once
+    for r in (0, 5, 11):
+        one = RunSettings(optimizer=optimizer, steps=40, seed=5, start=tuple(starts[r]))
+        assert_same_steps(steps[r], list(iterate(p, one)))
+
+
+def engine_steps_from(p: Problem, shared: RunSettings, starts: np.ndarray) -> tuple[Engine, list]:
+    engine = Engine(p, [shared] * len(starts), starts=starts)
+    blocks = [engine.start, engine.advance(shared.steps)]
+    return engine, [[s for b in blocks for s in b.steps(r)] for r in range(len(starts))]
+
+
+@pytest.mark.parametrize("starts", [np.zeros((2, 2)), np.zeros((3, 3)),
+                                    np.array([[0.0, 1.0], [np.nan, 0.0], [0.0, 0.0]]),
+                                    np.array([[0.0, 1.0], [2e12, 0.0], [0.0, 0.0]])])
+def test_starts_must_be_one_finite_point_per_run(starts) -> None:
+    with pytest.raises(ValueError, match="starts must"):
+        Engine(problem("gabor"), [RunSettings()] * 3, starts=starts)
