@@ -300,7 +300,8 @@ class Engine:
         self.problem = problem
         self.settings: tuple[RunSettings, ...] = _resolve_each(problem, settings)
         # Made once per distinct settings object, as the resolutions are.
-        self._schedules = {id(s): s.make_schedule() for s in self.settings}
+        distinct = {id(s): s for s in self.settings}
+        self._schedules = {key: s.make_schedule() for key, s in distinct.items()}
         self._centre, self._reach = escape_box(problem.window)
         self.update = 0
         self._diverged_at: list[int | None] = [None] * len(self.settings)

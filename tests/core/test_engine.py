@@ -307,3 +307,22 @@ def engine_steps_from(p: Problem, shared: RunSettings, starts: np.ndarray) -> tu
 def test_starts_must_be_one_finite_point_per_run(starts) -> None:
     with pytest.raises(ValueError, match="starts must"):
         Engine(problem("gabor"), [RunSettings()] * 3, starts=starts)
+
+
+def test_a_settings_object_given_for_many_runs_is_resolved_and_scheduled_once(monkeypatch) -> None:
+    calls = {"resolve": 0, "make_schedule": 0}
+    for name in calls:
+        inner = getattr(RunSettings, name)
+
+        def counted(self, *args, _inner=inner, _name=name):  # type: ignore[no-untyped-def]
+            calls[_name] += 1
+            return _inner(self, *args)
+
+        monkeypatch.setattr(RunSettings, name, counted)
+    shared = RunSettings(schedule="step:every=3,factor=0.5", steps=5)
+    counts = []
+    for runs in (1, 50):
+        calls.update(dict.fromkeys(calls, 0))
+        Engine(problem("gabor"), [shared] * runs, starts=np.zeros((runs, 2)) + (0.0, 10.0))
+        counts.append(dict(calls))
+    assert counts[0] == counts[1] and counts[0]["resolve"] == 1
