@@ -150,14 +150,25 @@ class BasinMap:
         order = [*range(len(self.minima)), BASIN_NOT_CONVERGED, BASIN_DIVERGED]
         return {label: int(counts[label - BASIN_DIVERGED]) / total for label in order}
 
-    def legend(self) -> list[str]:
+    def legend(self, distinct: int | None = None) -> list[str]:
         """One line per class, as :meth:`shares` orders them, and for minibatch runs
-        one saying that every cell uses the same batch sequence."""
+        one saying that every cell uses the same batch sequence.
+
+        With ``distinct``, the minima after the first ``distinct`` share one line
+        (``minima 8-17: 9 %``), as they share a colour
+        (:data:`~gradviz.core.palette.OTHER_MINIMA_COLOUR`).
+        """
         shares = self.shares()
+        losses = self.minimum_losses.tolist()
+        shown = len(losses) if distinct is None or distinct + 1 >= len(losses) else distinct
         lines = [
             f"minimum {k + 1} (L = {loss:.3g}): {_percent(shares[k])}"
-            for k, loss in enumerate(self.minimum_losses.tolist())
+            for k, loss in enumerate(losses[:shown])
         ]
+        if shown < len(losses):
+            rest = sum(shares[k] for k in range(shown, len(losses)))
+            lines.append(f"minima {shown + 1}-{len(losses)} "
+                         f"(L = {losses[shown]:.3g} to {losses[-1]:.3g}): {_percent(rest)}")
         lines.append(f"not converged: {_percent(shares[BASIN_NOT_CONVERGED])}")
         lines.append(f"diverged: {_percent(shares[BASIN_DIVERGED])}")
         if self.minibatch:

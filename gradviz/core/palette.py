@@ -51,13 +51,16 @@ MINIMUM_COLOURS: tuple[str, ...] = (
     "#56B4E9",  # sky blue
     "#D55E00",  # vermillion
     "#F0E442",  # yellow
-    "#8C6D31",  # ochre
 )
-"""The basins of the minima, lowest loss first; after the last they repeat."""
+"""The basins of the minima, lowest loss first (Okabe & Ito's palette)."""
+OTHER_MINIMA_COLOUR = "#6A3D9A"
+"""The basins of the minima after those of :data:`MINIMUM_COLOURS`: a deep purple,
+unlike every colour map's (browns, blues, greens, yellows, greys).
+Each still has its marker and label; a legend gives them one line."""
 DIVERGED_COLOUR = "#1A1A1A"
 """Cells whose run diverged: near black, darker than any basin."""
-NOT_CONVERGED_COLOUR = "#B3B3B3"
-"""Cells whose run had not come to rest at a minimum: a neutral grey."""
+NOT_CONVERGED_COLOUR = "#E0E0E0"
+"""Cells whose run had not come to rest at a minimum: a light neutral grey."""
 
 
 def basin_colour(label: int) -> str:
@@ -70,7 +73,7 @@ def basin_colour(label: int) -> str:
         return NOT_CONVERGED_COLOUR
     if label < 0:
         raise ValueError(f"no basin class {label}")
-    return MINIMUM_COLOURS[label % len(MINIMUM_COLOURS)]
+    return MINIMUM_COLOURS[label] if label < len(MINIMUM_COLOURS) else OTHER_MINIMA_COLOUR
 
 
 def basin_rgb(labels: np.ndarray) -> np.ndarray:
@@ -87,6 +90,7 @@ __all__ = [
     "DIVERGED_COLOUR",
     "MINIMUM_COLOURS",
     "NOT_CONVERGED_COLOUR",
+    "OTHER_MINIMA_COLOUR",
     "RUN_COLOURS",
     "basin_colour",
     "basin_rgb",

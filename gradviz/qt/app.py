@@ -28,6 +28,8 @@ from gradviz.qt import style
 from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
+    from gradviz.core.basins import BasinMap
+    from gradviz.core.problems import Problem
     from gradviz.qt.export.exporter import Progress, Size
     from gradviz.qt.main_window import MainWindow
 
@@ -208,4 +210,25 @@ def export_scene(
         line.clear()  # before the error or the "wrote" line
         controller.shutdown()
         dispose(controller)
+        qInstallMessageHandler(previous)
+
+
+def export_basins(path: str | Path, basins: BasinMap, problem: Problem) -> str:
+    """Write the picture of ``basins`` over ``problem``'s loss as a PNG at ``path``
+    (:func:`gradviz.qt.export.basins.write_basins_png`) with no window; for the
+    headless ``gradviz basins``. Needs a display or Qt's offscreen platform, chosen
+    before this is called.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written.
+    """
+    from gradviz.qt.export.basins import write_basins_png
+
+    make_application()
+    previous = qInstallMessageHandler(_quiet_platform)
+    try:
+        return write_basins_png(path, basins, problem)
+    finally:
         qInstallMessageHandler(previous)

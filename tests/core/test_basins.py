@@ -21,6 +21,7 @@ from gradviz.core.palette import (
     DIVERGED_COLOUR,
     MINIMUM_COLOURS,
     NOT_CONVERGED_COLOUR,
+    OTHER_MINIMA_COLOUR,
     basin_colour,
     basin_rgb,
 )
@@ -135,6 +136,20 @@ def test_shares_and_legend_cover_every_class() -> None:
     assert all(line.endswith(" %") for line in legend)
 
 
+def test_a_legend_can_give_the_minima_after_the_first_few_one_line() -> None:
+    basins = compute_basins(problem("gabor"), RunSettings("gd", {"lr": 0.1}), grid=32,
+                            steps=200)
+    count = len(basins.minima)
+    assert count > 5
+    short = basins.legend(distinct=3)
+    assert short[:3] == basins.legend()[:3] and len(short) == 3 + 1 + 2
+    rest = sum(basins.shares()[k] for k in range(3, count))
+    assert short[3] == (f"minima 4-{count} (L = {basins.minimum_losses[3]:.3g} to "
+                        f"{basins.minimum_losses[-1]:.3g}): {100 * rest:.0f} %")
+    # One minimum more than shown is its own line: a line for one would say no more.
+    assert basins.legend(distinct=count - 1) == basins.legend()
+
+
 def test_progress_rises_to_one_and_should_stop_cancels() -> None:
     seen: list[float] = []
     settings = RunSettings("gd", steps=300)
@@ -180,8 +195,8 @@ def test_cell_centres_are_in_the_middle_of_equal_cells() -> None:
 def test_class_colours_are_one_per_class() -> None:
     assert basin_colour(BASIN_DIVERGED) == DIVERGED_COLOUR
     assert basin_colour(BASIN_NOT_CONVERGED) == NOT_CONVERGED_COLOUR
-    assert basin_colour(0) == MINIMUM_COLOURS[0]
-    assert basin_colour(len(MINIMUM_COLOURS)) == MINIMUM_COLOURS[0]  # they repeat
+    assert [basin_colour(k) for k in range(len(MINIMUM_COLOURS))] == list(MINIMUM_COLOURS)
+    assert basin_colour(len(MINIMUM_COLOURS)) == basin_colour(30) == OTHER_MINIMA_COLOUR
     with pytest.raises(ValueError):
         basin_colour(-3)
     labels = np.array([[0, 1], [BASIN_DIVERGED, BASIN_NOT_CONVERGED]])

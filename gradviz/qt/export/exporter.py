@@ -400,7 +400,7 @@ def export_landscape_png(
     OSError
         If the file cannot be written.
     """
-    write_atomic(path, _png_bytes(render_landscape(controller, size, view)))
+    write_atomic(path, png_bytes(render_landscape(controller, size, view)))
     return f"{size[0]} x {size[1]} PNG of the landscape"
 
 
@@ -459,11 +459,11 @@ def export_window_png(window: QWidget, path: str | Path) -> str:
         If the file cannot be written.
     """
     image = window.grab().toImage()
-    write_atomic(path, _png_bytes(image))
+    write_atomic(path, png_bytes(image))
     return f"{image.width()} x {image.height()} PNG of the window"
 
 
-def _png_bytes(image: QImage) -> bytes:
+def png_bytes(image: QImage) -> bytes:
     """``image`` encoded as PNG, to be written whole or not at all."""
     data = QByteArray()
     buffer = QBuffer(data)
@@ -743,6 +743,7 @@ __all__ = [
     "export_landscape_png",
     "export_landscape_svg",
     "export_window_png",
+    "png_bytes",
     "render_landscape",
     "run_set",
     "show_scene_finished",
