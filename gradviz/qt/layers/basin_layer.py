@@ -115,4 +115,6 @@ class BasinOverlay:
             self.plot.removeItem(item)
         if self.beside:
             self.plot.layout.removeItem(self.legend)
-        self.legend.setParentItem(None)
+        scene = self.legend.scene()
+        if scene is not None:  # not setParentItem(None): pyqtgraph would anchor it to nothing
+            scene.removeItem(self.legend)
