@@ -3,8 +3,9 @@
 :func:`compute_basins` starts one run from the centre of every cell of a grid
 over a window, all with the same settings (optimizer, hyperparameters,
 schedule, batch size and seed, so minibatch runs all see the same batch
-sequence), steps them together on an :class:`~gradviz.core.engine.Engine`, and
-sorts each cell into a class by where its run ended. Each cell's run is the
+sequence), steps them together, a chunk of cells per
+:class:`~gradviz.core.engine.Engine` (on as many threads as CPUs), and sorts
+each cell into a class by where its run ended. Each cell's run is the
 run :func:`gradviz.core.run.run` gives alone from that start, to the last bit.
 
 Classes
@@ -48,7 +49,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -70,6 +74,11 @@ temporaries stays in the cache, and a chunk is a short wait for Cancel."""
 CHUNK_UPDATES = 256
 """Updates a chunk's engine computes at a time: its steps are read for their
 ends and dropped, so memory does not grow with the number of updates."""
+POLL_SECONDS = 0.05
+"""How often the progress is reported and ``should_stop`` asked while the runs go."""
+MAX_THREADS = 4
+"""Most threads stepping chunks at once by default (numpy's arithmetic on a chunk
+releases Python's lock, so chunks on two cores go nearly twice as fast)."""
 ASSIGN_CELLS = 4096
 """Endpoints compared with every minimum at a time, which bounds that memory."""
 
@@ -220,6 +229,8 @@ def compute_basins(
     steps: int | None = None,
     progress: Callable[[float], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    *,
+    threads: int | None = None,
 ) -> BasinMap | None:
     """Run ``settings`` from the centre of every cell of a grid over ``window``
     and class each cell by where its run ended (see the module's docstring).
@@ -240,8 +251,11 @@ def compute_basins(
     progress : callable, optional
         Told the fraction of the work done (0 to 1) as the runs go.
     should_stop : callable, optional
-        Asked between pieces of the work; once it returns true the computation
-        stops and returns ``None``.
+        Asked while the runs go (every :data:`POLL_SECONDS`); once it returns
+        true the computation stops and returns ``None``.
+    threads : int, optional
+        Threads stepping chunks of cells at once (default: one per CPU, at most
+        :data:`MAX_THREADS`); the result is the same for any number.
 
     Raises
     ------
@@ -250,6 +264,10 @@ def compute_basins(
         the problem.
     """
     columns, rows = grid_sides(grid)
+    if threads is None:
+        threads = min(os.cpu_count() or 1, MAX_THREADS)
+    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(f"threads must be a whole number of at least 1, got {threads!r}")
     window = (window or problem.window).check_drawable()
     if steps is not None:
         settings = replace(settings, steps=steps)
@@ -258,7 +276,7 @@ def compute_basins(
     resolved = settings.resolve(problem)
     phi0, phi1 = cell_centres(window, columns, rows)
     starts = np.stack(np.meshgrid(phi0, phi1), axis=-1).reshape(-1, 2)
-    ends = _run_cells(problem, resolved, starts, progress, should_stop)
+    ends = _run_cells(problem, resolved, starts, int(threads), progress, should_stop)
     if ends is None:
         return None
     end_phi, end_loss, diverged = ends
@@ -287,27 +305,53 @@ Ends = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _run_cells(
-    problem: Problem, settings: RunSettings, starts: np.ndarray,
+    problem: Problem, settings: RunSettings, starts: np.ndarray, threads: int,
     progress: Callable[[float], None] | None, should_stop: Callable[[], bool] | None,
 ) -> Ends | None:
-    """The ends of the runs of ``settings`` from ``starts``, a chunk of cells at a time."""
+    """The ends of the runs of ``settings`` from ``starts``, a chunk of cells at a
+    time on each of ``threads`` threads.
+
+    The chunks are independent and each writes its own cells, so the ends are the
+    same whatever the number of threads. ``progress`` and ``should_stop`` are
+    called on the calling thread only, every :data:`POLL_SECONDS`.
+    """
     total = len(starts)
     end_phi = starts.copy()
     end_loss = np.empty(total)
     diverged = np.zeros(total, dtype=bool)
-    for first in range(0, total, CHUNK_CELLS):
-        cells = slice(first, min(first + CHUNK_CELLS, total))
-        count = cells.stop - first
+    chunks = [slice(first, min(first + CHUNK_CELLS, total))
+              for first in range(0, total, CHUNK_CELLS)]
+    done = np.zeros(len(chunks))  # each chunk's fraction done, written by its thread
+    stop = threading.Event()
+
+    def run_chunk(i: int) -> None:
+        cells = chunks[i]
         # One settings object for the chunk: resolved once, its starts given apart.
-        engine = Engine(problem, [settings] * count, starts=starts[cells])
+        engine = Engine(problem, [settings] * (cells.stop - cells.start), starts=starts[cells])
         end_loss[cells] = engine.start.loss[:, 0]
-        while not engine.finished:
+        while not engine.finished and not stop.is_set():
+            _keep_ends(engine.advance(CHUNK_UPDATES), end_phi[cells], end_loss[cells])
+            done[i] = engine.update / settings.steps
+        diverged[cells] = [at is not None for at in engine.diverged_at]
+        done[i] = 1.0  # its runs may all have diverged before their last update
+
+    sizes = np.array([c.stop - c.start for c in chunks])
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="basins")
+    try:
+        pending = {pool.submit(run_chunk, i) for i in range(len(chunks))}
+        while pending:
+            finished, pending = wait(pending, timeout=POLL_SECONDS)
+            for future in finished:
+                future.result()  # a problem's error, raised here
             if should_stop is not None and should_stop():
                 return None
-            _keep_ends(engine.advance(CHUNK_UPDATES), end_phi[cells], end_loss[cells])
             if progress is not None:
-                progress((first + count * engine.update / settings.steps) / total)
-        diverged[cells] = [at is not None for at in engine.diverged_at]
+                progress(float(done @ sizes) / total)
+    finally:
+        # On a stop, an error or Ctrl+C too: the chunks under way end at their
+        # next piece, and those not begun never begin.
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
     return end_phi, end_loss, diverged
 
 
