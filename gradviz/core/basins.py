@@ -148,7 +148,7 @@ class BasinMap:
     @property
     def minibatch(self) -> bool:
         """Whether the runs step on minibatches (all on the same sequence)."""
-        return self.n_points is not None and self.settings.batch_size != self.n_points
+        return _is_minibatch(self.settings, self.n_points)
 
     def shares(self) -> dict[int, float]:
         """The fraction of the cells in each class, by label: every minimum, then
@@ -184,6 +184,11 @@ class BasinMap:
             lines.append(f"every cell uses the same batch sequence (seed {self.settings.seed}, "
                          f"batch size {self.settings.batch_size})")
         return lines
+
+
+def _is_minibatch(settings: RunSettings, n_points: int | None) -> bool:
+    """Whether runs of the resolved ``settings`` step on minibatches of ``n_points``."""
+    return n_points is not None and settings.batch_size != n_points
 
 
 def _percent(share: float) -> str:
@@ -280,8 +285,8 @@ def compute_basins(
     if ends is None:
         return None
     end_phi, end_loss, diverged = ends
-    minibatch = problem.n_points is not None and resolved.batch_size != problem.n_points
     scale = math.hypot(window.width, window.height)
+    minibatch = _is_minibatch(resolved, problem.n_points)
     radius = (MINIBATCH_RADIUS if minibatch else CONVERGED_RADIUS) * scale
     minima, losses = _find_minima(problem, end_phi[~diverged], end_loss[~diverged], radius,
                                   scale)
