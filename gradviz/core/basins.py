@@ -24,13 +24,13 @@ Finding the minima
 ------------------
 The endpoints are binned into squares whose diagonal is the converged radius;
 the lowest-loss endpoint of each square is a candidate, and a candidate is
-polished by gradient descent with backtracking on the full-data loss (the
-step grows by half after a step that lowers the loss and halves after one that
-does not). A candidate that comes to rest (its next step shorter than
-:data:`REST_TOLERANCE` of the diagonal) within :data:`POLISH_REACH` converged
-radii of where it began is at a minimum: the point it came to rest at. One that
-goes farther, or does not come to rest in :data:`POLISH_UPDATES` steps, was
-not at one. Minima closer together than the converged radius are one, the
+polished by a quasi-Newton descent (BFGS with backtracking) on the full-data
+loss. A candidate that comes to rest (no step lowers the loss, or its steps are
+shorter than :data:`REST_TOLERANCE` of the diagonal) within
+:data:`POLISH_REACH` converged radii of where it began, at a point around which
+the loss rises every way (probed on a small circle), is at a minimum: the point
+it came to rest at. One that goes farther, does not come to rest in
+:data:`POLISH_UPDATES` steps or rests at a saddle, was not at one. Minima closer together than the converged radius are one, the
 lower kept, and a minimum that no run ended close to is left out. So a
 minimum is a point where the full-data gradient vanishes and the loss rises
 every way, found near where runs ended, and labelled with the full-data loss
@@ -90,7 +90,7 @@ MINIBATCH_RADIUS = 0.05
 POLISH_REACH = 2.0
 """A candidate is at a minimum if polishing it comes to rest within this many
 converged radii (:data:`CONVERGED_RADIUS`, :data:`MINIBATCH_RADIUS`) of it."""
-POLISH_UPDATES = 500
+POLISH_UPDATES = 200
 """Most polishing steps of a candidate."""
 REST_TOLERANCE = 1e-9
 """A candidate has come to rest once its next step is shorter than this
@@ -394,35 +394,114 @@ def _find_minima(
     return points[kept].reshape(-1, 2), losses[kept]
 
 
+def _norm(vectors: np.ndarray) -> np.ndarray:
+    """The length of each row of ``vectors`` (shape ``(K, 2)``)."""
+    return np.hypot(vectors[:, 0], vectors[:, 1])
+
+
 def _polish(
     problem: Problem, candidates: np.ndarray, reach: float, scale: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradient descent with backtracking from each candidate on the full-data loss,
-    all at once: where each ended, its loss, and whether it came to rest within
-    ``reach`` of its candidate (``scale``: the window's diagonal)."""
+    """Descend from each candidate on the full-data loss, all at once: where each
+    ended, its loss, and whether it came to rest at a minimum within ``reach`` of
+    its candidate (``scale``: the window's diagonal).
+
+    The descent is quasi-Newton (BFGS, its 2 x 2 inverse Hessian learnt from
+    the gradients), each step backtracked until the loss falls enough (Armijo's
+    rule), so a narrow curved valley (Rosenbrock's) takes tens of steps, not
+    thousands. A point at rest whose loss falls in some direction
+    (:func:`_falls_nearby`) is a saddle, not a minimum.
+    """
     phi = candidates.copy()
     loss, grad = problem.loss_and_grad(phi)
-    length = np.hypot(grad[:, 0], grad[:, 1])
-    # The first step goes a hundredth of the window's diagonal.
-    step = 0.01 * scale / np.maximum(length, 1e-300)
-    going = np.flatnonzero(np.isfinite(loss))
-    at_minimum = np.zeros(len(phi), dtype=bool)
+    first_step = 0.01 * scale  # the first step goes a hundredth of the diagonal
+    inverse = np.eye(2) * (first_step / np.maximum(_norm(grad), 1e-300))[:, None, None]
+    going = np.flatnonzero(np.isfinite(loss) & np.isfinite(grad).all(axis=1))
+    at_rest = np.zeros(len(phi), dtype=bool)
     for _ in range(POLISH_UPDATES):
         if not going.size:
             break
-        trial = phi[going] - step[going, None] * grad[going]
-        trial_loss, trial_grad = problem.loss_and_grad(trial)
-        better = trial_loss < loss[going]  # NaN is never better
-        moved = going[better]
-        phi[moved], loss[moved], grad[moved] = trial[better], trial_loss[better], trial_grad[better]
-        step[moved] *= 1.5
-        step[going[~better]] *= 0.5
-        offset = phi[going] - candidates[going]
-        left = np.hypot(offset[:, 0], offset[:, 1]) > reach
-        rest = step[going] * np.hypot(grad[going, 0], grad[going, 1]) < REST_TOLERANCE * scale
-        at_minimum[going[rest & ~left]] = True
+        g = grad[going]
+        direction = -np.einsum("kij,kj->ki", inverse[going], g)
+        slope = np.einsum("ki,ki->k", g, direction)
+        # Rounding can spoil the learnt curvature: then descend along the gradient.
+        uphill = ~(slope < 0)
+        direction[uphill] = -g[uphill] * (first_step / np.maximum(_norm(g[uphill]),
+                                                                  1e-300))[:, None]
+        slope[uphill] = np.einsum("ki,ki->k", g[uphill], direction[uphill])
+        new_phi, new_loss, new_grad, fell = _line_search(
+            problem, phi[going], loss[going], direction, slope)
+        s, y = new_phi - phi[going], new_grad - g
+        sy = np.einsum("ki,ki->k", s, y)
+        learn = fell & (sy > 1e-12 * _norm(s) * _norm(y))  # the curvature is positive
+        if learn.any():
+            rho = 1.0 / sy[learn]
+            v = np.eye(2) - rho[:, None, None] * np.einsum("ki,kj->kij", s[learn], y[learn])
+            h = np.einsum("kij,kjl,kml->kim", v, inverse[going[learn]], v)
+            inverse[going[learn]] = h + rho[:, None, None] * np.einsum(
+                "ki,kj->kij", s[learn], s[learn])
+        phi[going], loss[going], grad[going] = new_phi, new_loss, new_grad
+        left = _norm(phi[going] - candidates[going]) > reach
+        # No step lowers the loss any more, or the steps have become negligible.
+        rest = ~fell | (_norm(s) < REST_TOLERANCE * scale)
+        at_rest[going[rest & ~left]] = True
         going = going[~(rest | left)]
-    return phi, loss, at_minimum
+    rested = np.flatnonzero(at_rest)
+    at_rest[rested[_falls_nearby(problem, phi[rested], loss[rested], scale)]] = False
+    return phi, loss, at_rest
+
+
+LINE_SEARCH_HALVINGS = 50
+"""Most halvings of a polishing step: after 50, it is below the rounding of phi."""
+ARMIJO = 1e-4
+"""How much of the fall its slope promises a polishing step must achieve."""
+
+
+def _line_search(
+    problem: Problem, phi: np.ndarray, loss: np.ndarray, direction: np.ndarray,
+    slope: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A step along each ``direction`` from ``phi``, halved until the loss falls by
+    at least :data:`ARMIJO` of what ``slope`` promises: the new points, their
+    losses and gradients, and whether each found such a step (else it stays)."""
+    new_phi, new_loss = phi.copy(), loss.copy()
+    new_grad = np.empty_like(phi)
+    fell = np.zeros(len(phi), dtype=bool)
+    length = np.ones(len(phi))
+    searching = np.arange(len(phi))
+    for _ in range(LINE_SEARCH_HALVINGS):
+        if not searching.size:
+            break
+        trial = phi[searching] + length[searching, None] * direction[searching]
+        trial_loss, trial_grad = problem.loss_and_grad(trial)
+        enough = trial_loss <= loss[searching] + ARMIJO * length[searching] * slope[searching]
+        found = searching[enough]
+        new_phi[found], new_loss[found], new_grad[found] = (
+            trial[enough], trial_loss[enough], trial_grad[enough])
+        fell[found] = True
+        searching = searching[~enough]  # NaN is never enough
+        length[searching] *= 0.5
+    if searching.size:  # no step would do: the gradient where it stays
+        new_grad[searching] = problem.loss_and_grad(phi[searching])[1]
+    return new_phi, new_loss, new_grad, fell
+
+
+SADDLE_PROBE = 1e-4
+"""How far from a point at rest, as a fraction of the window's diagonal, the loss
+is probed for a direction in which it falls (a saddle's)."""
+PROBES = 16
+
+
+def _falls_nearby(problem: Problem, points: np.ndarray, losses: np.ndarray,
+                  scale: float) -> np.ndarray:
+    """Whether the loss falls below each point's somewhere on a small circle around
+    it: :data:`PROBES` directions at :data:`SADDLE_PROBE` of the diagonal."""
+    if not len(points):
+        return np.zeros(0, dtype=bool)
+    angles = np.linspace(0.0, 2 * np.pi, PROBES, endpoint=False)
+    ring = SADDLE_PROBE * scale * np.column_stack([np.cos(angles), np.sin(angles)])
+    around = problem.loss_and_grad(points[:, None, :] + ring[None])[0]
+    return (around < losses[:, None]).any(axis=1)
 
 
 def _assign(end_phi: np.ndarray, diverged: np.ndarray, minima: np.ndarray,

@@ -241,3 +241,24 @@ def test_class_colours_are_one_per_class() -> None:
     assert rgb.shape == (2, 2, 3) and rgb.dtype == np.uint8
     for (row, column), label in np.ndenumerate(labels):
         assert "#" + bytes(rgb[row, column]).hex().upper() == basin_colour(int(label)).upper()
+
+
+def test_rosenbrocks_curved_valley_ends_at_its_one_minimum() -> None:
+    # Adam gets within a whisker of (1, 1) from every cell; the polish must find
+    # the minimum down the narrow valley, where plain descent crawls.
+    basins = compute_basins(problem("rosenbrock"), RunSettings("adam", steps=3000), grid=12)
+    assert len(basins.minima) == 1 and (basins.labels == 0).all()
+    assert np.allclose(basins.minima[0], (1.0, 1.0), atol=1e-6)
+    assert basins.minimum_losses[0] < 1e-12
+
+
+def test_a_saddle_is_not_a_minimum() -> None:
+    # On the saddle surface, the cells of the middle row start on the ridge between
+    # the minima at (0, -1) and (0, 1): GD slides into the saddle and rests there.
+    p = problem("saddle")
+    basins = compute_basins(p, RunSettings("gd", steps=300), grid=15)
+    middle = int(np.flatnonzero(basins.phi1 == 0.0)[0])
+    assert np.allclose(basins.minima, [(0.0, -1.0), (0.0, 1.0)], atol=1e-6)
+    assert (basins.labels[middle] == BASIN_NOT_CONVERGED).all()
+    others = np.delete(basins.labels, middle, axis=0)
+    assert set(np.unique(others)) == {0, 1}
