@@ -23,10 +23,15 @@ from typing import Any, NoReturn, TextIO, TypeVar
 
 from gradviz import __version__
 from gradviz.core.batching import BATCHING_SCHEMES
+from gradviz.core.basins import DEFAULT_GRID as BASINS_GRID
+from gradviz.core.basins import MAX_GRID as BASINS_MAX_GRID
+from gradviz.core.basins import compute_basins, grid_sides
 from gradviz.core.export import (
+    BASINS_FORMATS,
     SURFACE_FORMATS,
     TRAJECTORY_FORMATS,
     check_suffix,
+    write_basins,
     write_run,
     write_surface,
 )
@@ -73,6 +78,8 @@ PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
 EXPORTER_MODULE = "gradviz.qt.export.exporter"
 _FAN_SIZE = (1600, 800)
+BASINS_IMAGE = ".png"
+BASINS_OUTPUTS = (BASINS_IMAGE, *BASINS_FORMATS)
 _DEFAULT_RUN = RunSettings()
 _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(kinds_with_data())
@@ -216,8 +223,8 @@ _LOG_SPACED = " and ".join(name for name, (hyper, _) in _HYPERPARAMETERS.items()
 """The hyperparameters a fan spreads on a log scale unless told otherwise."""
 
 
-def _add_run_settings_arguments(parser: ArgumentParser) -> None:
-    """The problem and the run's settings, as ``gradviz run`` and ``gradviz fan`` take them."""
+def _add_settings_arguments(parser: ArgumentParser) -> None:
+    """The problem and every setting of a run but its start."""
     _add_problem_arguments(parser)
     parser.add_argument(
         "--optimizer", metavar="NAME", choices=OPTIMIZERS, default=_DEFAULT_RUN.optimizer,
@@ -245,10 +252,6 @@ def _add_run_settings_arguments(parser: ArgumentParser) -> None:
         "--steps", metavar="N", type=_int, help=f"number of updates (default {_DEFAULT_RUN.steps})"
     )
     parser.add_argument(
-        "--start", metavar=("PHI0", "PHI1"), type=_float, nargs=2,
-        help="start point (default: the model's)",
-    )
-    parser.add_argument(
         "--seed", metavar="N", type=_int,
         help=f"seed of the minibatch sequence (default {_DEFAULT_RUN.seed})",
     )
@@ -256,6 +259,16 @@ def _add_run_settings_arguments(parser: ArgumentParser) -> None:
         "--schedule", metavar="SPEC",
         help="learning-rate schedule KIND[:key=value,...], e.g. step:every=20,factor=0.5 "
         f"(default {_DEFAULT_RUN.schedule})",
+    )
+
+
+def _add_run_settings_arguments(parser: ArgumentParser) -> None:
+    """The problem and the run's settings with its start, as ``gradviz run`` and
+    ``gradviz fan`` take them."""
+    _add_settings_arguments(parser)
+    parser.add_argument(
+        "--start", metavar=("PHI0", "PHI1"), type=_float, nargs=2,
+        help="start point (default: the model's)",
     )
 
 
@@ -303,16 +316,20 @@ def _add_fan_arguments(parser: ArgumentParser) -> None:
     )
 
 
+def _add_window_argument(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "--window", metavar=("PHI0MIN", "PHI0MAX", "PHI1MIN", "PHI1MAX"), type=_float, nargs=4,
+        help="the rectangle of parameters (default: the model's view)",
+    )
+
+
 def _add_surface_arguments(parser: ArgumentParser) -> None:
     _add_problem_arguments(parser)
     parser.add_argument(
         "--grid", metavar="N", type=_int, required=True,
         help=f"points per side, 2..{MAX_GRID}",
     )
-    parser.add_argument(
-        "--window", metavar=("PHI0MIN", "PHI0MAX", "PHI1MIN", "PHI1MAX"), type=_float, nargs=4,
-        help="the rectangle of parameters (default: the model's view)",
-    )
+    _add_window_argument(parser)
     parser.add_argument(
         "--out", metavar="FILE", required=True,
         help="FILE.npy (a numpy array) or FILE.csv (the comma-separated matrix after "
@@ -346,10 +363,11 @@ def _problem(args: argparse.Namespace) -> tuple[ProblemSpec, Problem]:
 
 
 def _settings(args: argparse.Namespace, problem: Problem) -> RunSettings:
+    """The run's settings from the flags of :func:`_add_settings_arguments` (and
+    ``--start`` where the command has it), resolved against ``problem``."""
+    names = ("schedule", "batching", "batch_size", "seed", "steps")
     settings = _set_given(
-        RunSettings(optimizer=args.optimizer),
-        args,
-        ("schedule", "batching", "batch_size", "seed", "start", "steps"),
+        RunSettings(optimizer=args.optimizer), args, names + (("start",) if "start" in args else ())
     )
     for name in _HYPERPARAMETERS:
         value = getattr(args, name)
@@ -395,12 +413,19 @@ class Progress:
 
     def __call__(self, done: int, total: int) -> bool:
         """Show ``done`` of ``total``; always True (the exporter's "go on")."""
+        self._show(f"{done} of {total}")
+        return True
+
+    def fraction(self, done: float) -> None:
+        """Show ``done``, a fraction of the work, as a percentage."""
+        self._show(f"{int(100 * done)} %")
+
+    def _show(self, text: str) -> None:
         if self.enabled and time.monotonic() >= self._next:
-            self.stream.write(f"\r{self.what} {done} of {total}\x1b[K")
+            self.stream.write(f"\r{self.what} {text}\x1b[K")
             self.stream.flush()
             self.shown = True
             self._next = time.monotonic() + 0.1
-        return True
 
     def clear(self) -> None:
         """Erase the line, so that what follows (a summary, an error) starts clean."""
@@ -512,14 +537,18 @@ def fan_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _window(args: argparse.Namespace, problem: Problem) -> Window:
+    if args.window is None:
+        return problem.window
+    with _blame("--window"):
+        return Window(*args.window).check_drawable()
+
+
 def surface_command(args: argparse.Namespace) -> int:
     """``gradviz surface``: the loss over a grid of parameters, written to a file."""
     _check_out(args.out, SURFACE_FORMATS)
     _, problem = _problem(args)
-    window = problem.window
-    if args.window is not None:
-        with _blame("--window"):
-            window = Window(*args.window).check_drawable()
+    window = _window(args, problem)
     with _blame("--grid"):
         surface = loss_surface(problem, window, args.grid)
     _write(write_surface, args.out, surface)
@@ -528,6 +557,63 @@ def surface_command(args: argparse.Namespace) -> int:
         f"wrote a {rows} x {cols} loss grid to {args.out} (rows: phi1 from {window.phi1_min:g} "
         f"to {window.phi1_max:g}; columns: phi0 from {window.phi0_min:g} to {window.phi0_max:g})"
     )
+    return 0
+
+
+def _add_basins_arguments(parser: ArgumentParser) -> None:
+    _add_settings_arguments(parser)
+    parser.add_argument(
+        "--grid", metavar="N", type=_int, default=BASINS_GRID,
+        help=f"cells per side, 2..{BASINS_MAX_GRID} (default {BASINS_GRID}); a run starts "
+        "at the centre of each",
+    )
+    _add_window_argument(parser)
+    parser.add_argument(
+        "--out", metavar="FILE", required=True,
+        help="FILE.png (the basins over the loss heatmap, the minima marked, with a legend), "
+        "FILE.npy (the labels as int64: row i over phi1, column j over phi0, both from min "
+        "to max; 0, 1, ... a minimum, lowest loss first, -1 not converged, -2 diverged) or "
+        "FILE.csv (one row per cell: phi0, phi1, label, end_phi0, end_phi1, end_loss, after "
+        "'#' lines naming the minima; numpy.genfromtxt(FILE, delimiter=',', names=True) "
+        "reads it)",
+    )
+
+
+def basins_command(args: argparse.Namespace) -> int:
+    """``gradviz basins``: a run from every cell of a grid, each cell classed by where
+    its run ended (:mod:`gradviz.core.basins`), written as a picture or numbers.
+
+    Every value is checked before the runs start; the file is written only once
+    they are done, so Ctrl+C leaves an existing file as it was.
+    """
+    with _blame("--out"):
+        suffix = check_suffix(args.out, BASINS_OUTPUTS)
+        check_folder(args.out)  # found now, not after the runs
+    _, problem = _problem(args)
+    settings = _settings(args, problem)
+    window = _window(args, problem)
+    with _blame("--grid"):
+        grid_sides(args.grid)
+    if settings.steps < 1:
+        raise CliError("--steps", f"basins need at least 1 update per run, got {settings.steps}")
+    if suffix == BASINS_IMAGE:
+        app = importlib.import_module(APP_MODULE)  # Qt, only for a picture
+        _use_offscreen_without_display()
+    try:
+        with _progress("computing the basins…") as progress:
+            basins = compute_basins(problem, settings, window, args.grid,
+                                    progress=progress.fraction)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"nothing was written to {args.out}") from None
+    assert basins is not None  # nothing asks it to stop
+    if suffix == BASINS_IMAGE:
+        details = _write(app.export_basins, args.out, basins, problem)
+    else:
+        _write(write_basins, args.out, basins)
+        rows, columns = basins.labels.shape
+        details = f"{columns} x {rows} cells"
+    print("\n".join(basins.legend()))
+    print(f"wrote {args.out} ({details})")
     return 0
 
 
@@ -713,6 +799,9 @@ COMMANDS: tuple[Command, ...] = (
             _add_fan_arguments, fan_command),
     Command("surface", "write the loss over a grid of parameters (.npy or .csv)",
             _add_surface_arguments, surface_command),
+    Command("basins", "run from every cell of a grid over the view and colour each cell by "
+            "the minimum its run reached, diverged or not converged (.png, .npy or .csv)",
+            _add_basins_arguments, basins_command),
     Command("problems", "list models, data sets, optimizers, batching schemes and schedules",
             _add_no_arguments, problems_command),
     Command("export", "write a scene's landscape (.png, .svg), animation (.gif, .mp4) or runs "

@@ -88,6 +88,7 @@ from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optim
 from gradviz.core.problems import Problem
 from gradviz.core.run import DIVERGENCE_LOSS, RunSettings, Step, escape_box
 from gradviz.core.schedules import RunRates
+from gradviz.core.space import MAX_COORDINATE
 
 BLOCK_UPDATES = 256
 """Most updates between two divergence tests: a longer block amortises its
@@ -266,10 +267,20 @@ class Engine:
     problem : Problem
         What every run minimises.
     settings : Sequence[RunSettings]
-        One per run (at least one); resolved against ``problem`` here.
+        One per run (at least one); resolved against ``problem`` here, once per
+        distinct object: runs given the same object share its resolution.
+    starts : numpy.ndarray, optional
+        Shape ``(R, 2)``: the runs' start points, in place of their settings'.
+        Many runs that differ only in where they start (a grid of starts) then
+        share one settings object, instead of one each that must be built,
+        validated and resolved; each run follows the path of its settings with
+        its start replaced, exactly.
 
     Attributes
     ----------
+    settings : tuple[RunSettings, ...]
+        The runs' resolved settings (with ``starts`` given, their start is not
+        the runs').
     start : StepBlock
         The runs' start points, one step each.
     update : int
@@ -281,15 +292,28 @@ class Engine:
         For no runs, or settings that do not fit the problem.
     """
 
-    def __init__(self, problem: Problem, settings: Sequence[RunSettings]) -> None:
+    def __init__(
+        self, problem: Problem, settings: Sequence[RunSettings], starts: np.ndarray | None = None
+    ) -> None:
         if not settings:
             raise ValueError("an engine needs at least one run")
         self.problem = problem
-        self.settings: tuple[RunSettings, ...] = tuple(s.resolve(problem) for s in settings)
+        self.settings: tuple[RunSettings, ...] = _resolve_each(problem, settings)
+        # Made once per distinct settings object, as the resolutions are.
+        distinct = {id(s): s for s in self.settings}
+        self._schedules = {key: s.make_schedule() for key, s in distinct.items()}
         self._centre, self._reach = escape_box(problem.window)
         self.update = 0
         self._diverged_at: list[int | None] = [None] * len(self.settings)
-        phi = np.array([s.start for s in self.settings], dtype=float)
+        if starts is None:
+            phi = np.array([s.start for s in self.settings], dtype=float)
+        else:
+            phi = np.array(starts, dtype=float)
+            if phi.shape != (len(self.settings), 2):
+                raise ValueError(f"starts must have shape ({len(self.settings)}, 2), "
+                                 f"got {phi.shape}")
+            if not (np.abs(phi) <= MAX_COORDINATE).all():  # NaN fails too
+                raise ValueError(f"starts must be finite and within ±{MAX_COORDINATE:g}")
         with np.errstate(all="ignore"):
             loss, grad = problem.loss_and_grad(phi)
         self.start = _start_block(phi, loss)
@@ -377,7 +401,7 @@ class Engine:
         settings = [self.settings[r] for r in self._runs]
         self._ends = np.array([s.steps for s in settings], dtype=int)
         self._rates = RunRates(
-            [s.make_schedule() for s in settings],
+            [self._schedules[id(s)] for s in settings],
             [float(s.hyperparameters["lr"]) for s in settings],
         )
 
@@ -500,6 +524,16 @@ class Engine:
         for first in range(0, len(flat), chunk):
             out[first : first + chunk] = self.problem.loss_and_grad(flat[first : first + chunk])[0]
         return out.reshape(phi.shape[:-1])
+
+
+def _resolve_each(problem: Problem, settings: Sequence[RunSettings]) -> tuple[RunSettings, ...]:
+    """Each of ``settings`` resolved against ``problem``; an object given for many runs
+    is resolved once, and they share the result."""
+    resolved: dict[int, RunSettings] = {}
+    for s in settings:  # ``settings`` holds every object, so no id is reused meanwhile
+        if id(s) not in resolved:
+            resolved[id(s)] = s.resolve(problem)
+    return tuple(resolved[id(s)] for s in settings)
 
 
 def _shared_optimizer(settings: Sequence[RunSettings]) -> Optimizer:

@@ -1,4 +1,5 @@
-"""Numbers out of gradviz: trajectories as CSV or JSON, loss surfaces as NPY or CSV.
+"""Numbers out of gradviz: trajectories as CSV or JSON, loss surfaces and basin maps as
+NPY or CSV.
 
 A trajectory becomes a list of rows (plain dicts, one per recorded point, keys
 :data:`COLUMNS`); CSV and JSON are two spellings of those rows, so one run and
@@ -22,6 +23,7 @@ from typing import IO, NamedTuple
 
 import numpy as np
 
+from gradviz.core.basins import BasinMap
 from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.files import atomic_open, check_target
 from gradviz.core.parsing import parse_float, parse_int
@@ -68,6 +70,10 @@ on row 0 and, for ``batch``, on full-batch runs)."""
 
 TRAJECTORY_FORMATS = (".csv", ".json")
 SURFACE_FORMATS = (".npy", ".csv")
+BASINS_FORMATS = (".npy", ".csv")
+BASINS_COLUMNS = ("phi0", "phi1", "label", "end_phi0", "end_phi1", "end_loss")
+"""The columns of a basin map's CSV: the cell's centre (its run's start), its class
+and where its run ended, with the full-data loss there."""
 _FLOAT_COLUMNS = frozenset(
     name for c in _FILE_COLUMNS if c.kind is Kind.FLOAT for name in c.file_names
 )
@@ -396,12 +402,70 @@ def write_surface(path: str | Path, surface: Surface) -> None:
                        header=surface_header(surface))
 
 
+def basins_header(basins: BasinMap) -> str:
+    """Comment text of a basin map's CSV: the labels, the minima and the layout."""
+    w = basins.window
+    rows, columns = basins.labels.shape
+    lines = [
+        "gradviz basins of attraction: one row per cell, rows of cells over phi1, "
+        "each row over phi0, both from min to max",
+        f"{columns} x {rows} cells tiling phi0 [{w.phi0_min!r}, {w.phi0_max!r}], "
+        f"phi1 [{w.phi1_min!r}, {w.phi1_max!r}]; each run starts at its cell's centre",
+        f"settings: {json.dumps(basins.settings.to_dict())}",
+        "label: a minimum's label as listed below, -1 not converged, -2 diverged; "
+        "end_phi0, end_phi1, end_loss: the run's last finite step",
+        *(f"label {k}: minimum {k + 1} at phi0 = {phi[0]!r}, phi1 = {phi[1]!r}, loss = {loss!r}"
+          for k, (phi, loss) in enumerate(zip(basins.minima.tolist(),
+                                                basins.minimum_losses.tolist()))),
+        *basins.legend(),
+        "load with numpy.genfromtxt(path, delimiter=',', names=True) "
+        "or pandas.read_csv(path, comment='#')",
+    ]
+    return "\n".join(lines)
+
+
+def write_basins(path: str | Path, basins: BasinMap) -> None:
+    """Write a basin map: ``.npy`` holds its labels (int64, rows over phi1 and columns
+    over phi0, both from min to max: ``labels[i, j]`` is the cell at ``(phi0[j], phi1[i])``;
+    a minimum's index, lowest loss first, -1 not converged, -2 diverged); ``.csv``
+    holds a line of the column names (:data:`BASINS_COLUMNS`), ``#`` comment lines
+    naming the minima and their losses, then one row per cell (floats at full
+    precision), in the order of the cells of ``labels`` row by row.
+
+    Raises
+    ------
+    ValueError
+        For a suffix other than those of :data:`BASINS_FORMATS`.
+    OSError
+        A :class:`~gradviz.core.files.WriteError` if the file cannot be written.
+    """
+    binary = check_suffix(path, BASINS_FORMATS) == ".npy"
+    with atomic_open(path, binary=binary) as file:
+        if binary:
+            np.save(file, basins.labels.astype(np.int64))
+            return
+        phi0, phi1 = np.meshgrid(basins.phi0, basins.phi1)
+        table = np.column_stack([
+            phi0.ravel(), phi1.ravel(), basins.labels.ravel(),
+            basins.end_phi.reshape(-1, 2), basins.end_loss.ravel(),
+        ])
+        # The column names first: comment lines after them are skipped by the
+        # readers that take names from the first line (numpy, pandas).
+        file.write(",".join(BASINS_COLUMNS) + "\n")
+        file.write("".join(f"# {line}\n" for line in basins_header(basins).splitlines()))
+        np.savetxt(file, table, fmt=["%.17g", "%.17g", "%d", "%.17g", "%.17g", "%.17g"],
+                   delimiter=",")
+
+
 __all__ = [
+    "BASINS_COLUMNS",
+    "BASINS_FORMATS",
     "COLUMNS",
     "RUN_COLUMN",
     "SURFACE_FORMATS",
     "TRAJECTORY_FORMATS",
     "Row",
+    "basins_header",
     "RunDocument",
     "check_suffix",
     "csv_text",
@@ -413,6 +477,7 @@ __all__ = [
     "surface_header",
     "step_rows",
     "trajectory_rows",
+    "write_basins",
     "write_run",
     "write_surface",
     "write_trajectory",

@@ -21,6 +21,7 @@ in it is ever executed or imported. The layout::
     grid = 256                  # surface points per side
     speed = 20                  # updates per second; 0 = as fast as possible
     show_batches = false        # the panel listing epoch, update and batch
+    show_basins = false         # the basins of attraction of the selected run's settings
     theme = "light"             # one of THEMES; without it the theme in use stays
     seed_spread = {seeds = 100} # the runs' final losses over seeds 0-99 (minibatch runs)
 
@@ -172,6 +173,9 @@ class Scene:
         Updates per second when playing; 0 is as fast as possible.
     show_batches : bool
         Whether the panel of epochs, updates and batch indices is shown.
+    show_basins : bool
+        Whether the basins of attraction of the selected run's optimizer and
+        hyperparameters are shown over the landscape (:mod:`gradviz.core.basins`).
     theme : str or None
         One of :data:`THEMES`; ``None`` keeps the theme in use when the scene opens.
     fans : tuple of SceneFan
@@ -201,6 +205,7 @@ class Scene:
     grid: int = 256
     speed: float = 20.0
     show_batches: bool = False
+    show_basins: bool = False
     theme: str | None = None
     fans: tuple[SceneFan, ...] = ()
     seed_spread: int | None = None
@@ -359,6 +364,7 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
     "grid": _grid,
     "speed": _speed,
     "show_batches": _flag,
+    "show_basins": _flag,
     "theme": _theme,
     "seed_spread": _seed_spread,
 }
@@ -672,6 +678,7 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         "grid": scene.grid,
         "speed": scene.speed,
         "show_batches": scene.show_batches,
+        "show_basins": scene.show_basins,
         "theme": scene.theme,
         "seed_spread": None if scene.seed_spread is None else {"seeds": scene.seed_spread},
     }

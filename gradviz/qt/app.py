@@ -28,6 +28,7 @@ from gradviz.qt import style
 from gradviz.qt.guard import guard_pyqtgraph_paints
 
 if TYPE_CHECKING:
+    from gradviz.core.basins import BasinMap
     from gradviz.core.fans import Fan
     from gradviz.core.problems import Problem
     from gradviz.core.run_set import RunSet
@@ -228,10 +229,29 @@ def export_fan(path: str | Path, problem: Problem, runs: RunSet, fan: Fan, size:
         If the file cannot be written.
     """
     from gradviz.qt.export.fan_figure import export_fan_png
+    return _headless(export_fan_png, path, problem, runs, fan, size)
 
+
+def export_basins(path: str | Path, basins: BasinMap, problem: Problem) -> str:
+    """Write the picture of ``basins`` over ``problem``'s loss as a PNG at ``path``
+    (:func:`gradviz.qt.export.basins.write_basins_png`) with no window; for the
+    headless ``gradviz basins``. Needs a display or Qt's offscreen platform, chosen
+    before this is called.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be written.
+    """
+    from gradviz.qt.export.basins import write_basins_png
+    return _headless(write_basins_png, path, basins, problem)
+
+
+def _headless(write: Callable[..., str], *args: object) -> str:
+    """``write(*args)`` in an application of its own, the platform's notices quieted."""
     make_application()
     previous = qInstallMessageHandler(_quiet_platform)
     try:
-        return export_fan_png(path, problem, runs, fan, size)
+        return write(*args)
     finally:
         qInstallMessageHandler(previous)

@@ -280,3 +280,49 @@ def test_divergence_rule_is_the_single_runs(phi, loss) -> None:
     expected = _is_diverged(np.array(phi), loss, (0.0, 0.0), 10.0)
     got = _diverged(np.array([phi, phi]), np.array([loss, loss]), (0.0, 0.0), 10.0)
     assert got.tolist() == [expected, expected]
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "adam"])
+def test_runs_given_starts_share_one_settings_and_equal_single_runs(optimizer) -> None:
+    p = problem("gabor")
+    shared = RunSettings(optimizer=optimizer, steps=40, seed=5)
+    axes = p.window.axes((4, 3))
+    starts = np.array([(a, b) for b in axes[1] for a in axes[0]])
+    engine, steps = engine_steps_from(p, shared, starts)
+    assert len({id(s) for s in engine.settings}) == 1  # resolved once
+    for r in (0, 5, 11):
+        one = RunSettings(optimizer=optimizer, steps=40, seed=5, start=tuple(starts[r]))
+        assert_same_steps(steps[r], list(iterate(p, one)))
+
+
+def engine_steps_from(p: Problem, shared: RunSettings, starts: np.ndarray) -> tuple[Engine, list]:
+    engine = Engine(p, [shared] * len(starts), starts=starts)
+    blocks = [engine.start, engine.advance(shared.steps)]
+    return engine, [[s for b in blocks for s in b.steps(r)] for r in range(len(starts))]
+
+
+@pytest.mark.parametrize("starts", [np.zeros((2, 2)), np.zeros((3, 3)),
+                                    np.array([[0.0, 1.0], [np.nan, 0.0], [0.0, 0.0]]),
+                                    np.array([[0.0, 1.0], [2e12, 0.0], [0.0, 0.0]])])
+def test_starts_must_be_one_finite_point_per_run(starts) -> None:
+    with pytest.raises(ValueError, match="starts must"):
+        Engine(problem("gabor"), [RunSettings()] * 3, starts=starts)
+
+
+def test_a_settings_object_given_for_many_runs_is_resolved_and_scheduled_once(monkeypatch) -> None:
+    calls = {"resolve": 0, "make_schedule": 0}
+    for name in calls:
+        inner = getattr(RunSettings, name)
+
+        def counted(self, *args, _inner=inner, _name=name):  # type: ignore[no-untyped-def]
+            calls[_name] += 1
+            return _inner(self, *args)
+
+        monkeypatch.setattr(RunSettings, name, counted)
+    shared = RunSettings(schedule="step:every=3,factor=0.5", steps=5)
+    counts = []
+    for runs in (1, 50):
+        calls.update(dict.fromkeys(calls, 0))
+        Engine(problem("gabor"), [shared] * runs, starts=np.zeros((runs, 2)) + (0.0, 10.0))
+        counts.append(dict(calls))
+    assert counts[0] == counts[1] and counts[0]["resolve"] == 1

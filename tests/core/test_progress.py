@@ -35,3 +35,10 @@ def test_no_progress_for_work_shorter_than_the_delay() -> None:
     progress(1, 2)
     progress.clear()
     assert stream.getvalue() == ""
+
+
+def test_a_fraction_of_the_work_is_shown_as_a_percentage() -> None:
+    stream = _Terminal()
+    progress = Progress("computing the basins…", stream, delay=0.0)
+    progress.fraction(0.427)
+    assert stream.getvalue() == "\rcomputing the basins… 42 %\x1b[K"
