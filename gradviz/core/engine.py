@@ -10,9 +10,10 @@ steps as a :class:`StepBlock` whose columns bear the names of
 
 Exactness
 ---------
-Each run of a batch follows, to the last bit, the path that
-:func:`gradviz.core.run.iterate` gives it alone, divergence included. Every
-operation on a run's numbers is one the run alone does too, on the same values:
+Each run of a batch follows, to the last bit, the path it follows in an
+engine of its own (R = 1, which :func:`gradviz.core.run.iterate` streams),
+divergence included. Every operation on a run's numbers is one the run alone
+does too, on the same values:
 
 - elementwise arithmetic, ``sqrt``, ``exp``, ``sin`` and ``cos`` give each
   element the same result whatever the shape of its array;
@@ -43,7 +44,11 @@ batch losses at phi (one more per extra batch size drawn at that update), one
 update call per cohort, Nesterov's look-ahead evaluation per Nesterov cohort,
 and one full-data evaluation of all full-batch rows at their new phi, which
 their next update reuses as a run alone does. Each cohort's numbers are kept
-per update in lists and stacked into the block's columns once per block.
+per update in lists and stacked into the block's columns once per block. A
+batch of one cohort (a single run, or runs of one optimizer) is stepped with its
+numbers in local names, and when its rows are all the runs in order, the
+stacked columns are the block's own: what a block costs besides its updates
+is a few tens of microseconds, whatever its length.
 
 Minibatches
 -----------
@@ -65,8 +70,8 @@ divergence, so it is computed in bulk at the end of each block of updates
 (chunks of :data:`LOSS_CHUNK` elements), not after every update. Divergence is
 tested at the end of each block with the rule of ``run._is_diverged``: a run
 whose phi or loss is not finite, whose loss exceeds
-:data:`~gradviz.core.run.DIVERGENCE_LOSS`, or whose phi is farther than
-:data:`~gradviz.core.run.ESCAPE_FACTOR` view sizes from the view's centre
+:data:`~gradviz.core.step.DIVERGENCE_LOSS`, or whose phi is farther than
+:data:`~gradviz.core.step.ESCAPE_FACTOR` view sizes from the view's centre
 stops at that step, which is reported with ``diverged`` set; the updates it
 computed after that step are dropped (its rows touch no other run's numbers).
 The others go on.
@@ -86,8 +91,9 @@ from gradviz.core.batching import SharedBatches
 from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
-from gradviz.core.run import DIVERGENCE_LOSS, RunSettings, Step, escape_box
+from gradviz.core.run_settings import RunSettings
 from gradviz.core.schedules import RunRates
+from gradviz.core.step import DIVERGENCE_LOSS, Step, escape_box
 
 BLOCK_UPDATES = 256
 """Most updates between two divergence tests: a longer block amortises its
