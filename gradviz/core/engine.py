@@ -337,7 +337,7 @@ class Engine:
                     left,
                     BLOCK_UPDATES,
                     max(1, BLOCK_ELEMENTS // len(self._runs)),
-                    int(self._ends.min()) - self.update,
+                    self._first_end - self.update,
                 )
                 blocks.append(self._block(size))
                 left -= size
@@ -390,12 +390,13 @@ class Engine:
     def _settle(self) -> None:
         """Derive what follows from the rows: the full-batch cohorts and rows,
         whether the rows are all the runs in order, each row's end and the
-        learning rates."""
+        first of them, and the learning rates."""
         self._full_cohorts = sum(c.full for c in self._cohorts)
         self._full = sum(c.rows.stop - c.rows.start for c in self._cohorts[: self._full_cohorts])
         runs = self._runs.tolist()
         self._in_order = runs == list(range(len(self.settings)))
         self._ends = np.array([self.settings[r].steps for r in runs], dtype=int)
+        self._first_end = int(self._ends.min()) if runs else 0
         self._rates = RunRates(
             [self._schedules[r] for r in runs],
             [float(self.settings[r].hyperparameters["lr"]) for r in runs],
@@ -491,23 +492,25 @@ class Engine:
         rather than looked up among cohorts at each update, which on a run alone
         saves a tenth of what an update costs."""
         problem = self.problem
+        evaluate = problem.loss_and_grad  # on all the data: _evaluate(problem, phi, _FULL)
         phi, state, known = cohort.phi, cohort.state, cohort.known
         update = cohort.optimizer.update
         full, span = cohort.full, (0, cohort.rows.stop - cohort.rows.start)
         add_phi, add_batch_loss, add_grad = log.phi.append, log.batch_loss.append, log.grad.append
         add_loss = log.loss.append
+        first = self.update
         for i, rate in enumerate(rates):
             if full:
                 objective = _objective(problem, phi, known, None)
             else:
                 groups = plan[i]
                 objective = _objective(problem, phi, _evaluate(problem, phi, groups), (groups, *span))
-            phi, state, batch_loss, grad = update(phi, state, self.update + i, rate, objective)
+            phi, state, batch_loss, grad = update(phi, state, first + i, rate, objective)
             add_phi(phi)
             add_batch_loss(batch_loss)
             add_grad(grad)
             if full:
-                known = _evaluate(problem, phi, _FULL)
+                known = evaluate(phi)
                 add_loss(known[0])
         cohort.phi, cohort.state, cohort.known = phi, state, known
 
@@ -520,7 +523,7 @@ class Engine:
         rates, first = self._rates, self.update
         if rates.is_constant:
             lr = rates.at(first)
-            return (np.repeat(lr[:, None], size, axis=1),
+            return (lr[:, None].repeat(size, axis=1),
                     [itertools.repeat(rate, size) for rate in _cohort_rates(self._cohorts, lr)])
         column = np.array([rates.at(t) for t in range(first, first + size)]).T
         return column, [column[c.rows.start].tolist() if c.single else column[c.rows].T
@@ -544,12 +547,12 @@ class Engine:
         bad = _diverged(record["phi"], record["loss"], self._centre, self._reach)
         count = np.full(rows, size)
         diverged = np.zeros((rows, size), dtype=bool)
-        going = self._ends > first + size
+        going = None if first + size < self._first_end else self._ends > first + size
         if bad.any():
             hit = bad.any(axis=1)
             count[hit] = bad[hit].argmax(axis=1) + 1
             diverged[hit, count[hit] - 1] = True
-            going &= ~hit
+            going = ~hit if going is None else going & ~hit
             for row in np.flatnonzero(hit):
                 self._diverged_at[self._runs[row]] = first + int(count[row])
                 after = slice(int(count[row]), None)
@@ -564,7 +567,7 @@ class Engine:
             {**record, "epoch": epoch, "batch": batch}, diverged, count,
         )
         self.update += size
-        if not going.all():
+        if going is not None and not going.all():  # None: every row goes on
             self._keep(going)
         return block
 
