@@ -29,9 +29,10 @@ longest block, so that one block of the engine serves a request."""
 
 BLOCK_SECONDS = 1e-2
 """Time a block of updates may take; a slower block makes the next one smaller.
-Each block costs the engine a few tens of microseconds besides its updates, so
-blocks must grow long to cost what the updates alone cost; a hundredth of a
-second ahead is still far less than a consumer waiting for a step notices."""
+Each block costs the engine about what three updates of a run alone cost
+besides its updates, so blocks must grow long (at 1 ms a run alone lost a fifth
+of its speed); a hundredth of a second ahead is still far less than a consumer
+waiting for a step notices."""
 
 
 def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reach: float) -> bool:
