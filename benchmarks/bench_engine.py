@@ -1,6 +1,6 @@
 """Benchmarks of the engine that steps many runs at once, side by side with single runs.
 
-Run as ``python benchmarks/bench_engine.py [--quick]``. It prints figures and
+Run as ``python benchmarks/bench_engine.py [--quick] [--single]``. It prints figures and
 never asserts on time: every figure is the best of a few repeats, and each
 ratio compares two ways of computing the same steps, timed one after the
 other in this process. ``--quick`` takes fewer updates.
@@ -9,7 +9,12 @@ other in this process. ``--quick`` takes fewer updates.
    same 8 runs one after the other through :func:`gradviz.core.run.iterate`.
 2. Run to end of 8 x 12,000 updates by the engine alone (the app's target:
    under 0.5 s).
-3. Single-run throughput: the engine with R = 1 against ``iterate``.
+3. Single-run throughput: ``iterate``, which streams an engine of one run,
+   against the loop that ``iterate`` ran before the engine (kept below, only
+   here, as the reference), on GD, momentum, Adam and SGD on the linear and
+   Gabor models; also ``iterate`` held to the loop's old block limits (32
+   updates, 1 ms), to show what the engine's cost per block asks of them.
+   ``--single`` measures this alone.
 4. Minibatches gathered by index: the batch evaluation of 8 runs costs the
    same on 30 points as on 1,000,000.
 """
@@ -17,9 +22,13 @@ other in this process. ``--quick`` takes fewer updates.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import itertools
+import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +38,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import timing  # noqa: E402 - benchmarks/timing.py, beside this script
 
+from gradviz.core.batching import batches
 from gradviz.core.data import Dataset
 from gradviz.core.engine import Engine
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import DataFitProblem, Problem, make_problem
-from gradviz.core.run import RunSettings, iterate
+from gradviz.core.run import RunSettings, Step, _is_diverged, iterate
+from gradviz.core.step import escape_box
+
+# gradviz.core.run the module, not the function gradviz.core re-exports under that name.
+run_module = importlib.import_module("gradviz.core.run")
 
 UPDATES = 12_000
 REPEATS = 3
+SINGLE_UPDATES = 4_000
+SINGLE_REPEATS = 9
 
 
 def best_of(function: Callable[[], object], repeats: int = REPEATS) -> float:
@@ -92,6 +108,130 @@ def batches_of_eight(updates: int) -> dict[str, tuple[Problem, list[RunSettings]
     }
 
 
+# -- the reference: iterate before the engine -------------------------------------------
+# A copy of gradviz.core.run.iterate and its driver loop _updates as they were
+# before iterate streamed an engine (commit 6e1c57a), kept here only as the
+# baseline that the engine's single runs are measured against. Not used elsewhere.
+
+OLD_BLOCK_STEPS = 32
+OLD_BLOCK_SECONDS = 1e-3
+
+
+def old_iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
+    """The steps of a run as ``iterate`` computed them before the engine."""
+    updates = _old_updates(problem, settings.resolve(problem))
+    with np.errstate(all="ignore"):
+        first = next(updates)
+    yield first
+    size = 1
+    while True:
+        started = time.perf_counter()
+        with np.errstate(all="ignore"):
+            block = list(itertools.islice(updates, size))
+        finished = len(block) < size
+        if time.perf_counter() - started < OLD_BLOCK_SECONDS:
+            size = min(2 * size, OLD_BLOCK_STEPS)
+        else:
+            size = max(size // 2, 1)
+        yield from block
+        if finished:
+            return
+
+
+def _old_updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
+    """The old driver loop: one update, one full-data evaluation and one step at a time."""
+    optimizer = settings.make_optimizer()
+    schedule = settings.make_schedule()
+    alpha = optimizer.lr
+    phi = np.array(settings.start, dtype=float)
+    state = optimizer.init_state(phi)
+    loss, grad = problem.loss_and_grad(phi)
+    nan = math.nan
+    yield Step(0, 0, phi, float(loss), nan, nan, None, np.full(2, nan))
+    centre, reach = escape_box(problem.window)
+    n = problem.n_points
+    full_batch = n is None or settings.batch_size == n
+    stream = (
+        None if full_batch
+        else batches(n, settings.batch_size, settings.batching, settings.seed)
+    )
+    batch = None
+
+    def objective(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if full_batch and p is phi:
+            return loss, grad
+        return problem.loss_and_grad(p, batch)
+
+    for t in range(settings.steps):
+        epoch, batch = (t, None) if stream is None else next(stream)
+        lr = schedule.rate(t, alpha)
+        phi, state, batch_loss, used_grad = optimizer.update(phi, state, t, lr, objective)
+        loss, grad = problem.loss_and_grad(phi)
+        loss_value = float(loss)
+        diverged = _is_diverged(phi, loss_value, centre, reach)
+        yield Step(
+            t + 1, epoch, phi, loss_value, float(batch_loss), lr, batch, used_grad, diverged
+        )
+        if diverged:
+            return
+
+
+@contextlib.contextmanager
+def block_limits(steps: int, seconds: float) -> Iterator[None]:
+    """``iterate`` held to blocks of at most ``steps`` updates and ``seconds``."""
+    kept = run_module.BLOCK_STEPS, run_module.BLOCK_SECONDS
+    run_module.BLOCK_STEPS, run_module.BLOCK_SECONDS = steps, seconds
+    try:
+        yield
+    finally:
+        run_module.BLOCK_STEPS, run_module.BLOCK_SECONDS = kept
+
+
+def drain(steps: Iterator[Step]) -> None:
+    """Take every step, as a consumer of a run does."""
+    for _ in steps:
+        pass
+
+
+def limited_drain(problem: Problem, settings: RunSettings) -> None:
+    """Every step of ``iterate`` held to the old loop's block limits."""
+    with block_limits(OLD_BLOCK_STEPS, OLD_BLOCK_SECONDS):
+        drain(iterate(problem, settings))
+
+
+def single_runs(updates: int) -> None:
+    """Updates per second of single runs through iterate and through the old loop."""
+    print(f"Single runs through iterate (the engine, R = 1) against the loop it replaced: "
+          f"{updates:,} updates per run,\n  updates per CPU second, best of {SINGLE_REPEATS}, "
+          f"the three in turn")
+    print(f"  {'':18} {'old loop':>9} {'iterate':>9} {'ratio':>6}   "
+          f"{'iterate at 32 / 1 ms':>20} {'ratio':>6}")
+    for model in ("linear", "gabor"):
+        problem = make_problem(model)
+        for name in ("gd", "momentum", "adam", "sgd"):
+            settings = RunSettings(optimizer=name, steps=updates)
+            old_steps, new_steps = list(old_iterate(problem, settings)), list(iterate(problem, settings))
+            assert len(old_steps) == updates + 1  # no divergence
+            assert np.array([s.phi for s in old_steps]).tobytes() == \
+                np.array([s.phi for s in new_steps]).tobytes()  # the same path, to the bit
+            ways = [lambda: drain(old_iterate(problem, settings)),
+                    lambda: drain(iterate(problem, settings)),
+                    lambda: limited_drain(problem, settings)]
+            best = [math.inf] * len(ways)
+            for _ in range(SINGLE_REPEATS):
+                for i, way in enumerate(ways):
+                    # CPU time: on a machine shared with other work it varies far
+                    # less than wall time, and these runs use one thread.
+                    start = time.process_time()
+                    way()
+                    best[i] = min(best[i], time.process_time() - start)
+            old, new, limited = (updates / seconds for seconds in best)
+            label = f"{model} {name}"
+            print(f"  {label:18} {old:9,.0f} {new:9,.0f} {new / old:5.2f}x   "
+                  f"{limited:20,.0f} {limited / old:5.2f}x")
+    print()
+
+
 def large_problem(n: int) -> DataFitProblem:
     """The Gabor model on ``n`` points drawn around the built-in set."""
     base = make_problem("gabor")
@@ -106,8 +246,14 @@ def large_problem(n: int) -> DataFitProblem:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 updates instead of 12,000")
-    updates = 2_000 if parser.parse_args().quick else UPDATES
+    parser.add_argument("--single", action="store_true",
+                        help="only the single runs against the loop iterate ran before")
+    args = parser.parse_args()
+    updates = 2_000 if args.quick else UPDATES
     print(timing.machine_line())
+    if args.single:
+        single_runs(SINGLE_UPDATES)
+        return
     print(f"best of {REPEATS} repeats, the two sides of a ratio in turn; "
           f"every run takes {updates:,} updates\n")
 
@@ -120,16 +266,9 @@ def main() -> None:
     print(f"  (the engine column is the run to end of 8 x {updates:,} updates;"
           f" the app's target at 12,000: under 0.5 s)\n")
 
-    print("Single runs: the engine with R = 1 against iterate (updates per second)")
-    gabor = make_problem("gabor")
-    for name in ("gd", "sgd", "nesterov", "adam"):
-        one = [RunSettings(optimizer=name, steps=updates)]
-        batched, single = side_by_side(lambda: engine_to_end(gabor, one),
-                                       lambda: singles_to_end(gabor, one))
-        print(f"  {name:10} engine {updates / batched:9,.0f}   iterate {updates / single:9,.0f}"
-              f"   ratio {single / batched:4.1f}x")
-    print()
+    single_runs(SINGLE_UPDATES)
 
+    gabor = make_problem("gabor")
     print("Minibatches gathered by index: one batch evaluation of 8 runs, B = 5")
     phi = np.tile(np.array(gabor.start), (8, 1))
     for n in (30, 1_000_000):

@@ -10,9 +10,10 @@ steps as a :class:`StepBlock` whose columns bear the names of
 
 Exactness
 ---------
-Each run of a batch follows, to the last bit, the path that
-:func:`gradviz.core.run.iterate` gives it alone, divergence included. Every
-operation on a run's numbers is one the run alone does too, on the same values:
+Each run of a batch follows, to the last bit, the path it follows in an
+engine of its own (R = 1, which :func:`gradviz.core.run.iterate` streams),
+divergence included. Every operation on a run's numbers is one the run alone
+does too, on the same values:
 
 - elementwise arithmetic, ``sqrt``, ``exp``, ``sin`` and ``cos`` give each
   element the same result whatever the shape of its array;
@@ -43,7 +44,11 @@ batch losses at phi (one more per extra batch size drawn at that update), one
 update call per cohort, Nesterov's look-ahead evaluation per Nesterov cohort,
 and one full-data evaluation of all full-batch rows at their new phi, which
 their next update reuses as a run alone does. Each cohort's numbers are kept
-per update in lists and stacked into the block's columns once per block.
+per update in lists and stacked into the block's columns once per block. A
+batch of one cohort (a single run, or runs of one optimizer) is stepped with its
+numbers in local names, and when its rows are all the runs in order, the
+stacked columns are the block's own: what a block costs besides its updates
+is a few tens of microseconds, whatever its length.
 
 Minibatches
 -----------
@@ -65,8 +70,8 @@ divergence, so it is computed in bulk at the end of each block of updates
 (chunks of :data:`LOSS_CHUNK` elements), not after every update. Divergence is
 tested at the end of each block with the rule of ``run._is_diverged``: a run
 whose phi or loss is not finite, whose loss exceeds
-:data:`~gradviz.core.run.DIVERGENCE_LOSS`, or whose phi is farther than
-:data:`~gradviz.core.run.ESCAPE_FACTOR` view sizes from the view's centre
+:data:`~gradviz.core.step.DIVERGENCE_LOSS`, or whose phi is farther than
+:data:`~gradviz.core.step.ESCAPE_FACTOR` view sizes from the view's centre
 stops at that step, which is reported with ``diverged`` set; the updates it
 computed after that step are dropped (its rows touch no other run's numbers).
 The others go on.
@@ -76,7 +81,7 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import TypeVar
 
@@ -86,9 +91,10 @@ from gradviz.core.batching import SharedBatches
 from gradviz.core.columns import STEP_COLUMNS, Column, Kind
 from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
-from gradviz.core.run import DIVERGENCE_LOSS, RunSettings, Step, escape_box
+from gradviz.core.run_settings import RunSettings
 from gradviz.core.schedules import RunRates
 from gradviz.core.space import MAX_COORDINATE
+from gradviz.core.step import DIVERGENCE_LOSS, Step, escape_box
 
 BLOCK_UPDATES = 256
 """Most updates between two divergence tests: a longer block amortises its
@@ -116,14 +122,23 @@ RUN_COLUMNS: tuple[Column, ...] = tuple(c for c in STEP_COLUMNS if c.name != "up
 """The columns a block holds per run: all but the update, which the runs share."""
 
 _FILLED = tuple(
-    (c.name, -1 if c.kind is Kind.INT else np.nan)
-    for c in RUN_COLUMNS
-    if c.kind is not Kind.INDICES
+    (c, -1 if c.kind is Kind.INT else np.nan) for c in RUN_COLUMNS if c.kind is not Kind.INDICES
 )
-"""The numeric columns by name, each with what it holds after a run's steps."""
+"""The numeric columns, each with what it holds after a run's steps."""
 
 _INDEXED = tuple(c.name for c in RUN_COLUMNS if c.kind is Kind.INDICES)
 """The columns of data indices, by name."""
+
+
+def _step_field(name: str) -> tuple[str, bool, int]:
+    """A field of :class:`~gradviz.core.run.Step`: its name, whether it holds data
+    indices, and its width."""
+    column = next((c for c in STEP_COLUMNS if c.name == name), None)  # None: diverged
+    return (name, False, 1) if column is None else (name, column.kind is Kind.INDICES, column.width)
+
+
+_STEP_FIELDS = tuple(map(_step_field, Step._fields))
+"""Every field of a step, in their order."""
 
 
 def _block_fields(cls: type[T]) -> type[T]:
@@ -183,21 +198,22 @@ class StepBlock:
     def steps(self, run: int) -> list[Step]:
         """The steps of run ``run`` as :class:`~gradviz.core.run.Step` records."""
         count = int(self.count[run])
-        values: dict[str, Sequence[object]] = {
-            "update": self.update[:count].tolist(),
-            "diverged": self.diverged[run, :count].tolist(),
-        }
-        for column in RUN_COLUMNS:
-            held = getattr(self, column.name)
-            if held is None:
-                values[column.name] = (None,) * count
-            elif column.kind is Kind.INDICES:
-                values[column.name] = (None,) * count if held[run] is None else held[run]
-            elif column.width > 1:
-                values[column.name] = list(held[run, :count])  # rows as views, as a run's phi
+        values: list[Sequence[object]] = []
+        for name, indices, width in _STEP_FIELDS:
+            held = getattr(self, name)
+            if name == "update":
+                values.append(held[:count].tolist())
+            elif held is None:
+                values.append((None,) * count)
+            elif indices:
+                values.append((None,) * count if held[run] is None else held[run])
+            elif width > 1:
+                values.append(list(held[run, :count]))  # rows as views, as a run's phi
             else:
-                values[column.name] = held[run, :count].tolist()  # Python int, float
-        return [Step._make(step) for step in zip(*(values[name] for name in Step._fields))]
+                values.append(held[run, :count].tolist())  # Python int, float, bool
+        # What Step._make does, less its check of the length, which zip ensures:
+        # building the steps is much of what a run alone costs beyond its updates.
+        return [tuple.__new__(Step, step) for step in zip(*values)]
 
 
 @dataclass(eq=False)
@@ -254,9 +270,8 @@ _Record = dict[str, np.ndarray]
 """A block's rows' :data:`_RECORDED` columns by name, of shape ``(rows, K, *shape)``."""
 
 
-def _empty_record(rows: int, size: int) -> _Record:
-    """Room for a block's rows' :data:`_RECORDED` columns, which its updates fill in."""
-    return {c.name: np.empty((rows, size, *c.shape)) for c in _RECORDED}
+_SHAPES = {c.name: c.shape for c in _RECORDED}
+"""The shape of one entry of each :data:`_RECORDED` column."""
 
 
 class Engine:
@@ -299,7 +314,8 @@ class Engine:
             raise ValueError("an engine needs at least one run")
         self.problem = problem
         self.settings: tuple[RunSettings, ...] = _resolve_each(problem, settings)
-        # Made once per distinct settings object, as the resolutions are.
+        # Made once per distinct settings object, as the resolutions are: the rows'
+        # rates are made anew from them whenever runs end.
         distinct = {id(s): s for s in self.settings}
         self._schedules = {key: s.make_schedule() for key, s in distinct.items()}
         self._centre, self._reach = escape_box(problem.window)
@@ -344,7 +360,7 @@ class Engine:
                     left,
                     BLOCK_UPDATES,
                     max(1, BLOCK_ELEMENTS // len(self._runs)),
-                    int(self._ends.min()) - self.update,
+                    self._first_end - self.update,
                 )
                 blocks.append(self._block(size))
                 left -= size
@@ -395,14 +411,18 @@ class Engine:
         return (self._is_full(run), settings.optimizer, choices)
 
     def _settle(self) -> None:
-        """Derive what follows from the rows: the full-batch rows, each run's end
-        and the learning rates."""
-        self._full = sum(c.rows.stop - c.rows.start for c in self._cohorts if c.full)
-        settings = [self.settings[r] for r in self._runs]
-        self._ends = np.array([s.steps for s in settings], dtype=int)
+        """Derive what follows from the rows: the full-batch cohorts and rows,
+        whether the rows are all the runs in order, each row's end and the
+        first of them, and the learning rates."""
+        self._full_cohorts = sum(c.full for c in self._cohorts)
+        self._full = sum(c.rows.stop - c.rows.start for c in self._cohorts[: self._full_cohorts])
+        runs = self._runs.tolist()
+        self._in_order = runs == list(range(len(self.settings)))
+        self._ends = np.array([self.settings[r].steps for r in runs], dtype=int)
+        self._first_end = int(self._ends.min()) if runs else 0
         self._rates = RunRates(
-            [self._schedules[id(s)] for s in settings],
-            [float(s.hyperparameters["lr"]) for s in settings],
+            [self._schedules[id(self.settings[r])] for r in runs],
+            [float(self.settings[r].hyperparameters["lr"]) for r in runs],
         )
 
     def _keep(self, rows: np.ndarray) -> None:
@@ -411,11 +431,17 @@ class Engine:
         first = 0
         for cohort in self._cohorts:
             local = rows[cohort.rows]
-            if local.any():
-                kept = self._runs[cohort.rows][local]
-                optimizer = _shared_optimizer([self.settings[r] for r in kept])
-                cohorts.append(cohort.keep(local, slice(first, first + len(kept)), optimizer))
-                first += len(kept)
+            kept = int(local.sum())
+            if not kept:
+                continue
+            at = slice(first, first + kept)
+            if kept == len(local):  # its optimizer and numbers stay as they are
+                cohort.rows = at
+            else:
+                runs = self._runs[cohort.rows][local]
+                cohort = cohort.keep(local, at, _shared_optimizer([self.settings[r] for r in runs]))
+            cohorts.append(cohort)
+            first += kept
         if self._batches is not None:
             minibatch = rows[self._full :]
             self._batches = self._batches.keep(minibatch) if minibatch.any() else None
@@ -427,34 +453,46 @@ class Engine:
 
     def _block(self, size: int) -> StepBlock:
         """``size`` updates of every row, none past a row's end."""
+        cohorts = self._cohorts
+        lr, rates = self._learning_rates(size)
+        drawn = [] if self._batches is None else self._batches.draw(size)
+        plan = _plan(drawn, self._batches.stream_of, size) if drawn else []
+        logs = [_Log() for _ in cohorts]
+        if len(cohorts) == 1:
+            self._step_one(cohorts[0], logs[0], rates[0], plan)
+        else:
+            self._step_many(logs, rates, plan)
+        rows, full = len(self._runs), self._full
+        record = {name: _stacked(cohorts, logs, name, rows, size)
+                  for name in ("phi", "batch_loss", "grad")}
+        record["loss"] = _stacked(cohorts[: self._full_cohorts], logs, "loss", rows, size)
+        record["lr"] = lr
+        if rows > full:
+            record["loss"][full:] = self._full_losses(record["phi"][full:])
+        return self._close(record, drawn)
+
+    def _step_many(
+        self, logs: list[_Log], rates: list[Iterable[float | np.ndarray]], plan: list[list[Group]]
+    ) -> None:
+        """The updates of a block, each cohort's logged in ``logs``: at each one, the
+        minibatch rows' batch losses in one evaluation, each cohort's update, and
+        the full-batch rows' losses at their new phi in one evaluation."""
         problem = self.problem
         full = self._full
         cohorts = self._cohorts
-        full_cohorts = sum(c.full for c in cohorts)
-        logs = [_Log() for _ in cohorts]
-        drawn = [] if self._batches is None else self._batches.draw(size)
-        plan = _plan(drawn, self._batches.stream_of, size) if drawn else []
-        rates, constant = self._rates, self._rates.is_constant
-        lrs = []
-        cohort_rates = _cohort_rates(cohorts, rates.at(self.update))
-        groups: list[Group] = []
-        batch_known: list[tuple[np.ndarray, np.ndarray]] = []
-        for i in range(size):
+        full_cohorts, minibatch = cohorts[: self._full_cohorts], cohorts[self._full_cohorts :]
+        # Each cohort's rows among the minibatch rows (None: full batch).
+        spans = [None if c.full else (c.rows.start - full, c.rows.stop - full) for c in cohorts]
+        for i, rates_now in enumerate(zip(*rates)):
             t = self.update + i
-            if not constant:
-                lrs.append(rates.at(t))
-                cohort_rates = _cohort_rates(cohorts, lrs[-1])
-            if plan:
+            if minibatch:
                 groups = plan[i]
-                batch_known = _evaluate_cohorts(problem, cohorts[full_cohorts:], groups)
-            for j, (cohort, log, rate) in enumerate(zip(cohorts, logs, cohort_rates)):
-                s = cohort.rows
-                if cohort.full:
-                    known, batches = cohort.known, None
+                batch_known = iter(_evaluate_cohorts(problem, minibatch, groups))
+            for cohort, log, rate, span in zip(cohorts, logs, rates_now, spans):
+                if span is None:
+                    objective = _objective(problem, cohort.phi, cohort.known, None)
                 else:
-                    known = batch_known[j - full_cohorts]
-                    batches = (groups, s.start - full, s.stop - full)
-                objective = _objective(problem, cohort.phi, known, batches)  # type: ignore[arg-type]
+                    objective = _objective(problem, cohort.phi, next(batch_known), (groups, *span))
                 cohort.phi, cohort.state, batch_loss, grad = cohort.optimizer.update(
                     cohort.phi, cohort.state, t, rate, objective
                 )
@@ -462,30 +500,67 @@ class Engine:
                 log.batch_loss.append(batch_loss)
                 log.grad.append(grad)
             if full_cohorts:
-                known_now = _evaluate_cohorts(problem, cohorts[:full_cohorts], _FULL)
-                for cohort, log, known in zip(cohorts, logs, known_now):
+                for cohort, log, known in zip(
+                    cohorts, logs, _evaluate_cohorts(problem, full_cohorts, _FULL)
+                ):
                     cohort.known = known
                     log.loss.append(known[0])
-        record = _empty_record(len(self._runs), size)
-        for cohort, log in zip(cohorts, logs):
-            s = cohort.rows
-            record["phi"][s] = _columns(log.phi, cohort.single)
-            record["batch_loss"][s] = _columns(log.batch_loss, cohort.single)
-            record["grad"][s] = _columns(log.grad, cohort.single)
-            if cohort.full:
-                record["loss"][s] = _columns(log.loss, cohort.single)
-        record["lr"][:] = rates.at(self.update)[:, None] if constant else np.array(lrs).T
-        if len(self._runs) > full:
-            record["loss"][full:] = self._full_losses(record["phi"][full:])
-        return self._close(record, drawn)
+
+    def _step_one(
+        self, cohort: _Cohort, log: _Log, rates: Iterable[float | np.ndarray],
+        plan: list[list[Group]],
+    ) -> None:
+        """The updates of a block whose rows are one cohort, logged in ``log``: what
+        :meth:`_step_many` does for one cohort, its numbers held in local names
+        rather than looked up among cohorts at each update, which on a run alone
+        saves a tenth of what an update costs."""
+        problem = self.problem
+        evaluate = problem.loss_and_grad  # on all the data: _evaluate(problem, phi, _FULL)
+        phi, state, known = cohort.phi, cohort.state, cohort.known
+        update = cohort.optimizer.update
+        full, span = cohort.full, (0, cohort.rows.stop - cohort.rows.start)
+        add_phi, add_batch_loss, add_grad = log.phi.append, log.batch_loss.append, log.grad.append
+        add_loss = log.loss.append
+        first = self.update
+        for i, rate in enumerate(rates):
+            if full:
+                objective = _objective(problem, phi, known, None)
+            else:
+                groups = plan[i]
+                objective = _objective(problem, phi, _evaluate(problem, phi, groups), (groups, *span))
+            phi, state, batch_loss, grad = update(phi, state, first + i, rate, objective)
+            add_phi(phi)
+            add_batch_loss(batch_loss)
+            add_grad(grad)
+            if full:
+                known = evaluate(phi)
+                add_loss(known[0])
+        cohort.phi, cohort.state, cohort.known = phi, state, known
+
+    def _learning_rates(
+        self, size: int
+    ) -> tuple[np.ndarray, list[Iterable[float | np.ndarray]]]:
+        """The rows' rates for the next ``size`` updates, each computed once: as a
+        ``(rows, size)`` column, and for each cohort, its rates at each update (a
+        float for a cohort of one, as a run alone has)."""
+        rates, first = self._rates, self.update
+        if rates.is_constant:
+            lr = rates.at(first)
+            return (lr[:, None].repeat(size, axis=1),
+                    [itertools.repeat(rate, size) for rate in _cohort_rates(self._cohorts, lr)])
+        column = np.array([rates.at(t) for t in range(first, first + size)]).T
+        return column, [column[c.rows.start].tolist() if c.single else column[c.rows].T
+                        for c in self._cohorts]
 
     def _close(self, record: _Record, drawn: list[list[tuple[int, np.ndarray]]]) -> StepBlock:
         """The block of ``record``: epochs and batches added, each row cut at its
         diverged step, the rows that end or diverged let go."""
         rows, size = record["loss"].shape
         full = self._full
+        first = self.update
+        numbers = np.arange(first, first + size + 1)
         epoch = np.empty((rows, size), dtype=int)
-        epoch[:full] = np.arange(self.update, self.update + size)
+        epoch[:full] = numbers[:-1]
         batch: list[tuple[np.ndarray, ...] | None] = [None] * full
         if self._batches is not None:
             epochs = np.array([[e for e, _ in stream] for stream in drawn])
@@ -493,26 +568,29 @@ class Engine:
             streams = [tuple(indices for _, indices in stream) for stream in drawn]
             batch += [streams[s] for s in self._batches.stream_of]
         bad = _diverged(record["phi"], record["loss"], self._centre, self._reach)
-        hit = bad.any(axis=1)
-        count = np.where(hit, bad.argmax(axis=1), size - 1) + 1
+        count = np.full(rows, size)
         diverged = np.zeros((rows, size), dtype=bool)
-        diverged[hit, count[hit] - 1] = True
-        for row in np.flatnonzero(hit):
-            self._diverged_at[self._runs[row]] = self.update + int(count[row])
-            after = slice(int(count[row]), None)
-            for column in record.values():
-                column[row, after] = np.nan
-            epoch[row, after] = -1
-            kept = batch[row]
-            if kept is not None:
-                batch[row] = kept[: int(count[row])]
+        going = None if first + size < self._first_end else self._ends > first + size
+        if bad.any():
+            hit = bad.any(axis=1)
+            count[hit] = bad[hit].argmax(axis=1) + 1
+            diverged[hit, count[hit] - 1] = True
+            going = ~hit if going is None else going & ~hit
+            for row in np.flatnonzero(hit):
+                self._diverged_at[self._runs[row]] = first + int(count[row])
+                after = slice(int(count[row]), None)
+                for column in record.values():
+                    column[row, after] = np.nan
+                epoch[row, after] = -1
+                kept = batch[row]
+                if kept is not None:
+                    batch[row] = kept[: int(count[row])]
         block = _spread(
-            self._runs, len(self.settings), np.arange(self.update + 1, self.update + size + 1),
+            None if self._in_order else self._runs, len(self.settings), numbers[1:],
             {**record, "epoch": epoch, "batch": batch}, diverged, count,
         )
         self.update += size
-        going = ~hit & (self._ends > self.update)
-        if not going.all():
+        if going is not None and not going.all():  # None: every row goes on
             self._keep(going)
         return block
 
@@ -649,8 +727,23 @@ def _cohort_rates(cohorts: list[_Cohort], lr: np.ndarray) -> list[float | np.nda
 
 def _columns(values: list[np.ndarray], single: bool) -> np.ndarray:
     """One entry per update (a cohort's rows, or its one run) as rows of columns."""
-    stacked = np.array(values)
+    shape = np.shape(values[0])
+    # One concatenation of arrays is faster than np.array of them (a third on (2,) ones).
+    stacked = np.concatenate(values).reshape(len(values), *shape) if shape else np.array(values)
     return stacked[None] if single else stacked.swapaxes(0, 1)
+
+
+def _stacked(
+    cohorts: list[_Cohort], logs: list[_Log], name: str, rows: int, size: int
+) -> np.ndarray:
+    """The column ``name`` of a block of ``rows`` rows and ``size`` updates, from the
+    logs of ``cohorts`` (the first ones; rows that they do not hold are left to fill)."""
+    if len(cohorts) == 1 and cohorts[0].rows == slice(0, rows):
+        return _columns(getattr(logs[0], name), cohorts[0].single)
+    out = np.empty((rows, size, *_SHAPES[name]))
+    for cohort, log in zip(cohorts, logs):
+        out[cohort.rows] = _columns(getattr(log, name), cohort.single)
+    return out
 
 
 def _objective(
@@ -686,49 +779,53 @@ def _diverged(
     )
 
 
+def _blank(total: int, size: int) -> dict[str, object]:
+    """The fields but the update of a block of ``total`` runs and room for
+    ``size`` steps, of which no run has any: NaN, epoch -1, no batch."""
+    held: dict[str, object] = {
+        column.name: None if column.optional
+        else np.full((total, size, *column.shape), fill, dtype=column.dtype)
+        for column, fill in _FILLED
+    }
+    held.update({name: (None,) * total for name in _INDEXED})
+    return {**held, "diverged": np.zeros((total, size), dtype=bool),
+            "count": np.zeros(total, dtype=int)}
+
+
 def _start_block(phi: np.ndarray, loss: np.ndarray) -> StepBlock:
     """The runs' start points, as :func:`~gradviz.core.run.iterate` records them:
     epoch 0, phi and its loss, NaN for what an update gives and no batch."""
     runs = len(phi)
-    known = {"epoch": np.zeros((runs, 1), dtype=int), "phi": phi[:, None].copy(),
-             "loss": np.asarray(loss, dtype=float).reshape(runs, 1)}
-    return StepBlock(
-        update=np.zeros(1, dtype=int),
-        diverged=np.zeros((runs, 1), dtype=bool),
-        count=np.ones(runs, dtype=int),
-        **{c.name: known.get(c.name, np.full((runs, 1, *c.shape), np.nan))
-           for c in RUN_COLUMNS if c.kind is not Kind.INDICES and not c.optional},
-        **{c.name: (None,) * runs
-           for c in RUN_COLUMNS if c.kind is Kind.INDICES and not c.optional},
-    )
+    held = _blank(runs, 1)
+    held["epoch"][:] = 0  # type: ignore[index]
+    held["phi"][:, 0] = phi  # type: ignore[index]
+    held["loss"][:, 0] = loss  # type: ignore[index]
+    held["count"][:] = 1  # type: ignore[index]
+    return StepBlock(update=np.zeros(1, dtype=int), **held)  # type: ignore[arg-type]
 
 
 def _spread(
-    runs: np.ndarray, total: int, update: np.ndarray, columns: dict[str, object],
+    runs: np.ndarray | None, total: int, update: np.ndarray, columns: dict[str, object],
     diverged: np.ndarray, count: np.ndarray,
 ) -> StepBlock:
     """A block of all ``total`` runs from the ``columns`` of the rows ``runs``
-    (by name; indices as a list over the rows)."""
-
-    def spread(values: np.ndarray, fill: object) -> np.ndarray:
-        out = np.full((total,) + values.shape[1:], fill, dtype=values.dtype)
-        out[runs] = values
-        return out
-
-    # An optional column that the runs do not record is left out, hence None.
-    held: dict[str, object] = {
-        name: spread(columns[name], fill)  # type: ignore[arg-type]
-        for name, fill in _FILLED if name in columns
-    }
-    for name in _INDEXED:
-        if name in columns:
-            batches: list[object] = [None] * total
-            for run, indices in zip(runs.tolist(), columns[name]):  # type: ignore[call-overload]
+    (by name; indices as a list over the rows); ``None``: the rows are the runs
+    in order, and the columns are the block's."""
+    if runs is None:
+        held = {**columns, "diverged": diverged, "count": count}
+        for name in _INDEXED:
+            held[name] = tuple(held[name])  # type: ignore[arg-type]
+        return StepBlock(update=update, **held)  # type: ignore[arg-type]
+    held = _blank(total, len(update))
+    for name, values in [*columns.items(), ("diverged", diverged), ("count", count)]:
+        if name in _INDEXED:
+            batches = list(held[name])  # type: ignore[call-overload]
+            for run, indices in zip(runs.tolist(), values):  # type: ignore[call-overload]
                 batches[run] = indices
             held[name] = tuple(batches)
-    return StepBlock(
-        update=update, diverged=spread(diverged, False), count=spread(count, 0), **held
-    )
+        else:
+            held[name][runs] = values  # type: ignore[index]
+    return StepBlock(update=update, **held)  # type: ignore[arg-type]
 
 
 def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
@@ -736,14 +833,7 @@ def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
     if len(blocks) == 1:
         return blocks[0]
     if not blocks:
-        return StepBlock(
-            update=np.zeros(0, dtype=int),
-            diverged=np.zeros((total, 0), dtype=bool),
-            count=np.zeros(total, dtype=int),
-            **{c.name: (None,) * total if c.kind is Kind.INDICES
-               else np.zeros((total, 0, *c.shape), dtype=c.dtype)
-               for c in RUN_COLUMNS if not c.optional},
-        )
+        return StepBlock(update=np.zeros(0, dtype=int), **_blank(total, 0))  # type: ignore[arg-type]
 
     def joined(name: str, axis: int) -> np.ndarray:
         return np.concatenate([getattr(b, name) for b in blocks], axis=axis)

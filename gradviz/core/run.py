@@ -1,219 +1,43 @@
-"""Runs: an optimizer stepping across a problem, as a generator of recorded steps."""
+"""Runs: an optimizer stepping across a problem, as a generator of recorded steps.
+
+A run is the case R = 1 of the :class:`~gradviz.core.engine.Engine`, which
+steps many runs at once: :func:`iterate` streams the steps of an engine of one
+run, and :func:`run` collects them.
+"""
 
 from __future__ import annotations
 
-import itertools
-import math
-import numbers
-import textwrap
 import time
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from gradviz.core.batching import BATCHING_SCHEMES, batches, check_batch_size
 from gradviz.core.columns import STEP_COLUMNS, column_fields
+from gradviz.core.engine import BLOCK_UPDATES, Engine
 from gradviz.core.hyperparameters import HyperParameterError
-from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
-from gradviz.core.schedules import Schedule, parse_schedule
-from gradviz.core.space import MAX_COORDINATE, Window
 
-DIVERGENCE_LOSS = 1e12
-"""A loss above this (or a non-finite phi or loss) stops a run as diverged."""
+# A run's settings and steps have modules of their own, which the engine builds
+# on; they are this module's public names too.
+from gradviz.core.run_settings import MAX_STEPS, RunSettings
+from gradviz.core.step import DIVERGENCE_LOSS, ESCAPE_FACTOR, Step
 
-ESCAPE_FACTOR = 10.0
-"""A run more than this many view sizes from the centre of its problem's view
-has left the landscape (on a bounded loss such as the Gabor model's, a too
-large step lands on a flat plain far away where the loss never blows up) and
-is stopped as diverged."""
+BLOCK_STEPS = BLOCK_UPDATES
+"""Most updates :func:`iterate` computes ahead of its consumer: the engine's
+longest block, so that one block of the engine serves a request."""
 
-MAX_STEPS = 10_000_000
-
-BLOCK_STEPS = 32
-"""Most updates :func:`iterate` computes ahead of its consumer."""
-
-BLOCK_SECONDS = 1e-3
-"""Time a block of updates may take; a slower block makes the next one smaller."""
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """Everything that decides a run's path, as plain data.
-
-    ``None`` fields take a default that depends on the problem: the problem's
-    recommended learning rate for the optimizer, the optimizer's usual batch
-    size (the lecture's 5 for SGD and momentum, otherwise the full batch) and
-    the problem's start point. :meth:`resolve` fills them in.
-
-    Parameters
-    ----------
-    optimizer : str
-        One of :data:`~gradviz.core.optimizers.OPTIMIZERS`.
-    hyperparameters : Mapping[str, float | str]
-        Values by name, ``lr`` included; missing ones take their defaults.
-    schedule : str
-        A schedule spec such as ``step:every=20,factor=0.5``.
-    batch_size : int or None
-        Points per minibatch; equal to N means full batch.
-    batching : str
-        One of :data:`~gradviz.core.batching.BATCHING_SCHEMES`.
-    seed : int
-        Seed of the batch sequence.
-    start : (float, float) or None
-        Start point.
-    steps : int
-        Number of updates.
-    """
-
-    optimizer: str = "gd"
-    hyperparameters: Mapping[str, float | str] = field(default_factory=dict)
-    schedule: str = "constant"
-    batch_size: int | None = None
-    batching: str = "epoch"
-    seed: int = 0
-    start: tuple[float, float] | None = None
-    steps: int = 100
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "hyperparameters", MappingProxyType(dict(self.hyperparameters)))
-        if self.start is not None:
-            start = (float(self.start[0]), float(self.start[1]))
-            if not all(math.isfinite(v) for v in start):
-                raise ValueError(f"start must be finite, got {self.start}")
-            if max(map(abs, start)) > MAX_COORDINATE:
-                raise ValueError(f"start must be within ±{MAX_COORDINATE:g}, got "
-                                 f"({start[0]:g}, {start[1]:g})")
-            object.__setattr__(self, "start", start)
-        if self.batching not in BATCHING_SCHEMES:
-            raise ValueError(
-                f"unknown batching {self.batching!r}; choose from {', '.join(BATCHING_SCHEMES)}"
-            )
-        for name in ("steps", "seed"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise ValueError(f"{name} must be a whole number, got {value!r}")
-        if not 0 <= self.steps <= MAX_STEPS:
-            raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {self.steps}")
-        if not 0 <= self.seed < 2**32:
-            raise ValueError(f"seed must be between 0 and {2**32 - 1}, got {self.seed}")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
-        # Fail early, with the optimizer's own message, on a bad name or value.
-        self.make_optimizer()
-        self.make_schedule()
-
-    def make_optimizer(self) -> Optimizer:
-        """The optimizer with these hyperparameters."""
-        return make_optimizer(self.optimizer, **self.hyperparameters)
-
-    def make_schedule(self) -> Schedule:
-        """The learning-rate schedule."""
-        return parse_schedule(self.schedule)
-
-    def resolve(self, problem: Problem) -> RunSettings:
-        """These settings with every problem-dependent default made explicit.
-
-        Raises
-        ------
-        ValueError
-            If the batch size does not fit the problem's data.
-        """
-        values = dict(self.hyperparameters)
-        if "lr" not in values and self.optimizer in problem.recommended_lr:
-            values["lr"] = problem.recommended_lr[self.optimizer]
-        values = dict(make_optimizer(self.optimizer, **values).values)
-        n = problem.n_points
-        batch_size = self.batch_size
-        if n is None:
-            if batch_size is not None:
-                raise ValueError(f"problem {problem.name!r} has no data, so no batch size")
-        else:
-            if batch_size is None:
-                batch_size = min(OPTIMIZERS[self.optimizer].default_batch_size or n, n)
-            check_batch_size(batch_size, n)
-        start = self.start if self.start is not None else problem.start
-        return replace(self, hyperparameters=values, batch_size=batch_size, start=start)
-
-    def label(self, n_points: int | None = None) -> str:
-        """A short name for legends: the optimizer, its rate and, for minibatches, B.
-
-        ``n_points`` tells a minibatch from the full batch.
-        """
-        optimizer = OPTIMIZERS[self.optimizer]
-        text = optimizer.short
-        if "lr" in self.hyperparameters:
-            text += f" α={float(self.hyperparameters['lr']):g}"
-        if self.batch_size is not None and self.batch_size != n_points:
-            text += f" B={self.batch_size}"
-        if self.schedule != "constant":
-            text += f" ({self.schedule.partition(':')[0]} schedule)"
-        return text
-
-    def to_dict(self) -> dict[str, object]:
-        """The settings as JSON-ready data."""
-        return {
-            "optimizer": self.optimizer,
-            "hyperparameters": dict(self.hyperparameters),
-            "schedule": self.schedule,
-            "batch_size": self.batch_size,
-            "batching": self.batching,
-            "seed": self.seed,
-            "start": None if self.start is None else list(self.start),
-            "steps": self.steps,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> RunSettings:
-        """Inverse of :meth:`to_dict`; unknown keys are refused."""
-        unknown = set(data) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown run setting(s): {', '.join(sorted(unknown))}")
-        values = dict(data)
-        if values.get("start") is not None:
-            values["start"] = tuple(values["start"])  # type: ignore[arg-type]
-        return cls(**values)  # type: ignore[arg-type]
-
-
-def _step_type() -> type[tuple]:  # type: ignore[type-arg]
-    required = [c.name for c in STEP_COLUMNS if not c.optional]
-    optional = [c.name for c in STEP_COLUMNS if c.optional]
-    # The columns every run records come first, so that a step is built from
-    # them positionally (as the hot loop of iterate does), then the divergence
-    # flag, then the optional columns: None unless a run records them.
-    step = namedtuple("Step", [*required, "diverged", *optional],
-                      defaults=(False, *(None for _ in optional)))
-    step.__doc__ = """One recorded point of a run: one field per column of
-    :data:`~gradviz.core.columns.STEP_COLUMNS`, and ``diverged``.
-
-    ``update`` counts the updates applied so far (0 is the start point). The
-    batch, batch loss, learning rate and gradient are those of the update
-    that led here (NaN or ``None`` for the start point). ``diverged`` marks the
-    step where the run blew up; its values are not finite or too large.
-
-    Attributes
-    ----------
-""" + textwrap.indent("\n".join(c.step_doc() for c in STEP_COLUMNS), "    ") + """
-    diverged : bool
-        Whether the run blew up at this step.
-"""
-    return step
-
-
-Step = _step_type()
-
-
-def escape_box(window: Window) -> tuple[tuple[float, float], float]:
-    """The centre of ``window`` and how far from it (in either coordinate) a run may
-    go before it counts as diverged: :data:`ESCAPE_FACTOR` times the window's size."""
-    centre = ((window.phi0_min + window.phi0_max) / 2, (window.phi1_min + window.phi1_max) / 2)
-    return centre, ESCAPE_FACTOR * max(window.width, window.height)
+BLOCK_SECONDS = 1e-2
+"""Time a block of updates may take; a slower block makes the next one smaller.
+Each block costs the engine about what three updates of a run alone cost
+besides its updates, so blocks must grow long (at 1 ms a run alone lost a fifth
+of its speed); a hundredth of a second ahead is still far less than a consumer
+waiting for a step notices."""
 
 
 def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reach: float) -> bool:
+    """Whether one step diverged: the rule stated for one phi and loss, which the
+    engine tests on whole blocks at once (and its tests against this)."""
     # Every comparison with NaN is false, so a NaN or infinite phi or loss fails
     # these tests as well: no separate finiteness check is needed.
     phi0, phi1 = phi.tolist()
@@ -227,7 +51,8 @@ def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reac
 def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     """Yield the start point, then one :class:`Step` per update.
 
-    A run that produces a non-finite phi or loss, a loss above
+    The steps are those of an :class:`~gradviz.core.engine.Engine` of this one
+    run. A run that produces a non-finite phi or loss, a loss above
     :data:`DIVERGENCE_LOSS`, or a phi farther than :data:`ESCAPE_FACTOR` view
     sizes from the centre of the problem's view, yields that step with
     ``diverged=True`` and stops.
@@ -237,72 +62,27 @@ def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     than :data:`BLOCK_SECONDS`, and never past ``settings.steps`` nor past a
     diverged step. An error raised by the problem surfaces when the consumer
     asks for the first step of the block it interrupted.
+
+    Raises
+    ------
+    ValueError
+        When the first step is asked for, if the settings do not fit the problem.
     """
-    updates = _updates(problem, settings.resolve(problem))
-    with np.errstate(all="ignore"):  # as for the blocks below
-        first = next(updates)  # the start point
-    yield first
+    # The engine sets numpy's error state while it computes, never while this
+    # generator waits at a yield, so the state does not leak into the consumer.
+    engine = Engine(problem, [settings])
+    yield from engine.start.steps(0)
     size = 1
-    while True:
-        # numpy's error state is a context variable: it is set while a block
-        # is computed, never while this generator waits at a yield, so it does
-        # not leak into the consumer. Entering it once per block rather than
-        # once per update saves a few microseconds per update.
+    while not engine.finished:
         started = time.perf_counter()
-        with np.errstate(all="ignore"):
-            block = list(itertools.islice(updates, size))
-        finished = len(block) < size
+        block = engine.advance(size)
         # Grow the block while updates are cheap, shrink it when they are slow,
         # so that a consumer taking one step at a time never waits long.
         if time.perf_counter() - started < BLOCK_SECONDS:
             size = min(2 * size, BLOCK_STEPS)
         else:
             size = max(size // 2, 1)
-        yield from block
-        if finished:
-            return
-
-
-def _updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
-    """The steps of :func:`iterate`, one by one, for resolved ``settings``."""
-    optimizer = settings.make_optimizer()
-    schedule = settings.make_schedule()
-    alpha = optimizer.lr
-    phi = np.array(settings.start, dtype=float)
-    state = optimizer.init_state(phi)
-    loss, grad = problem.loss_and_grad(phi)
-    nan = math.nan
-    # Steps are built positionally, their fields in the order of STEP_COLUMNS.
-    yield Step(0, 0, phi, float(loss), nan, nan, None, np.full(2, nan))
-    centre, reach = escape_box(problem.window)
-    n = problem.n_points
-    full_batch = n is None or settings.batch_size == n
-    stream = (
-        None if full_batch
-        else batches(n, settings.batch_size, settings.batching, settings.seed)
-    )
-    batch = None
-
-    def objective(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Full-batch runs already know the loss and gradient at the current
-        # point (phi, loss and grad below, before the update replaces them)
-        # from recording it, so the common case costs one evaluation.
-        if full_batch and p is phi:
-            return loss, grad
-        return problem.loss_and_grad(p, batch)
-
-    for t in range(settings.steps):
-        epoch, batch = (t, None) if stream is None else next(stream)
-        lr = schedule.rate(t, alpha)
-        phi, state, batch_loss, used_grad = optimizer.update(phi, state, t, lr, objective)
-        loss, grad = problem.loss_and_grad(phi)
-        loss_value = float(loss)
-        diverged = _is_diverged(phi, loss_value, centre, reach)
-        yield Step(
-            t + 1, epoch, phi, loss_value, float(batch_loss), lr, batch, used_grad, diverged
-        )
-        if diverged:
-            return
+        yield from block.steps(0)
 
 
 def stack_steps(steps: Sequence[Step]) -> dict[str, np.ndarray | tuple[object, ...] | None]:
