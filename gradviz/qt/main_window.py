@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
+    QPushButton,
     QScrollArea,
     QSlider,
     QSplitter,
@@ -132,6 +134,9 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
     ActionSpec("smaller", "Smaller text", ("Ctrl+-",), _w("scale_text", -1)),
     ActionSpec("batches", "Show batches panel", ("B",), _w("_toggle_batches"),
                "epoch, update and minibatch indices as the run plays", checkable=True),
+    ActionSpec("basins", "Show basins of attraction", ("A",), _w("_toggle_basins"),
+               "colour every start by where the selected run's optimizer ends from it",
+               checkable=True),
     ActionSpec("theme", "Light projector theme", ("L",), _w("toggle_theme"),
                "dark text on white, for bright rooms", checkable=True),
     ActionSpec("help", "Keyboard shortcuts", ("F1", "?"), _w("toggle_help")),
@@ -153,7 +158,7 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
     ("&Run", ("play", "step", "back", "reset", "end", "faster", "slower", SEPARATOR,
               "add", "duplicate", "remove")),
-    ("&View", ("reset_view", "controls", "batches", "theme", "present", "leave",
+    ("&View", ("reset_view", "controls", "batches", "basins", "theme", "present", "leave",
                "bigger", "smaller")),
     ("&Help", ("help",)),
 )
@@ -261,6 +266,15 @@ class MainWindow(QMainWindow):
         self.busy = QLabel("computing the loss surface…")
         self.busy.hide()
         self.statusBar().addPermanentWidget(self.busy)
+        self.basin_progress = QProgressBar()
+        self.basin_progress.setRange(0, 100)
+        self.basin_progress.setFormat("basins of attraction… %p %")
+        self.basin_progress.setMaximumWidth(260)
+        self.basin_cancel = QPushButton("Cancel")
+        self.basin_cancel.setToolTip("stop computing the basins of attraction")
+        for widget in (self.basin_progress, self.basin_cancel):
+            widget.hide()
+            self.statusBar().addPermanentWidget(widget)
 
     def _action(self, text: str, shortcuts: list[str], slot: Callable[[], object],
                 tip: str = "") -> QAction:
@@ -359,6 +373,9 @@ class MainWindow(QMainWindow):
         panel.logColourChanged.connect(c.set_log_scale)
         panel.logLossChanged.connect(c.set_log_loss)
         c.optionsChanged.connect(self._show_options)
+        c.basins.changed.connect(self.surface_view.set_basins)
+        c.basins.progressed.connect(self._show_basin_progress)
+        self.basin_cancel.clicked.connect(c.cancel_basins)
         panel.resetViewRequested.connect(self.reset_view)
         panel.message.connect(self.show_message)
         self.run_list.selectionRequested.connect(c.select_run)
@@ -384,6 +401,12 @@ class MainWindow(QMainWindow):
     def _show_busy(self, text: str) -> None:
         self.busy.setText(text)
         self.busy.setVisible(bool(text))
+
+    def _show_basin_progress(self, fraction: float) -> None:
+        computing = fraction >= 0
+        self.basin_progress.setValue(int(100 * max(fraction, 0.0)))
+        self.basin_progress.setVisible(computing)
+        self.basin_cancel.setVisible(computing)
 
     def _show_surface(self, result) -> None:  # type: ignore[no-untyped-def]
         s = result.surface
@@ -516,6 +539,8 @@ class MainWindow(QMainWindow):
             self._show_presenting(after.presenting, before=False)
         if changed("log_loss"):
             self.loss_view.set_log_scale(after.log_loss)
+        if changed("show_basins"):
+            self.basins_action.setChecked(after.show_basins)
         if changed("show_batches"):
             self.batches_action.setChecked(after.show_batches)
             self.batch_panel.setVisible(after.show_batches)
@@ -651,6 +676,9 @@ class MainWindow(QMainWindow):
 
     def _toggle_batches(self) -> None:
         self.controller.set_show_batches(self.batches_action.isChecked())
+
+    def _toggle_basins(self) -> None:
+        self.controller.set_show_basins(self.basins_action.isChecked())
 
     def _show_timeline(self, shown: int, last: int) -> None:
         with QSignalBlocker(self.timeline):

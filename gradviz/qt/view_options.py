@@ -28,8 +28,8 @@ class ViewOptions:
     whole on each change, announcing the values before and after; the window and
     its views show it when told and never hold a copy of their own.
 
-    The colour map, the theme, the log colour scale, the log loss axis and the
-    batches panel shape the picture and are saved in scenes (a scene that names no
+    The colour map, the theme, the log colour scale, the log loss axis, the
+    batches panel and the basins shape the picture and are saved in scenes (a scene that names no
     theme keeps the one in use). The text scale and presentation mode are the
     screen's, not the scene's: they suit the room the app is shown in, are never
     saved in a scene and stay as they are when one opens.
@@ -50,6 +50,8 @@ class ViewOptions:
     """Whether the loss curves are drawn on a log axis."""
     show_batches: bool = False
     """Whether the panel of epochs, updates and batch indices is shown."""
+    show_basins: bool = False
+    """Whether the basins of attraction of the selected run's settings are laid over the map."""
     text_scale: float = 1.0
     """Text, paths and markers are drawn this many times their normal size."""
     presenting: bool = False

@@ -153,6 +153,15 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.batches_action.trigger()
         assert w.batch_panel.isVisible() == shown
 
+    def basins() -> None:
+        w.basins_action.trigger()
+        assert c.options.show_basins and w.basins_action.isChecked()
+        qtbot.waitUntil(lambda: c.basins.basins is not None, timeout=20_000)
+        assert w.surface_view.basin_map is c.basins.basins
+        w.basins_action.trigger()
+        assert not c.options.show_basins and c.basins.basins is None
+        assert w.surface_view.basin_map is None
+
     def theme() -> None:
         w.theme_action.trigger()
         assert w.theme.name == "light" and w.theme_action.isChecked()
@@ -215,6 +224,7 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.bigger_action: text_size,
         w.smaller_action: text_size,
         w.batches_action: batches,
+        w.basins_action: basins,
         w.theme_action: theme,
         w.help_action: help_overlay,
         w.reset_view_action: reset_view,

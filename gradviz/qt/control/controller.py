@@ -17,6 +17,7 @@ from gradviz.core.run import RunSettings
 from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
+from gradviz.qt.control.basin_control import BasinControl
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.view_options import ViewOptions
@@ -125,6 +126,9 @@ class AppController(QObject):
         self._problem_request = 0
         self._loading: str | None = None  # the data file being read, if any
         self._start_threads()
+        self.basins = BasinControl(self)
+        """The basins of attraction laid over the map while :attr:`options` show them."""
+        self.basins.failed.connect(self.message)
         self._speed.emit(self.speed)
         self._frame_throttle = Throttle(FRAME_MS, self._publish_frame, self)
         self._window_debounce = Debouncer(WINDOW_DEBOUNCE_MS, self._request_surface, self)
@@ -181,7 +185,8 @@ class AppController(QObject):
         self._window_debounce.cancel()
         # A surface being computed stops at its next piece; a file being read
         # is read to its end (one file, a few seconds at most) and dropped.
-        stop_all((self._run_thread, self._surface_thread, self._problem_thread))
+        stop_all((self._run_thread, self._surface_thread, self._problem_thread,
+                  self.basins.thread))
 
     # -- problem and view ----------------------------------------------------------------------
     def start(self) -> None:
@@ -326,6 +331,24 @@ class AppController(QObject):
         self._use_options(replace(self.options, show_batches=bool(shown)))
         self.request_frame()  # the panel lists the shown update's batches at once
 
+    def set_show_basins(self, shown: bool) -> None:
+        """Lay the basins of attraction of the selected run's settings over the map, or not."""
+        self._use_options(replace(self.options, show_basins=bool(shown)))
+        self._update_basins()
+
+    def cancel_basins(self) -> None:
+        """Stop computing the basins, and stop showing them."""
+        self.basins.cancel()
+        self.set_show_basins(False)
+
+    def _update_basins(self) -> None:
+        """Ask for the basins of what is shown now (the map in hand is kept if it is that)."""
+        selected = self.selected
+        if self.options.show_basins and selected is not None:
+            self.basins.want(self.problem, selected.settings, self.window)
+        else:
+            self.basins.clear()
+
     def scale_text(self, direction: int) -> None:
         """Larger (+1) or smaller (-1) text, paths and markers."""
         self._use_options(self.options.text_step(direction))
@@ -345,6 +368,7 @@ class AppController(QObject):
         self._surface.emit(
             SurfaceRequest(self._request_id, self.problem, self.window, self.grid, self.log_scale)
         )
+        self._update_basins()  # a new problem or window
 
     @Slot(object)
     @guarded("Showing the loss surface")
@@ -414,6 +438,7 @@ class AppController(QObject):
         self.options = replace(
             shown, colormap=scene.colormap, theme=scene.theme or shown.theme,
             log_scale=scene.log_scale, log_loss=scene.log_loss, show_batches=scene.show_batches,
+            show_basins=scene.show_basins,
         )
         for run, resolved in zip(scene.runs, settings):
             self._append_run(resolved, run.name)
@@ -455,6 +480,7 @@ class AppController(QObject):
             grid=self.grid,
             speed=self.speed,
             show_batches=options.show_batches and self.problem.n_points is not None,
+            show_basins=options.show_basins,
             number=None,
             source="",
         )
@@ -577,6 +603,7 @@ class AppController(QObject):
             self.sceneEdited.emit()
 
     def _changed_runs(self) -> None:
+        self._update_basins()  # the selected run, or its settings, may have changed
         self.request_frame()
         self.runsChanged.emit(list(self.runs))
 

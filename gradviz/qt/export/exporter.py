@@ -202,7 +202,8 @@ def show_scene_finished(
     progress: RunsProgress | None = None,
 ) -> None:
     """Open ``scene`` in ``controller``, compute every run to its end and wait for
-    the runs and the loss surface (processing events), as a headless export needs.
+    the runs, the loss surface and the basins if shown (processing events), as a
+    headless export needs.
 
     No frame is published while it waits (only once, at the end): nobody
     watches, and redrawing ever longer paths 60 times a second took most of
@@ -248,7 +249,8 @@ def show_scene_finished(
         deadline = math.inf if timeout is None else time.monotonic() + timeout
         waker.start()
         wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
-        while busy[0] or not all(run.record.finished for run in controller.runs):
+        while (busy[0] or controller.basins.busy
+               or not all(run.record.finished for run in controller.runs)):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the scene {scene.name!r} took over {timeout:g} s to compute")
             QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents | wait)

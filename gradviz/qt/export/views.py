@@ -66,6 +66,8 @@ class LandscapeView:
             s = result.surface
             view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
                              options.log_scale)
+        if options.show_basins:
+            view.set_basins(controller.basins.basins)
         selected = controller.selected
         if selected is not None and selected.settings.start is not None:
             view.set_start(selected.settings.start, selected.colour)

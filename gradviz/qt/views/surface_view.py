@@ -10,10 +10,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem
 
+from gradviz.core.basins import BasinMap
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.views.panel import Panel
+from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
 
@@ -126,6 +128,10 @@ class SurfaceView(Panel):
         self.contours.setZValue(-5)
         self.contours.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours)
+        self.basins = BasinOverlay(plot)
+        self.basins.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.basin_map: BasinMap | None = None
+        """The basins of attraction drawn over the map, if any."""
         self.minimum = pg.ScatterPlotItem(
             symbol="star", size=22, brush=pg.mkBrush("#ffffff"), pen=pg.mkPen("#000000", width=1.5)
         )
@@ -192,6 +198,8 @@ class SurfaceView(Panel):
         self.legend.setBrush(pg.mkBrush(theme.legend_fill))
         self.minimum.setSize(22 * scale)
         self.paths.set_scale(scale)
+        if self.basin_map is not None:  # in the new colours and sizes
+            self.basins.show(self.basin_map, theme, scale)
         self._samples.clear()  # rebuilt at the next frame with the new widths
         for items in self._off_view.values():  # and the edge arrows in the new look
             for item in items:
@@ -244,8 +252,17 @@ class SurfaceView(Panel):
         self.minimum.setData([minimum[0]], [minimum[1]])
         self._drop_map_caches()
 
+    def set_basins(self, basins: BasinMap | None) -> None:
+        """Lay the basins of attraction over the map, or take them off (``None``)."""
+        self.basin_map = basins
+        if basins is None:
+            self.basins.clear()
+        else:
+            self.basins.show(basins, self._theme, self._scale)
+        self._drop_map_caches()
+
     def _drop_map_caches(self) -> None:
-        for item in (self.image, self.contours.curve):
+        for item in (self.image, self.contours.curve, self.basins.image):
             _drop_cache(item)
 
     def show_window(self, window: Window) -> None:

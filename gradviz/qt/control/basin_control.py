@@ -1,0 +1,132 @@
+"""The basins of attraction the app shows: asked for when what they depend on changes,
+computed in a thread of their own, dropped when superseded or cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from gradviz.core.basins import BasinMap
+from gradviz.core.problems import Problem
+from gradviz.core.run import RunSettings
+from gradviz.core.space import Window
+from gradviz.qt.guard import guarded
+from gradviz.qt.threads.basin_worker import BasinRequest, BasinWorker
+from gradviz.qt.threads.worker_thread import WorkerThread
+from gradviz.qt.timing import Debouncer
+
+BASIN_GRID = 128
+"""Cells along each side of the map the app computes."""
+
+BASIN_STEPS = 200
+"""The most updates each cell's run takes in the app (fewer if the run itself has
+fewer): 128 x 128 gradient descent runs of 200 updates take about 2 s here."""
+
+BASIN_DEBOUNCE_MS = 300
+"""Quiet time after a change (a zoom dragged, a learning rate typed) before a map is asked for."""
+
+
+class BasinControl(QObject):
+    """Keeps the map of the basins for the selected run's settings and the view.
+
+    :meth:`want` says what the map should show now; a map for anything else is
+    dropped, and a new one is asked for once the changes pause. The map shown
+    stays until its successor is ready, so a zoom never blanks the overlay.
+    """
+
+    changed = Signal(object)  # BasinMap | None: the map to draw
+    progressed = Signal(float)  # fraction of the map computed; -1 when nothing is
+    failed = Signal(str)  # why a map could not be computed
+    _compute = Signal(object)  # to the worker
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.basins: BasinMap | None = None
+        """The map being shown, if any."""
+        self._request_id = 0
+        self._wanted: BasinRequest | None = None  # asked for, not yet answered
+        self._basins_problem: Problem | None = None  # the problem of the map shown
+        self._key: tuple[object, ...] | None = None  # what the latest request is for
+        self._debounce = Debouncer(BASIN_DEBOUNCE_MS, self._send, self)
+        self.worker = BasinWorker()
+        self.thread = WorkerThread(self.worker, "gradviz-basins", self)
+        self._compute.connect(self.worker.compute)
+        self.worker.computed.connect(self._on_computed)
+        self.worker.failed.connect(self._on_failed)
+        self.worker.progressed.connect(self._on_progressed)
+        self.thread.start()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a map is being computed or waits to be asked for."""
+        return self._wanted is not None
+
+    def want(self, problem: Problem, settings: RunSettings, window: Window) -> None:
+        """Show the basins of ``settings`` (any start) on ``problem`` over ``window``."""
+        steps = min(settings.steps, BASIN_STEPS)
+        # The start is each cell's own, so moving the selected run's start changes nothing.
+        key = (problem, replace(settings, start=None), window, steps)
+        if key == self._key:
+            return
+        if self.basins is not None and problem is not self._basins_problem:
+            self.basins = None  # another problem's map would mislead until the new one is in
+            self.changed.emit(None)
+        self._key = key
+        self._request_id += 1
+        self.worker.latest_request = self._request_id  # the map in hand is stale now
+        self._wanted = BasinRequest(self._request_id, problem, settings, window, BASIN_GRID,
+                                    steps)
+        self.progressed.emit(0.0)
+        self._debounce.trigger()
+
+    def cancel(self) -> None:
+        """Stop computing; the map shown stays (its key is forgotten, so the next
+        :meth:`want` computes again)."""
+        self._debounce.cancel()
+        self._request_id += 1
+        self.worker.latest_request = self._request_id
+        self._wanted = None
+        self._key = None
+        self.progressed.emit(-1.0)
+
+    def clear(self) -> None:
+        """Stop computing and show no map."""
+        self.cancel()
+        if self.basins is not None:
+            self.basins = None
+            self.changed.emit(None)
+
+    def shutdown(self) -> None:
+        """Stop the worker's thread (call before the window closes)."""
+        self._debounce.cancel()
+        self.thread.stop()
+
+    def _send(self) -> None:
+        if self._wanted is not None:
+            self._compute.emit(self._wanted)
+
+    @Slot(int, object)
+    @guarded("Showing the basins of attraction")
+    def _on_computed(self, request_id: int, basins: BasinMap) -> None:
+        if request_id != self._request_id:
+            return
+        assert self._wanted is not None  # cancel() would have changed the number
+        self.basins, self._basins_problem = basins, self._wanted.problem
+        self._wanted = None
+        self.progressed.emit(-1.0)
+        self.changed.emit(basins)
+
+    @Slot(int, str)
+    def _on_failed(self, request_id: int, text: str) -> None:
+        if request_id != self._request_id:
+            return
+        self._wanted = None
+        self._key = None  # the same settings may be tried again
+        self.progressed.emit(-1.0)
+        self.failed.emit(f"Could not compute the basins of attraction: {text}")
+
+    @Slot(int, float)
+    def _on_progressed(self, request_id: int, fraction: float) -> None:
+        if request_id == self._request_id:
+            self.progressed.emit(fraction)
