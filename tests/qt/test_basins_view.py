@@ -109,3 +109,16 @@ def test_the_overlay_is_drawn_when_presenting_and_in_exports(window, qtbot):
         assert view.surface_view.basins.image.image is None
     finally:
         view.close()
+
+
+def test_a_scene_opens_with_its_basins_and_saves_them(window, qtbot):
+    c = window.controller
+    scene = next(s for s in window.scenes if s.show_basins)
+    with qtbot.waitSignal(c.basins.changed, timeout=30_000,
+                          check_params_cb=lambda basins: basins is not None):
+        assert c.load_scene(scene)
+    assert c.options.show_basins and window.basins_action.isChecked()
+    assert len(c.basins.basins.minima) >= 2  # the Gabor view at the lecture's rate
+    assert c.to_scene().show_basins
+    c.set_show_basins(False)
+    assert not c.to_scene().show_basins
