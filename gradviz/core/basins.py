@@ -77,8 +77,9 @@ ends and dropped, so memory does not grow with the number of updates."""
 POLL_SECONDS = 0.05
 """How often the progress is reported and ``should_stop`` asked while the runs go."""
 MAX_THREADS = 4
-"""Most threads stepping chunks at once by default (numpy's arithmetic on a chunk
-releases Python's lock, so chunks on two cores go nearly twice as fast)."""
+"""Most threads stepping chunks at once by default: numpy's arithmetic on a chunk
+releases Python's lock, and on two idle cores the chunks went 1.8 times as fast
+(``benchmarks/bench_basins.py``)."""
 ASSIGN_CELLS = 4096
 """Endpoints compared with every minimum at a time, which bounds that memory."""
 
@@ -93,8 +94,8 @@ converged radii (:data:`CONVERGED_RADIUS`, :data:`MINIBATCH_RADIUS`) of it."""
 POLISH_UPDATES = 200
 """Most polishing steps of a candidate."""
 REST_TOLERANCE = 1e-9
-"""A candidate has come to rest once its next step is shorter than this
-fraction of the window's diagonal."""
+"""A candidate has come to rest once its steps are shorter than this fraction of
+the window's diagonal (or no step lowers its loss any more)."""
 
 
 @dataclass(frozen=True, eq=False)
