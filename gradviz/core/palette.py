@@ -59,8 +59,9 @@ unlike every colour map's (browns, blues, greens, yellows, greys).
 Each still has its marker and label; a legend gives them one line."""
 DIVERGED_COLOUR = "#1A1A1A"
 """Cells whose run diverged: near black, darker than any basin."""
-NOT_CONVERGED_COLOUR = "#E0E0E0"
-"""Cells whose run had not come to rest at a minimum: a light neutral grey."""
+NOT_CONVERGED_COLOUR = "#8C8C8C"
+"""Cells whose run had not come to rest at a minimum: a mid grey (a light one reads as
+the high-loss cream of the book's colour map)."""
 
 
 def basin_colour(label: int) -> str:

@@ -77,9 +77,7 @@ def _assert_in_local_minimum(problem: Problem, path: Trajectory) -> None:
 def test_builtin_scenes_are_the_lecture_in_order() -> None:
     scenes = builtin_scenes()
     numbers = [s.number for s in scenes]
-    # 14 and 15 come from another branch; once merged the numbers have no gap.
-    assert numbers == sorted(set(numbers)) and numbers[:13] == list(range(1, 14))
-    assert set(numbers) <= set(range(1, 17)) and 16 in numbers
+    assert numbers == list(range(1, len(scenes) + 1)) and len(scenes) == 16
     assert len({s.name for s in scenes}) == len(scenes)
     models = [s.problem.model for s in scenes]
     # Linear regression, then the Gabor model (GD, SGD, momentum), then the ravine.
