@@ -21,6 +21,8 @@ class FanTag:
         The fan's entry in the run list (all its members share the tag).
     name : str
         The entry's name (``GD, α fan ×5 (0.01 … 1)``).
+    title : str
+        What its members' names start with (``GD``).
     symbol : str
         The parameter spread (``α``, ``seed``).
     labels : tuple of str
@@ -31,6 +33,7 @@ class FanTag:
 
     entry_id: int
     name: str
+    title: str
     symbol: str
     labels: tuple[str, ...]
     colours: tuple[str, ...]
@@ -96,6 +99,9 @@ class RunFrame:
         """A short warning for the legend and the path, if the run failed or diverged."""
         if self.error:
             return f"error: {self.error}"
+        if self.diverged_at is not None and self.fan is not None:  # many: each in few words
+            return (f"{self.fan.symbol}={self.fan.labels[self.member]} diverged at update "
+                    f"{self.diverged_at}")
         if self.diverged_at is not None:
             return f"diverged at update {self.diverged_at}: learning rate too large?"
         return None

@@ -77,8 +77,8 @@ class FanEntry:
 
     def tag(self) -> FanTag:
         """The fan as its members' frames carry it."""
-        return FanTag(self.entry_id, self.label(), self.fan.symbol, self.fan.labels(),
-                      fan_colours(self.fan))
+        return FanTag(self.entry_id, self.label(), self.title, self.fan.symbol,
+                      self.fan.labels(), fan_colours(self.fan))
 
 
 @dataclass(eq=False)
@@ -649,6 +649,10 @@ class AppController(QObject):
         for run in self.runs:
             entries.setdefault(run.entry_id, run if run.fan is None else run.fan)
         return list(entries.values())
+
+    def runs_of(self, entry: RunState | FanEntry) -> list[RunState]:
+        """The runs of a run-list entry: a lone run itself, or a fan's members in order."""
+        return self._entry_runs(entry.run_id if isinstance(entry, RunState) else entry.entry_id)
 
     @property
     def selected_settings(self) -> RunSettings | None:

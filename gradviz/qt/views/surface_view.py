@@ -1,4 +1,5 @@
-"""The loss landscape: heatmap, contours, colour bar, minimum, start marker and run paths."""
+"""The loss landscape: heatmap, contours, colour bar, minimum, start marker and run paths
+(a fan's members in its colour scale, with a colour bar of its values below the plot)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
-from gradviz.qt.frame import RunFrame
+from gradviz.qt.frame import FanTag, RunFrame
+from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
@@ -155,8 +157,12 @@ class SurfaceView(Panel):
         self._badges: dict[int, pg.TextItem] = {}
         self._off_view: dict[int, tuple[pg.ArrowItem, pg.TextItem]] = {}
         self._frames: list[RunFrame] = []
-        self._samples: dict[int, pg.PlotDataItem] = {}  # what the legend shows for each run
-        self._legend_text: dict[int, str] = {}
+        # What the legend shows for each entry: by run id, or ("fan", entry id) for a
+        # fan, whose sample (a FanSample of its colours) stands for its item here.
+        self._samples: dict[int | tuple[str, int], pg.PlotDataItem] = {}
+        self._fan_samples: dict[tuple[str, int], FanSample] = {}
+        self._legend_text: dict[int | tuple[str, int], str] = {}
+        self._fan_bars: dict[int, FanBar] = {}  # by the fan's entry id, below the plot
         # The start marker, the minimum and the legend sit over the animated paths:
         # repainted with them every frame, from pixmaps.
         for item in (self.start, self.minimum, self.legend):
@@ -192,7 +198,10 @@ class SurfaceView(Panel):
         self.legend.setBrush(pg.mkBrush(theme.legend_fill))
         self.minimum.setSize(22 * scale)
         self.paths.set_scale(scale)
+        for bar in self._fan_bars.values():
+            bar.set_look(theme, scale)
         self._samples.clear()  # rebuilt at the next frame with the new widths
+        self._fan_samples.clear()
         for items in self._off_view.values():  # and the edge arrows in the new look
             for item in items:
                 self.getPlotItem().removeItem(item)
@@ -295,30 +304,29 @@ class SurfaceView(Panel):
         self.paths.set_runs(coloured)
         self._show_badges(frames)
         self._show_off_view(frames)
-        for run_id in set(self._samples) - {frame.run_id for frame in frames}:
-            del self._samples[run_id]  # a removed run
+        self._show_fan_bars(frames)
+        rows = self._legend_rows(frames)
+        for key in set(self._samples) - set(rows):
+            del self._samples[key]  # a removed or hidden run
+            self._fan_samples.pop(key, None)  # type: ignore[call-overload]
         rebuild_legend = False
-        for frame, colour in coloured:
-            sample = self._samples.get(frame.run_id)
-            if sample is None or sample.opts["pen"].color() != pg.mkColor(colour):
-                widths = self.paths.path_style  # the legend shows a piece of the path
-                self._samples[frame.run_id] = pg.PlotDataItem(
-                    pen=_legend_pen(colour, widths.recent * self._scale),
-                    shadowPen=_legend_pen(style.SHADOW, widths.shadow * self._scale),
-                )
+        for key, (colours, _) in rows.items():
+            if self._sample_changed(key, colours):
+                self._make_sample(key, colours)
                 rebuild_legend = True
-        texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}
+        texts = {key: text for key, (_, text) in rows.items()}
         if rebuild_legend or list(texts) != list(self._legend_text):
             self.legend.clear()
-            for run_id, text in texts.items():
-                self.legend.addItem(self._samples[run_id], text)
+            for key, text in texts.items():
+                sample = self._fan_samples.get(key)  # type: ignore[call-overload]
+                self.legend.addItem(self._samples[key] if sample is None else sample, text)
             _cache_drawing(self.legend)
             self.legend.keep_inside()  # it may have grown past the edge
             shown = True
         elif losses:
-            for run_id, text in texts.items():
-                if self._legend_text[run_id] != text:
-                    self.legend.getLabel(self._samples[run_id]).setText(text)
+            for key, text in texts.items():
+                if self._legend_text[key] != text:
+                    self.legend.getLabel(self._samples[key]).setText(text)
             shown = True
         else:
             shown = False
@@ -326,6 +334,82 @@ class SurfaceView(Panel):
             self._legend_text = texts
         self._place_legend(frames)
         return shown
+
+    def _legend_rows(self, frames: list[RunFrame]
+                     ) -> dict[int | tuple[str, int], tuple[tuple[str, ...], str]]:
+        """The legend's entries in order, each with the colours of its sample and its
+        text: a run by its id, a fan once by ("fan", its entry id)."""
+        rows: dict[int | tuple[str, int], tuple[tuple[str, ...], str]] = {}
+        members: dict[int, list[RunFrame]] = {}
+        for frame in (f for f in frames if f.visible):
+            if frame.fan is None:
+                rows[frame.run_id] = ((self._theme.run_colour(frame.colour),),
+                                      self._legend_entry(frame))
+            else:
+                if frame.fan.entry_id not in members:
+                    members[frame.fan.entry_id] = []
+                    rows[("fan", frame.fan.entry_id)] = ((), "")  # its place in the order
+                members[frame.fan.entry_id].append(frame)
+        for entry_id, shown in members.items():
+            tag = shown[0].fan
+            assert tag is not None
+            rows[("fan", entry_id)] = (tuple(self._theme.run_colour(c) for c in tag.colours),
+                                       self._fan_legend_entry(tag, shown))
+        return rows
+
+    def _sample_changed(self, key: int | tuple[str, int], colours: tuple[str, ...]) -> bool:
+        sample = self._samples.get(key)
+        if sample is None:
+            return True
+        if isinstance(key, tuple):
+            return self._fan_samples[key].colours != colours
+        return sample.opts["pen"].color() != pg.mkColor(colours[0])
+
+    def _make_sample(self, key: int | tuple[str, int], colours: tuple[str, ...]) -> None:
+        """The legend's sample for an entry: a piece of its path, or of a fan's paths."""
+        widths = self.paths.path_style  # the legend shows a piece of the path
+        recent, shadow = widths.recent * self._scale, widths.shadow * self._scale
+        self._samples[key] = pg.PlotDataItem(pen=_legend_pen(colours[0], recent),
+                                             shadowPen=_legend_pen(style.SHADOW, shadow))
+        if isinstance(key, tuple):
+            self._fan_samples[key] = FanSample(self._samples[key], colours, recent, shadow)
+
+    @staticmethod
+    def _fan_legend_entry(tag: FanTag, members: list[RunFrame]) -> str:
+        """A fan in the legend: its name, its lowest loss and the member that has it,
+        and how many diverged, all at the shown update."""
+        text = tag.name
+        losses = np.array([m.current_loss if not m.diverged_shown else np.nan for m in members])
+        if np.isfinite(losses).any():
+            best = members[int(np.nanargmin(losses))]
+            text += (f"   lowest loss {best.current_loss:.4g} at "
+                     f"{tag.symbol}={tag.labels[best.member]}")
+        diverged = sum(m.diverged_shown for m in members)
+        if diverged:
+            text += f"   ✖ {diverged} diverged"
+        return html.escape(text)
+
+    def _show_fan_bars(self, frames: list[RunFrame]) -> None:
+        """A colour bar below the plot for each shown fan, its diverged members crossed out."""
+        fans: dict[int, tuple[FanTag, list[bool]]] = {}
+        for frame in frames:
+            if frame.visible and frame.fan is not None:
+                fans.setdefault(frame.fan.entry_id, (frame.fan, []))[1].append(
+                    frame.diverged_shown)
+        plot = self.getPlotItem()
+        if list(fans) != list(self._fan_bars):
+            for bar in self._fan_bars.values():
+                plot.layout.removeItem(bar)
+                bar.setParentItem(None)
+                if bar.scene() is not None:
+                    bar.scene().removeItem(bar)
+            self._fan_bars = {}
+            for row, entry_id in enumerate(fans):
+                bar = self._fan_bars[entry_id] = FanBar()
+                bar.set_look(self._theme, self._scale)
+                plot.layout.addItem(bar, 4 + row, 1)  # below the bottom axis
+        for entry_id, (tag, diverged) in fans.items():
+            self._fan_bars[entry_id].show_fan(tag, tuple(diverged))
 
     def _place_legend(self, frames: list[RunFrame]) -> None:
         """Move the legend to the corner where it hides the fewest path points and run

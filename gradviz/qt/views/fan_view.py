@@ -1,0 +1,152 @@
+"""The final loss of each fan member: against its value, or over the seeds as strips.
+
+Against the value (a log axis where the fan is log-spaced) it shows at a glance
+the "too small / right / too large" of a learning rate; over seeds, one strip
+per fan shows the spread of what one seed alone would tell as a fact.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from gradviz.qt import style
+from gradviz.qt.frame import FanPlot, FanSeries
+from gradviz.qt.views.panel import Panel
+
+DIVERGED_COLOUR = "#ff3b3b"
+STRIP_WIDTH = 0.5
+"""How wide a seed fan's strip is, in strips (its points spread across it)."""
+MIN_HEIGHT = 200
+"""Pixels: enough for a few decades of loss, whatever the splitter gives it when it appears."""
+TOP_MARGIN = 0.35
+"""How far above the highest finite loss (in decades) diverged members are marked."""
+
+
+def _log10(values: np.ndarray) -> np.ndarray:
+    """``values`` as the log axis plots them (0, which analytic surfaces reach, as 1e-300)."""
+    return np.log10(np.maximum(values, 1e-300))
+
+
+class FanView(Panel):
+    """Told a :class:`~gradviz.qt.frame.FanPlot`, draws it; knows nothing of runs."""
+
+    def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__("Final loss", 11, parent)
+        self.setMinimumHeight(MIN_HEIGHT)
+        plot = self.getPlotItem()
+        plot.setLabel("left", "loss")
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.setLogMode(y=True)
+        self.points = pg.ScatterPlotItem(pxMode=True)
+        self.points.setZValue(10)
+        self.crosses = pg.ScatterPlotItem(symbol="x", pen=None,
+                                          brush=pg.mkBrush(DIVERGED_COLOUR), pxMode=True)
+        self.crosses.setZValue(11)
+        self.marks = pg.PlotCurveItem(connect="pairs")  # a seed strip's median
+        self.diverged_label = pg.TextItem("✖ diverged", color=DIVERGED_COLOUR, anchor=(0, 0.5))
+        self.diverged_label.setVisible(False)
+        for item in (self.points, self.crosses, self.marks, self.diverged_label):
+            plot.addItem(item)
+        self.lines: list[pg.PlotCurveItem] = []
+        self.plot: FanPlot | None = None
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        """Colours and size of text, lines and markers."""
+        self.style_panel(theme, scale)
+        self.diverged_label.setFont(style.axis_font(round(10 * scale)))
+        self.set_plot(self.plot)
+
+    def set_plot(self, plot: FanPlot | None) -> None:
+        """Draw ``plot`` (``None``: nothing)."""
+        self.plot = plot
+        item = self.getPlotItem()
+        series = () if plot is None else plot.series
+        for line in self.lines[len(series):]:
+            item.removeItem(line)
+        del self.lines[len(series):]
+        while len(self.lines) < len(series):
+            self.lines.append(pg.PlotCurveItem())
+            item.addItem(self.lines[-1])
+        if plot is None:
+            for scatter in (self.points, self.crosses):
+                scatter.setData([], [])
+            self.marks.setData([], [])
+            self.diverged_label.setVisible(False)
+            return
+        seeds = plot.seeds
+        item.setLogMode(x=plot.log and not seeds, y=True)
+        bottom = item.getAxis("bottom")
+        if seeds:
+            item.setTitle(f"Final loss over seeds, at update {plot.update}",
+                          color=self._theme.foreground, size=self._title_size())
+            bottom.setTicks([[(i, s.name.split(",")[0]) for i, s in enumerate(series)]])
+            item.setLabel("bottom", "")
+        else:
+            item.setTitle(f"Final loss against {plot.symbol}, at update {plot.update}",
+                          color=self._theme.foreground, size=self._title_size())
+            bottom.setTicks(None)
+            item.setLabel("bottom", plot.symbol)
+        xs = [self._x(plot, i, s) for i, s in enumerate(series)]
+        self._draw_points(series, xs, seeds)
+        self._draw_marks(series, xs, seeds)
+
+    def _title_size(self) -> str:
+        return f"{round((self.font_size + 1) * self._scale)}pt"
+
+    @staticmethod
+    def _x(plot: FanPlot, index: int, series: FanSeries) -> np.ndarray:
+        """Where each member goes across: its value (log10 on a log axis), or spread
+        over its fan's strip for seeds."""
+        if plot.seeds:
+            return index + np.linspace(-STRIP_WIDTH / 2, STRIP_WIDTH / 2, len(series.values))
+        return np.log10(series.values) if plot.log else series.values.astype(float)
+
+    def _draw_points(self, series: tuple[FanSeries, ...], xs: list[np.ndarray],
+                     seeds: bool) -> None:
+        scale = self._scale
+        finite = [_log10(s.losses[~s.diverged]) for s in series]
+        known = np.concatenate(finite) if finite else np.empty(0)
+        top = (known.max() if known.size else 0.0) + TOP_MARGIN
+        spots, crosses = [], []
+        for s, x, line in zip(series, xs, self.lines):
+            kept = ~s.diverged
+            y = _log10(s.losses)
+            # A line through the members in the entry's colour (not across a strip).
+            line.setData(x[kept], y[kept], pen=pg.mkPen(self._theme.run_colour(s.colour),
+                                                        width=1.5 * scale))
+            line.setVisible(not seeds)
+            for i in np.flatnonzero(kept):
+                spots.append({"pos": (x[i], y[i]), "size": 10 * scale,
+                              "brush": pg.mkBrush(self._theme.run_colour(s.colours[i])),
+                              "pen": pg.mkPen("#000000", width=1), "symbol": "o",
+                              "data": s.labels[i]})
+            crosses.extend((x[i], top) for i in np.flatnonzero(s.diverged))
+        self.points.setData(spots)
+        self.crosses.setData(pos=np.array(crosses).reshape(-1, 2), size=14 * scale,
+                             pen=pg.mkPen("#000000", width=0.5))
+        self.diverged_label.setVisible(bool(crosses))
+        if crosses:
+            right = max(x for x, _ in crosses)
+            self.diverged_label.setPos(right, top)
+            self.diverged_label.setAnchor((-0.15, 0.5))
+
+    def _draw_marks(self, series: tuple[FanSeries, ...], xs: list[np.ndarray],
+                    seeds: bool) -> None:
+        """Each seed strip's median final loss as a short bar across it."""
+        if not seeds:
+            self.marks.setData([], [])
+            return
+        x, y = [], []
+        for index, s in enumerate(series):
+            losses = s.losses[~s.diverged]
+            if losses.size:
+                median = float(_log10(np.array([np.median(losses)]))[0])
+                x += [index - STRIP_WIDTH / 2 - 0.08, index + STRIP_WIDTH / 2 + 0.08]
+                y += [median, median]
+        self.marks.setData(np.array(x), np.array(y),
+                           pen=pg.mkPen(QColor(self._theme.foreground), width=2 * self._scale))
+
+
+__all__ = ["FanView"]
