@@ -988,6 +988,10 @@ class AppController(QObject):
         what the window shows, the timeline and playback stay as they are."""
         n = self.problem.n_points
         tags = {e.entry_id: e.tag() for e in self.entries() if isinstance(e, FanEntry)}
+        # A run has diverged by the update shown if it diverged at or before it;
+        # at the last update, if it diverged at all (the update it diverged at is
+        # never recorded: a fan whose members all diverge has no update past the last).
+        last = None if update is None or update >= self.last_update else update
         return [
             RunFrame(
                 run_id=run.run_id,
@@ -996,14 +1000,14 @@ class AppController(QObject):
                 colour=run.colour,
                 visible=run.visible,
                 selected=run.run_id == self.selected_id,
-                index=(row := self._row(run, update)),
+                index=self._row(run, update),
                 diverged_at=run.record.diverged_at,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
                 fan=tags.get(run.entry_id),
                 member=run.member,
-                # At its end, which it reached by diverging.
-                diverged_shown=run.record.diverged_at is not None and row == len(run.record) - 1,
+                diverged_shown=run.record.diverged_at is not None and (
+                    last is None or run.record.diverged_at <= last),
                 **run.record.columns(),
             )
             for run in self.runs
