@@ -552,7 +552,7 @@ def test_the_run_list_takes_the_new_theme_colours_at_once(window, monkeypatch):
     original = window.run_list.set_runs
 
     def spy(entries, selected, can_add):  # type: ignore[no-untyped-def]
-        shown.append([colour for _id, _name, colour, _visible in entries])
+        shown.append([colour for _id, _name, (colour,), _visible in entries])
         original(entries, selected, can_add)
 
     monkeypatch.setattr(window.run_list, "set_runs", spy)

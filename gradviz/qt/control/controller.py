@@ -534,8 +534,7 @@ class AppController(QObject):
     def _room_for_entry(self) -> bool:
         """Whether the run list has room for one more entry (else say so)."""
         if len(self.entries()) >= MAX_RUNS:
-            self.message.emit(f"At most {MAX_RUNS} runs can be compared at once "
-                              "(a fan counts as one): remove one first.")
+            self.message.emit(f"At most {MAX_RUNS} runs can be compared at once.")
             return False
         return True
 
