@@ -28,7 +28,10 @@ class FanTag:
     labels : tuple of str
         Each member's value as short text, smallest first as in the fan.
     colours : tuple of str
-        Each member's colour (``#rrggbb``), keyed to its value.
+        Each member's colour (``#rrggbb``).
+    sequential : bool
+        Whether the colours are a scale keyed to the values (a colour bar tells
+        them apart); else every member has the entry's colour (seeds have no order).
     """
 
     entry_id: int
@@ -37,6 +40,7 @@ class FanTag:
     symbol: str
     labels: tuple[str, ...]
     colours: tuple[str, ...]
+    sequential: bool = True
 
 
 @dataclass(frozen=True)

@@ -75,10 +75,23 @@ class FanEntry:
         labels = self.fan.labels()
         return f"{self.title}, {self.fan.symbol} fan ×{len(labels)} ({labels[0]} … {labels[-1]})"
 
+    @property
+    def sequential(self) -> bool:
+        """Whether the members are drawn in a colour scale of the values: seeds have
+        no order, so a seed fan's members all take the entry's colour, and two seed
+        fans side by side read as two clouds of paths."""
+        return self.fan.param != SEED
+
+    def member_colours(self) -> tuple[str, ...]:
+        """Each member's colour: :func:`~gradviz.core.fans.fan_colours`, or the entry's."""
+        if self.sequential:
+            return fan_colours(self.fan)
+        return (self.colour,) * len(self.fan.values)
+
     def tag(self) -> FanTag:
         """The fan as its members' frames carry it."""
         return FanTag(self.entry_id, self.label(), self.title, self.fan.symbol,
-                      self.fan.labels(), fan_colours(self.fan))
+                      self.fan.labels(), self.member_colours(), self.sequential)
 
 
 @dataclass(eq=False)
@@ -756,7 +769,7 @@ class AppController(QObject):
         settings and values (and restart them)."""
         members = self._entry_runs(entry.entry_id)
         every = fan_settings(entry.settings, entry.fan)
-        names, colours = member_names(entry.fan, entry.title), fan_colours(entry.fan)
+        names, colours = member_names(entry.fan, entry.title), entry.member_colours()
         for member, settings, name, colour in zip(members, every, names, colours, strict=True):
             member.settings = settings.resolve(self.problem)
             member.name, member.colour = name, colour
@@ -833,7 +846,7 @@ class AppController(QObject):
             losses = np.array([f.current_loss for f in members])
             diverged = np.array([f.diverged_shown for f in members]) | ~np.isfinite(losses)
             series.append(FanSeries(entry.label(), entry.colour, np.array(entry.fan.values),
-                                    losses, diverged, fan_colours(entry.fan),
+                                    losses, diverged, entry.member_colours(),
                                     entry.fan.labels()))
         return FanPlot(focus.fan.param, focus.fan.symbol, all(e.fan.log for e in same),
                        self.shown_update, tuple(series))

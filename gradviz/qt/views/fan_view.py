@@ -7,9 +7,12 @@ per fan shows the spread of what one seed alone would tell as a fact.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
 from gradviz.qt.frame import FanPlot, FanSeries
@@ -24,6 +27,23 @@ TOP_MARGIN = 0.35
 """How far above the highest finite loss (in decades) diverged members are marked."""
 
 
+class LogAxis(pg.AxisItem):
+    """A log axis labelled with plain numbers (``20``, not ``10¹``) at 1, 2 and 5 times
+    each decade where it spans one or more: all nine of a decade crowd a small plot."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # type: ignore[no-untyped-def]  # noqa: N802, N803 (pyqtgraph's names)
+        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if maxVal - minVal < 1:
+            return ticks
+        kept = np.log10([1.0, 2.0, 5.0])
+        return [(spacing, values if spacing is not None else
+                 [v for v in values if np.isclose(v - math.floor(v), kept, atol=1e-9).any()])
+                for spacing, values in ticks]
+
+    def logTickStrings(self, values, scale, spacing):  # type: ignore[no-untyped-def]  # noqa: N802 (pyqtgraph's name)
+        return [f"{10 ** v:.3g}" for v in values]
+
+
 def _log10(values: np.ndarray) -> np.ndarray:
     """``values`` as the log axis plots them (0, which analytic surfaces reach, as 1e-300)."""
     return np.log10(np.maximum(values, 1e-300))
@@ -36,6 +56,10 @@ class FanView(Panel):
         super().__init__("Final loss", 11, parent)
         self.setMinimumHeight(MIN_HEIGHT)
         plot = self.getPlotItem()
+        plot.setAxisItems({"left": LogAxis("left"), "bottom": LogAxis("bottom")})
+        for name in ("left", "bottom"):  # as the panel does for its own axes
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.style_panel(self._theme, self._scale)
         plot.setLabel("left", "loss")
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setLogMode(y=True)
@@ -45,9 +69,7 @@ class FanView(Panel):
                                           brush=pg.mkBrush(DIVERGED_COLOUR), pxMode=True)
         self.crosses.setZValue(11)
         self.marks = pg.PlotCurveItem(connect="pairs")  # a seed strip's median
-        self.diverged_label = pg.TextItem("✖ diverged", color=DIVERGED_COLOUR, anchor=(0, 0.5))
-        self.diverged_label.setVisible(False)
-        for item in (self.points, self.crosses, self.marks, self.diverged_label):
+        for item in (self.points, self.crosses, self.marks):
             plot.addItem(item)
         self.lines: list[pg.PlotCurveItem] = []
         self.plot: FanPlot | None = None
@@ -55,7 +77,6 @@ class FanView(Panel):
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, lines and markers."""
         self.style_panel(theme, scale)
-        self.diverged_label.setFont(style.axis_font(round(10 * scale)))
         self.set_plot(self.plot)
 
     def set_plot(self, plot: FanPlot | None) -> None:
@@ -73,27 +94,29 @@ class FanView(Panel):
             for scatter in (self.points, self.crosses):
                 scatter.setData([], [])
             self.marks.setData([], [])
-            self.diverged_label.setVisible(False)
             return
         seeds = plot.seeds
         item.setLogMode(x=plot.log and not seeds, y=True)
         bottom = item.getAxis("bottom")
         if seeds:
-            item.setTitle(f"Final loss over seeds, at update {plot.update}",
-                          color=self._theme.foreground, size=self._title_size())
             bottom.setTicks([[(i, s.name.split(",")[0]) for i, s in enumerate(series)]])
             item.setLabel("bottom", "")
         else:
-            item.setTitle(f"Final loss against {plot.symbol}, at update {plot.update}",
-                          color=self._theme.foreground, size=self._title_size())
             bottom.setTicks(None)
             item.setLabel("bottom", plot.symbol)
         xs = [self._x(plot, i, s) for i, s in enumerate(series)]
         self._draw_points(series, xs, seeds)
         self._draw_marks(series, xs, seeds)
+        self._show_title(plot)
 
-    def _title_size(self) -> str:
-        return f"{round((self.font_size + 1) * self._scale)}pt"
+    def _show_title(self, plot: FanPlot) -> None:
+        """What is plotted, at which update, and what the crosses mean if there are any."""
+        what = "over seeds" if plot.seeds else f"against {plot.symbol}"
+        title = f"Final loss {what}, at update {plot.update}"
+        if any(s.diverged.any() for s in plot.series):
+            title += f"   <span style='color:{DIVERGED_COLOUR}'>✖ diverged</span>"
+        self.getPlotItem().setTitle(title, color=self._theme.foreground,
+                                    size=f"{round((self.font_size + 1) * self._scale)}pt")
 
     @staticmethod
     def _x(plot: FanPlot, index: int, series: FanSeries) -> np.ndarray:
@@ -126,11 +149,6 @@ class FanView(Panel):
         self.points.setData(spots)
         self.crosses.setData(pos=np.array(crosses).reshape(-1, 2), size=14 * scale,
                              pen=pg.mkPen("#000000", width=0.5))
-        self.diverged_label.setVisible(bool(crosses))
-        if crosses:
-            right = max(x for x, _ in crosses)
-            self.diverged_label.setPos(right, top)
-            self.diverged_label.setAnchor((-0.15, 0.5))
 
     def _draw_marks(self, series: tuple[FanSeries, ...], xs: list[np.ndarray],
                     seeds: bool) -> None:

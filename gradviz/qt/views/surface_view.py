@@ -390,10 +390,11 @@ class SurfaceView(Panel):
         return html.escape(text)
 
     def _show_fan_bars(self, frames: list[RunFrame]) -> None:
-        """A colour bar below the plot for each shown fan, its diverged members crossed out."""
+        """A colour bar below the plot for each shown fan in a colour scale of its values,
+        its diverged members crossed out."""
         fans: dict[int, tuple[FanTag, list[bool]]] = {}
         for frame in frames:
-            if frame.visible and frame.fan is not None:
+            if frame.visible and frame.fan is not None and frame.fan.sequential:
                 fans.setdefault(frame.fan.entry_id, (frame.fan, []))[1].append(
                     frame.diverged_shown)
         plot = self.getPlotItem()
@@ -474,15 +475,16 @@ class SurfaceView(Panel):
         return rows[finite[-1]] if finite.size else None
 
     def _show_badges(self, frames: list[RunFrame]) -> None:
-        """A warning on the path of each run that diverged or failed; at the view's
-        edge when its last point lies outside the view."""
+        """A warning on the path of each run that diverged or failed (one per fan, on
+        its first member that diverged); at the view's edge when its last point lies
+        outside the view."""
         plot = self.getPlotItem()
-        shown = {f.run_id: (f, point) for f in frames if f.visible and f.badge
-                 and (point := self._last_finite(f)) is not None}
+        shown = {f.run_id: (f, point, text) for f, text in self._badge_texts(frames)
+                 if (point := self._last_finite(f)) is not None}
         for run_id in list(self._badges):
             if run_id not in shown:
                 plot.removeItem(self._badges.pop(run_id))
-        for run_id, (frame, point) in shown.items():
+        for run_id, (frame, point, text) in shown.items():
             badge = self._badges.get(run_id)
             if badge is None:
                 badge = self._badges[run_id] = pg.TextItem(
@@ -490,7 +492,6 @@ class SurfaceView(Panel):
                 )
                 badge.setZValue(30)
                 plot.addItem(badge)
-            text = f"✖ {frame.badge}"
             if badge.textItem.toPlainText() != text:
                 badge.setText(text)
             font = style.axis_font(round(11 * self._scale))  # as large as the rest in a hall
@@ -503,6 +504,28 @@ class SurfaceView(Panel):
             else:
                 badge.setAnchor(self._inward_anchor(edge[1]))
                 badge.setPos(edge[0])
+
+    @staticmethod
+    def _badge_texts(frames: list[RunFrame]) -> list[tuple[RunFrame, str]]:
+        """The shown runs that failed or diverged, each with its badge's text; a fan's
+        members that have diverged by the shown update share one badge (dozens would
+        bury the map), on the first of them."""
+        badges: list[tuple[RunFrame, str]] = []
+        fans: dict[int, list[RunFrame]] = {}
+        for frame in frames:
+            if not frame.visible or not frame.badge:
+                continue
+            if frame.fan is None or frame.error:
+                badges.append((frame, f"✖ {frame.badge}"))
+            elif frame.diverged_shown:
+                fans.setdefault(frame.fan.entry_id, []).append(frame)
+        for first, *more in fans.values():
+            assert first.fan is not None
+            text = (f"✖ {first.badge}" if not more else
+                    f"✖ {first.fan.symbol}={first.fan.labels[first.member]} and {len(more)} "
+                    "more diverged")
+            badges.append((first, text))
+        return badges
 
     @staticmethod
     def _inward_anchor(direction: np.ndarray) -> tuple[float, float]:
@@ -549,7 +572,9 @@ class SurfaceView(Panel):
             )
             arrow.setPos(at)
             current = frame.current_phi
-            text = ("" if frame.badge else  # the badge says what happened, at the same place
+            # The badge says what happened, at the same place; a fan's arrows go unlabelled
+            # (its colour bar tells its members apart).
+            text = ("" if frame.badge or frame.fan is not None else
                     f"{frame.name} off the map at φ = ({current[0]:.3g}, {current[1]:.3g})")
             if label.textItem.toPlainText() != text:
                 label.setText(text)
