@@ -409,19 +409,25 @@ class SurfaceView(Panel):
                 bar = self._fan_bars[entry_id] = FanBar()
                 bar.set_look(self._theme, self._scale)
                 plot.layout.addItem(bar, 4 + row, 1)  # below the bottom axis
+            # Laid out now, not at the next event: an export paints before that.
+            plot.layout.activate()
         for entry_id, (tag, diverged) in fans.items():
             self._fan_bars[entry_id].show_fan(tag, tuple(diverged))
 
     def _place_legend(self, frames: list[RunFrame]) -> None:
-        """Move the legend to the corner where it hides the fewest path points and run
-        heads: when the runs change, or when a head moves under it, not every frame."""
+        """Move the legend to the corner where it hides the fewest path points, run
+        heads and badges: when the runs or badges change, or when a head moves under
+        it, not every frame."""
         if self.legend.dragged:
             return
         vb = self.getPlotItem().vb
         shown = [f for f in frames if f.visible and f.index >= 0]
-        key = tuple((f.run_id, f.generation) for f in shown)
+        key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges))
         transform = vb.childGroup.transform()  # data -> the plot's pixels
-        heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
+        # A badge (where it is pinned) counts as a head: it says what became of a run.
+        marks = [f.current_phi for f in shown] + [
+            (badge.pos().x(), badge.pos().y()) for badge in self._badges.values()]
+        heads = to_device(np.array(marks, dtype=float).reshape(-1, 2), transform)
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
         if key == self._legend_key and covered <= self._legend_covered:
