@@ -211,6 +211,9 @@ def test_a_seed_fan_on_a_minibatch_run(controller, qtbot):
     assert c.add_fan(RunSettings(optimizer="momentum", steps=40), Fan.spread("seed", 0, 4, 5))
     sgd = c.runs_of(_fans(c)[0])
     assert [r.settings.seed for r in sgd] == [0, 1, 2, 3, 4]
+    # Seeds have no order: the members take the entry's colour, and need no colour bar.
+    assert {r.colour for r in sgd} == {_fans(c)[0].colour}
+    assert not c.frames()[1].fan.sequential
     assert {r.settings.batch_size for r in sgd} == {5}
     _to_end(c, qtbot)
     _assert_each_run_is_the_cores(c)
@@ -331,6 +334,10 @@ def test_an_exported_png_draws_the_fan_and_the_numbers_have_every_member(window,
         view.show_frames(c.frames())
         (bar,) = view.surface_view._fan_bars.values()
         assert bar.tag == c.frames()[0].fan
+        # Laid out below the plot before the export paints, not at the next event.
+        plot = view.surface_view.getPlotItem()
+        assert bar.geometry().width() > 0.5 * plot.vb.geometry().width()
+        assert bar.geometry().top() >= plot.getAxis("bottom").geometry().bottom()
         assert list(bar.diverged) == [r.record.diverged_at is not None for r in c.runs]
         (text,) = view.surface_view._legend_text.values()
         assert text.startswith("GD, α fan ×6 (0.01 … 100)") and "diverged" in text
