@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
@@ -73,6 +73,11 @@ class FanView(Panel):
             plot.addItem(item)
         self.lines: list[pg.PlotCurveItem] = []
         self.plot: FanPlot | None = None
+        # The scatter items render a symbol per pen and brush object they have not seen:
+        # the same objects each frame, not new ones.
+        self._brushes: dict[str, QBrush] = {}
+        self._outline = pg.mkPen("#000000", width=1)
+        self._cross_outline = pg.mkPen("#000000", width=0.5)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, lines and markers."""
@@ -132,7 +137,7 @@ class FanView(Panel):
         finite = [_log10(s.losses[~s.diverged]) for s in series]
         known = np.concatenate(finite) if finite else np.empty(0)
         top = (known.max() if known.size else 0.0) + TOP_MARGIN
-        spots, crosses = [], []
+        points_x, points_y, brushes, crosses = [], [], [], []
         for s, x, line in zip(series, xs, self.lines):
             kept = ~s.diverged
             y = _log10(s.losses)
@@ -140,15 +145,21 @@ class FanView(Panel):
             line.setData(x[kept], y[kept], pen=pg.mkPen(self._theme.run_colour(s.colour),
                                                         width=1.5 * scale))
             line.setVisible(not seeds)
-            for i in np.flatnonzero(kept):
-                spots.append({"pos": (x[i], y[i]), "size": 10 * scale,
-                              "brush": pg.mkBrush(self._theme.run_colour(s.colours[i])),
-                              "pen": pg.mkPen("#000000", width=1), "symbol": "o",
-                              "data": s.labels[i]})
+            points_x.append(x[kept])
+            points_y.append(y[kept])
+            brushes += [self._brush(s.colours[i]) for i in np.flatnonzero(kept)]
             crosses.extend((x[i], top) for i in np.flatnonzero(s.diverged))
-        self.points.setData(spots)
+        self.points.setData(x=np.concatenate(points_x), y=np.concatenate(points_y),
+                            brush=brushes, pen=self._outline, size=10 * scale, symbol="o")
         self.crosses.setData(pos=np.array(crosses).reshape(-1, 2), size=14 * scale,
-                             pen=pg.mkPen("#000000", width=0.5))
+                             pen=self._cross_outline)
+
+    def _brush(self, colour: str) -> QBrush:
+        """The fill of a member's point, in the theme (one object per colour)."""
+        shown = self._theme.run_colour(colour)
+        if shown not in self._brushes:
+            self._brushes[shown] = pg.mkBrush(shown)
+        return self._brushes[shown]
 
     def _draw_marks(self, series: tuple[FanSeries, ...], xs: list[np.ndarray],
                     seeds: bool) -> None:
