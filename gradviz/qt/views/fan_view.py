@@ -78,6 +78,7 @@ class FanView(Panel):
         self._brushes: dict[str, QBrush] = {}
         self._outline = pg.mkPen("#000000", width=1)
         self._cross_outline = pg.mkPen("#000000", width=0.5)
+        self._label = ""  # the values' axis label (set again only when it changes)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, lines and markers."""
@@ -105,23 +106,26 @@ class FanView(Panel):
         bottom = item.getAxis("bottom")
         if seeds:
             bottom.setTicks([[(i, s.name.split(",")[0]) for i, s in enumerate(series)]])
-            item.setLabel("bottom", "")
         else:
             bottom.setTicks(None)
-            item.setLabel("bottom", plot.symbol)
         xs = [self._x(plot, i, s) for i, s in enumerate(series)]
         self._draw_points(series, xs, seeds)
         self._draw_marks(series, xs, seeds)
         self._show_title(plot)
 
     def _show_title(self, plot: FanPlot) -> None:
-        """What is plotted, at which update, and what the crosses mean if there are any."""
-        what = "over seeds" if plot.seeds else f"against {plot.symbol}"
-        title = f"Final loss {what}, at update {plot.update}"
+        """What is plotted and at which update; what the crosses mean, if there are
+        any, beside the axis of the values (the title has no room for it at large text)."""
+        item = self.getPlotItem()
+        what = " over seeds" if plot.seeds else ""
+        item.setTitle(f"Final loss{what} at update {plot.update}", color=self._theme.foreground,
+                      size=f"{round((self.font_size + 1) * self._scale)}pt")
+        label = "" if plot.seeds else plot.symbol
         if any(s.diverged.any() for s in plot.series):
-            title += f"   <span style='color:{DIVERGED_COLOUR}'>✖ diverged</span>"
-        self.getPlotItem().setTitle(title, color=self._theme.foreground,
-                                    size=f"{round((self.font_size + 1) * self._scale)}pt")
+            label += f"      <span style='color:{DIVERGED_COLOUR}'>✖ diverged</span>"
+        if label != self._label:
+            self._label = label
+            item.setLabel("bottom", label)
 
     @staticmethod
     def _x(plot: FanPlot, index: int, series: FanSeries) -> np.ndarray:

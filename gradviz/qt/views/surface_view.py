@@ -378,16 +378,17 @@ class SurfaceView(Panel):
     def _fan_legend_entry(tag: FanTag, members: list[RunFrame]) -> str:
         """A fan in the legend: its name, its lowest loss and the member that has it,
         and how many diverged, all at the shown update."""
-        text = tag.name
         losses = np.array([m.current_loss if not m.diverged_shown else np.nan for m in members])
+        numbers = []
         if np.isfinite(losses).any():
             best = members[int(np.nanargmin(losses))]
-            text += (f"   lowest loss {best.current_loss:.4g} at "
-                     f"{tag.symbol}={tag.labels[best.member]}")
+            numbers.append(f"best {tag.symbol}={tag.labels[best.member]}: "
+                           f"loss {best.current_loss:.4g}")
         diverged = sum(m.diverged_shown for m in members)
         if diverged:
-            text += f"   ✖ {diverged} diverged"
-        return html.escape(text)
+            numbers.append(f"✖ {diverged} diverged")
+        # Two lines: a fan's numbers beside its name would make the legend too wide.
+        return "<br>".join(html.escape(line) for line in (tag.name, "   ".join(numbers)) if line)
 
     def _show_fan_bars(self, frames: list[RunFrame]) -> None:
         """A colour bar below the plot for each shown fan in a colour scale of its values,
@@ -424,10 +425,10 @@ class SurfaceView(Panel):
         shown = [f for f in frames if f.visible and f.index >= 0]
         key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges))
         transform = vb.childGroup.transform()  # data -> the plot's pixels
-        # A badge (where it is pinned) counts as a head: it says what became of a run.
-        marks = [f.current_phi for f in shown] + [
-            (badge.pos().x(), badge.pos().y()) for badge in self._badges.values()]
-        heads = to_device(np.array(marks, dtype=float).reshape(-1, 2), transform)
+        heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
+        # A badge counts as a head: it says what became of a run.
+        badges = [vb.mapRectFromScene(badge.sceneBoundingRect())
+                  for badge in self._badges.values()]
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
         if key == self._legend_key and covered <= self._legend_covered:
@@ -447,7 +448,9 @@ class SurfaceView(Panel):
                 return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
                         & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
             # A head (where a run is, or ended) counts as much as a whole path.
-            return float(inside(points).sum() + 10_000 * inside(heads).sum())
+            spot = QRectF(left, top, size.width(), size.height())
+            covered = inside(heads).sum() + sum(spot.intersects(b) for b in badges)
+            return float(inside(points).sum() + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
         best = min(corners, key=lambda corner: (hidden(corner), corners.index(corner)))
@@ -546,11 +549,14 @@ class SurfaceView(Panel):
 
     def _show_off_view(self, frames: list[RunFrame]) -> None:
         """An arrow at the view's edge, in the run's colour, towards each shown run
-        whose current point lies outside the view, with where it is."""
+        whose current point lies outside the view, with where it is; none for a fan's
+        diverged members (its badge and colour bar say where they went)."""
         plot = self.getPlotItem()
         wanted: dict[int, tuple[RunFrame, QPointF, np.ndarray]] = {}
         for frame in frames:
             current = frame.current_phi
+            if frame.fan is not None and frame.diverged_shown:
+                continue
             if frame.visible and current is not None and np.isfinite(current).all():
                 edge = self._edge_point(current)
                 if edge is not None:
