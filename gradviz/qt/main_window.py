@@ -410,7 +410,8 @@ class MainWindow(QMainWindow):
                                len(entries) < MAX_RUNS)
         settings = c.selected_settings
         if selected is not None and settings is not None:
-            self.control_panel.show_run(settings)
+            self.control_panel.show_run(settings, None if selected.fan is None
+                                        else selected.fan.fan.param)
             assert settings.start is not None
             self.surface_view.set_start(settings.start, selected.identity_colour)
 

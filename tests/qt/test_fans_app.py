@@ -264,6 +264,10 @@ def test_fan_over_makes_the_fan_and_the_list_shows_it_once(window, qtbot):
         RATES.values)
     rows = window.run_list.list
     assert rows.count() == 1 and rows.item(0).text() == "GD, α fan ×5 (0.01 … 1)"
+    # The controls show the base settings; the fan alone sets its rate.
+    assert window.control_panel.hyper_fields["lr"].edit.text() == "0.1"
+    assert not window.control_panel.hyper_fields["lr"].isEnabled()
+    assert window.control_panel.steps.isEnabled()
     rows.item(0).setCheckState(Qt.CheckState.Unchecked)  # ticking acts on every member
     assert not any(r.visible for r in c.runs)
     rows.item(0).setCheckState(Qt.CheckState.Checked)
@@ -280,6 +284,7 @@ def test_fan_over_makes_the_fan_and_the_list_shows_it_once(window, qtbot):
     c.publish_now()
     assert rows.count() == 1 and rows.item(0).text().startswith("GD α=0.1")
     assert not window.fan_view.isVisible() and not window.surface_view._fan_bars
+    assert window.control_panel.hyper_fields["lr"].isEnabled()
 
 
 @pytest.mark.parametrize(("field", "text", "said"), [
