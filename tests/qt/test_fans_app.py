@@ -5,11 +5,12 @@ bar and a plot of final losses, made by Run > Fan over… and exported like any 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from gradviz.core.fans import Fan, fan_colours, member_names
@@ -353,3 +354,19 @@ def test_an_exported_png_draws_the_fan_and_the_numbers_have_every_member(window,
     names = {line.split(",")[0] for line in csv.read_text().splitlines()[1:]}
     assert names == set(member_names(c.runs[0].fan.fan, "GD"))
     QApplication.processEvents()
+
+
+def test_a_gifs_palette_holds_the_fans_colours_exactly(controller):
+    c = controller
+    assert c.fan_selected(Fan.spread("lr", 0.01, 1.0, 12))
+    look = c.options.look
+    drawn = tuple(look.run_colour(r.colour) for r in c.runs)
+    writer = exporter._GifWriter(Path("unwritten.gif"), look, drawn)
+    frame = QImage(64, 36, QImage.Format.Format_RGB32)
+    frame.fill(QColor(look.background))
+    writer.add(frame)  # the palette is made for the first frame
+    palette = writer.palette.getpalette()
+    held = {"#{:02x}{:02x}{:02x}".format(*palette[i:i + 3]) for i in range(0, len(palette), 3)}
+    # Exactly, not the nearest colours of the map's.
+    assert set(fan_colours(c.runs[0].fan.fan)) <= held
+    writer.abort()
