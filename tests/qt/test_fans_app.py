@@ -338,6 +338,8 @@ def test_an_exported_png_draws_the_fan_and_the_numbers_have_every_member(window,
     view = LandscapeView(c, 1280, 720, 1.0)
     try:
         view.show_frames(c.frames())
+        start = view.surface_view.start.pen.color().name()  # the fan's colour, as on screen
+        assert start == c.options.look.run_colour(c.runs[0].fan.colour).lower()
         (bar,) = view.surface_view._fan_bars.values()
         assert bar.tag == c.frames()[0].fan
         # Laid out below the plot before the export paints, not at the next event.

@@ -68,7 +68,7 @@ class LandscapeView:
                              options.log_scale)
         selected = controller.selected
         if selected is not None and selected.settings.start is not None:
-            view.set_start(selected.settings.start, selected.colour)
+            view.set_start(selected.settings.start, selected.identity_colour)
         view.resize(width, height)
         view.show()  # laid out, as a shown view is, but never put on screen
         view.show_window(controller.window)
