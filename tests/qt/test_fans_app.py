@@ -331,6 +331,19 @@ def test_an_exported_png_draws_the_fan_and_the_numbers_have_every_member(window,
     c = window.controller
     assert c.fan_selected(Fan.spread("lr", 0.01, 100.0, 6))
     _to_end(c, qtbot)
+    c.publish_now()
+    # The window's plot of final losses shows the members' last losses, crosses for the
+    # diverged ones at the top.
+    plot = window.fan_view.plot
+    assert plot.update == c.shown_update
+    (series,) = plot.series
+    np.testing.assert_array_equal(series.losses, [r.record.loss[-1] for r in c.runs])
+    kept = ~series.diverged
+    np.testing.assert_array_equal(window.fan_view.points.data["y"],
+                                  np.log10(series.losses[kept]))
+    crosses = window.fan_view.crosses.data
+    assert len(crosses) == series.diverged.sum() > 0
+    assert (crosses["y"] > np.log10(series.losses[kept]).max()).all()
     path = tmp_path / "fan.png"
     exporter.export_landscape_png(c, path, (1280, 720))
     image = QImage(str(path))
