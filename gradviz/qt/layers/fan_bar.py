@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
 from gradviz.qt import style
 from gradviz.qt.frame import FanTag
@@ -55,7 +55,7 @@ class FanBar(pg.GraphicsWidget):
             QColor(self._theme.run_colour(c)) for c in tag.colours)
         self.update()
 
-    def _font(self):  # type: ignore[no-untyped-def]
+    def _font(self) -> QFont:
         return style.axis_font(round(11 * self._scale))
 
     def _fit_height(self) -> None:

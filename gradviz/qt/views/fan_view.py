@@ -31,16 +31,16 @@ class LogAxis(pg.AxisItem):
     """A log axis labelled with plain numbers (``20``, not ``10¹``) at 1, 2 and 5 times
     each decade where it spans one or more: all nine of a decade crowd a small plot."""
 
-    def logTickValues(self, minVal, maxVal, size, stdTicks):  # type: ignore[no-untyped-def]  # noqa: N802, N803 (pyqtgraph's names)
-        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
-        if maxVal - minVal < 1:
+    def logTickValues(self, low, high, size, standard):  # type: ignore[no-untyped-def]  # noqa: N802
+        ticks = super().logTickValues(low, high, size, standard)
+        if high - low < 1:
             return ticks
         kept = np.log10([1.0, 2.0, 5.0])
         return [(spacing, values if spacing is not None else
                  [v for v in values if np.isclose(v - math.floor(v), kept, atol=1e-9).any()])
                 for spacing, values in ticks]
 
-    def logTickStrings(self, values, scale, spacing):  # type: ignore[no-untyped-def]  # noqa: N802 (pyqtgraph's name)
+    def logTickStrings(self, values, scale, spacing):  # type: ignore[no-untyped-def]  # noqa: N802
         return [f"{10 ** v:.3g}" for v in values]
 
 
