@@ -117,8 +117,8 @@ class FanSeries:
 
     Attributes
     ----------
-    name : str
-        The fan's entry name.
+    title : str
+        What the fan's members' names start with (``SGD``): a seed strip's label.
     colour : str
         The entry's identity colour (of the run colours).
     values : numpy.ndarray
@@ -134,7 +134,7 @@ class FanSeries:
         Each member's value as short text.
     """
 
-    name: str
+    title: str
     colour: str
     values: np.ndarray
     losses: np.ndarray

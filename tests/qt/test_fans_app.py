@@ -220,7 +220,7 @@ def test_a_seed_fan_on_a_minibatch_run(controller, qtbot):
     _assert_each_run_is_the_cores(c)
     assert len({float(r.record.loss[-1]) for r in sgd}) == 5  # the seeds tell apart
     plot = c.fan_plot(c.frames())
-    assert plot.seeds and [s.name.split(",")[0] for s in plot.series] == ["SGD", "Momentum"]
+    assert plot.seeds and [s.title for s in plot.series] == ["SGD", "Momentum"]
     np.testing.assert_array_equal(plot.series[0].losses, [r.record.loss[-1] for r in sgd])
 
 

@@ -845,7 +845,7 @@ class AppController(QObject):
             members = [shown[r.run_id] for r in self._entry_runs(entry.entry_id)]
             losses = np.array([f.current_loss for f in members])
             diverged = np.array([f.diverged_shown for f in members]) | ~np.isfinite(losses)
-            series.append(FanSeries(entry.label(), entry.colour, np.array(entry.fan.values),
+            series.append(FanSeries(entry.title, entry.colour, np.array(entry.fan.values),
                                     losses, diverged, entry.member_colours(),
                                     entry.fan.labels()))
         return FanPlot(focus.fan.param, focus.fan.symbol, all(e.fan.log for e in same),

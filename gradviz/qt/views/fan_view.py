@@ -105,7 +105,7 @@ class FanView(Panel):
         item.setLogMode(x=plot.log and not seeds, y=True)
         bottom = item.getAxis("bottom")
         if seeds:
-            bottom.setTicks([[(i, s.name.split(",")[0]) for i, s in enumerate(series)]])
+            bottom.setTicks([[(i, s.title) for i, s in enumerate(series)]])
         else:
             bottom.setTicks(None)
         xs = [self._x(plot, i, s) for i, s in enumerate(series)]
