@@ -37,7 +37,8 @@ from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, s
 from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
 from gradviz.qt.widgets.control_panel import ControlPanel
-from gradviz.qt.control.controller import MAX_RUNS, AppController, FanEntry, RunState
+from gradviz.qt.control.controller import MAX_RUNS, AppController, RunState
+from gradviz.qt.control.fan_entry import FanEntry
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter

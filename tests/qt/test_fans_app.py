@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from gradviz.core.fans import Fan, fan_colours, member_names
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.run import RunSettings, run
-from gradviz.qt.control.controller import MAX_RUNS, AppController, FanEntry
+from gradviz.qt.control.controller import MAX_RUNS, AppController
+from gradviz.qt.control.fan_entry import FanEntry
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
 from tests.trajectory_checks import assert_same_trajectory

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gradviz.core.fans import SEED, Fan, check_fan_run, fan_colours, fan_settings, member_names
+from gradviz.core.fans import Fan, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.palette import first_unused_colour
@@ -18,7 +18,8 @@ from gradviz.core.run import RunSettings
 from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneRun
 from gradviz.core.space import Window
-from gradviz.qt.frame import FanPlot, FanSeries, FanTag, RunFrame
+from gradviz.qt.control.fan_entry import FanEntry, fan_plot
+from gradviz.qt.frame import FanPlot, RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.threads.worker_thread import WorkerThread, stop_all
@@ -50,51 +51,7 @@ EDITED_MARK = "Changed since the scene opened, which showed: "
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
 
 
-@dataclass(eq=False)
-class FanEntry:
-    """A fan as the run list shows it: one entry, whose members the controller
-    steps as runs of their own (each a :class:`RunState` that refers to it)."""
-
-    entry_id: int
-    fan: Fan
-    settings: RunSettings
-    """The base settings, resolved: every member's but for the fan's parameter."""
-    colour: str
-    """The entry's identity colour (one of the run colours): its start marker and
-    its line in the plot of final losses; the members are drawn in the fan's colours."""
-    name: str | None = None
-    """A fixed name; ``None`` takes the optimizer's short name."""
-
-    @property
-    def title(self) -> str:
-        """What the members' names start with (``GD``)."""
-        return self.name or OPTIMIZERS[self.settings.optimizer].short
-
-    def label(self) -> str:
-        """The name shown in the run list and the legend: ``GD, α fan ×5 (0.01 … 1)``."""
-        labels = self.fan.labels()
-        return f"{self.title}, {self.fan.symbol} fan ×{len(labels)} ({labels[0]} … {labels[-1]})"
-
-    @property
-    def sequential(self) -> bool:
-        """Whether the members are drawn in a colour scale of the values: seeds have
-        no order, so a seed fan's members all take the entry's colour, and two seed
-        fans side by side read as two clouds of paths."""
-        return self.fan.param != SEED
-
-    def member_colours(self) -> tuple[str, ...]:
-        """Each member's colour: :func:`~gradviz.core.fans.fan_colours`, or the entry's."""
-        if self.sequential:
-            return fan_colours(self.fan)
-        return (self.colour,) * len(self.fan.values)
-
-    def tag(self) -> FanTag:
-        """The fan as its members' frames carry it."""
-        return FanTag(self.entry_id, self.label(), self.title, self.fan.symbol,
-                      self.fan.labels(), self.member_colours(), self.sequential)
-
-
-@dataclass(eq=False)
+@dataclass
 class RunState:
     """One run as the controller keeps it: resolved settings, look and record."""
 
@@ -785,7 +742,7 @@ class AppController(QObject):
         """Apply new base settings to ``entry``: every member restarts with them and
         its own value; the fan's own parameter is refused (the fan sets it)."""
         try:
-            self._check_fanned_kept(entry, settings)
+            entry.check_kept(settings)
             resolved = check_fan_run(self.problem, settings, entry.fan)
         except ValueError as exc:
             self.message.emit(str(exc))
@@ -798,22 +755,6 @@ class AppController(QObject):
         self._mark_edited()
         self._changed_runs()
         return True
-
-    @staticmethod
-    def _check_fanned_kept(entry: FanEntry, settings: RunSettings) -> None:
-        """Refuse a change of the parameter the fan spreads (an optimizer changed
-        keeps none of its values)."""
-        fan, base = entry.fan, entry.settings
-        if settings.optimizer != base.optimizer:
-            return
-        if fan.param == SEED:
-            changed = settings.seed != base.seed
-        else:
-            changed = settings.hyperparameters.get(fan.param) != base.hyperparameters.get(fan.param)
-        if changed:
-            labels = fan.labels()
-            raise ValueError(f"{fan.symbol} is the fan's ({labels[0]} … {labels[-1]}): change "
-                             "its values with Run > Fan over… (Ctrl+F), or Unfan it first")
 
     def _rebase_fans(self, old_n: int | None, keep_values: bool) -> None:
         """The fans' base settings fitted to the new problem, as a run's are; a fan
@@ -830,26 +771,13 @@ class AppController(QObject):
 
     def fan_plot(self, frames: list[RunFrame]) -> FanPlot | None:
         """The final losses of the shown fans over one parameter, as ``frames`` show
-        them: the selected fan's parameter, else the first shown fan's; ``None``
-        without a shown fan."""
+        them (see :func:`~gradviz.qt.control.fan_entry.fan_plot`)."""
         shown = {f.run_id: f for f in frames if f.visible and f.fan is not None}
-        fans = [e for e in self.entries() if isinstance(e, FanEntry)
-                and self._entry_runs(e.entry_id)[0].run_id in shown]
-        if not fans:
-            return None
+        fans = [(entry, [shown[r.run_id] for r in members])
+                for entry in self.entries() if isinstance(entry, FanEntry)
+                and (members := self.runs_of(entry))[0].run_id in shown]
         selected = self.selected
-        focus = selected.fan if selected is not None and selected.fan in fans else fans[0]
-        same = [e for e in fans if e.fan.param == focus.fan.param]
-        series = []
-        for entry in same:
-            members = [shown[r.run_id] for r in self._entry_runs(entry.entry_id)]
-            losses = np.array([f.current_loss for f in members])
-            diverged = np.array([f.diverged_shown for f in members]) | ~np.isfinite(losses)
-            series.append(FanSeries(entry.title, entry.colour, np.array(entry.fan.values),
-                                    losses, diverged, entry.member_colours(),
-                                    entry.fan.labels()))
-        return FanPlot(focus.fan.param, focus.fan.symbol, all(e.fan.log for e in same),
-                       self.shown_update, tuple(series))
+        return fan_plot(fans, None if selected is None else selected.fan, self.shown_update)
 
     def _restart(self, run: RunState) -> None:
         self.position = None
