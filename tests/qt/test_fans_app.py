@@ -342,6 +342,10 @@ def test_an_exported_png_draws_the_fan_and_the_numbers_have_every_member(window,
     kept = ~series.diverged
     np.testing.assert_array_equal(window.fan_view.points.data["y"],
                                   np.log10(series.losses[kept]))
+    # Hovered, a point names its member and loss exactly.
+    first = window.fan_view.points.points()[0]
+    assert window.fan_view._tip(x=first.pos().x(), y=first.pos().y(), data=first.data()) == (
+        f"GD, α=0.01: loss {series.losses[0]:.4g}")
     crosses = window.fan_view.crosses.data
     assert len(crosses) == series.diverged.sum() > 0
     assert (crosses["y"] > np.log10(series.losses[kept]).max()).all()

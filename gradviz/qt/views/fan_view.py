@@ -63,7 +63,8 @@ class FanView(Panel):
         plot.setLabel("left", "loss")
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setLogMode(y=True)
-        self.points = pg.ScatterPlotItem(pxMode=True)
+        # Hovering a point tells its value and loss exactly (the axes are logarithmic).
+        self.points = pg.ScatterPlotItem(pxMode=True, hoverable=True, tip=self._tip)
         self.points.setZValue(10)
         self.crosses = pg.ScatterPlotItem(symbol="x", pen=None,
                                           brush=pg.mkBrush(DIVERGED_COLOUR), pxMode=True)
@@ -141,7 +142,8 @@ class FanView(Panel):
         finite = [_log10(s.losses[~s.diverged]) for s in series]
         known = np.concatenate(finite) if finite else np.empty(0)
         top = (known.max() if known.size else 0.0) + TOP_MARGIN
-        points_x, points_y, brushes, crosses = [], [], [], []
+        points_x, points_y, brushes, labels, crosses = [], [], [], [], []
+        symbol = self.plot.symbol if self.plot is not None else ""
         for s, x, line in zip(series, xs, self.lines):
             kept = ~s.diverged
             y = _log10(s.losses)
@@ -152,11 +154,20 @@ class FanView(Panel):
             points_x.append(x[kept])
             points_y.append(y[kept])
             brushes += [self._brush(s.colours[i]) for i in np.flatnonzero(kept)]
+            labels += [(f"{s.title}, {symbol}={s.labels[i]}", float(s.losses[i]))
+                       for i in np.flatnonzero(kept)]
             crosses.extend((x[i], top) for i in np.flatnonzero(s.diverged))
         self.points.setData(x=np.concatenate(points_x), y=np.concatenate(points_y),
-                            brush=brushes, pen=self._outline, size=10 * scale, symbol="o")
+                            brush=brushes, pen=self._outline, size=10 * scale, symbol="o",
+                            data=labels)
         self.crosses.setData(pos=np.array(crosses).reshape(-1, 2), size=14 * scale,
                              pen=self._cross_outline)
+
+    @staticmethod
+    def _tip(x: float, y: float, data: tuple[str, float]) -> str:
+        """A hovered member: which it is, and its loss (``data`` holds both)."""
+        name, loss = data
+        return f"{name}: loss {loss:.4g}"
 
     def _brush(self, colour: str) -> QBrush:
         """The fill of a member's point, in the theme (one object per colour)."""
