@@ -133,6 +133,12 @@ def test_fanning_a_fan_anew_and_unfanning_it(controller):
     assert c.fan_selected(narrower)
     assert len(c.entries()) == 1 and len(c.runs) == 3
     assert [r.settings.hyperparameters["lr"] for r in c.runs] == [0.05, 0.1, 0.2]
+    c.duplicate_run()  # a second fan like it, in the next colour
+    first, copy = _fans(c)
+    assert (copy.fan, copy.settings) == (first.fan, first.settings)
+    assert copy.colour != first.colour and c.selected.fan is copy
+    c.remove_run()
+    assert _fans(c) == [first]
     base = c.selected_settings
     assert c.unfan_selected()
     (lone,) = c.runs
