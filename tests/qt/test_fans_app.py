@@ -4,6 +4,7 @@ bar and a plot of final losses, made by Run > Fan over… and exported like any 
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -396,3 +397,18 @@ def test_a_gifs_palette_holds_the_fans_colours_exactly(controller):
     # Exactly, not the nearest colours of the map's.
     assert set(fan_colours(c.runs[0].fan.fan)) <= held
     writer.abort()
+
+
+@pytest.mark.parametrize(("low", "high"), [(-2.0, 0.5), (-0.9, 0.2), (-3.0, 1.5)])
+def test_the_plots_log_axes_label_each_value_once_at_1_2_and_5(qapp, low, high):
+    from gradviz.qt.views.fan_view import LogAxis
+
+    axis = LogAxis("bottom")
+    axis.setLogMode(True)  # a decade or more: all nine of each would crowd the plot
+    shown = [v for _, values in axis.tickValues(low, high, 300) for v in values]
+    assert len(shown) == len({round(v, 9) for v in shown})  # none labelled twice
+    texts = [axis.logTickStrings([v], 1, 1)[0] for v in shown]
+    assert {t.replace(".", "").strip("0") for t in texts} <= {"1", "2", "5"}
+    decades = {round(v) for v in shown if abs(v - round(v)) < 1e-9}
+    assert decades == set(range(math.ceil(low), math.floor(high) + 1))
+    assert "10" in axis.logTickStrings([1.0], 1, 1)  # plain numbers, not 10¹
