@@ -158,7 +158,7 @@ class Scene:
     problem : ProblemSpec
         What is minimised; a CSV ``data`` is an absolute path once loaded.
     runs : tuple of SceneRun
-        1 to :data:`MAX_RUNS` runs.
+        The runs: with :attr:`fans`, 1 to :data:`MAX_RUNS` in all.
     window : Window or None
         The view; ``None`` for the problem's own.
     colormap : str
@@ -220,8 +220,11 @@ class Scene:
                 check(getattr(self, key))
             except ValueError as exc:
                 raise ValueError(f"{key}: {exc}") from None
-        if not 1 <= len(self.runs) <= MAX_RUNS:
-            raise ValueError(f"runs: a scene has 1 to {MAX_RUNS} runs; got {len(self.runs)}")
+        # The app shows each run and each fan as one entry of its list, of MAX_RUNS.
+        entries = len(self.runs) + len(self.fans)
+        if not 1 <= entries <= MAX_RUNS:
+            raise ValueError(f"runs: a scene has 1 to {MAX_RUNS} runs and fans together; "
+                             f"got {entries}")
         if len(self.fans) > MAX_FANS:
             raise ValueError(f"fans: a scene has at most {MAX_FANS} fans; got {len(self.fans)}")
         for run in (*self.runs, *self.fans):
@@ -590,19 +593,19 @@ def load_scene(path: str | Path) -> Scene:
                 values[key] = _SCENE_FIELDS[key](view[key])
     with _blame(label, "view.show_batches"):
         _check_batches(bool(values.get("show_batches")), spec)
-    runs = raw.get("runs")
-    if runs is None:
+    runs, fans = raw.get("runs"), raw.get("fans")
+    if runs is None and fans is None:
         raise SceneError(f"{label}: runs is missing: add a [[runs]] table")
+    runs, fans = runs or [], fans or []
     if not isinstance(runs, list):
         raise SceneError(f"{label}: runs: must be [[runs]] tables; got {reprlib.repr(runs)}")
-    if not 1 <= len(runs) <= MAX_RUNS:
-        raise SceneError(f"{label}: runs: a scene has 1 to {MAX_RUNS} [[runs]] tables; "
-                         f"got {len(runs)}")
-    values["runs"] = tuple(_run(r, label, f"runs[{i}]", problem) for i, r in enumerate(runs, 1))
-    fans = raw.get("fans", [])
     if not isinstance(fans, list) or len(fans) > MAX_FANS:
         raise SceneError(f"{label}: fans: a scene has up to {MAX_FANS} [[fans]] tables; "
                          f"got {reprlib.repr(fans)}")
+    if not 1 <= len(runs) + len(fans) <= MAX_RUNS:
+        raise SceneError(f"{label}: runs: a scene has 1 to {MAX_RUNS} [[runs]] and [[fans]] "
+                         f"tables together; got {len(runs) + len(fans)}")
+    values["runs"] = tuple(_run(r, label, f"runs[{i}]", problem) for i, r in enumerate(runs, 1))
     values["fans"] = tuple(_fan(f, label, f"fans[{i}]", problem) for i, f in enumerate(fans, 1))
     if values.get("seed_spread") is not None:
         with _blame(label, "view.seed_spread"):

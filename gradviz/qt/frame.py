@@ -7,6 +7,40 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradviz.core.columns import column_fields
+from gradviz.core.fans import SEED
+
+
+@dataclass(frozen=True)
+class FanTag:
+    """The fan a run is a member of, as the views draw it: its members' paths in a
+    sequential colour scale, one legend entry and a colour bar keyed to the values.
+
+    Attributes
+    ----------
+    entry_id : int
+        The fan's entry in the run list (all its members share the tag).
+    name : str
+        The entry's name (``GD, α fan ×5 (0.01 … 1)``).
+    title : str
+        What its members' names start with (``GD``).
+    symbol : str
+        The parameter spread (``α``, ``seed``).
+    labels : tuple of str
+        Each member's value as short text, smallest first as in the fan.
+    colours : tuple of str
+        Each member's colour (``#rrggbb``).
+    sequential : bool
+        Whether the colours are a scale keyed to the values (a colour bar tells
+        them apart); else every member has the entry's colour (seeds have no order).
+    """
+
+    entry_id: int
+    name: str
+    title: str
+    symbol: str
+    labels: tuple[str, ...]
+    colours: tuple[str, ...]
+    sequential: bool = True
 
 
 @dataclass(frozen=True)
@@ -25,6 +59,10 @@ class RunFrame:
         Changes whenever the run restarts, so views know its old path is gone.
     minibatches : bool
         Whether each update sees only part of the data.
+    fan : FanTag or None
+        The fan the run is a member of, if any; ``member`` is its place there.
+    diverged_shown : bool
+        Whether the run has diverged by the shown update (not only later).
     """
 
     run_id: int
@@ -37,6 +75,9 @@ class RunFrame:
     diverged_at: int | None
     error: str | None
     minibatches: bool = False
+    fan: FanTag | None = None
+    member: int = -1
+    diverged_shown: bool = False
 
     @property
     def current_phi(self) -> np.ndarray | None:
@@ -62,6 +103,71 @@ class RunFrame:
         """A short warning for the legend and the path, if the run failed or diverged."""
         if self.error:
             return f"error: {self.error}"
+        if self.diverged_at is not None and self.fan is not None:  # many: each in few words
+            return (f"{self.fan.symbol}={self.fan.labels[self.member]} diverged at update "
+                    f"{self.diverged_at}")
         if self.diverged_at is not None:
             return f"diverged at update {self.diverged_at}: learning rate too large?"
         return None
+
+
+@dataclass(frozen=True, eq=False)
+class FanSeries:
+    """One fan's members in the plot of final losses, in the fan's order.
+
+    Attributes
+    ----------
+    title : str
+        What the fan's members' names start with (``SGD``): a seed strip's label.
+    colour : str
+        The entry's identity colour (of the run colours).
+    values : numpy.ndarray
+        Each member's value of the parameter.
+    losses : numpy.ndarray
+        Each member's full-data loss at the shown update (the last before it
+        diverged, for one that did).
+    diverged : numpy.ndarray
+        Whether each member has diverged by the shown update.
+    colours : tuple of str
+        Each member's colour.
+    labels : tuple of str
+        Each member's value as short text.
+    """
+
+    title: str
+    colour: str
+    values: np.ndarray
+    losses: np.ndarray
+    diverged: np.ndarray
+    colours: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class FanPlot:
+    """What the plot of final losses shows: the fans over one parameter at one update.
+
+    Attributes
+    ----------
+    param : str
+        The parameter (``lr``, ``beta``, ``seed``, ...).
+    symbol : str
+        Its symbol on screen.
+    log : bool
+        Whether the values are shown on a log axis.
+    update : int
+        The update the losses belong to.
+    series : tuple of FanSeries
+        One per shown fan over ``param``.
+    """
+
+    param: str
+    symbol: str
+    log: bool
+    update: int
+    series: tuple[FanSeries, ...]
+
+    @property
+    def seeds(self) -> bool:
+        """Whether the fans spread the seed (drawn as strips, one per fan)."""
+        return self.param == SEED

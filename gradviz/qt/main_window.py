@@ -40,12 +40,15 @@ from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
 from gradviz.qt.widgets.control_panel import ControlPanel
 from gradviz.qt.control.controller import MAX_RUNS, AppController, RunState
+from gradviz.qt.control.fan_entry import FanEntry
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.guard import reporter
 from gradviz.qt.timing import Debouncer, Throttle
 from gradviz.qt.view_options import THEME_SETTING, ViewOptions, remembered_theme
+from gradviz.qt.views.fan_view import FanView
 from gradviz.qt.views.loss_view import LossView
+from gradviz.qt.widgets.fan_dialog import FanDialog
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
 
@@ -143,6 +146,10 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
     ActionSpec("add", "Add run", ("Ctrl+N",), _c("add_run")),
     ActionSpec("duplicate", "Duplicate run", ("Ctrl+D",), _c("duplicate_run")),
     ActionSpec("remove", "Remove run", ("Del",), _c("remove_run")),
+    ActionSpec("fan", "Fan over…", ("Ctrl+F",), _w("fan_over"),
+               "the selected run at up to 32 values of a hyperparameter, or of the seed"),
+    ActionSpec("unfan", "Unfan", ("Ctrl+Shift+F",), _c("unfan_selected"),
+               "turn the selected fan back into its base run"),
     ActionSpec("reset_view", "Reset view", ("Ctrl+0",), _w("reset_view"),
                "back to the problem's own window"),
     ActionSpec("controls", "Show controls", ("H",), _w("_toggle_controls"),
@@ -157,7 +164,7 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("open", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
     ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
     ("&Run", ("play", "step", "back", "reset", "end", "faster", "slower", SEPARATOR,
-              "add", "duplicate", "remove")),
+              "add", "duplicate", "remove", "fan", "unfan")),
     ("&View", ("reset_view", "controls", "batches", "basins", "theme", "present", "leave",
                "bigger", "smaller")),
     ("&Help", ("help",)),
@@ -175,6 +182,8 @@ class MainWindow(QMainWindow):
         self.surface_view = SurfaceView()
         self.fit_view = FitView()
         self.loss_view = LossView()
+        self.fan_view = FanView()
+        self.fan_dialog: FanDialog | None = None
         self.control_panel = ControlPanel()
         self.run_list = RunList()
         self.batch_panel = BatchPanel()
@@ -214,7 +223,9 @@ class MainWindow(QMainWindow):
         side.addWidget(self.fit_view)
         side.addWidget(self.batch_panel)
         side.addWidget(self.loss_view)
+        side.addWidget(self.fan_view)
         self.batch_panel.hide()
+        self.fan_view.hide()  # until there is a fan
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.surface_view)
         main.addWidget(side)
@@ -416,16 +427,27 @@ class MainWindow(QMainWindow):
 
     def _show_runs(self, runs: list[RunState]) -> None:
         c = self.controller
-        n = c.problem.n_points
-        self.run_list.set_runs(
-            [(r.run_id, r.label(n), self.theme.run_colour(r.colour), r.visible) for r in runs],
-            c.selected_id, len(runs) < MAX_RUNS,
-        )
+        entries = c.entries()
         selected = c.selected
-        if selected is not None:
-            self.control_panel.show_run(selected.settings)
-            assert selected.settings.start is not None
-            self.surface_view.set_start(selected.settings.start, selected.colour)
+        self.run_list.set_runs([self._run_row(e) for e in entries],
+                               None if selected is None else selected.entry_id,
+                               len(entries) < MAX_RUNS)
+        settings = c.selected_settings
+        if selected is not None and settings is not None:
+            self.control_panel.show_run(settings, None if selected.fan is None
+                                        else selected.fan.fan.param)
+            assert settings.start is not None
+            self.surface_view.set_start(settings.start, selected.identity_colour)
+
+    def _run_row(self, entry: RunState | FanEntry) -> tuple[int, str, tuple[str, ...], bool]:
+        """An entry of the run list: a run, or a fan in its members' colours."""
+        colour = self.theme.run_colour
+        if isinstance(entry, FanEntry):
+            members = self.controller.runs_of(entry)
+            return (entry.entry_id, entry.label(), tuple(colour(r.colour) for r in members),
+                    members[0].visible)
+        return (entry.run_id, entry.label(self.controller.problem.n_points),
+                (colour(entry.colour),), entry.visible)
 
     def _playing_changed(self, playing: bool) -> None:
         self.play_action.setText("Pause" if playing else "Play")
@@ -442,11 +464,46 @@ class MainWindow(QMainWindow):
         if not self.surface_view.set_runs(frames, losses=due):
             return
         self.loss_view.set_runs(frames)
+        self._show_fans(frames)
         if c.options.show_batches:
             self.batch_panel.set_lines(c.batch_lines())
         selected = next((f for f in frames if f.selected), None)
         self.status.setText(self._status_text(selected))
         self._show_timeline(c.shown_update, c.last_update)
+
+    def _show_fans(self, frames: list[RunFrame]) -> None:
+        """The final losses of the fans beside the loss curves, while there are fans."""
+        plot = self.controller.fan_plot(frames)
+        self.fan_view.setVisible(plot is not None)
+        self.fan_view.set_plot(plot)
+
+    def fan_over(self) -> None:
+        """Ask how to fan out the selected run (Run > Fan over…); OK makes the fan."""
+        c = self.controller
+        run, settings = c.selected, c.selected_settings
+        if run is None or settings is None:
+            return
+        n = c.problem.n_points
+        if self.fan_dialog is not None:
+            self.fan_dialog.close()
+        self.fan_dialog = FanDialog(settings, n is not None and settings.batch_size != n,
+                                    None if run.fan is None else run.fan.fan,
+                                    self._apply_fan, self)
+        self.fan_dialog.finished.connect(self._fan_dialog_closed)
+        self.fan_dialog.open()  # not exec(): the runs and the window go on meanwhile
+
+    def _apply_fan(self, fan) -> str | None:  # type: ignore[no-untyped-def]
+        """Fan out the selected run; why not, if it cannot be (the controller says)."""
+        said: list[str] = []
+        self.controller.message.connect(said.append)
+        try:
+            done = self.controller.fan_selected(fan)
+        finally:
+            self.controller.message.disconnect(said.append)
+        return None if done else (said[-1] if said else "the fan could not be made")
+
+    def _fan_dialog_closed(self) -> None:
+        self.fan_dialog = None
 
     def _status_text(self, frame: RunFrame | None) -> str:
         if frame is None or frame.index < 0:
@@ -741,7 +798,7 @@ class MainWindow(QMainWindow):
 
     def _apply_scale(self) -> None:
         look, scale = self.theme, self.controller.options.text_scale
-        for view in (self.surface_view, self.fit_view, self.loss_view):
+        for view in (self.surface_view, self.fit_view, self.loss_view, self.fan_view):
             view.set_look(look, scale)
         self.batch_panel.set_scale(scale)
         self._apply_header_style()

@@ -350,7 +350,7 @@ def test_scene_checks_its_own_values() -> None:
     scene = find_scene("1")
     with pytest.raises(ValueError, match="grid: grid must be between 32 and 1024"):
         replace(scene, grid=5000)
-    with pytest.raises(ValueError, match="runs: a scene has 1 to 8 runs; got 0"):
+    with pytest.raises(ValueError, match="runs: a scene has 1 to 8 runs and fans together; got 0"):
         replace(scene, runs=())
     with pytest.raises(ValueError, match="show_batches: model 'ravine' has no data"):
         replace(find_scene("ravine-adam"), show_batches=True)
@@ -475,7 +475,7 @@ def test_lr_of_the_second_run_is_blamed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("runs = []", "runs: a scene has 1 to 8 [[runs]] tables; got 0"),
+    [("runs = []", "runs: a scene has 1 to 8 [[runs]] and [[fans]] tables together; got 0"),
      ('runs = "GD"', "runs: must be [[runs]] tables; got 'GD'"),
      ("runs = [1]", "runs[1]: must be a table ([[runs]]); got 1"),
      ("view = 3", "view: must be a table ([view]); got 3")],
@@ -599,8 +599,8 @@ def test_a_seed_spread_needs_minibatches_and_round_trips(tmp_path: Path) -> None
 
 def test_too_many_runs(tmp_path: Path) -> None:
     text = GOOD + '\n[[runs]]\noptimizer = "gd"\n' * MAX_RUNS
-    assert f"a scene has 1 to {MAX_RUNS} [[runs]] tables; got {MAX_RUNS + 1}" in _error(
-        _write(tmp_path, text))
+    assert (f"a scene has 1 to {MAX_RUNS} [[runs]] and [[fans]] tables together; "
+            f"got {MAX_RUNS + 1}") in _error(_write(tmp_path, text))
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -785,3 +785,13 @@ def test_a_theme_is_optional_checked_and_round_trips(tmp_path: Path) -> None:
     blue = GOOD.replace("grid = 128", 'grid = 128\ntheme = "blue"', 1)
     assert "view.theme: unknown theme 'blue'; choose from dark, light" in _error(
         _write(tmp_path, blue))
+
+
+def test_a_scene_of_fans_alone_is_a_scene_and_fans_count_as_runs(tmp_path: Path) -> None:
+    fan = '\n[[fans]]\noptimizer = "gd"\nparam = "lr"\nrange = [0.01, 0.1]\n'
+    only_fans = GOOD.split("[[runs]]")[0] + fan
+    scene = load_scene(_write(tmp_path, only_fans))
+    assert scene.runs == () and len(scene.fans) == 1
+    crowded = GOOD + '\n[[runs]]\noptimizer = "gd"\n' * (MAX_RUNS - 1) + fan
+    assert (f"a scene has 1 to {MAX_RUNS} [[runs]] and [[fans]] tables together; "
+            f"got {MAX_RUNS + 1}") in _error(_write(tmp_path, crowded))

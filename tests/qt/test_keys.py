@@ -18,12 +18,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialogButtonBox,
     QFileDialog,
     QLineEdit,
     QStyleOptionMenuItem,
     QWidget,
 )
 
+from gradviz.core.fans import Fan
 from gradviz.core.scenes import save_scene
 
 
@@ -190,6 +192,22 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.remove_action.trigger()
         assert [r.run_id for r in c.runs] == ids[:-1]
 
+    def fan() -> None:
+        w.fan_action.trigger()
+        dialog = w.fan_dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.count.setValue(3)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        assert w.fan_dialog is None
+        assert c.selected.fan is not None and len(c.runs_of(c.selected.fan)) == 3
+
+    def unfan() -> None:
+        if c.selected.fan is None:
+            assert c.fan_selected(Fan.spread("lr", 0.01, 0.1, 2))
+        base = c.selected_settings
+        w.unfan_action.trigger()
+        assert c.selected.fan is None and c.selected.settings == base
+
     def reset_view() -> None:
         own = c.problem.window
         w.surface_view.getPlotItem().vb.scaleBy((0.5, 0.5))
@@ -212,6 +230,8 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.add_action: add,
         w.duplicate_action: duplicate,
         w.remove_action: remove,
+        w.fan_action: fan,
+        w.unfan_action: unfan,
         w.open_action: open_csv,
         w.save_scene_action: save_scene_file,
         w.open_scene_action: open_scene_file,
@@ -542,7 +562,7 @@ def test_the_run_list_takes_the_new_theme_colours_at_once(window, monkeypatch):
     original = window.run_list.set_runs
 
     def spy(entries, selected, can_add):  # type: ignore[no-untyped-def]
-        shown.append([colour for _id, _name, colour, _visible in entries])
+        shown.append([colour for _id, _name, (colour,), _visible in entries])
         original(entries, selected, can_add)
 
     monkeypatch.setattr(window.run_list, "set_runs", spy)

@@ -27,7 +27,8 @@ def test_every_shipped_scene_loads_plays_and_exports(window, qtbot, index, tmp_p
     c = window.controller
     with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
         assert c.load_scene(scene)
-    assert [r.name for r in c.runs] == [r.name for r in scene.runs]
+    fans = [name for fan in scene.fans for name in fan.member_names()]
+    assert [r.name for r in c.runs] == [r.name for r in scene.runs] + fans
     assert window.title.text().endswith(scene.title)
     _finish(window, qtbot)
     for run, spec in zip(c.runs, scene.runs):

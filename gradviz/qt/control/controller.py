@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from gradviz.core.fans import Fan, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.palette import first_unused_colour
@@ -15,10 +16,11 @@ from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.recording import Recording
 from gradviz.core.run import RunSettings
 from gradviz.core.run_set import legend_name
-from gradviz.core.scenes import Scene, SceneRun
+from gradviz.core.scenes import Scene, SceneFan, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.control.basin_control import BasinControl
-from gradviz.qt.frame import RunFrame
+from gradviz.qt.control.fan_entry import FanEntry, fan_plot
+from gradviz.qt.frame import FanPlot, RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.threads.worker_thread import WorkerThread, stop_all
@@ -36,6 +38,7 @@ from gradviz.qt.threads.workers import (
 from gradviz.qt.timing import Debouncer, Throttle
 
 MAX_RUNS = 8
+"""Most entries of the run list: lone runs and fans (of any number of members)."""
 FRAME_MS = 16
 """The views are redrawn at most this often (about 60 times a second)."""
 WINDOW_DEBOUNCE_MS = 150
@@ -62,10 +65,23 @@ class RunState:
     """A fixed name for the legend; ``None`` derives one from the settings."""
     record: Recording = field(default_factory=Recording)
     error: str | None = None
+    fan: FanEntry | None = None
+    """The fan it is a member of, if any (its place there is ``member``)."""
+    member: int = -1
 
     def label(self, n_points: int | None) -> str:
         """The name shown in the legend and the run list."""
         return legend_name(self.settings, self.name, n_points)
+
+    @property
+    def entry_id(self) -> int:
+        """Its entry in the run list: its own id, or its fan's."""
+        return self.run_id if self.fan is None else self.fan.entry_id
+
+    @property
+    def identity_colour(self) -> str:
+        """Its entry's colour of the run colours (its fan's, for a member)."""
+        return self.colour if self.fan is None else self.fan.colour
 
 
 class AppController(QObject):
@@ -246,7 +262,9 @@ class AppController(QObject):
         self.spec, self.problem = spec, problem
         self.window = problem.window
         for run in self.runs:
-            run.settings = self._rebase(run.settings, old_n, problem, keep_values=same_model)
+            if run.fan is None:
+                run.settings = self._rebase(run.settings, old_n, problem, keep_values=same_model)
+        self._rebase_fans(old_n, same_model)
         self._announce_problem()
         for run in self.runs:
             self._restart(run)
@@ -417,6 +435,7 @@ class AppController(QObject):
         try:
             problem = scene.problem.build()
             settings = [run.settings.resolve(problem) for run in scene.runs]
+            fans = [(check_fan_run(problem, f.settings, f.fan), f) for f in scene.fans]
         except (ValueError, OSError) as exc:
             self.message.emit(f"Could not open the scene '{scene.name}': {exc}")
             return False
@@ -442,6 +461,8 @@ class AppController(QObject):
         )
         for run, resolved in zip(scene.runs, settings):
             self._append_run(resolved, run.name)
+        for resolved, scene_fan in fans:
+            self._append_fan(resolved, scene_fan.fan, scene_fan.name)
         self.selected_id = self.runs[0].run_id
         self.set_speed(scene.speed)
         self._announce_problem()
@@ -471,7 +492,10 @@ class AppController(QObject):
             title=(scene.title if scene else "My scene") if title is None else title,
             caption=(scene.caption if scene else "") if caption is None else caption,
             problem=self.spec,
-            runs=tuple(SceneRun(run.settings, run.name) for run in self.runs),
+            runs=tuple(SceneRun(e.settings, e.name) for e in self.entries()
+                       if isinstance(e, RunState)),
+            fans=tuple(SceneFan(e.settings, e.fan, e.name) for e in self.entries()
+                       if isinstance(e, FanEntry)),
             window=self.window,
             colormap=options.colormap,
             theme=options.theme,
@@ -493,8 +517,7 @@ class AppController(QObject):
 
     def add_run(self, settings: RunSettings | None = None, name: str | None = None) -> RunState | None:
         """Add a run (by default the selected run's setup with the next unused optimizer)."""
-        if len(self.runs) >= MAX_RUNS:
-            self.message.emit(f"At most {MAX_RUNS} runs can be compared at once.")
+        if not self._room_for_entry():
             return None
         if settings is None:
             settings = self._next_settings()
@@ -509,54 +532,82 @@ class AppController(QObject):
         self._changed_runs()
         return run
 
-    def _append_run(self, settings: RunSettings, name: str | None) -> RunState:
-        colour = first_unused_colour(r.colour for r in self.runs)
+    def _room_for_entry(self) -> bool:
+        """Whether the run list has room for one more entry (else say so)."""
+        if len(self.entries()) >= MAX_RUNS:
+            self.message.emit(f"At most {MAX_RUNS} runs can be compared at once.")
+            return False
+        return True
+
+    def _append_run(self, settings: RunSettings, name: str | None, colour: str | None = None,
+                    at: int | None = None) -> RunState:
+        """A new run of ``settings``, started, at index ``at`` of the runs (default: last)."""
+        colour = colour or first_unused_colour(e.colour for e in self.entries())
         run = RunState(self._next_id, settings, colour, name=name)
         self._next_id += 1
-        self.runs.append(run)
+        self.runs.insert(len(self.runs) if at is None else at, run)
         self._restart(run)
         return run
 
     def _next_settings(self) -> RunSettings:
-        base = self.selected
+        base = self.selected_settings
         used = {r.settings.optimizer for r in self.runs}
         optimizer = next((o for o in _OPTIMIZER_ORDER if o not in used), "gd")
         if base is None:
             return RunSettings(optimizer=optimizer)
-        return replace(
-            base.settings, optimizer=optimizer, hyperparameters={}, batch_size=None
-        )
+        return replace(base, optimizer=optimizer, hyperparameters={}, batch_size=None)
 
     def duplicate_run(self) -> None:
-        """Add a copy of the selected run."""
-        if self.selected is not None:
-            self.add_run(self.selected.settings)
+        """Add a copy of the selected run (or fan)."""
+        run = self.selected
+        if run is not None and run.fan is not None:
+            self.add_fan(run.fan.settings, run.fan.fan, run.fan.name)
+        elif run is not None:
+            self.add_run(run.settings)
 
     def remove_run(self, run_id: int | None = None) -> None:
-        """Remove a run (default: the selected one); the last run cannot be removed."""
-        run_id = self.selected_id if run_id is None else run_id
-        if len(self.runs) <= 1:
+        """Remove a run or a fan (default: the selected one); the last cannot be removed."""
+        removed = self._entry_runs(self.selected_id if run_id is None else run_id)
+        if not removed:
+            return
+        if len(self.entries()) <= 1:
             self.message.emit("The last run cannot be removed.")
             return
-        self.runs = [r for r in self.runs if r.run_id != run_id]
-        self._remove.emit(run_id)
-        if self.selected_id == run_id:
+        self._drop(removed)
+        if self.selected not in self.runs:
             self.selected_id = self.runs[-1].run_id
         self._mark_edited()
         self._changed_runs()
 
+    def _drop(self, runs: list[RunState]) -> None:
+        """Take ``runs`` out of the runs and the worker."""
+        self.runs = [r for r in self.runs if r not in runs]
+        for run in runs:
+            self._remove.emit(run.run_id)
+
+    def _entry_runs(self, any_id: int | None) -> list[RunState]:
+        """The runs of the entry ``any_id`` names (a run's id, or a fan's entry id):
+        a lone run, or a fan's members in order."""
+        entry = next((r.entry_id for r in self.runs if any_id in (r.run_id, r.entry_id)), None)
+        return [r for r in self.runs if entry is not None and r.entry_id == entry]
+
     def select_run(self, run_id: int) -> None:
-        """Make ``run_id`` the run the controls edit."""
-        if any(r.run_id == run_id for r in self.runs) and run_id != self.selected_id:
-            self.selected_id = run_id
+        """Make ``run_id`` (a run, or a fan's entry: its first member) the run the controls edit."""
+        runs = self._entry_runs(run_id)
+        chosen = next((r for r in runs if r.run_id == run_id), None)
+        if chosen is None and runs and self.selected not in runs:
+            chosen = runs[0]  # a fan's entry, none of its members selected yet
+        if chosen is not None and chosen.run_id != self.selected_id:
+            self.selected_id = chosen.run_id
             self._changed_runs()
 
     def set_visible(self, run_id: int, visible: bool) -> None:
-        """Show or hide a run's path, curves and legend entry."""
-        for run in self.runs:
-            if run.run_id == run_id and run.visible != visible:
-                run.visible = visible
-                self._changed_runs()
+        """Show or hide a run's (or a fan's members') paths, curves and legend entry."""
+        changed = [r for r in self._entry_runs(run_id) if r.visible != visible]
+        for run in changed:
+            run.visible = visible
+        if changed:
+            self._changed_runs()
 
     def edit_selected(self, settings: RunSettings) -> bool:
         """Apply new settings to the selected run and restart it from its start point.
@@ -569,6 +620,8 @@ class AppController(QObject):
         run = self.selected
         if run is None:
             return False
+        if run.fan is not None:
+            return self._edit_fan(run.fan, settings)
         try:
             resolved = settings.resolve(self.problem)
         except (ValueError, HyperParameterError) as exc:
@@ -584,10 +637,178 @@ class AppController(QObject):
         return True
 
     def set_start(self, phi: tuple[float, float]) -> None:
-        """Move the selected run's start point (a click, a drag or the spin boxes)."""
+        """Move the selected run's (or fan's) start point (a click, a drag or the spin boxes)."""
+        settings = self.selected_settings
+        if settings is not None:
+            self.edit_selected(replace(settings, start=(float(phi[0]), float(phi[1]))))
+
+    # -- fans ------------------------------------------------------------------------------
+    def entries(self) -> list[RunState | FanEntry]:
+        """The run list's entries in order: each lone run, and each fan once."""
+        entries: dict[int, RunState | FanEntry] = {}
+        for run in self.runs:
+            entries.setdefault(run.entry_id, run if run.fan is None else run.fan)
+        return list(entries.values())
+
+    def runs_of(self, entry: RunState | FanEntry) -> list[RunState]:
+        """The runs of a run-list entry: a lone run itself, or a fan's members in order."""
+        return self._entry_runs(entry.run_id if isinstance(entry, RunState) else entry.entry_id)
+
+    @property
+    def selected_settings(self) -> RunSettings | None:
+        """The settings the controls edit: the selected run's, or its fan's base settings."""
         run = self.selected
-        if run is not None:
-            self.edit_selected(replace(run.settings, start=(float(phi[0]), float(phi[1]))))
+        if run is None:
+            return None
+        return run.settings if run.fan is None else run.fan.settings
+
+    def add_fan(self, settings: RunSettings, fan: Fan, name: str | None = None) -> bool:
+        """Add a fan of ``settings`` over ``fan``'s values as one entry, and select it.
+
+        Returns
+        -------
+        bool
+            False (with a message, nothing changed) if the list is full or the fan
+            cannot be run (see :func:`~gradviz.core.fans.check_fan_run`).
+        """
+        if not self._room_for_entry():
+            return False
+        try:
+            resolved = check_fan_run(self.problem, settings, fan)
+        except ValueError as exc:
+            self.message.emit(f"Could not add the fan: {exc}")
+            return False
+        entry = self._append_fan(resolved, fan, name)
+        self._fan_changed(entry)
+        return True
+
+    def fan_selected(self, fan: Fan) -> bool:
+        """Turn the selected entry into a fan over ``fan``'s values (a fan's values
+        are replaced), in its place, with its colour, name and visibility.
+
+        Returns
+        -------
+        bool
+            False (with a message, nothing changed) if the fan cannot be run.
+        """
+        run, settings = self.selected, self.selected_settings
+        if run is None or settings is None:
+            return False
+        try:
+            resolved = check_fan_run(self.problem, settings, fan)
+        except ValueError as exc:
+            self.message.emit(f"Could not fan out the run: {exc}")
+            return False
+        old = self._entry_runs(run.run_id)
+        at = self.runs.index(old[0])
+        name = run.name if run.fan is None else run.fan.name
+        self._drop(old)
+        entry = self._append_fan(resolved, fan, name, run.identity_colour, at)
+        for member in self._entry_runs(entry.entry_id):
+            member.visible = run.visible
+        self._fan_changed(entry)
+        return True
+
+    def unfan_selected(self) -> bool:
+        """Turn the selected fan back into its base run, in its place.
+
+        Returns
+        -------
+        bool
+            False (with a message) if the selected run is not a fan's.
+        """
+        run = self.selected
+        if run is None or run.fan is None:
+            self.message.emit("The selected run is not a fan: nothing to unfan.")
+            return False
+        self._unfan(run.fan)
+        self._mark_edited()
+        self._changed_runs()
+        return True
+
+    def _unfan(self, entry: FanEntry) -> RunState:
+        """Replace ``entry``'s members by its base run; select that if a member was."""
+        old = self._entry_runs(entry.entry_id)
+        at, visible, selected = self.runs.index(old[0]), old[0].visible, self.selected in old
+        self._drop(old)
+        lone = self._append_run(entry.settings, entry.name, entry.colour, at)
+        lone.visible = visible
+        if selected:
+            self.selected_id = lone.run_id
+        return lone
+
+    def _append_fan(self, settings: RunSettings, fan: Fan, name: str | None,
+                    colour: str | None = None, at: int | None = None) -> FanEntry:
+        """A new fan of the resolved ``settings``, its members started, at index ``at``
+        of the runs (default: last)."""
+        colour = colour or first_unused_colour(e.colour for e in self.entries())
+        entry = FanEntry(self._next_id, fan, settings, colour, name)
+        self._next_id += 1
+        members = [RunState(self._next_id + i, settings, colour, fan=entry, member=i)
+                   for i in range(len(fan.values))]
+        self._next_id += len(members)
+        at = len(self.runs) if at is None else at
+        self.runs[at:at] = members
+        self._fill(entry)
+        return entry
+
+    def _fill(self, entry: FanEntry, restart: bool = True) -> None:
+        """Give ``entry``'s members their settings, names and colours from its base
+        settings and values (and restart them)."""
+        members = self._entry_runs(entry.entry_id)
+        every = fan_settings(entry.settings, entry.fan)
+        names, colours = member_names(entry.fan, entry.title), entry.member_colours()
+        for member, settings, name, colour in zip(members, every, names, colours, strict=True):
+            member.settings = settings.resolve(self.problem)
+            member.name, member.colour = name, colour
+            if restart:
+                self._restart(member)
+
+    def _fan_changed(self, entry: FanEntry) -> None:
+        self.selected_id = self._entry_runs(entry.entry_id)[0].run_id
+        self._mark_edited()
+        self._changed_runs()
+
+    def _edit_fan(self, entry: FanEntry, settings: RunSettings) -> bool:
+        """Apply new base settings to ``entry``: every member restarts with them and
+        its own value; the fan's own parameter is refused (the fan sets it)."""
+        try:
+            entry.check_kept(settings)
+            resolved = check_fan_run(self.problem, settings, entry.fan)
+        except ValueError as exc:
+            self.message.emit(str(exc))
+            self._changed_runs()  # let the controls show the last good values again
+            return False
+        if resolved == entry.settings:
+            return True
+        entry.settings = resolved
+        self._fill(entry)
+        self._mark_edited()
+        self._changed_runs()
+        return True
+
+    def _rebase_fans(self, old_n: int | None, keep_values: bool) -> None:
+        """The fans' base settings fitted to the new problem, as a run's are; a fan
+        that cannot be run there (a seed fan without minibatches) becomes its base run."""
+        for entry in [e for e in self.entries() if isinstance(e, FanEntry)]:
+            entry.settings = self._rebase(entry.settings, old_n, self.problem, keep_values)
+            try:
+                check_fan_run(self.problem, entry.settings, entry.fan)
+            except ValueError as exc:
+                self.message.emit(f"The fan '{entry.label()}' is now its base run: {exc}")
+                self._unfan(entry)
+                continue
+            self._fill(entry, restart=False)
+
+    def fan_plot(self, frames: list[RunFrame]) -> FanPlot | None:
+        """The final losses of the shown fans over one parameter, as ``frames`` show
+        them (see :func:`~gradviz.qt.control.fan_entry.fan_plot`)."""
+        shown = {f.run_id: f for f in frames if f.visible and f.fan is not None}
+        fans = [(entry, [shown[r.run_id] for r in members])
+                for entry in self.entries() if isinstance(entry, FanEntry)
+                and (members := self.runs_of(entry))[0].run_id in shown]
+        selected = self.selected
+        return fan_plot(fans, None if selected is None else selected.fan, self.shown_update)
 
     def _restart(self, run: RunState) -> None:
         self.position = None
@@ -738,6 +959,11 @@ class AppController(QObject):
         """Every run as it was at ``update`` (``None``: its latest), for an export;
         what the window shows, the timeline and playback stay as they are."""
         n = self.problem.n_points
+        tags = {e.entry_id: e.tag() for e in self.entries() if isinstance(e, FanEntry)}
+        # A run has diverged by the update shown if it diverged at or before it;
+        # at the last update, if it diverged at all (the update it diverged at is
+        # never recorded: a fan whose members all diverge has no update past the last).
+        last = None if update is None or update >= self.last_update else update
         return [
             RunFrame(
                 run_id=run.run_id,
@@ -750,6 +976,10 @@ class AppController(QObject):
                 diverged_at=run.record.diverged_at,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
+                fan=tags.get(run.entry_id),
+                member=run.member,
+                diverged_shown=run.record.diverged_at is not None and (
+                    last is None or run.record.diverged_at <= last),
                 **run.record.columns(),
             )
             for run in self.runs

@@ -504,19 +504,26 @@ def run_set(controller: AppController) -> RunSet:
 # ----------------------------------------------------------------------------- animation
 
 
+MAX_GIF_RUN_COLOURS = 128
+"""Most colours of fans' members held exactly in a GIF's palette (the rest of its
+256 entries are fitted to the map)."""
+
+
 class _GifWriter:
     """Frames to an animated GIF, all mapped to one palette so the colours of the
     map do not flicker from frame to frame."""
 
-    def __init__(self, path: Path, theme: style.Theme) -> None:
+    def __init__(self, path: Path, theme: style.Theme, drawn: tuple[str, ...] = ()) -> None:
         self.path = path
         self.frames: list[Image.Image] = []
         self.palette: Image.Image | None = None
-        # The palette holds the runs' and the text's colours exactly; the rest
-        # is fitted to the first frame, where they cover too few pixels to win
-        # entries of their own.
+        # The palette holds the runs' (and the fans' members' colours, ``drawn``)
+        # and the text's colours exactly; the rest is fitted to the first frame,
+        # where they cover too few pixels to win entries of their own.
         self.colours = [theme.run_colour(colour) for colour in style.RUN_COLOURS]
         self.colours += [theme.background, theme.foreground, theme.muted, "#000000"]
+        extra = dict.fromkeys(c for c in drawn if c not in self.colours)
+        self.colours += list(extra)[:MAX_GIF_RUN_COLOURS]
 
     def add(self, image: QImage) -> None:
         rgb = _pil_rgb(image)
@@ -652,7 +659,8 @@ def export_animation(
     last = controller.last_update
     updates = animation_updates(last, check_frames(frames))
     look = controller.options.look
-    writer = _GifWriter(path, look) if suffix == ".gif" else _Mp4Writer(path, size)
+    drawn = tuple(look.run_colour(run.colour) for run in controller.runs)
+    writer = _GifWriter(path, look, drawn) if suffix == ".gif" else _Mp4Writer(path, size)
     finished = False
     try:
         with _Landscape(controller, size, view) as landscape:

@@ -70,7 +70,7 @@ class LandscapeView:
             view.set_basins(controller.basins.basins)
         selected = controller.selected
         if selected is not None and selected.settings.start is not None:
-            view.set_start(selected.settings.start, selected.colour)
+            view.set_start(selected.settings.start, selected.identity_colour)
         view.resize(width, height)
         view.show()  # laid out, as a shown view is, but never put on screen
         view.show_window(controller.window)

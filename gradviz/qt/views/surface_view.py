@@ -1,4 +1,5 @@
-"""The loss landscape: heatmap, contours, colour bar, minimum, start marker and run paths."""
+"""The loss landscape: heatmap, contours, colour bar, minimum, start marker and run paths
+(a fan's members in its colour scale, with a colour bar of its values below the plot)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PySide6.QtWidgets import QGraphicsItem
 from gradviz.core.basins import BasinMap
 from gradviz.core.space import Axis, Window
 from gradviz.qt import style
-from gradviz.qt.frame import RunFrame
+from gradviz.qt.frame import FanTag, RunFrame
+from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.lines import to_device
@@ -161,8 +163,12 @@ class SurfaceView(Panel):
         self._badges: dict[int, pg.TextItem] = {}
         self._off_view: dict[int, tuple[pg.ArrowItem, pg.TextItem]] = {}
         self._frames: list[RunFrame] = []
-        self._samples: dict[int, pg.PlotDataItem] = {}  # what the legend shows for each run
-        self._legend_text: dict[int, str] = {}
+        # What the legend shows for each entry: by run id, or ("fan", entry id) for a
+        # fan, whose sample (a FanSample of its colours) stands for its item here.
+        self._samples: dict[int | tuple[str, int], pg.PlotDataItem] = {}
+        self._fan_samples: dict[tuple[str, int], FanSample] = {}
+        self._legend_text: dict[int | tuple[str, int], str] = {}
+        self._fan_bars: dict[int, FanBar] = {}  # by the fan's entry id, below the plot
         # The start marker, the minimum and the legend sit over the animated paths:
         # repainted with them every frame, from pixmaps.
         for item in (self.start, self.minimum, self.legend):
@@ -200,7 +206,10 @@ class SurfaceView(Panel):
         self.paths.set_scale(scale)
         if self.basin_map is not None:  # in the new colours and sizes
             self.basins.show(self.basin_map, theme, scale)
+        for bar in self._fan_bars.values():
+            bar.set_look(theme, scale)
         self._samples.clear()  # rebuilt at the next frame with the new widths
+        self._fan_samples.clear()
         for items in self._off_view.values():  # and the edge arrows in the new look
             for item in items:
                 self.getPlotItem().removeItem(item)
@@ -312,30 +321,29 @@ class SurfaceView(Panel):
         self.paths.set_runs(coloured)
         self._show_badges(frames)
         self._show_off_view(frames)
-        for run_id in set(self._samples) - {frame.run_id for frame in frames}:
-            del self._samples[run_id]  # a removed run
+        self._show_fan_bars(frames)
+        rows = self._legend_rows(frames)
+        for key in set(self._samples) - set(rows):
+            del self._samples[key]  # a removed or hidden run
+            self._fan_samples.pop(key, None)  # type: ignore[call-overload]
         rebuild_legend = False
-        for frame, colour in coloured:
-            sample = self._samples.get(frame.run_id)
-            if sample is None or sample.opts["pen"].color() != pg.mkColor(colour):
-                widths = self.paths.path_style  # the legend shows a piece of the path
-                self._samples[frame.run_id] = pg.PlotDataItem(
-                    pen=_legend_pen(colour, widths.recent * self._scale),
-                    shadowPen=_legend_pen(style.SHADOW, widths.shadow * self._scale),
-                )
+        for key, (colours, _) in rows.items():
+            if self._sample_changed(key, colours):
+                self._make_sample(key, colours)
                 rebuild_legend = True
-        texts = {f.run_id: self._legend_entry(f) for f in frames if f.visible}
+        texts = {key: text for key, (_, text) in rows.items()}
         if rebuild_legend or list(texts) != list(self._legend_text):
             self.legend.clear()
-            for run_id, text in texts.items():
-                self.legend.addItem(self._samples[run_id], text)
+            for key, text in texts.items():
+                sample = self._fan_samples.get(key)  # type: ignore[call-overload]
+                self.legend.addItem(self._samples[key] if sample is None else sample, text)
             _cache_drawing(self.legend)
             self.legend.keep_inside()  # it may have grown past the edge
             shown = True
         elif losses:
-            for run_id, text in texts.items():
-                if self._legend_text[run_id] != text:
-                    self.legend.getLabel(self._samples[run_id]).setText(text)
+            for key, text in texts.items():
+                if self._legend_text[key] != text:
+                    self.legend.getLabel(self._samples[key]).setText(text)
             shown = True
         else:
             shown = False
@@ -344,16 +352,100 @@ class SurfaceView(Panel):
         self._place_legend(frames)
         return shown
 
+    def _legend_rows(self, frames: list[RunFrame]
+                     ) -> dict[int | tuple[str, int], tuple[tuple[str, ...], str]]:
+        """The legend's entries in order, each with the colours of its sample and its
+        text: a run by its id, a fan once by ("fan", its entry id)."""
+        rows: dict[int | tuple[str, int], tuple[tuple[str, ...], str]] = {}
+        members: dict[int, list[RunFrame]] = {}
+        for frame in (f for f in frames if f.visible):
+            if frame.fan is None:
+                rows[frame.run_id] = ((self._theme.run_colour(frame.colour),),
+                                      self._legend_entry(frame))
+            else:
+                if frame.fan.entry_id not in members:
+                    members[frame.fan.entry_id] = []
+                    rows[("fan", frame.fan.entry_id)] = ((), "")  # its place in the order
+                members[frame.fan.entry_id].append(frame)
+        for entry_id, shown in members.items():
+            tag = shown[0].fan
+            assert tag is not None
+            rows[("fan", entry_id)] = (tuple(self._theme.run_colour(c) for c in tag.colours),
+                                       self._fan_legend_entry(tag, shown))
+        return rows
+
+    def _sample_changed(self, key: int | tuple[str, int], colours: tuple[str, ...]) -> bool:
+        sample = self._samples.get(key)
+        if sample is None:
+            return True
+        if isinstance(key, tuple):
+            return self._fan_samples[key].colours != colours
+        return sample.opts["pen"].color() != pg.mkColor(colours[0])
+
+    def _make_sample(self, key: int | tuple[str, int], colours: tuple[str, ...]) -> None:
+        """The legend's sample for an entry: a piece of its path, or of a fan's paths."""
+        widths = self.paths.path_style  # the legend shows a piece of the path
+        recent, shadow = widths.recent * self._scale, widths.shadow * self._scale
+        self._samples[key] = pg.PlotDataItem(pen=_legend_pen(colours[0], recent),
+                                             shadowPen=_legend_pen(style.SHADOW, shadow))
+        if isinstance(key, tuple):
+            self._fan_samples[key] = FanSample(self._samples[key], colours, recent, shadow)
+
+    @staticmethod
+    def _fan_legend_entry(tag: FanTag, members: list[RunFrame]) -> str:
+        """A fan in the legend: its name, its lowest loss and the member that has it,
+        and how many diverged, all at the shown update."""
+        losses = np.array([m.current_loss if not m.diverged_shown else np.nan for m in members])
+        numbers = []
+        if np.isfinite(losses).any():
+            best = members[int(np.nanargmin(losses))]
+            numbers.append(f"best {tag.symbol}={tag.labels[best.member]}: "
+                           f"loss {best.current_loss:.4g}")
+        diverged = sum(m.diverged_shown for m in members)
+        if diverged:
+            numbers.append(f"✖ {diverged} diverged")
+        # Two lines: a fan's numbers beside its name would make the legend too wide.
+        return "<br>".join(html.escape(line) for line in (tag.name, "   ".join(numbers)) if line)
+
+    def _show_fan_bars(self, frames: list[RunFrame]) -> None:
+        """A colour bar below the plot for each shown fan in a colour scale of its values,
+        its diverged members crossed out."""
+        fans: dict[int, tuple[FanTag, list[bool]]] = {}
+        for frame in frames:
+            if frame.visible and frame.fan is not None and frame.fan.sequential:
+                fans.setdefault(frame.fan.entry_id, (frame.fan, []))[1].append(
+                    frame.diverged_shown)
+        plot = self.getPlotItem()
+        if list(fans) != list(self._fan_bars):
+            for bar in self._fan_bars.values():
+                plot.layout.removeItem(bar)
+                bar.setParentItem(None)
+                if bar.scene() is not None:
+                    bar.scene().removeItem(bar)
+            self._fan_bars = {}
+            for row, entry_id in enumerate(fans):
+                bar = self._fan_bars[entry_id] = FanBar()
+                bar.set_look(self._theme, self._scale)
+                plot.layout.addItem(bar, 4 + row, 1)  # below the bottom axis
+            # Laid out now, not at the next event: an export paints before that.
+            plot.layout.activate()
+        for entry_id, (tag, diverged) in fans.items():
+            self._fan_bars[entry_id].show_fan(tag, tuple(diverged))
+
     def _place_legend(self, frames: list[RunFrame]) -> None:
-        """Move the legend to the corner where it hides the fewest path points and run
-        heads: when the runs change, or when a head moves under it, not every frame."""
+        """Move the legend to the corner where it hides the fewest path points, run
+        heads and badges: when the runs or badges change, or when a head moves under
+        it, not every frame."""
         if self.legend.dragged:
             return
         vb = self.getPlotItem().vb
         shown = [f for f in frames if f.visible and f.index >= 0]
-        key = tuple((f.run_id, f.generation) for f in shown)
+        key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges))
         transform = vb.childGroup.transform()  # data -> the plot's pixels
         heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
+        # A badge counts as a head: it says what became of a run.
+        badges = [vb.mapRectFromScene(badge.sceneBoundingRect())
+                  for badge in self._badges.values()]
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
         if key == self._legend_key and covered <= self._legend_covered:
@@ -373,7 +465,9 @@ class SurfaceView(Panel):
                 return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
                         & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
             # A head (where a run is, or ended) counts as much as a whole path.
-            return float(inside(points).sum() + 10_000 * inside(heads).sum())
+            spot = QRectF(left, top, size.width(), size.height())
+            covered = inside(heads).sum() + sum(spot.intersects(b) for b in badges)
+            return float(inside(points).sum() + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
         best = min(corners, key=lambda corner: (hidden(corner), corners.index(corner)))
@@ -407,15 +501,16 @@ class SurfaceView(Panel):
         return rows[finite[-1]] if finite.size else None
 
     def _show_badges(self, frames: list[RunFrame]) -> None:
-        """A warning on the path of each run that diverged or failed; at the view's
-        edge when its last point lies outside the view."""
+        """A warning on the path of each run that diverged or failed (one per fan, on
+        its first member that diverged); at the view's edge when its last point lies
+        outside the view."""
         plot = self.getPlotItem()
-        shown = {f.run_id: (f, point) for f in frames if f.visible and f.badge
-                 and (point := self._last_finite(f)) is not None}
+        shown = {f.run_id: (f, point, text) for f, text in self._badge_texts(frames)
+                 if (point := self._last_finite(f)) is not None}
         for run_id in list(self._badges):
             if run_id not in shown:
                 plot.removeItem(self._badges.pop(run_id))
-        for run_id, (frame, point) in shown.items():
+        for run_id, (frame, point, text) in shown.items():
             badge = self._badges.get(run_id)
             if badge is None:
                 badge = self._badges[run_id] = pg.TextItem(
@@ -423,7 +518,6 @@ class SurfaceView(Panel):
                 )
                 badge.setZValue(30)
                 plot.addItem(badge)
-            text = f"✖ {frame.badge}"
             if badge.textItem.toPlainText() != text:
                 badge.setText(text)
             font = style.axis_font(round(11 * self._scale))  # as large as the rest in a hall
@@ -438,6 +532,28 @@ class SurfaceView(Panel):
                 badge.setPos(edge[0])
 
     @staticmethod
+    def _badge_texts(frames: list[RunFrame]) -> list[tuple[RunFrame, str]]:
+        """The shown runs that failed or diverged, each with its badge's text; a fan's
+        members that have diverged by the shown update share one badge (dozens would
+        bury the map), on the first of them."""
+        badges: list[tuple[RunFrame, str]] = []
+        fans: dict[int, list[RunFrame]] = {}
+        for frame in frames:
+            if not frame.visible or not frame.badge:
+                continue
+            if frame.fan is None or frame.error:
+                badges.append((frame, f"✖ {frame.badge}"))
+            elif frame.diverged_shown:
+                fans.setdefault(frame.fan.entry_id, []).append(frame)
+        for first, *more in fans.values():
+            assert first.fan is not None
+            text = (f"✖ {first.badge}" if not more else
+                    f"✖ {first.fan.symbol}={first.fan.labels[first.member]} and {len(more)} "
+                    "more diverged")
+            badges.append((first, text))
+        return badges
+
+    @staticmethod
     def _inward_anchor(direction: np.ndarray) -> tuple[float, float]:
         """A text anchor that keeps text at an edge marker inside the view, for a
         marker that points in the screen ``direction``."""
@@ -450,11 +566,14 @@ class SurfaceView(Panel):
 
     def _show_off_view(self, frames: list[RunFrame]) -> None:
         """An arrow at the view's edge, in the run's colour, towards each shown run
-        whose current point lies outside the view, with where it is."""
+        whose current point lies outside the view, with where it is; none for a fan's
+        diverged members (its badge and colour bar say where they went)."""
         plot = self.getPlotItem()
         wanted: dict[int, tuple[RunFrame, QPointF, np.ndarray]] = {}
         for frame in frames:
             current = frame.current_phi
+            if frame.fan is not None and frame.diverged_shown:
+                continue
             if frame.visible and current is not None and np.isfinite(current).all():
                 edge = self._edge_point(current)
                 if edge is not None:
@@ -482,7 +601,9 @@ class SurfaceView(Panel):
             )
             arrow.setPos(at)
             current = frame.current_phi
-            text = ("" if frame.badge else  # the badge says what happened, at the same place
+            # The badge says what happened, at the same place; a fan's arrows go unlabelled
+            # (its colour bar tells its members apart).
+            text = ("" if frame.badge or frame.fan is not None else
                     f"{frame.name} off the map at φ = ({current[0]:.3g}, {current[1]:.3g})")
             if label.textItem.toPlainText() != text:
                 label.setText(text)

@@ -267,8 +267,9 @@ class ControlPanel(QWidget):
             label.setVisible(shown_in is not None)
             field.setVisible(shown_in is not None)
 
-    def show_run(self, settings: RunSettings) -> None:
-        """Show the selected run's resolved settings.
+    def show_run(self, settings: RunSettings, fanned: str | None = None) -> None:
+        """Show the selected run's resolved settings (a fan's base settings, with the
+        parameter it spreads, ``fanned``, shown but not editable).
 
         The generated controls are rebuilt only when their set changes (another
         optimizer, schedule or number of data points); otherwise the fields show
@@ -304,10 +305,18 @@ class ControlPanel(QWidget):
                 self.schedule_form.addRow(f"   {parameter.name}", field)
         for name, field in self.schedule_fields.items():
             field.set_value(schedule.params[name])
+        self._show_fanned(fanned)
         self.steps.set_value(settings.steps)
         assert settings.start is not None
         self.start0.set_value(settings.start[0])
         self.start1.set_value(settings.start[1])
+
+    def _show_fanned(self, fanned: str | None) -> None:
+        """Only the fan sets the parameter it spreads (Run > Fan over… changes its values)."""
+        for name, field in self.hyper_fields.items():
+            field.setEnabled(name != fanned)
+        if self._n_points is not None:
+            self.batch_seed.setEnabled(fanned != SEED.name)
 
     def _show_batching(self, settings: RunSettings) -> None:
         n = self._n_points

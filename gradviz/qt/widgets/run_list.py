@@ -1,15 +1,24 @@
-"""The list of runs: select, show or hide, add, duplicate, remove."""
+"""The list of runs: select, show or hide, add, duplicate, remove (a fan is one entry)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 
-def _swatch(colour: str) -> QIcon:
-    pixmap = QPixmap(14, 14)
-    pixmap.fill(QColor(colour))
+SWATCH = 14
+
+
+def _swatch(colours: tuple[str, ...]) -> QIcon:
+    """A square of a run's colour, or of a fan's colours side by side (smallest value left)."""
+    pixmap = QPixmap(SWATCH * (2 if len(colours) > 1 else 1), SWATCH)
+    painter = QPainter(pixmap)
+    width = pixmap.width() / len(colours)
+    for i, colour in enumerate(colours):
+        painter.fillRect(round(i * width), 0, round((i + 1) * width) - round(i * width), SWATCH,
+                         QColor(colour))
+    painter.end()
     return QIcon(pixmap)
 
 
@@ -48,13 +57,14 @@ class RunList(QWidget):
             buttons.addWidget(button)
         layout.addLayout(buttons)
 
-    def set_runs(self, entries: list[tuple[int, str, str, bool]], selected: int | None,
-                 can_add: bool) -> None:
-        """Show ``(run id, name, colour, visible)`` entries and select ``selected``."""
+    def set_runs(self, entries: list[tuple[int, str, tuple[str, ...], bool]],
+                 selected: int | None, can_add: bool) -> None:
+        """Show ``(id, name, colours, visible)`` entries (a run's colour, or a fan's
+        members' colours) and select ``selected``; the ids are those the signals carry."""
         with QSignalBlocker(self.list):
             self.list.clear()
-            for run_id, name, colour, visible in entries:
-                item = QListWidgetItem(_swatch(colour), name)
+            for run_id, name, colours, visible in entries:
+                item = QListWidgetItem(_swatch(colours), name)
                 item.setData(Qt.ItemDataRole.UserRole, run_id)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if visible else Qt.CheckState.Unchecked)
