@@ -156,7 +156,7 @@ class FanPlot:
     log : bool
         Whether the values are shown on a log axis.
     update : int
-        The update the losses belong to.
+        The update the losses belong to; -1 for each run's last (a seed spread).
     series : tuple of FanSeries
         One per shown fan over ``param``.
     """
@@ -166,6 +166,8 @@ class FanPlot:
     log: bool
     update: int
     series: tuple[FanSeries, ...]
+    note: str = ""
+    """Lines under the title: a seed spread's odds."""
 
     @property
     def seeds(self) -> bool:

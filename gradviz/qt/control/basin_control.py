@@ -3,16 +3,18 @@ computed in a thread of their own, dropped when superseded or cancelled."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gradviz.core.basins import BasinMap
+from gradviz.core.basins import BasinMap, compute_basins
 from gradviz.core.problems import Problem
 from gradviz.core.run import RunSettings
 from gradviz.core.space import Window
 from gradviz.qt.guard import guarded
-from gradviz.qt.threads.basin_worker import BasinRequest, BasinWorker
+from gradviz.qt.threads.compute_worker import ComputeRequest, ComputeWorker
 from gradviz.qt.threads.worker_thread import WorkerThread
 from gradviz.qt.timing import Debouncer
 
@@ -45,11 +47,12 @@ class BasinControl(QObject):
         self.basins: BasinMap | None = None
         """The map being shown, if any."""
         self._request_id = 0
-        self._wanted: BasinRequest | None = None  # asked for, not yet answered
+        self._wanted: ComputeRequest | None = None  # asked for, not yet answered
         self._basins_problem: Problem | None = None  # the problem of the map shown
+        self._wanted_problem: Problem | None = None  # that of the map asked for
         self._key: tuple[object, ...] | None = None  # what the latest request is for
         self._debounce = Debouncer(BASIN_DEBOUNCE_MS, self._send, self)
-        self.worker = BasinWorker()
+        self.worker = ComputeWorker()
         self.thread = WorkerThread(self.worker, "gradviz-basins", self)
         self._compute.connect(self.worker.compute)
         self.worker.computed.connect(self._on_computed)
@@ -75,8 +78,9 @@ class BasinControl(QObject):
         self._key = key
         self._request_id += 1
         self.worker.latest_request = self._request_id  # the map in hand is stale now
-        self._wanted = BasinRequest(self._request_id, problem, settings, window, BASIN_GRID,
-                                    steps)
+        self._wanted = ComputeRequest(self._request_id, partial(
+            _basins, problem, settings, window, steps))
+        self._wanted_problem = problem
         self.progressed.emit(0.0)
         self._debounce.trigger()
 
@@ -112,7 +116,7 @@ class BasinControl(QObject):
         if request_id != self._request_id:
             return
         assert self._wanted is not None  # cancel() would have changed the number
-        self.basins, self._basins_problem = basins, self._wanted.problem
+        self.basins, self._basins_problem = basins, self._wanted_problem
         self._wanted = None
         self.progressed.emit(-1.0)
         self.changed.emit(basins)
@@ -130,3 +134,10 @@ class BasinControl(QObject):
     def _on_progressed(self, request_id: int, fraction: float) -> None:
         if request_id == self._request_id:
             self.progressed.emit(fraction)
+
+
+def _basins(problem: Problem, settings: RunSettings, window: Window, steps: int,
+            progress: Callable[[float], None], should_stop: Callable[[], bool]) -> BasinMap | None:
+    """The app's map of ``settings``'s basins (see :func:`~gradviz.core.basins.compute_basins`)."""
+    return compute_basins(problem, settings, window, grid=BASIN_GRID, steps=steps,
+                          progress=progress, should_stop=should_stop)

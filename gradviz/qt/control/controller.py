@@ -20,6 +20,7 @@ from gradviz.core.scenes import Scene, SceneFan, SceneRun
 from gradviz.core.space import Window
 from gradviz.qt.control.basin_control import BasinControl
 from gradviz.qt.control.fan_entry import FanEntry, fan_plot
+from gradviz.qt.control.spread_control import SpreadControl, spread_plot
 from gradviz.qt.frame import FanPlot, RunFrame
 from gradviz.qt.guard import guarded, one_line
 from gradviz.qt.view_options import ViewOptions
@@ -145,6 +146,10 @@ class AppController(QObject):
         self.basins = BasinControl(self)
         """The basins of attraction laid over the map while :attr:`options` show them."""
         self.basins.failed.connect(self.message)
+        self.spreads = SpreadControl(self)
+        """The seed spread of the open scene's runs, if it asks for one."""
+        self.spreads.failed.connect(self.message)
+        self.spreads.changed.connect(lambda _spread: self.request_frame())
         self._speed.emit(self.speed)
         self._frame_throttle = Throttle(FRAME_MS, self._publish_frame, self)
         self._window_debounce = Debouncer(WINDOW_DEBOUNCE_MS, self._request_surface, self)
@@ -202,7 +207,7 @@ class AppController(QObject):
         # A surface being computed stops at its next piece; a file being read
         # is read to its end (one file, a few seconds at most) and dropped.
         stop_all((self._run_thread, self._surface_thread, self._problem_thread,
-                  self.basins.thread))
+                  self.basins.thread, self.spreads.thread))
 
     # -- problem and view ----------------------------------------------------------------------
     def start(self) -> None:
@@ -467,6 +472,7 @@ class AppController(QObject):
         self.set_speed(scene.speed)
         self._announce_problem()
         self._use_options(self.options, shown)
+        self.spreads.want(scene)
         self.sceneChanged.emit(scene)
         self._changed_runs()
         return True
@@ -808,7 +814,13 @@ class AppController(QObject):
                 for entry in self.entries() if isinstance(entry, FanEntry)
                 and (members := self.runs_of(entry))[0].run_id in shown]
         selected = self.selected
-        return fan_plot(fans, None if selected is None else selected.fan, self.shown_update)
+        plot = fan_plot(fans, None if selected is None else selected.fan, self.shown_update)
+        spread = self.spreads.spread
+        if plot is None and spread is not None:  # a scene's runs over many seeds
+            names = [r.label(self.problem.n_points) for r in self.runs]
+            colours = [r.colour for r in self.runs]
+            return spread_plot(spread, names, colours, self.runs[0].settings.seed)
+        return plot
 
     def _restart(self, run: RunState) -> None:
         self.position = None
@@ -821,6 +833,7 @@ class AppController(QObject):
     def _mark_edited(self) -> None:
         if self.scene is not None and not self.scene_edited:
             self.scene_edited = True
+            self.spreads.want(None)  # it was of the scene's runs, as they were
             self.sceneEdited.emit()
 
     def _changed_runs(self) -> None:

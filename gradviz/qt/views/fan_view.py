@@ -7,6 +7,7 @@ per fan shows the spread of what one seed alone would tell as a fact.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -123,8 +124,18 @@ class FanView(Panel):
         any, beside the axis of the values (the title has no room for it at large text)."""
         item = self.getPlotItem()
         what = " over seeds" if plot.seeds else ""
-        item.setTitle(f"Final loss{what} at update {plot.update}", color=self._theme.foreground,
+        when = "after the last update" if plot.update < 0 else f"at update {plot.update}"
+        title = f"Final loss{what} {when}"
+        if plot.note:
+            small = round(self.font_size * self._scale)
+            lines = "<br>".join(html.escape(line) for line in plot.note.splitlines())
+            title += f"<br><span style='font-size:{small}pt'>{lines}</span>"
+        item.setTitle(title, color=self._theme.foreground,
                       size=f"{round((self.font_size + 1) * self._scale)}pt")
+        # pyqtgraph fixes the title's row at 30 pixels: too short for the lines of a note.
+        height = max(30.0, item.titleLabel.item.boundingRect().height())
+        item.titleLabel.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
         label = "" if plot.seeds else plot.symbol
         if any(s.diverged.any() for s in plot.series):
             label += f"      <span style='color:{DIVERGED_COLOUR}'>✖ diverged</span>"

@@ -1,0 +1,46 @@
+"""A scene's seed spread in the app: its runs' final losses over many seeds, with
+the odds of the order they end in, computed when the scene opens and dropped once
+its runs change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from gradviz.core.fans import SeedSpread
+from gradviz.core.run_set import scene_seed_spread
+from gradviz.qt.control.spread_control import spread_plot
+
+
+def test_the_plot_of_a_spread_says_how_often_the_order_holds() -> None:
+    spread = SeedSpread((0, 1, 2, 3), np.array([[3.0, 2.0, 5.0, 1.0],
+                                                [1.0, 1.0, 4.0, np.inf],
+                                                [2.0, 3.0, 6.0, 2.0]]))
+    plot = spread_plot(spread, ["A", "B", "C"], ["#E69F00", "#0072B2", "#009E73"], seed=0)
+    assert plot.seeds and [s.title for s in plot.series] == ["A", "B", "C"]
+    np.testing.assert_array_equal(plot.series[1].diverged, [False, False, False, True])
+    # With seed 0 the order is B < C < A; with the others A < C (seeds 1 and 2) or
+    # B diverged (seed 3), so it holds for seed 0 alone; B beats A but where it diverged.
+    assert plot.note.splitlines() == ["B < C < A (as with seed 0): 1 of 4 seeds",
+                                      "B beats A: 3 of 4"]
+
+
+def test_scene_10_shows_its_runs_over_100_seeds_with_the_lecture_odds(window, qtbot):
+    c = window.controller
+    scene = next(s for s in window.scenes if s.seed_spread)
+    assert c.load_scene(scene)
+    qtbot.waitUntil(lambda: c.spreads.spread is not None, timeout=30_000)
+    np.testing.assert_array_equal(c.spreads.spread.losses, scene_seed_spread(scene).losses)
+    qtbot.waitUntil(window.fan_view.isVisible, timeout=5000)
+    plot = window.fan_view.plot
+    assert [s.title for s in plot.series] == ["SGD", "Momentum", "Nesterov"]
+    assert all(len(s.losses) == 100 for s in plot.series)
+    assert plot.note.splitlines() == [
+        "Momentum < Nesterov < SGD (as with seed 1): 30 of 100 seeds",
+        "Momentum beats SGD: 66 of 100",
+    ]
+    # Once a run is changed the spread no longer describes the runs: it goes.
+    c.edit_selected(replace(c.selected.settings, steps=20))
+    assert c.spreads.spread is None
+    qtbot.waitUntil(lambda: not window.fan_view.isVisible(), timeout=5000)
