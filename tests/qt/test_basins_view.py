@@ -122,3 +122,19 @@ def test_a_scene_opens_with_its_basins_and_saves_them(window, qtbot):
     assert c.to_scene().show_basins
     c.set_show_basins(False)
     assert not c.to_scene().show_basins
+
+
+def test_the_basins_legend_keeps_clear_of_the_runs_legend_and_the_start(window, qtbot):
+    # On a projector's full screen the landscape has room for both legends beside the start.
+    c = window.controller
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.surface_view.width() > 800, timeout=5000)
+    _show_basins(window, qtbot)
+    view = window.surface_view
+    vb = view.getPlotItem().vb
+    runs = view.legend.mapRectToParent(view.legend.boundingRect())
+    basins = view.basins.legend.mapRectToParent(view.basins.legend.boundingRect())
+    assert not runs.intersects(basins)
+    start = vb.mapViewToScene(view.start.pos())
+    assert not view.basins.legend.sceneBoundingRect().contains(start)
+    assert c.options.show_basins

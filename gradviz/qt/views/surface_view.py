@@ -7,7 +7,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -268,6 +268,8 @@ class SurfaceView(Panel):
             self.basins.clear()
         else:
             self.basins.show(basins, self._theme, self._scale)
+            self._legend_key = None  # its legend takes a corner the runs' leaves
+            self._place_legend(self._frames)
         self._drop_map_caches()
 
     def _drop_map_caches(self) -> None:
@@ -452,26 +454,42 @@ class SurfaceView(Panel):
             return
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
-        size, area = self.legend.boundingRect().size(), vb.boundingRect()
+        area = vb.boundingRect()
+        start = to_device(np.array([[self.start.pos().x(), self.start.pos().y()]]), transform)
 
-        def hidden(corner: tuple[int, int]) -> float:
+        def spot(corner: tuple[int, int], size: QSizeF) -> QRectF:
             left = (area.left() + LEGEND_MARGIN if corner[0] == 0
                     else area.right() - LEGEND_MARGIN - size.width())
             top = (area.top() + LEGEND_MARGIN if corner[1] == 0
                    else area.bottom() - LEGEND_MARGIN - size.height())
-            right, bottom = left + size.width(), top + size.height()
+            return QRectF(left, top, size.width(), size.height())
+
+        def hidden(corner: tuple[int, int], size: QSizeF = self.legend.boundingRect().size(),
+                   ) -> float:
+            place = spot(corner, size)
+            left, top, right, bottom = place.left(), place.top(), place.right(), place.bottom()
 
             def inside(xy: np.ndarray) -> np.ndarray:
                 return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
                         & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
             # A head (where a run is, or ended) counts as much as a whole path.
-            spot = QRectF(left, top, size.width(), size.height())
-            covered = inside(heads).sum() + sum(spot.intersects(b) for b in badges)
+            covered = inside(heads).sum() + sum(place.intersects(b) for b in badges)
             return float(inside(points).sum() + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
         best = min(corners, key=lambda corner: (hidden(corner), corners.index(corner)))
         self.legend.place(best)
+        if self.basin_map is not None:
+            # The basins' legend (bottom left by default) takes the best corner left,
+            # keeping clear of the selected run's start marker too.
+            basin_size = self.basins.legend.boundingRect().size()
+            heads = np.concatenate([heads, start])
+            runs = spot(best, self.legend.boundingRect().size())
+            rest = [c for c in ((0, 1), (1, 1), (0, 0), (1, 0)) if c != best]
+            corner = min(rest, key=lambda c: (spot(c, basin_size).intersects(runs),
+                                              hidden(c, basin_size), rest.index(c)))
+            offset = (LEGEND_MARGIN * (1 - 2 * corner[0]), LEGEND_MARGIN * (1 - 2 * corner[1]))
+            self.basins.legend.anchor(corner, corner, offset)
         self._legend_key = key
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         self._legend_covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
