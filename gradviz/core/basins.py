@@ -60,6 +60,7 @@ import numpy as np
 from gradviz.core.engine import Engine, StepBlock
 from gradviz.core.problems import Problem
 from gradviz.core.run import RunSettings
+from gradviz.core import space
 from gradviz.core.space import Window
 
 BASIN_DIVERGED: int = -2
@@ -207,15 +208,7 @@ def grid_sides(grid: int | tuple[int, int]) -> tuple[int, int]:
     ValueError
         Unless each side is a whole number from 2 to :data:`MAX_GRID`.
     """
-    sides = (grid, grid) if np.ndim(grid) == 0 else tuple(grid)  # type: ignore[arg-type]
-    if len(sides) != 2:
-        raise ValueError(f"grid must be one size or (columns, rows), got {grid!r}")
-    for side in sides:
-        if isinstance(side, bool) or not isinstance(side, numbers.Integral):
-            raise ValueError(f"grid sizes must be whole numbers, got {side!r}")  # noqa: TRY004
-        if not 2 <= side <= MAX_GRID:
-            raise ValueError(f"grid must be 2 to {MAX_GRID} cells a side, got {side}")
-    return int(sides[0]), int(sides[1])
+    return space.grid_sides(grid, MAX_GRID, "columns, rows", "cells")
 
 
 def cell_centres(window: Window, columns: int, rows: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,3 +99,27 @@ class Window:
             np.linspace(self.phi0_min, self.phi0_max, cols),
             np.linspace(self.phi1_min, self.phi1_max, rows),
         )
+
+
+def grid_sides(grid: int | tuple[int, int], limit: int, order: str,
+               unit: str) -> tuple[int, int]:
+    """``grid`` as its two sides: one size for both, or the pair, in the caller's ``order``
+    (named in the message, e.g. ``"rows, columns"``).
+
+    Raises
+    ------
+    ValueError
+        Unless each side is a whole number from 2 to ``limit`` ``unit`` (``"points"``).
+    """
+    sides = (grid, grid) if np.ndim(grid) == 0 else tuple(grid)  # type: ignore[arg-type]
+    if len(sides) != 2:
+        raise ValueError(f"grid must be one size or ({order}), got {grid!r}")
+    for side in sides:
+        # bool is an Integral too, but grid=True is a mistake, not a size of 1.
+        # ValueError, like every other bad grid, so callers catch one thing.
+        if isinstance(side, bool) or not isinstance(side, numbers.Integral):
+            raise ValueError(f"grid sizes must be whole numbers, got {side!r}")  # noqa: TRY004
+        if not 2 <= side <= limit:
+            raise ValueError(f"grid must be between 2 and {limit} {unit} a side, got {side}")
+    return int(sides[0]), int(sides[1])
+

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from gradviz.core.problems import Problem
-from gradviz.core.space import Window
+from gradviz.core.space import Window, grid_sides
 
 MAX_GRID = 4096
 """Largest grid side accepted: 4096 x 4096 float64 values are 128 MiB."""
@@ -119,14 +118,4 @@ def loss_surface_pieces(
 
 
 def _grid_shape(grid: int | tuple[int, int]) -> tuple[int, int]:
-    sides = (grid, grid) if np.ndim(grid) == 0 else tuple(grid)  # type: ignore[arg-type]
-    if len(sides) != 2:
-        raise ValueError(f"grid must be one size or (rows, columns), got {grid!r}")
-    for side in sides:
-        # bool is an Integral too, but grid=True is a mistake, not a size of 1.
-        # ValueError, like every other bad grid, so callers catch one thing.
-        if isinstance(side, bool) or not isinstance(side, numbers.Integral):
-            raise ValueError(f"grid sizes must be integers, got {side!r}")  # noqa: TRY004
-        if not 2 <= side <= MAX_GRID:
-            raise ValueError(f"grid must be between 2 and {MAX_GRID} points a side, got {side}")
-    return int(sides[0]), int(sides[1])
+    return grid_sides(grid, MAX_GRID, "rows, columns", "points")

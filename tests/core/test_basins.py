@@ -205,8 +205,8 @@ def test_an_error_of_the_problem_surfaces_and_stops_the_threads() -> None:
 
 @pytest.mark.parametrize(
     ("grid", "message"),
-    [(1, "2 to 512"), (MAX_GRID + 1, "2 to 512"), (True, "whole numbers"), (2.5, "whole numbers"),
-     ((4, 4, 4), "one size or"), ((4, 0), "2 to 512")],
+    [(1, "between 2 and 512"), (MAX_GRID + 1, "between 2 and 512"), (True, "whole numbers"), (2.5, "whole numbers"),
+     ((4, 4, 4), "one size or"), ((4, 0), "between 2 and 512")],
 )
 def test_a_bad_grid_is_refused(grid, message) -> None:
     with pytest.raises(ValueError, match=message):

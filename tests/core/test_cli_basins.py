@@ -58,8 +58,8 @@ def test_csv_holds_one_row_per_cell_and_names_the_minima(tmp_path, capsys) -> No
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--grid", "1"], "--grid: grid must be 2 to 512 cells a side, got 1"),
-        (["--grid", "513"], "--grid: grid must be 2 to 512 cells a side, got 513"),
+        (["--grid", "1"], "--grid: grid must be between 2 and 512 cells a side, got 1"),
+        (["--grid", "513"], "--grid: grid must be between 2 and 512 cells a side, got 513"),
         (["--grid", "x"], "--grid: invalid int value"),
         (["--steps", "0"], "--steps: basins need at least 1 update per run, got 0"),
         (["--steps", "-2"], "--steps: steps must be between 0 and"),
