@@ -81,15 +81,15 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import TypeVar
 
 import numpy as np
 
 from gradviz.core.batching import SharedBatches
-from gradviz.core.columns import STEP_COLUMNS, Column, Kind
-from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
+from gradviz.core.columns import STEP_COLUMNS, TERM_COLUMNS, Column, Kind
+from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, State, make_optimizer
 from gradviz.core.problems import Problem
 from gradviz.core.run_settings import RunSettings
 from gradviz.core.schedules import RunRates
@@ -130,11 +130,13 @@ _INDEXED = tuple(c.name for c in RUN_COLUMNS if c.kind is Kind.INDICES)
 """The columns of data indices, by name."""
 
 
-def _step_field(name: str) -> tuple[str, bool, int]:
+def _step_field(name: str) -> tuple[str, bool, int, bool]:
     """A field of :class:`~gradviz.core.run.Step`: its name, whether it holds data
-    indices, and its width."""
+    indices, its width and whether it is optional."""
     column = next((c for c in STEP_COLUMNS if c.name == name), None)  # None: diverged
-    return (name, False, 1) if column is None else (name, column.kind is Kind.INDICES, column.width)
+    if column is None:
+        return name, False, 1, False
+    return name, column.kind is Kind.INDICES, column.width, column.optional
 
 
 _STEP_FIELDS = tuple(map(_step_field, Step._fields))
@@ -179,7 +181,8 @@ class StepBlock:
     which the runs share, has the step axis only. Run ``r``'s steps are its
     first ``count[r]`` entries; the entries after them (a run that ended, or
     diverged, before the block's last step) are NaN, with epoch -1. An
-    optional column that the runs do not record is ``None``.
+    optional column that no run records is ``None``; one that only some runs
+    record is NaN for the others, which :attr:`recorded` names.
 
     Attributes
     ----------
@@ -189,21 +192,31 @@ class StepBlock:
         Shape ``(R, K)``: true at the step where a run diverged.
     count : numpy.ndarray
         Shape ``(R,)``: the number of steps each run has in the block.
+    recorded : Mapping[str, numpy.ndarray]
+        For an optional column that the block holds, by name: which runs record
+        it, shape ``(R,)``. A column held and not named here, every run records.
     """
 
     update: np.ndarray
     diverged: np.ndarray
     count: np.ndarray
+    recorded: Mapping[str, np.ndarray] = field(default_factory=dict, kw_only=True)
+
+    def records(self, name: str, run: int) -> bool:
+        """Whether run ``run`` records the column ``name`` (its steps have it)."""
+        if getattr(self, name) is None:
+            return False
+        return name not in self.recorded or bool(self.recorded[name][run])
 
     def steps(self, run: int) -> list[Step]:
         """The steps of run ``run`` as :class:`~gradviz.core.run.Step` records."""
         count = int(self.count[run])
         values: list[Sequence[object]] = []
-        for name, indices, width in _STEP_FIELDS:
+        for name, indices, width, optional in _STEP_FIELDS:
             held = getattr(self, name)
             if name == "update":
                 values.append(held[:count].tolist())
-            elif held is None:
+            elif held is None or (optional and not self.records(name, run)):
                 values.append((None,) * count)
             elif indices:
                 values.append((None,) * count if held[run] is None else held[run])
@@ -261,6 +274,8 @@ class _Log:
     batch_loss: list[np.ndarray] = field(default_factory=list)
     grad: list[np.ndarray] = field(default_factory=list)
     loss: list[np.ndarray] = field(default_factory=list)
+    terms: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    """The terms its optimizer reports, by column name, when they are asked for."""
 
 
 _RECORDED = tuple(c for c in RUN_COLUMNS if c.kind is Kind.FLOAT and not c.optional)
@@ -270,8 +285,17 @@ _Record = dict[str, np.ndarray]
 """A block's rows' :data:`_RECORDED` columns by name, of shape ``(rows, K, *shape)``."""
 
 
-_SHAPES = {c.name: c.shape for c in _RECORDED}
-"""The shape of one entry of each :data:`_RECORDED` column."""
+_SHAPES = {c.name: c.shape for c in (*_RECORDED, *TERM_COLUMNS)}
+"""The shape of one entry of each :data:`_RECORDED` column and of each term."""
+
+_TERMS = frozenset(c.name for c in TERM_COLUMNS)
+"""The terms' columns, by name."""
+
+Update = Callable[
+    [np.ndarray, State, int, "float | np.ndarray", Objective],
+    tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray],
+]
+"""An optimizer's :meth:`~gradviz.core.optimizers.Optimizer.update`."""
 
 
 class Engine:
@@ -290,6 +314,10 @@ class Engine:
         share one settings object, instead of one each that must be built,
         validated and resolved; each run follows the path of its settings with
         its start replaced, exactly.
+    terms : bool
+        Whether the runs record their optimizers' terms (the optional columns
+        each optimizer reports, NaN at the start point): off by default, when
+        no step holds them and nothing is computed for them.
 
     Attributes
     ----------
@@ -308,12 +336,20 @@ class Engine:
     """
 
     def __init__(
-        self, problem: Problem, settings: Sequence[RunSettings], starts: np.ndarray | None = None
+        self, problem: Problem, settings: Sequence[RunSettings], starts: np.ndarray | None = None,
+        terms: bool = False,
     ) -> None:
         if not settings:
             raise ValueError("an engine needs at least one run")
         self.problem = problem
         self.settings: tuple[RunSettings, ...] = _resolve_each(problem, settings)
+        self.terms = bool(terms)
+        # Each term some run reports, with the runs that report it.
+        reported = [OPTIMIZERS[s.optimizer].terms if terms else () for s in self.settings]
+        self._recorded = {
+            c.name: np.array([c.name in names for names in reported])
+            for c in TERM_COLUMNS if any(c.name in names for names in reported)
+        }
         # Made once per distinct settings object, as the resolutions are: the rows'
         # rates are made anew from them whenever runs end.
         distinct = {id(s): s for s in self.settings}
@@ -332,7 +368,7 @@ class Engine:
                 raise ValueError(f"starts must be finite and within ±{MAX_COORDINATE:g}")
         with np.errstate(all="ignore"):
             loss, grad = problem.loss_and_grad(phi)
-        self.start = _start_block(phi, loss)
+        self.start = _start_block(phi, loss, self._recorded)
         self._arrange(phi, loss, grad)
 
     @property
@@ -467,6 +503,8 @@ class Engine:
                   for name in ("phi", "batch_loss", "grad")}
         record["loss"] = _stacked(cohorts[: self._full_cohorts], logs, "loss", rows, size)
         record["lr"] = lr
+        for name in self._recorded:
+            record[name] = _stacked(cohorts, logs, name, rows, size)
         if rows > full:
             record["loss"][full:] = self._full_losses(record["phi"][full:])
         return self._close(record, drawn)
@@ -483,17 +521,18 @@ class Engine:
         full_cohorts, minibatch = cohorts[: self._full_cohorts], cohorts[self._full_cohorts :]
         # Each cohort's rows among the minibatch rows (None: full batch).
         spans = [None if c.full else (c.rows.start - full, c.rows.stop - full) for c in cohorts]
+        updates = [self._update_of(cohort, log) for cohort, log in zip(cohorts, logs)]
         for i, rates_now in enumerate(zip(*rates)):
             t = self.update + i
             if minibatch:
                 groups = plan[i]
                 batch_known = iter(_evaluate_cohorts(problem, minibatch, groups))
-            for cohort, log, rate, span in zip(cohorts, logs, rates_now, spans):
+            for cohort, log, update, rate, span in zip(cohorts, logs, updates, rates_now, spans):
                 if span is None:
                     objective = _objective(problem, cohort.phi, cohort.known, None)
                 else:
                     objective = _objective(problem, cohort.phi, next(batch_known), (groups, *span))
-                cohort.phi, cohort.state, batch_loss, grad = cohort.optimizer.update(
+                cohort.phi, cohort.state, batch_loss, grad = update(
                     cohort.phi, cohort.state, t, rate, objective
                 )
                 log.phi.append(cohort.phi)
@@ -517,7 +556,7 @@ class Engine:
         problem = self.problem
         evaluate = problem.loss_and_grad  # on all the data: _evaluate(problem, phi, _FULL)
         phi, state, known = cohort.phi, cohort.state, cohort.known
-        update = cohort.optimizer.update
+        update = self._update_of(cohort, log)
         full, span = cohort.full, (0, cohort.rows.stop - cohort.rows.start)
         add_phi, add_batch_loss, add_grad = log.phi.append, log.batch_loss.append, log.grad.append
         add_loss = log.loss.append
@@ -536,6 +575,26 @@ class Engine:
                 known = evaluate(phi)
                 add_loss(known[0])
         cohort.phi, cohort.state, cohort.known = phi, state, known
+
+    def _update_of(self, cohort: _Cohort, log: _Log) -> Update:
+        """The update of ``cohort``: its optimizer's, which also logs the terms it
+        reports in ``log`` when the runs record them (else the optimizer's own, so
+        that the updates cost what they cost without terms)."""
+        optimizer = cohort.optimizer
+        if not self.terms or not optimizer.terms:
+            return optimizer.update
+        adds = [(name, log.terms.setdefault(name, []).append) for name in optimizer.terms]
+
+        def update(
+            phi: np.ndarray, state: State, t: int, lr: float | np.ndarray, objective: Objective
+        ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+            done = optimizer.update(phi, state, t, lr, objective)
+            terms = optimizer.update_terms(phi, state, t, lr, done[1])
+            for name, add in adds:
+                add(terms[name])
+            return done
+
+        return update
 
     def _learning_rates(
         self, size: int
@@ -587,7 +646,7 @@ class Engine:
                     batch[row] = kept[: int(count[row])]
         block = _spread(
             None if self._in_order else self._runs, len(self.settings), numbers[1:],
-            {**record, "epoch": epoch, "batch": batch}, diverged, count,
+            {**record, "epoch": epoch, "batch": batch}, diverged, count, self._recorded,
         )
         self.update += size
         if going is not None and not going.all():  # None: every row goes on
@@ -737,12 +796,14 @@ def _stacked(
     cohorts: list[_Cohort], logs: list[_Log], name: str, rows: int, size: int
 ) -> np.ndarray:
     """The column ``name`` of a block of ``rows`` rows and ``size`` updates, from the
-    logs of ``cohorts`` (the first ones; rows that they do not hold are left to fill)."""
-    if len(cohorts) == 1 and cohorts[0].rows == slice(0, rows):
-        return _columns(getattr(logs[0], name), cohorts[0].single)
+    logs of ``cohorts`` (the first ones; rows that they do not hold are left to fill).
+    A term is NaN for the rows of a cohort whose optimizer does not report it."""
+    entries = [log.terms.get(name) if name in _TERMS else getattr(log, name) for log in logs]
+    if len(cohorts) == 1 and cohorts[0].rows == slice(0, rows) and entries[0] is not None:
+        return _columns(entries[0], cohorts[0].single)
     out = np.empty((rows, size, *_SHAPES[name]))
-    for cohort, log in zip(cohorts, logs):
-        out[cohort.rows] = _columns(getattr(log, name), cohort.single)
+    for cohort, values in zip(cohorts, entries):
+        out[cohort.rows] = np.nan if values is None else _columns(values, cohort.single)
     return out
 
 
@@ -792,31 +853,38 @@ def _blank(total: int, size: int) -> dict[str, object]:
             "count": np.zeros(total, dtype=int)}
 
 
-def _start_block(phi: np.ndarray, loss: np.ndarray) -> StepBlock:
+def _start_block(
+    phi: np.ndarray, loss: np.ndarray, recorded: Mapping[str, np.ndarray]
+) -> StepBlock:
     """The runs' start points, as :func:`~gradviz.core.run.iterate` records them:
-    epoch 0, phi and its loss, NaN for what an update gives and no batch."""
+    epoch 0, phi and its loss, NaN for what an update gives (the ``recorded``
+    terms too) and no batch."""
     runs = len(phi)
     held = _blank(runs, 1)
     held["epoch"][:] = 0  # type: ignore[index]
     held["phi"][:, 0] = phi  # type: ignore[index]
     held["loss"][:, 0] = loss  # type: ignore[index]
     held["count"][:] = 1  # type: ignore[index]
-    return StepBlock(update=np.zeros(1, dtype=int), **held)  # type: ignore[arg-type]
+    for name in recorded:
+        held[name] = np.full((runs, 1, *_SHAPES[name]), np.nan)
+    return StepBlock(update=np.zeros(1, dtype=int), recorded=recorded, **held)  # type: ignore[arg-type]
 
 
 def _spread(
     runs: np.ndarray | None, total: int, update: np.ndarray, columns: dict[str, object],
-    diverged: np.ndarray, count: np.ndarray,
+    diverged: np.ndarray, count: np.ndarray, recorded: Mapping[str, np.ndarray],
 ) -> StepBlock:
     """A block of all ``total`` runs from the ``columns`` of the rows ``runs``
     (by name; indices as a list over the rows); ``None``: the rows are the runs
-    in order, and the columns are the block's."""
+    in order, and the columns are the block's. ``recorded``: the terms' runs."""
     if runs is None:
         held = {**columns, "diverged": diverged, "count": count}
         for name in _INDEXED:
             held[name] = tuple(held[name])  # type: ignore[arg-type]
-        return StepBlock(update=update, **held)  # type: ignore[arg-type]
+        return StepBlock(update=update, recorded=recorded, **held)  # type: ignore[arg-type]
     held = _blank(total, len(update))
+    for name in recorded:  # optional, so left out of the blank block
+        held[name] = np.full((total, len(update), *_SHAPES[name]), np.nan)
     for name, values in [*columns.items(), ("diverged", diverged), ("count", count)]:
         if name in _INDEXED:
             batches = list(held[name])  # type: ignore[call-overload]
@@ -825,7 +893,7 @@ def _spread(
             held[name] = tuple(batches)
         else:
             held[name][runs] = values  # type: ignore[index]
-    return StepBlock(update=update, **held)  # type: ignore[arg-type]
+    return StepBlock(update=update, recorded=recorded, **held)  # type: ignore[arg-type]
 
 
 def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
@@ -854,6 +922,7 @@ def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
         update=joined("update", 0),
         diverged=joined("diverged", 1),
         count=sum((b.count for b in blocks), start=np.zeros(total, dtype=int)),
+        recorded=blocks[0].recorded,
         **held,
     )
 
