@@ -867,7 +867,8 @@ def _start_block(
     held["count"][:] = 1  # type: ignore[index]
     for name in recorded:
         held[name] = np.full((runs, 1, *_SHAPES[name]), np.nan)
-    return StepBlock(update=np.zeros(1, dtype=int), recorded=recorded, **held)  # type: ignore[arg-type]
+    return StepBlock(update=np.zeros(1, dtype=int), recorded=recorded,
+                     **held)  # type: ignore[arg-type]
 
 
 def _spread(
