@@ -13,7 +13,8 @@ other in this process. ``--quick`` takes fewer updates.
    against the loop that ``iterate`` ran before the engine (kept below, only
    here, as the reference), on GD, momentum, Adam and SGD on the linear and
    Gabor models; also ``iterate`` held to the loop's old block limits (32
-   updates, 1 ms), to show what the engine's cost per block asks of them.
+   updates, 1 ms), to show what the engine's cost per block asks of them, and
+   ``iterate`` recording the optimizer's terms (``terms=True``) against it.
    ``--single`` measures this alone.
 4. Minibatches gathered by index: the batch evaluation of 8 runs costs the
    same on 30 points as on 1,000,000.
@@ -203,9 +204,9 @@ def single_runs(updates: int) -> None:
     """Updates per second of single runs through iterate and through the old loop."""
     print(f"Single runs through iterate (the engine, R = 1) against the loop it replaced: "
           f"{updates:,} updates per run,\n  updates per CPU second, best of {SINGLE_REPEATS}, "
-          f"the three in turn")
+          f"the four in turn; the last ratio is iterate with terms against iterate")
     print(f"  {'':18} {'old loop':>9} {'iterate':>9} {'ratio':>6}   "
-          f"{'iterate at 32 / 1 ms':>20} {'ratio':>6}")
+          f"{'iterate at 32 / 1 ms':>20} {'ratio':>6}   {'with terms':>10} {'ratio':>6}")
     for model in ("linear", "gabor"):
         problem = make_problem(model)
         for name in ("gd", "momentum", "adam", "sgd"):
@@ -216,7 +217,8 @@ def single_runs(updates: int) -> None:
                 np.array([s.phi for s in new_steps]).tobytes()  # the same path, to the bit
             ways = [lambda: drain(old_iterate(problem, settings)),
                     lambda: drain(iterate(problem, settings)),
-                    lambda: limited_drain(problem, settings)]
+                    lambda: limited_drain(problem, settings),
+                    lambda: drain(iterate(problem, settings, terms=True))]
             best = [math.inf] * len(ways)
             for _ in range(SINGLE_REPEATS):
                 for i, way in enumerate(ways):
@@ -225,10 +227,10 @@ def single_runs(updates: int) -> None:
                     start = time.process_time()
                     way()
                     best[i] = min(best[i], time.process_time() - start)
-            old, new, limited = (updates / seconds for seconds in best)
+            old, new, limited, terms = (updates / seconds for seconds in best)
             label = f"{model} {name}"
             print(f"  {label:18} {old:9,.0f} {new:9,.0f} {new / old:5.2f}x   "
-                  f"{limited:20,.0f} {limited / old:5.2f}x")
+                  f"{limited:20,.0f} {limited / old:5.2f}x   {terms:10,.0f} {terms / new:5.2f}x")
     print()
 
 

@@ -50,6 +50,19 @@ numbers in local names, and when its rows are all the runs in order, the
 stacked columns are the block's own: what a block costs besides its updates
 is a few tens of microseconds, whatever its length.
 
+Terms
+-----
+With ``terms=True`` each run records the terms of each update that its
+optimizer reports (:attr:`Optimizer.terms <gradviz.core.optimizers.Optimizer.terms>`,
+the optional columns of :data:`~gradviz.core.columns.STEP_COLUMNS`): a
+cohort's update is wrapped so that it asks the optimizer for them
+(:meth:`~gradviz.core.optimizers.Optimizer.update_terms`) after each update
+and logs them beside phi. A block holds a term that some run reports for all
+its runs, NaN for the others; :attr:`StepBlock.recorded` names the runs that
+record it, and the others' steps hold ``None`` there, as alone. Without terms
+(the default) a cohort calls its optimizer's update itself, and nothing is
+computed or held for them.
+
 Minibatches
 -----------
 Each run's batch is gathered by index, ``x[indices]`` with indices of shape
