@@ -18,6 +18,9 @@ other in this process. ``--quick`` takes fewer updates.
    ``--single`` measures this alone.
 4. Minibatches gathered by index: the batch evaluation of 8 runs costs the
    same on 30 points as on 1,000,000.
+5. Large data: one SGD run (B = 5) through ``iterate`` on 30 points and on
+   1,000,000, in turn; ``--large`` measures this alone (``--large-updates``
+   updates per run).
 """
 
 from __future__ import annotations
@@ -245,16 +248,45 @@ def large_problem(n: int) -> DataFitProblem:
                           base.recommended_lr)
 
 
+LARGE_UPDATES = 20_000
+LARGE_REPEATS = 3
+
+
+def large_data(updates: int) -> None:
+    """Updates per second of one SGD run, B = 5, on 30 points and on 1,000,000."""
+    print(f"Large data: SGD B = 5 through iterate, {updates:,} updates per run, updates per "
+          f"CPU second, best of {LARGE_REPEATS}, the two in turn")
+    problems = {n: large_problem(n) for n in (30, 1_000_000)}
+    settings = RunSettings(optimizer="sgd", batch_size=5, steps=updates)
+    best = dict.fromkeys(problems, math.inf)
+    for _ in range(LARGE_REPEATS):
+        for n, problem in problems.items():
+            start = time.process_time()
+            drain(iterate(problem, settings))
+            best[n] = min(best[n], time.process_time() - start)
+    small, large = (updates / best[n] for n in problems)
+    print(f"  N = {30:>9,}: {small:9,.0f} updates/s")
+    print(f"  N = {1_000_000:>9,}: {large:9,.0f} updates/s, {small / large:.2f}x the cost of an "
+          f"update on 30 points\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 updates instead of 12,000")
     parser.add_argument("--single", action="store_true",
                         help="only the single runs against the loop iterate ran before")
+    parser.add_argument("--large", action="store_true",
+                        help="only SGD on 30 points against SGD on 1,000,000")
+    parser.add_argument("--large-updates", type=int, default=LARGE_UPDATES, metavar="N",
+                        help=f"updates per run of the large-data figure (default {LARGE_UPDATES:,})")
     args = parser.parse_args()
     updates = 2_000 if args.quick else UPDATES
     print(timing.machine_line())
     if args.single:
         single_runs(SINGLE_UPDATES)
+        return
+    if args.large:
+        large_data(args.large_updates)
         return
     print(f"best of {REPEATS} repeats, the two sides of a ratio in turn; "
           f"every run takes {updates:,} updates\n")
@@ -278,6 +310,9 @@ def main() -> None:
         indices = np.array([np.random.default_rng(s).permutation(n)[:5] for s in range(8)])
         seconds = best_of(lambda: [problem.loss_and_grad(phi, indices) for _ in range(1000)])
         print(f"  N = {n:>9,}: {seconds * 1e3:6.1f} us per evaluation")
+    print()
+
+    large_data(args.large_updates)
 
 
 if __name__ == "__main__":
