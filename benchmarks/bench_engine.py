@@ -13,10 +13,14 @@ other in this process. ``--quick`` takes fewer updates.
    against the loop that ``iterate`` ran before the engine (kept below, only
    here, as the reference), on GD, momentum, Adam and SGD on the linear and
    Gabor models; also ``iterate`` held to the loop's old block limits (32
-   updates, 1 ms), to show what the engine's cost per block asks of them.
+   updates, 1 ms), to show what the engine's cost per block asks of them, and
+   ``iterate`` recording the optimizer's terms (``terms=True``) against it.
    ``--single`` measures this alone.
 4. Minibatches gathered by index: the batch evaluation of 8 runs costs the
    same on 30 points as on 1,000,000.
+5. Large data: one SGD run (B = 5) through ``iterate`` on 30 points and on
+   1,000,000, in turn; ``--large`` measures this alone (``--large-updates``
+   updates per run).
 """
 
 from __future__ import annotations
@@ -203,9 +207,9 @@ def single_runs(updates: int) -> None:
     """Updates per second of single runs through iterate and through the old loop."""
     print(f"Single runs through iterate (the engine, R = 1) against the loop it replaced: "
           f"{updates:,} updates per run,\n  updates per CPU second, best of {SINGLE_REPEATS}, "
-          f"the three in turn")
+          f"the four in turn; the last ratio is iterate with terms against iterate")
     print(f"  {'':18} {'old loop':>9} {'iterate':>9} {'ratio':>6}   "
-          f"{'iterate at 32 / 1 ms':>20} {'ratio':>6}")
+          f"{'iterate at 32 / 1 ms':>20} {'ratio':>6}   {'with terms':>10} {'ratio':>6}")
     for model in ("linear", "gabor"):
         problem = make_problem(model)
         for name in ("gd", "momentum", "adam", "sgd"):
@@ -216,7 +220,8 @@ def single_runs(updates: int) -> None:
                 np.array([s.phi for s in new_steps]).tobytes()  # the same path, to the bit
             ways = [lambda: drain(old_iterate(problem, settings)),
                     lambda: drain(iterate(problem, settings)),
-                    lambda: limited_drain(problem, settings)]
+                    lambda: limited_drain(problem, settings),
+                    lambda: drain(iterate(problem, settings, terms=True))]
             best = [math.inf] * len(ways)
             for _ in range(SINGLE_REPEATS):
                 for i, way in enumerate(ways):
@@ -225,10 +230,10 @@ def single_runs(updates: int) -> None:
                     start = time.process_time()
                     way()
                     best[i] = min(best[i], time.process_time() - start)
-            old, new, limited = (updates / seconds for seconds in best)
+            old, new, limited, terms = (updates / seconds for seconds in best)
             label = f"{model} {name}"
             print(f"  {label:18} {old:9,.0f} {new:9,.0f} {new / old:5.2f}x   "
-                  f"{limited:20,.0f} {limited / old:5.2f}x")
+                  f"{limited:20,.0f} {limited / old:5.2f}x   {terms:10,.0f} {terms / new:5.2f}x")
     print()
 
 
@@ -243,16 +248,45 @@ def large_problem(n: int) -> DataFitProblem:
                           base.recommended_lr)
 
 
+LARGE_UPDATES = 20_000
+LARGE_REPEATS = 3
+
+
+def large_data(updates: int) -> None:
+    """Updates per second of one SGD run, B = 5, on 30 points and on 1,000,000."""
+    print(f"Large data: SGD B = 5 through iterate, {updates:,} updates per run, updates per "
+          f"CPU second, best of {LARGE_REPEATS}, the two in turn")
+    problems = {n: large_problem(n) for n in (30, 1_000_000)}
+    settings = RunSettings(optimizer="sgd", batch_size=5, steps=updates)
+    best = dict.fromkeys(problems, math.inf)
+    for _ in range(LARGE_REPEATS):
+        for n, problem in problems.items():
+            start = time.process_time()
+            drain(iterate(problem, settings))
+            best[n] = min(best[n], time.process_time() - start)
+    small, large = (updates / best[n] for n in problems)
+    print(f"  N = {30:>9,}: {small:9,.0f} updates/s")
+    print(f"  N = {1_000_000:>9,}: {large:9,.0f} updates/s, {small / large:.2f}x the cost of an "
+          f"update on 30 points\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 updates instead of 12,000")
     parser.add_argument("--single", action="store_true",
                         help="only the single runs against the loop iterate ran before")
+    parser.add_argument("--large", action="store_true",
+                        help="only SGD on 30 points against SGD on 1,000,000")
+    parser.add_argument("--large-updates", type=int, default=LARGE_UPDATES, metavar="N",
+                        help=f"updates per run of the large-data figure (default {LARGE_UPDATES:,})")
     args = parser.parse_args()
     updates = 2_000 if args.quick else UPDATES
     print(timing.machine_line())
     if args.single:
         single_runs(SINGLE_UPDATES)
+        return
+    if args.large:
+        large_data(args.large_updates)
         return
     print(f"best of {REPEATS} repeats, the two sides of a ratio in turn; "
           f"every run takes {updates:,} updates\n")
@@ -276,6 +310,9 @@ def main() -> None:
         indices = np.array([np.random.default_rng(s).permutation(n)[:5] for s in range(8)])
         seconds = best_of(lambda: [problem.loss_and_grad(phi, indices) for _ in range(1000)])
         print(f"  N = {n:>9,}: {seconds * 1e3:6.1f} us per evaluation")
+    print()
+
+    large_data(args.large_updates)
 
 
 if __name__ == "__main__":

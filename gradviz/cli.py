@@ -26,6 +26,7 @@ from gradviz.core.batching import BATCHING_SCHEMES
 from gradviz.core.basins import DEFAULT_GRID as BASINS_GRID
 from gradviz.core.basins import MAX_GRID as BASINS_MAX_GRID
 from gradviz.core.basins import compute_basins, grid_sides
+from gradviz.core.columns import TERM_COLUMNS, Column
 from gradviz.core.export import (
     BASINS_FORMATS,
     SURFACE_FORMATS,
@@ -280,6 +281,19 @@ def _add_run_arguments(parser: ArgumentParser) -> None:
         "lr, grad0, grad1, batch; row 0 is the start) or .json (the same rows and the "
         "settings that reproduce the run)",
     )
+    parser.add_argument(
+        "--terms", action="store_true",
+        help="with --out: also write the terms of each update that the optimizer reports, "
+        "as columns before batch (NaN on row 0): " + "; ".join(
+            f"{c.file_name}0, {c.file_name}1 ({', '.join(names)})"
+            for c, names in _reporters()) + "; GD, SGD and normalized report none",
+    )
+
+
+def _reporters() -> list[tuple[Column, list[str]]]:
+    """Each term column with the optimizers (by short name) that report it."""
+    return [(c, [o.short for o in OPTIMIZERS.values() if c.name in o.terms])
+            for c in TERM_COLUMNS]
 
 
 def _add_fan_arguments(parser: ArgumentParser) -> None:
@@ -452,11 +466,14 @@ def run_command(args: argparse.Namespace) -> int:
     error or Ctrl+C nothing is written and an existing file is left as it was.
     """
     _check_out(args.out, TRAJECTORY_FORMATS)
+    if args.terms and args.out is None:
+        raise CliError("--terms", "goes with --out: the terms are columns of the file")
     spec, problem = _problem(args)
     settings = _settings(args, problem)
     try:
         with _progress("step") as progress:
-            steps = reported(iterate(problem, settings), progress, settings.steps)
+            steps = reported(iterate(problem, settings, terms=args.terms), progress,
+                             settings.steps)
             if args.out is None:
                 tally = RunTally()
                 for _ in tally.kept(steps):

@@ -78,7 +78,8 @@ def _batches(
         legacy = np.random.RandomState(seed)
         t = 0
         while True:
-            yield (t * batch_size) // n, legacy.permutation(n)[:batch_size]
+            # A copy: a view would keep all n of the permutation alive with each step.
+            yield (t * batch_size) // n, legacy.permutation(n)[:batch_size].copy()
             t += 1
     fixed = np.random.RandomState(seed).permutation(n) if scheme == "fixed" else None
     rng = np.random.default_rng(seed)

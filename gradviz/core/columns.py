@@ -138,9 +138,29 @@ STEP_COLUMNS: tuple[Column, ...] = (
            "the start point and for the full batch).", series="batches"),
     Column("grad", Kind.FLOAT, "The gradient the update that led here used "
            "(NaN at the start point).", width=2),
+    # The optimizers' terms: each optimizer names those it reports (Optimizer.terms),
+    # and a run records them only when asked to (Engine(terms=True)).
+    Column("m", Kind.FLOAT, "The first moment m after the update that led here: the "
+           "moving average of the gradients of momentum, Nesterov and Adam (NaN at the "
+           "start point).", width=2, optional=True),
+    Column("v", Kind.FLOAT, "The second moment v after the update that led here: the "
+           "squared gradients averaged (Adam, RMSProp) or summed (AdaGrad) (NaN at the "
+           "start point).", width=2, optional=True),
+    Column("m_hat", Kind.FLOAT, "Adam's bias-corrected first moment m / (1 - beta^(t+1)) "
+           "after the update t that led here (NaN at the start point).", width=2,
+           optional=True),
+    Column("v_hat", Kind.FLOAT, "Adam's bias-corrected second moment v / (1 - gamma^(t+1)) "
+           "after the update t that led here (NaN at the start point).", width=2,
+           optional=True),
+    Column("lookahead_phi", Kind.FLOAT, "Nesterov's look-ahead point, where the update "
+           "that led here took its gradient (NaN at the start point).", width=2,
+           optional=True),
 )
 """Every column, in the order of a step's fields; the files write them in this
 order too, but for indices, which come last (their cells vary in length)."""
+
+TERM_COLUMNS: tuple[Column, ...] = tuple(c for c in STEP_COLUMNS if c.optional)
+"""The optional columns: the terms of an update that optimizers report."""
 
 T = TypeVar("T")
 
@@ -163,6 +183,7 @@ def column_fields(cls: type[T]) -> type[T]:
 
 __all__ = [
     "STEP_COLUMNS",
+    "TERM_COLUMNS",
     "Column",
     "Kind",
     "column_fields",

@@ -50,6 +50,19 @@ numbers in local names, and when its rows are all the runs in order, the
 stacked columns are the block's own: what a block costs besides its updates
 is a few tens of microseconds, whatever its length.
 
+Terms
+-----
+With ``terms=True`` each run records the terms of each update that its
+optimizer reports (:attr:`Optimizer.terms <gradviz.core.optimizers.Optimizer.terms>`,
+the optional columns of :data:`~gradviz.core.columns.STEP_COLUMNS`): a
+cohort's update is wrapped so that it asks the optimizer for them
+(:meth:`~gradviz.core.optimizers.Optimizer.update_terms`) after each update
+and logs them beside phi. A block holds a term that some run reports for all
+its runs, NaN for the others; :attr:`StepBlock.recorded` names the runs that
+record it, and the others' steps hold ``None`` there, as alone. Without terms
+(the default) a cohort calls its optimizer's update itself, and nothing is
+computed or held for them.
+
 Minibatches
 -----------
 Each run's batch is gathered by index, ``x[indices]`` with indices of shape
@@ -75,21 +88,36 @@ whose phi or loss is not finite, whose loss exceeds
 stops at that step, which is reported with ``diverged`` set; the updates it
 computed after that step are dropped (its rows touch no other run's numbers).
 The others go on.
+
+Large data
+----------
+On more than :data:`LARGE_DATA` points a minibatch run records the
+full-data loss on a schedule, so that an update costs about what its batch
+costs however many points there are: at the updates that are multiples of
+k = :func:`full_loss_every` (``ceil(N / max(FULL_LOSS_POINTS, B))``: for a
+million points and B = 5, every 7,813th) and at its last update; its other
+steps hold NaN for the full-data loss, and divergence is tested there on phi
+and the batch loss (of the update that led there, at the phi before) in place
+of the full-data loss. The losses recorded are the full-data losses at those
+steps to the last bit; every other number is as without the schedule. Up to
+:data:`LARGE_DATA` points (every data set of the lecture, every synthetic one)
+every step holds its full-data loss. Full-batch runs evaluate all the data at
+every update anyway, and always record it.
 """
 
 from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field
 from typing import TypeVar
 
 import numpy as np
 
 from gradviz.core.batching import SharedBatches
-from gradviz.core.columns import STEP_COLUMNS, Column, Kind
-from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, make_optimizer
+from gradviz.core.columns import STEP_COLUMNS, TERM_COLUMNS, Column, Kind
+from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, State, make_optimizer
 from gradviz.core.problems import Problem
 from gradviz.core.run_settings import RunSettings
 from gradviz.core.schedules import RunRates
@@ -103,12 +131,34 @@ bookkeeping further but computes more updates that a divergence throws away."""
 BLOCK_ELEMENTS = 1 << 16
 """Most (run, update) pairs in one block, which bounds its memory for large batches."""
 
+LARGE_DATA = 100_000
+"""Most points on which a minibatch run records the full-data loss at every
+step (more than any synthetic set has); on more, it records it on a schedule
+(:func:`full_loss_every`)."""
+
+FULL_LOSS_POINTS = 128
+"""Points of full-data loss that a minibatch run on large data evaluates per
+update on average (or its batch size, if larger), so that the full-data loss
+costs about what the update's batch costs: on the Gabor model, 128 points of a
+million evaluated at once take 23 us (180 ns each, out of cache), one
+evaluation of a batch of 5 about 29 us (numpy's cost per call)."""
+
 LOSS_CHUNK = 1 << 12
 """Most (run, point) pairs of one bulk evaluation of full-data losses: each of
 its temporaries (32 KiB) stays in cache. On the Gabor model's 30 points this
 chunk costs 33 ns per point, one of 2,048 runs at once 59 ns, one of 8 99 ns."""
 
 _ALL = slice(None)
+
+
+def full_loss_every(n_points: int | None, batch_size: int | None) -> int:
+    """Every how many updates a minibatch run of ``batch_size`` on ``n_points`` points
+    records the full-data loss: 1 up to :data:`LARGE_DATA` points, else the fewest
+    updates over which the ``n_points`` of one evaluation come to at most
+    ``max(FULL_LOSS_POINTS, batch_size)`` a step."""
+    if n_points is None or n_points <= LARGE_DATA:
+        return 1
+    return -(-n_points // max(FULL_LOSS_POINTS, int(batch_size or 1)))
 
 Group = tuple[slice | np.ndarray, np.ndarray | None]
 """Rows (all of them, or their indices) and their batches: ``None`` for all
@@ -130,11 +180,13 @@ _INDEXED = tuple(c.name for c in RUN_COLUMNS if c.kind is Kind.INDICES)
 """The columns of data indices, by name."""
 
 
-def _step_field(name: str) -> tuple[str, bool, int]:
+def _step_field(name: str) -> tuple[str, bool, int, bool]:
     """A field of :class:`~gradviz.core.run.Step`: its name, whether it holds data
-    indices, and its width."""
+    indices, its width and whether it is optional."""
     column = next((c for c in STEP_COLUMNS if c.name == name), None)  # None: diverged
-    return (name, False, 1) if column is None else (name, column.kind is Kind.INDICES, column.width)
+    if column is None:
+        return name, False, 1, False
+    return name, column.kind is Kind.INDICES, column.width, column.optional
 
 
 _STEP_FIELDS = tuple(map(_step_field, Step._fields))
@@ -179,7 +231,8 @@ class StepBlock:
     which the runs share, has the step axis only. Run ``r``'s steps are its
     first ``count[r]`` entries; the entries after them (a run that ended, or
     diverged, before the block's last step) are NaN, with epoch -1. An
-    optional column that the runs do not record is ``None``.
+    optional column that no run records is ``None``; one that only some runs
+    record is NaN for the others, which :attr:`recorded` names.
 
     Attributes
     ----------
@@ -189,21 +242,31 @@ class StepBlock:
         Shape ``(R, K)``: true at the step where a run diverged.
     count : numpy.ndarray
         Shape ``(R,)``: the number of steps each run has in the block.
+    recorded : Mapping[str, numpy.ndarray]
+        For an optional column that the block holds, by name: which runs record
+        it, shape ``(R,)``. A column held and not named here, every run records.
     """
 
     update: np.ndarray
     diverged: np.ndarray
     count: np.ndarray
+    recorded: Mapping[str, np.ndarray] = field(default_factory=dict, kw_only=True)
+
+    def records(self, name: str, run: int) -> bool:
+        """Whether run ``run`` records the column ``name`` (its steps have it)."""
+        if getattr(self, name) is None:
+            return False
+        return name not in self.recorded or bool(self.recorded[name][run])
 
     def steps(self, run: int) -> list[Step]:
         """The steps of run ``run`` as :class:`~gradviz.core.run.Step` records."""
         count = int(self.count[run])
         values: list[Sequence[object]] = []
-        for name, indices, width in _STEP_FIELDS:
+        for name, indices, width, optional in _STEP_FIELDS:
             held = getattr(self, name)
             if name == "update":
                 values.append(held[:count].tolist())
-            elif held is None:
+            elif held is None or (optional and not self.records(name, run)):
                 values.append((None,) * count)
             elif indices:
                 values.append((None,) * count if held[run] is None else held[run])
@@ -261,6 +324,8 @@ class _Log:
     batch_loss: list[np.ndarray] = field(default_factory=list)
     grad: list[np.ndarray] = field(default_factory=list)
     loss: list[np.ndarray] = field(default_factory=list)
+    terms: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    """The terms its optimizer reports, by column name, when they are asked for."""
 
 
 _RECORDED = tuple(c for c in RUN_COLUMNS if c.kind is Kind.FLOAT and not c.optional)
@@ -270,8 +335,17 @@ _Record = dict[str, np.ndarray]
 """A block's rows' :data:`_RECORDED` columns by name, of shape ``(rows, K, *shape)``."""
 
 
-_SHAPES = {c.name: c.shape for c in _RECORDED}
-"""The shape of one entry of each :data:`_RECORDED` column."""
+_SHAPES = {c.name: c.shape for c in (*_RECORDED, *TERM_COLUMNS)}
+"""The shape of one entry of each :data:`_RECORDED` column and of each term."""
+
+_TERMS = frozenset(c.name for c in TERM_COLUMNS)
+"""The terms' columns, by name."""
+
+Update = Callable[
+    [np.ndarray, State, int, "float | np.ndarray", Objective],
+    tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray],
+]
+"""An optimizer's :meth:`~gradviz.core.optimizers.Optimizer.update`."""
 
 
 class Engine:
@@ -290,6 +364,10 @@ class Engine:
         share one settings object, instead of one each that must be built,
         validated and resolved; each run follows the path of its settings with
         its start replaced, exactly.
+    terms : bool
+        Whether the runs record their optimizers' terms (the optional columns
+        each optimizer reports, NaN at the start point): off by default, when
+        no step holds them and nothing is computed for them.
 
     Attributes
     ----------
@@ -308,12 +386,20 @@ class Engine:
     """
 
     def __init__(
-        self, problem: Problem, settings: Sequence[RunSettings], starts: np.ndarray | None = None
+        self, problem: Problem, settings: Sequence[RunSettings], starts: np.ndarray | None = None,
+        terms: bool = False,
     ) -> None:
         if not settings:
             raise ValueError("an engine needs at least one run")
         self.problem = problem
         self.settings: tuple[RunSettings, ...] = _resolve_each(problem, settings)
+        self.terms = bool(terms)
+        # Each term some run reports, with the runs that report it.
+        reported = [OPTIMIZERS[s.optimizer].terms if terms else () for s in self.settings]
+        self._recorded = {
+            c.name: np.array([c.name in names for names in reported])
+            for c in TERM_COLUMNS if any(c.name in names for names in reported)
+        }
         # Made once per distinct settings object, as the resolutions are: the rows'
         # rates are made anew from them whenever runs end.
         distinct = {id(s): s for s in self.settings}
@@ -332,7 +418,7 @@ class Engine:
                 raise ValueError(f"starts must be finite and within ±{MAX_COORDINATE:g}")
         with np.errstate(all="ignore"):
             loss, grad = problem.loss_and_grad(phi)
-        self.start = _start_block(phi, loss)
+        self.start = _start_block(phi, loss, self._recorded)
         self._arrange(phi, loss, grad)
 
     @property
@@ -424,6 +510,11 @@ class Engine:
             [self._schedules[id(self.settings[r])] for r in runs],
             [float(self.settings[r].hyperparameters["lr"]) for r in runs],
         )
+        # The minibatch rows' schedules of the full-data loss (None: every update).
+        n = self.problem.n_points
+        every = [] if (n or 0) <= LARGE_DATA else [
+            full_loss_every(n, self.settings[r].batch_size) for r in runs[self._full :]]
+        self._every = np.array(every, dtype=int) if any(k > 1 for k in every) else None
 
     def _keep(self, rows: np.ndarray) -> None:
         """Go on with the rows selected by the boolean mask ``rows`` only."""
@@ -467,9 +558,29 @@ class Engine:
                   for name in ("phi", "batch_loss", "grad")}
         record["loss"] = _stacked(cohorts[: self._full_cohorts], logs, "loss", rows, size)
         record["lr"] = lr
+        for name in self._recorded:
+            record[name] = _stacked(cohorts, logs, name, rows, size)
+        tested = record["loss"]
         if rows > full:
-            record["loss"][full:] = self._full_losses(record["phi"][full:])
-        return self._close(record, drawn)
+            if self._every is None:
+                record["loss"][full:] = self._full_losses(record["phi"][full:])
+            else:
+                tested = self._scheduled_losses(record, size)
+        return self._close(record, drawn, tested)
+
+    def _scheduled_losses(self, record: _Record, size: int) -> np.ndarray:
+        """Fill in the minibatch rows' full-data losses of a block at the updates
+        their schedules say (NaN at the others) and return the losses divergence
+        is tested on: the full-data loss where there is one, else the batch loss."""
+        full = self._full
+        numbers = np.arange(self.update + 1, self.update + size + 1)
+        due = (numbers % self._every[:, None] == 0) | (numbers == self._ends[full:, None])
+        loss = record["loss"][full:]
+        loss[:] = np.nan
+        loss[due] = self._full_losses(record["phi"][full:][due])
+        tested = record["loss"].copy()
+        tested[full:][~due] = record["batch_loss"][full:][~due]
+        return tested
 
     def _step_many(
         self, logs: list[_Log], rates: list[Iterable[float | np.ndarray]], plan: list[list[Group]]
@@ -483,17 +594,18 @@ class Engine:
         full_cohorts, minibatch = cohorts[: self._full_cohorts], cohorts[self._full_cohorts :]
         # Each cohort's rows among the minibatch rows (None: full batch).
         spans = [None if c.full else (c.rows.start - full, c.rows.stop - full) for c in cohorts]
+        updates = [self._update_of(cohort, log) for cohort, log in zip(cohorts, logs)]
         for i, rates_now in enumerate(zip(*rates)):
             t = self.update + i
             if minibatch:
                 groups = plan[i]
                 batch_known = iter(_evaluate_cohorts(problem, minibatch, groups))
-            for cohort, log, rate, span in zip(cohorts, logs, rates_now, spans):
+            for cohort, log, update, rate, span in zip(cohorts, logs, updates, rates_now, spans):
                 if span is None:
                     objective = _objective(problem, cohort.phi, cohort.known, None)
                 else:
                     objective = _objective(problem, cohort.phi, next(batch_known), (groups, *span))
-                cohort.phi, cohort.state, batch_loss, grad = cohort.optimizer.update(
+                cohort.phi, cohort.state, batch_loss, grad = update(
                     cohort.phi, cohort.state, t, rate, objective
                 )
                 log.phi.append(cohort.phi)
@@ -517,7 +629,7 @@ class Engine:
         problem = self.problem
         evaluate = problem.loss_and_grad  # on all the data: _evaluate(problem, phi, _FULL)
         phi, state, known = cohort.phi, cohort.state, cohort.known
-        update = cohort.optimizer.update
+        update = self._update_of(cohort, log)
         full, span = cohort.full, (0, cohort.rows.stop - cohort.rows.start)
         add_phi, add_batch_loss, add_grad = log.phi.append, log.batch_loss.append, log.grad.append
         add_loss = log.loss.append
@@ -537,6 +649,26 @@ class Engine:
                 add_loss(known[0])
         cohort.phi, cohort.state, cohort.known = phi, state, known
 
+    def _update_of(self, cohort: _Cohort, log: _Log) -> Update:
+        """The update of ``cohort``: its optimizer's, which also logs the terms it
+        reports in ``log`` when the runs record them (else the optimizer's own, so
+        that the updates cost what they cost without terms)."""
+        optimizer = cohort.optimizer
+        if not self.terms or not optimizer.terms:
+            return optimizer.update
+        adds = [(name, log.terms.setdefault(name, []).append) for name in optimizer.terms]
+
+        def update(
+            phi: np.ndarray, state: State, t: int, lr: float | np.ndarray, objective: Objective
+        ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+            done = optimizer.update(phi, state, t, lr, objective)
+            terms = optimizer.update_terms(phi, state, t, lr, done[1])
+            for name, add in adds:
+                add(terms[name])
+            return done
+
+        return update
+
     def _learning_rates(
         self, size: int
     ) -> tuple[np.ndarray, list[Iterable[float | np.ndarray]]]:
@@ -552,9 +684,12 @@ class Engine:
         return column, [column[c.rows.start].tolist() if c.single else column[c.rows].T
                         for c in self._cohorts]
 
-    def _close(self, record: _Record, drawn: list[list[tuple[int, np.ndarray]]]) -> StepBlock:
+    def _close(
+        self, record: _Record, drawn: list[list[tuple[int, np.ndarray]]], tested: np.ndarray
+    ) -> StepBlock:
         """The block of ``record``: epochs and batches added, each row cut at its
-        diverged step, the rows that end or diverged let go."""
+        diverged step (by phi and the losses ``tested``), the rows that end or
+        diverged let go."""
         rows, size = record["loss"].shape
         full = self._full
         first = self.update
@@ -567,7 +702,7 @@ class Engine:
             epoch[full:] = epochs[self._batches.stream_of]
             streams = [tuple(indices for _, indices in stream) for stream in drawn]
             batch += [streams[s] for s in self._batches.stream_of]
-        bad = _diverged(record["phi"], record["loss"], self._centre, self._reach)
+        bad = _diverged(record["phi"], tested, self._centre, self._reach)
         count = np.full(rows, size)
         diverged = np.zeros((rows, size), dtype=bool)
         going = None if first + size < self._first_end else self._ends > first + size
@@ -587,7 +722,7 @@ class Engine:
                     batch[row] = kept[: int(count[row])]
         block = _spread(
             None if self._in_order else self._runs, len(self.settings), numbers[1:],
-            {**record, "epoch": epoch, "batch": batch}, diverged, count,
+            {**record, "epoch": epoch, "batch": batch}, diverged, count, self._recorded,
         )
         self.update += size
         if going is not None and not going.all():  # None: every row goes on
@@ -737,12 +872,14 @@ def _stacked(
     cohorts: list[_Cohort], logs: list[_Log], name: str, rows: int, size: int
 ) -> np.ndarray:
     """The column ``name`` of a block of ``rows`` rows and ``size`` updates, from the
-    logs of ``cohorts`` (the first ones; rows that they do not hold are left to fill)."""
-    if len(cohorts) == 1 and cohorts[0].rows == slice(0, rows):
-        return _columns(getattr(logs[0], name), cohorts[0].single)
+    logs of ``cohorts`` (the first ones; rows that they do not hold are left to fill).
+    A term is NaN for the rows of a cohort whose optimizer does not report it."""
+    entries = [log.terms.get(name) if name in _TERMS else getattr(log, name) for log in logs]
+    if len(cohorts) == 1 and cohorts[0].rows == slice(0, rows) and entries[0] is not None:
+        return _columns(entries[0], cohorts[0].single)
     out = np.empty((rows, size, *_SHAPES[name]))
-    for cohort, log in zip(cohorts, logs):
-        out[cohort.rows] = _columns(getattr(log, name), cohort.single)
+    for cohort, values in zip(cohorts, entries):
+        out[cohort.rows] = np.nan if values is None else _columns(values, cohort.single)
     return out
 
 
@@ -792,31 +929,39 @@ def _blank(total: int, size: int) -> dict[str, object]:
             "count": np.zeros(total, dtype=int)}
 
 
-def _start_block(phi: np.ndarray, loss: np.ndarray) -> StepBlock:
+def _start_block(
+    phi: np.ndarray, loss: np.ndarray, recorded: Mapping[str, np.ndarray]
+) -> StepBlock:
     """The runs' start points, as :func:`~gradviz.core.run.iterate` records them:
-    epoch 0, phi and its loss, NaN for what an update gives and no batch."""
+    epoch 0, phi and its loss, NaN for what an update gives (the ``recorded``
+    terms too) and no batch."""
     runs = len(phi)
     held = _blank(runs, 1)
     held["epoch"][:] = 0  # type: ignore[index]
     held["phi"][:, 0] = phi  # type: ignore[index]
     held["loss"][:, 0] = loss  # type: ignore[index]
     held["count"][:] = 1  # type: ignore[index]
-    return StepBlock(update=np.zeros(1, dtype=int), **held)  # type: ignore[arg-type]
+    for name in recorded:
+        held[name] = np.full((runs, 1, *_SHAPES[name]), np.nan)
+    return StepBlock(update=np.zeros(1, dtype=int), recorded=recorded,
+                     **held)  # type: ignore[arg-type]
 
 
 def _spread(
     runs: np.ndarray | None, total: int, update: np.ndarray, columns: dict[str, object],
-    diverged: np.ndarray, count: np.ndarray,
+    diverged: np.ndarray, count: np.ndarray, recorded: Mapping[str, np.ndarray],
 ) -> StepBlock:
     """A block of all ``total`` runs from the ``columns`` of the rows ``runs``
     (by name; indices as a list over the rows); ``None``: the rows are the runs
-    in order, and the columns are the block's."""
+    in order, and the columns are the block's. ``recorded``: the terms' runs."""
     if runs is None:
         held = {**columns, "diverged": diverged, "count": count}
         for name in _INDEXED:
             held[name] = tuple(held[name])  # type: ignore[arg-type]
-        return StepBlock(update=update, **held)  # type: ignore[arg-type]
+        return StepBlock(update=update, recorded=recorded, **held)  # type: ignore[arg-type]
     held = _blank(total, len(update))
+    for name in recorded:  # optional, so left out of the blank block
+        held[name] = np.full((total, len(update), *_SHAPES[name]), np.nan)
     for name, values in [*columns.items(), ("diverged", diverged), ("count", count)]:
         if name in _INDEXED:
             batches = list(held[name])  # type: ignore[call-overload]
@@ -825,7 +970,7 @@ def _spread(
             held[name] = tuple(batches)
         else:
             held[name][runs] = values  # type: ignore[index]
-    return StepBlock(update=update, **held)  # type: ignore[arg-type]
+    return StepBlock(update=update, recorded=recorded, **held)  # type: ignore[arg-type]
 
 
 def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
@@ -854,8 +999,10 @@ def _concatenate(blocks: list[StepBlock], total: int) -> StepBlock:
         update=joined("update", 0),
         diverged=joined("diverged", 1),
         count=sum((b.count for b in blocks), start=np.zeros(total, dtype=int)),
+        recorded=blocks[0].recorded,
         **held,
     )
 
 
-__all__ = ["BLOCK_UPDATES", "RUN_COLUMNS", "Engine", "StepBlock"]
+__all__ = ["BLOCK_UPDATES", "FULL_LOSS_POINTS", "LARGE_DATA", "RUN_COLUMNS", "Engine", "StepBlock",
+           "full_loss_every"]

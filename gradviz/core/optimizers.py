@@ -14,6 +14,12 @@ in Python floats for each run (see :func:`_each`).
 ``t`` counts updates from 0; ``lr`` is the learning rate for update ``t``
 (from the schedule); ``objective(phi)`` returns the batch's summed loss and
 its gradient at ``phi``.
+
+An optimizer names the terms of its updates that it reports (:attr:`Optimizer.terms`,
+optional columns of :data:`~gradviz.core.columns.STEP_COLUMNS`: its moments, Adam's
+bias-corrected ones, Nesterov's look-ahead point), and :meth:`Optimizer.update_terms`
+gives their values after an update, asked for only by a run that records them: the
+update itself computes nothing more for them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from gradviz.core.columns import TERM_COLUMNS
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError, validate_all
 
 Objective = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -73,8 +80,17 @@ class Optimizer(ABC):
     """The update rule as one line of text."""
     hyperparameters: ClassVar[tuple[HyperParameter, ...]]
     state_names: ClassVar[tuple[str, ...]] = ()
+    terms: ClassVar[tuple[str, ...]] = ()
+    """The terms its updates report: names of :data:`~gradviz.core.columns.TERM_COLUMNS`."""
     default_batch_size: ClassVar[int | None] = None
     """Minibatch size the lecture uses with this optimizer (``None``: full batch)."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        unknown = set(cls.terms) - {c.name for c in TERM_COLUMNS}
+        if unknown:
+            raise TypeError(f"{cls.__name__} reports terms that no column declares: "
+                            f"{', '.join(sorted(unknown))}")
 
     def __init__(self, **values: object) -> None:
         self.values: Mapping[str, float | str | np.ndarray] = MappingProxyType(
@@ -121,6 +137,17 @@ class Optimizer(ABC):
             New parameters, new state, the batch loss at the old ``phi`` and the
             gradient the update used (Nesterov's is taken at its look-ahead point).
         """
+
+    def update_terms(
+        self, phi: np.ndarray, state: State, t: int, lr: float | np.ndarray, new: State
+    ) -> dict[str, np.ndarray]:
+        """The :attr:`terms` of the update from ``phi`` and ``state`` (update ``t``
+        with rate ``lr``) whose new state is ``new``, by name.
+
+        By default the terms are state, which ``new`` holds; an optimizer that
+        reports other terms computes them here, by the formulas its update uses.
+        """
+        return {name: new[name] for name in self.terms}
 
 
 @functools.lru_cache(maxsize=256)
@@ -198,6 +225,7 @@ class Momentum(Optimizer):
         replace(BETA, default=0.6),
     )
     state_names = ("m",)
+    terms = ("m",)
     default_batch_size = 5
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
@@ -220,17 +248,29 @@ class Nesterov(Optimizer):
         ),
     )
     state_names = ("m",)
+    terms = ("m", "lookahead_phi")
     default_batch_size = 5
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         beta = self.value("beta")
-        reach = _lr(lr) * state["m"]
-        if self.values["lookahead"] == "book":
-            reach = beta * reach
         loss, _ = objective(phi)
-        _, grad = objective(phi - reach)
+        _, grad = objective(self._ahead(phi, state["m"], lr, beta))
         m = _average(state["m"], grad, beta)
         return phi - _lr(lr) * m, {"m": m}, loss, grad
+
+    def update_terms(self, phi, state, t, lr, new):  # type: ignore[no-untyped-def]
+        ahead = self._ahead(phi, state["m"], lr, self.value("beta"))
+        return {"m": new["m"], "lookahead_phi": ahead}
+
+    def _ahead(
+        self, phi: np.ndarray, m: np.ndarray, lr: float | np.ndarray, beta: float | np.ndarray
+    ) -> np.ndarray:
+        """Where the momentum ``m`` is about to carry ``phi``: ``phi - αm``, or
+        ``phi - αβm`` in the book's form."""
+        reach = _lr(lr) * m
+        if self.values["lookahead"] == "book":
+            reach = beta * reach
+        return phi - reach
 
 
 class NormalizedGradient(Optimizer):
@@ -257,6 +297,7 @@ class Adam(Optimizer):
     rule = "m ← βm + (1 − β)g;  v ← γv + (1 − γ)g²;  φ ← φ − α m̃ / (√ṽ + ε)"
     hyperparameters = (LR, BETA, GAMMA, EPS)
     state_names = ("m", "v")
+    terms = ("m", "v", "m_hat", "v_hat")
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         beta, gamma = self.value("beta"), self.value("gamma")
@@ -271,9 +312,16 @@ class Adam(Optimizer):
         step = m / (np.sqrt(v) + self.value("eps") * root)
         return phi - (_lr(lr) * (root / correction)) * step, {"m": m, "v": v}, loss, grad
 
+    def update_terms(self, phi, state, t, lr, new):  # type: ignore[no-untyped-def]
+        # The lecture's m~ and v~, which the update folds into scalars.
+        m, v = new["m"], new["v"]
+        return {"m": m, "v": v,
+                "m_hat": m / _each(_bias_correction, self.value("beta"), t),
+                "v_hat": v / _each(_bias_correction, self.value("gamma"), t)}
+
 
 def _bias_correction(beta: float, t: int) -> float:
-    """Adam's ``1 - beta^(t+1)``."""
+    """Adam's ``1 - beta^(t+1)`` (and ``1 - gamma^(t+1)``, of its second moment)."""
     return 1.0 - beta ** (t + 1)
 
 
@@ -291,6 +339,7 @@ class RMSProp(Optimizer):
     rule = "v ← γv + (1 − γ)g²;  φ ← φ − α g / (√v + ε)"
     hyperparameters = (LR, GAMMA, EPS)
     state_names = ("v",)
+    terms = ("v",)
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         gamma = self.value("gamma")
@@ -309,6 +358,7 @@ class AdaGrad(Optimizer):
     rule = "v ← v + g²;  φ ← φ − α g / (√v + ε)"
     hyperparameters = (LR, EPS)
     state_names = ("v",)
+    terms = ("v",)
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)

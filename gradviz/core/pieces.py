@@ -60,7 +60,7 @@ def run_piece(parts: Sequence[tuple[StepBlock, int]], settings: RunSettings,
             held: list[object] = [block.update[rows] for block, _, rows in spans]
         else:
             held = [getattr(block, column.name) for block, _, _ in spans]
-        if column.optional and (not held or held[0] is None):
+        if column.optional and (not spans or not spans[0][0].records(column.name, spans[0][1])):
             columns[column.series] = None  # as a run without the column records it
         elif column.kind is Kind.INDICES:
             columns[column.series] = tuple(itertools.chain.from_iterable(

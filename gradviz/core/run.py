@@ -48,11 +48,12 @@ def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reac
     )
 
 
-def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
+def iterate(problem: Problem, settings: RunSettings, terms: bool = False) -> Iterator[Step]:
     """Yield the start point, then one :class:`Step` per update.
 
     The steps are those of an :class:`~gradviz.core.engine.Engine` of this one
-    run. A run that produces a non-finite phi or loss, a loss above
+    run; with ``terms``, they hold the terms that its optimizer reports too
+    (the same steps otherwise, to the last bit). A run that produces a non-finite phi or loss, a loss above
     :data:`DIVERGENCE_LOSS`, or a phi farther than :data:`ESCAPE_FACTOR` view
     sizes from the centre of the problem's view, yields that step with
     ``diverged=True`` and stops.
@@ -70,7 +71,7 @@ def iterate(problem: Problem, settings: RunSettings) -> Iterator[Step]:
     """
     # The engine sets numpy's error state while it computes, never while this
     # generator waits at a yield, so the state does not leak into the consumer.
-    engine = Engine(problem, [settings])
+    engine = Engine(problem, [settings], terms=terms)
     yield from engine.start.steps(0)
     size = 1
     while not engine.finished:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gradviz.cli import APP_MODULE, COMMANDS, main
-from gradviz.core import ProblemSpec, RunSettings, run
+from gradviz.core import ProblemSpec, RunSettings, iterate, run
 from gradviz.core.export import COLUMNS, parse_csv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,6 +93,28 @@ def test_run_json_holds_settings_and_rows(tmp_path, capsys) -> None:
     again = run(ProblemSpec(**document["problem"]).build(),
                 RunSettings.from_dict(document["settings"]))
     assert rows[-1]["loss"] == again.final_loss
+
+
+@pytest.mark.parametrize(("optimizer", "terms"), [
+    ("adam", ["m0", "m1", "v0", "v1", "m_hat0", "m_hat1", "v_hat0", "v_hat1"]),
+    ("nesterov", ["m0", "m1", "lookahead_phi0", "lookahead_phi1"]),
+    ("sgd", []),
+])
+def test_run_terms_writes_the_optimizers_terms_as_columns(tmp_path, capsys, optimizer,
+                                                          terms) -> None:
+    argv = ["run", "--optimizer", optimizer, "--steps", "9", "--seed", "2"]
+    assert main([*argv, "--terms", "--out", str(tmp_path / "terms.csv")]) == 0
+    assert main([*argv, "--out", str(tmp_path / "plain.csv")]) == 0
+    with_terms = parse_csv((tmp_path / "terms.csv").read_text())
+    plain = parse_csv((tmp_path / "plain.csv").read_text())
+    assert list(with_terms[0]) == [*COLUMNS[:-1], *terms, "batch"]
+    p = ProblemSpec("gabor").build()
+    steps = list(iterate(p, RunSettings(optimizer=optimizer, steps=9, seed=2).resolve(p),
+                         terms=True))
+    for row, plain_row, step in zip(with_terms, plain, steps, strict=True):
+        assert repr({name: row[name] for name in plain_row}) == repr(plain_row)
+        for name in terms:
+            assert repr(row[name]) == repr(float(getattr(step, name[:-1])[int(name[-1])]))
 
 
 def test_run_reads_a_csv_data_file(tmp_path, capsys) -> None:
@@ -265,6 +287,7 @@ ERRORS = [
     (["run", "--envelope", "-8"], "--envelope", "positive"),
     (["run", "--model", "linear", "--envelope", "8"], "--envelope", "Gabor"),
     (["run", "--out", "run.txt"], "--out", ".json"),
+    (["run", "--terms"], "--terms", "goes with --out"),
     (["run", "--out", "no/such/dir/run.csv"], "--out", "cannot write"),
     (["run", "--bogus"], "--bogus", "unrecognized"),
     (["surface", "--out", "s.npy"], "--grid", "required"),

@@ -6,13 +6,15 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from column_checks import check_every_column
 
-from gradviz.core.columns import STEP_COLUMNS, Column, Kind
+from gradviz.core.columns import STEP_COLUMNS, TERM_COLUMNS, Column, Kind
+from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.run import RunSettings, iterate
 
@@ -21,10 +23,25 @@ SPEC = ProblemSpec("linear", "synthetic:n=11,noise=0.3,seed=2")
 SETTINGS = RunSettings(optimizer="sgd", batch_size=4, seed=3, steps=7)
 
 
-def test_every_declared_column_reaches_every_holder_and_both_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("optimizer", "terms"), [
+    ("sgd", False), ("sgd", True), ("adam", True), ("nesterov", True), ("adam", False)])
+def test_every_declared_column_reaches_every_holder_and_both_files(
+    tmp_path: Path, optimizer: str, terms: bool
+) -> None:
+    # Adam's and Nesterov's runs with their terms record every optional column between
+    # them; runs without terms (and SGD's, which has none) record none.
     problem = SPEC.build()
-    settings = SETTINGS.resolve(problem)
-    check_every_column(SPEC, settings, list(iterate(problem, settings)), tmp_path)
+    settings = replace(SETTINGS, optimizer=optimizer).resolve(problem)
+    steps = list(iterate(problem, settings, terms=terms))
+    reported = set(OPTIMIZERS[optimizer].terms) if terms else set()
+    assert {c.name for c in TERM_COLUMNS if steps[-1]._asdict()[c.name] is not None} == reported
+    check_every_column(SPEC, settings, steps, tmp_path)
+
+
+def test_the_optimizers_report_every_term_column() -> None:
+    assert {name for cls in OPTIMIZERS.values() for name in cls.terms} == {
+        c.name for c in TERM_COLUMNS}
+    assert all(c.optional and c.width == 2 for c in TERM_COLUMNS)
 
 
 def test_a_column_is_a_number_or_a_point_and_has_distinct_names() -> None:
@@ -36,8 +53,8 @@ def test_a_column_is_a_number_or_a_point_and_has_distinct_names() -> None:
     assert Column("m", Kind.FLOAT, "A point.", width=2).file_names == ("m0", "m1")
 
 
-# A process that declares one more column, as issue 11 will declare an optimizer's
-# terms, before gradviz is imported: that one edit must reach every holder and file.
+# A process that declares one more column, as the optimizers' terms are declared,
+# before gradviz is imported: that one edit must reach every holder and file.
 # It loads the schema module first, by path, so that it is declared before anything reads it.
 DECLARED = textwrap.dedent(
     """
@@ -52,7 +69,7 @@ DECLARED = textwrap.dedent(
     spec.loader.exec_module(columns)
     columns.STEP_COLUMNS += (columns.Column(
         "moment", columns.Kind.FLOAT, "An optimizer's first moment.", width=2,
-        file_name="m", optional=True),)
+        file_name="mu", optional=True),)
 
     import numpy as np
     sys.path.insert(0, str(root / "tests" / "core"))
@@ -75,7 +92,7 @@ DECLARED = textwrap.dedent(
     assert engine.start.moment is None and block.moment is None
     assert repr(engine.start.steps(0) + block.steps(0)) == repr(plain)
     assert list(trajectory_rows(Trajectory.from_steps(settings, with_moment))[0])[-3:] == [
-        "m0", "m1", "batch"]
+        "mu0", "mu1", "batch"]
 
     # A run without it is written as before, byte for byte.
     golden = root / "tests" / "golden"

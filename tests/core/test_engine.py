@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradviz.core.batching import BATCHING_SCHEMES
+from gradviz.core.columns import TERM_COLUMNS
 from gradviz.core.engine import Engine, StepBlock, _diverged
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import MODELS, Problem, make_problem
@@ -26,6 +27,8 @@ SCHEDULES = [
     "cosine:period=7,floor=0.1",
     "cosine:period=20,warmup=3",
 ]
+
+TERMS = [c.name for c in TERM_COLUMNS]
 
 # Besides the built-in problems, data sets whose size no usual batch size
 # divides, so epochs end with a short batch.
@@ -114,9 +117,11 @@ def batches_of_runs(draw: st.DrawFn) -> tuple[Problem, list[RunSettings], list[i
     return p, runs, chunks
 
 
-def engine_steps(p: Problem, runs: list[RunSettings], chunks: list[int]) -> tuple[Engine, list]:
+def engine_steps(
+    p: Problem, runs: list[RunSettings], chunks: list[int], terms: bool = False
+) -> tuple[Engine, list]:
     """Every run's steps from one engine advanced by ``chunks`` in turn."""
-    engine = Engine(p, runs)
+    engine = Engine(p, runs, terms=terms)
     blocks = [engine.start]
     for size in itertools.cycle(chunks):
         if engine.finished:
@@ -135,21 +140,45 @@ def assert_same_steps(got: list[Step], expected: list[Step]) -> None:
         assert (a.update, a.epoch, a.diverged) == (b.update, b.epoch, b.diverged), a.update
         for name in ("phi", "loss", "batch_loss", "lr", "grad"):
             assert bits(getattr(a, name)) == bits(getattr(b, name)), (name, a.update)
+        for name in TERMS:  # None for a run that does not record the term
+            x, y = getattr(a, name), getattr(b, name)
+            assert (x is None) == (y is None), (name, a.update)
+            assert x is None or bits(x) == bits(y), (name, a.update)
         assert (a.batch is None) == (b.batch is None), a.update
         if a.batch is not None:
             assert np.array_equal(a.batch, b.batch), a.update
 
 
-@given(case=batches_of_runs())
+@given(case=batches_of_runs(), terms=st.booleans())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-def test_each_run_of_a_mixed_batch_equals_the_run_alone(case) -> None:
+def test_each_run_of_a_mixed_batch_equals_the_run_alone(case, terms) -> None:
     p, runs, chunks = case
-    engine, steps = engine_steps(p, runs, chunks)
+    engine, steps = engine_steps(p, runs, chunks, terms)
     for r, one in enumerate(runs):
-        alone = list(iterate(p, one))
+        alone = list(iterate(p, one, terms=terms))
         assert_same_steps(steps[r], alone)
         assert engine.diverged_at[r] == (alone[-1].update if alone[-1].diverged else None)
     assert engine.finished
+
+
+def test_numeric_hyperparameters_go_per_run_in_one_cohort() -> None:
+    # Four Adam runs that differ in every numeric hyperparameter but the shared eps:
+    # one cohort, one update call, each differing value a per-run array.
+    p = problem("gabor")
+    runs = [RunSettings(optimizer="adam", hyperparameters={
+        "lr": lr, "beta": beta, "gamma": gamma, "eps": 1e-3}, steps=60)
+        for lr, beta, gamma in [(0.1, 0.9, 0.99), (0.05, 0.5, 0.9), (0.2, 0.7, 0.999),
+                                (0.1, 0.8, 0.95)]]
+    engine = Engine(p, runs, terms=True)
+    (cohort,) = engine._cohorts
+    values = cohort.optimizer.values
+    assert values["eps"] == 1e-3
+    for name, expected in [("beta", [0.9, 0.5, 0.7, 0.8]), ("gamma", [0.99, 0.9, 0.999, 0.95])]:
+        assert isinstance(values[name], np.ndarray) and values[name].tolist() == expected
+    blocks = [engine.start, engine.advance(60)]
+    for r, one in enumerate(runs):
+        steps = [s for b in blocks for s in b.steps(r)]
+        assert_same_steps(steps, list(iterate(p, one, terms=True)))
 
 
 def test_a_diverged_run_stops_at_its_step_and_the_others_go_on() -> None:

@@ -315,15 +315,39 @@ def test_per_run_hyperparameters_step_each_run_as_alone_to_the_last_bit(name, rn
     alone = [(phi[r], one.init_state(phi[r])) for r, one in enumerate(singles)]
     for t in range(8):
         lr = per_run["lr"] * (1.0 + t)
-        phi, state, loss, grad = batch.update(phi, state, t, lr, elementwise_objective)
+        new_phi, new_state, loss, grad = batch.update(phi, state, t, lr, elementwise_objective)
+        terms = batch.update_terms(phi, state, t, lr, new_state)
+        phi, state = new_phi, new_state
+        assert set(terms) == set(batch.terms)
         for r, one in enumerate(singles):
             q, s, one_loss, one_grad = one.update(*alone[r], t, float(lr[r]), elementwise_objective)
+            one_terms = one.update_terms(*alone[r], t, float(lr[r]), s)
             alone[r] = (q, s)
             assert phi[r].tobytes() == q.tobytes()
             assert grad[r].tobytes() == one_grad.tobytes()
             assert loss[r].tobytes() == np.float64(one_loss).tobytes()
             for key in s:
                 assert state[key][r].tobytes() == s[key].tobytes()
+            for key in one_terms:
+                assert terms[key][r].tobytes() == one_terms[key].tobytes()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_terms_are_the_new_state_and_the_look_ahead_point(name) -> None:
+    choices = {"lookahead": "book"} if name == "nesterov" else {}
+    optimizer = make_optimizer(name, **choices)
+    phi = np.array([0.5, -0.5])
+    state = optimizer.init_state(phi)
+    for t in range(3):
+        recorder = Recorder()
+        new_phi, new_state, _, _ = optimizer.update(phi, state, t, 0.1, recorder)
+        terms = optimizer.update_terms(phi, state, t, 0.1, new_state)
+        assert set(terms) == set(type(optimizer).terms)
+        for key in set(terms) & set(new_state):
+            assert terms[key] is new_state[key]  # the state itself, not a copy
+        if "lookahead_phi" in terms:  # where the update took its gradient
+            assert terms["lookahead_phi"].tobytes() == recorder.calls[-1].tobytes()
+        phi, state = new_phi, new_state
 
 
 def test_per_run_values_are_checked_each_and_kept_read_only() -> None:

@@ -22,14 +22,16 @@ RUNS = (
 )
 
 
+@pytest.mark.parametrize("terms", [False, True])
 @pytest.mark.parametrize("first", [0, 1, 33, 500])
-def test_a_runs_pieces_of_an_engines_blocks_are_its_steps_alone(first):
+def test_a_runs_pieces_of_an_engines_blocks_are_its_steps_alone(first, terms):
     problem = make_problem("gabor")
     settings = [s.resolve(problem) for s in RUNS]
-    engine = Engine(problem, settings)
+    engine = Engine(problem, settings, terms=terms)
     blocks = [engine.start] + [engine.advance(n) for n in (1, 5, 17, 64, 100)]
     for run, one in enumerate(settings):
-        expected = Trajectory.from_steps(one, itertools.islice(iterate(problem, one), first, None))
+        steps = iterate(problem, one, terms=terms)
+        expected = Trajectory.from_steps(one, itertools.islice(steps, first, None))
         assert_same_trajectory(run_piece([(block, run) for block in blocks], one, first), expected)
         # Block by block, joined, gives the same.
         pieces = [run_piece([(block, run)], one, first) for block in blocks]
