@@ -415,7 +415,8 @@ def test_a_gifs_palette_holds_the_fans_colours_exactly(controller):
     writer.abort()
 
 
-@pytest.mark.parametrize(("low", "high"), [(-2.0, 0.5), (-0.9, 0.2), (-3.0, 1.5)])
+@pytest.mark.parametrize(("low", "high"), [(-2.0, 0.5), (-0.9, 0.2), (-3.0, 1.5),
+                                           (-0.75, -0.05)])  # scene 14's losses, 0.18 to 0.9
 def test_the_plots_log_axes_label_each_value_once_at_1_2_and_5(qapp, low, high):
     from gradviz.qt.views.fan_view import LogAxis
 

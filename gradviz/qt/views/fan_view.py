@@ -30,20 +30,20 @@ TOP_MARGIN = 0.35
 
 class LogAxis(pg.AxisItem):
     """A log axis labelled with plain numbers (``20``, not ``10¹``) at 1, 2 and 5 times
-    each decade where it spans one or more: all nine of a decade crowd a small plot
-    (and a decade labelled at both levels is drawn twice, looking bold)."""
+    each decade (all where that leaves fewer than two): all nine of a decade crowd a
+    small plot (and a decade labelled at both levels is drawn twice, looking bold)."""
 
     def logTickValues(self, low, high, size, standard):  # type: ignore[no-untyped-def]  # noqa: N802
         ticks = super().logTickValues(low, high, size, standard)
-        if high - low < 1:
-            return ticks
         majors = {round(v, 9) for spacing, values in ticks if spacing is not None
                   for v in values}
         kept = np.log10([1.0, 2.0, 5.0])
-        return [(spacing, values if spacing is not None else  # a decade labelled once
-                 [v for v in values if np.isclose(v - math.floor(v), kept, atol=1e-9).any()
-                  and round(v, 9) not in majors])
-                for spacing, values in ticks]
+        thinned = [(spacing, values if spacing is not None else  # a decade labelled once
+                    [v for v in values if np.isclose(v - math.floor(v), kept, atol=1e-9).any()
+                     and round(v, 9) not in majors])
+                   for spacing, values in ticks]
+        # Within less than a decade 1, 2 and 5 may leave a single label: then all.
+        return thinned if sum(len(values) for _, values in thinned) >= 2 else ticks
 
     def logTickStrings(self, values, scale, spacing):  # type: ignore[no-untyped-def]  # noqa: N802
         return [f"{10 ** v:.3g}" for v in values]
