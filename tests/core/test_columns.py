@@ -95,7 +95,8 @@ DECLARED = textwrap.dedent(
         "mu0", "mu1", "batch"]
 
     # A run without it is written as before, byte for byte.
-    golden = root / "tests" / "golden"
+    sys.path.insert(0, str(root / "tests"))
+    from golden_cases import run_file
     for name, spec, run_settings in [
         ("gabor-nesterov-notebook", ProblemSpec("gabor"),
          RunSettings(optimizer="nesterov", batching="notebook", seed=1, steps=20)),
@@ -104,8 +105,8 @@ DECLARED = textwrap.dedent(
         assert trajectory.moment is None
         for suffix in (".csv", ".json"):
             write_trajectory(folder / f"plain{suffix}", spec, trajectory)
-            assert (folder / f"plain{suffix}").read_bytes() == (
-                golden / f"run-{name}{suffix}").read_bytes()
+            assert (folder / f"plain{suffix}").read_bytes() == run_file(
+                name, suffix).read_bytes()
     print("DECLARED ONCE, FOUND EVERYWHERE")
     """
 )

@@ -42,3 +42,11 @@ def test_a_scenes_runs_are_exported_as_before(tmp_path: Path, capsys, name: str,
     assert cli.main(["export", *scene_exports()[name], "--out", str(path)]) == 0
     assert capsys.readouterr().out.startswith(f"wrote {path} (")
     assert path.read_bytes() == scene_file(name, suffix).read_bytes()
+
+
+def test_a_cpus_own_golden_files_stand_in_for_files_of_the_reference_set() -> None:
+    from golden_cases import GOLDEN
+
+    for folder in (p for p in GOLDEN.iterdir() if p.is_dir()):
+        own = sorted(p.name for p in folder.iterdir())
+        assert own and all((GOLDEN / name).is_file() for name in own), folder.name
