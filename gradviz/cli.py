@@ -377,12 +377,10 @@ def _problem(args: argparse.Namespace) -> tuple[ProblemSpec, Problem]:
 
 
 def _settings(args: argparse.Namespace, problem: Problem) -> RunSettings:
-    """The run's settings from the flags of :func:`_add_settings_arguments` (and
-    ``--start`` where the command has it), resolved against ``problem``."""
-    names = ("schedule", "batching", "batch_size", "seed", "steps")
-    settings = _set_given(
-        RunSettings(optimizer=args.optimizer), args, names + (("start",) if "start" in args else ())
-    )
+    """The run's settings from the flags of :func:`_add_settings_arguments` and
+    ``--start``, resolved against ``problem``."""
+    names = ("schedule", "batching", "batch_size", "seed", "steps", "start")
+    settings = _set_given(RunSettings(optimizer=args.optimizer), args, names)
     for name in _HYPERPARAMETERS:
         value = getattr(args, name)
         if value is not None:
@@ -579,6 +577,7 @@ def surface_command(args: argparse.Namespace) -> int:
 
 def _add_basins_arguments(parser: ArgumentParser) -> None:
     _add_settings_arguments(parser)
+    parser.set_defaults(start=None)  # every cell is a start: no --start
     parser.add_argument(
         "--grid", metavar="N", type=_int, default=BASINS_GRID,
         help=f"cells per side, 2..{BASINS_MAX_GRID} (default {BASINS_GRID}); a run starts "

@@ -512,8 +512,7 @@ class Engine:
         )
         # The minibatch rows' schedules of the full-data loss (None: every update).
         n = self.problem.n_points
-        every = [] if (n or 0) <= LARGE_DATA else [
-            full_loss_every(n, self.settings[r].batch_size) for r in runs[self._full :]]
+        every = [full_loss_every(n, self.settings[r].batch_size) for r in runs[self._full :]]
         self._every = np.array(every, dtype=int) if any(k > 1 for k in every) else None
 
     def _keep(self, rows: np.ndarray) -> None:

@@ -101,11 +101,6 @@ class BasinControl(QObject):
             self.basins = None
             self.changed.emit(None)
 
-    def shutdown(self) -> None:
-        """Stop the worker's thread (call before the window closes)."""
-        self._debounce.cancel()
-        self.thread.stop()
-
     def _send(self) -> None:
         if self._wanted is not None:
             self._compute.emit(self._wanted)

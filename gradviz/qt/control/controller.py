@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from gradviz.core.fans import Fan, check_fan_run, fan_settings, member_names
+from gradviz.core.fans import Fan, SeedSpread, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.palette import first_unused_colour
@@ -149,7 +149,8 @@ class AppController(QObject):
         self.spreads = SpreadControl(self)
         """The seed spread of the open scene's runs, if it asks for one."""
         self.spreads.failed.connect(self.message)
-        self.spreads.changed.connect(lambda _spread: self.request_frame())
+        self.spreads.changed.connect(self._on_spread)
+        self._spread_plot: FanPlot | None = None  # made once per spread, drawn every frame
         self._speed.emit(self.speed)
         self._frame_throttle = Throttle(FRAME_MS, self._publish_frame, self)
         self._window_debounce = Debouncer(WINDOW_DEBOUNCE_MS, self._request_surface, self)
@@ -204,6 +205,7 @@ class AppController(QObject):
         """Stop the workers and wait for their threads (call before the window closes)."""
         self._frame_throttle.stop()
         self._window_debounce.cancel()
+        self.basins.cancel()  # a map asked for but not yet sent is not sent
         # A surface being computed stops at its next piece; a file being read
         # is read to its end (one file, a few seconds at most) and dropped.
         stop_all((self._run_thread, self._surface_thread, self._problem_thread,
@@ -815,12 +817,7 @@ class AppController(QObject):
                 and (members := self.runs_of(entry))[0].run_id in shown]
         selected = self.selected
         plot = fan_plot(fans, None if selected is None else selected.fan, self.shown_update)
-        spread = self.spreads.spread
-        if plot is None and spread is not None:  # a scene's runs over many seeds
-            names = [r.label(self.problem.n_points) for r in self.runs]
-            colours = [r.colour for r in self.runs]
-            return spread_plot(spread, names, colours, self.runs[0].settings.seed)
-        return plot
+        return self._spread_plot if plot is None else plot  # a scene's runs over many seeds
 
     def _restart(self, run: RunState) -> None:
         self.position = None
@@ -829,6 +826,14 @@ class AppController(QObject):
         run.error = None
         self.request_frame()
         self._job.emit(RunJob(run.run_id, run.generation, self.problem, run.settings))
+
+    def _on_spread(self, spread: SeedSpread | None) -> None:
+        """Make the plot of the spread of the open scene's runs (they are its runs until
+        they change, which drops the spread)."""
+        self._spread_plot = None if spread is None else spread_plot(
+            spread, [r.label(self.problem.n_points) for r in self.runs],
+            [r.colour for r in self.runs], self.runs[0].settings.seed)
+        self.request_frame()
 
     def _mark_edited(self) -> None:
         if self.scene is not None and not self.scene_edited:

@@ -51,10 +51,6 @@ class SpreadControl(QObject):
         if self.scene is not None:
             self._compute.emit(ComputeRequest(self._request_id, partial(_spread, self.scene)))
 
-    def shutdown(self) -> None:
-        """Stop the worker's thread (call before the window closes)."""
-        self.thread.stop()
-
     @Slot(int, object)
     @guarded("Showing the seed spread")
     def _on_computed(self, request_id: int, spread: SeedSpread) -> None:

@@ -89,10 +89,13 @@ class FanView(Panel):
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, lines and markers."""
         self.style_panel(theme, scale)
-        self.set_plot(self.plot)
+        plot, self.plot = self.plot, None
+        self.set_plot(plot)  # drawn again in the new look
 
     def set_plot(self, plot: FanPlot | None) -> None:
-        """Draw ``plot`` (``None``: nothing)."""
+        """Draw ``plot`` (``None``: nothing); the plot it shows already is not drawn again."""
+        if plot is self.plot and plot is not None:
+            return  # a seed spread's, the same every frame
         self.plot = plot
         item = self.getPlotItem()
         series = () if plot is None else plot.series

@@ -445,13 +445,13 @@ class SurfaceView(Panel):
         key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges))
         transform = vb.childGroup.transform()  # data -> the plot's pixels
         heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
-        # A badge counts as a head: it says what became of a run.
-        badges = [vb.mapRectFromScene(badge.sceneBoundingRect())
-                  for badge in self._badges.values()]
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
         if key == self._legend_key and covered <= self._legend_covered:
             return
+        # A badge counts as a head: it says what became of a run.
+        badges = [vb.mapRectFromScene(badge.sceneBoundingRect())
+                  for badge in self._badges.values()]
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()
