@@ -22,6 +22,7 @@ in it is ever executed or imported. The layout::
     speed = 20                  # updates per second; 0 = as fast as possible
     show_batches = false        # the panel listing epoch, update and batch
     show_basins = false         # the basins of attraction of the selected run's settings
+    overlays = ["field"]        # the app's explanation overlays by name (gradviz scenes --help)
     theme = "light"             # one of THEMES; without it the theme in use stays
     seed_spread = {seeds = 100} # the runs' final losses over seeds 0-99 (minibatch runs)
 
@@ -96,6 +97,8 @@ MAX_FANS = 2
 """Most fans in a scene (each of up to :data:`~gradviz.core.fans.MAX_FAN` members)."""
 MAX_STEPS = 100_000
 """Most updates per run: a scene is a demo to watch, not a training job."""
+MAX_OVERLAYS = 16
+_OVERLAY_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_TITLE, MAX_CAPTION, MAX_RUN_NAME = 100, 240, 40
 THEMES = ("dark", "light")
 """The app's themes (those of :mod:`gradviz.qt.style`): dark, and light for bright rooms."""
@@ -176,6 +179,9 @@ class Scene:
     show_basins : bool
         Whether the basins of attraction of the selected run's optimizer and
         hyperparameters are shown over the landscape (:mod:`gradviz.core.basins`).
+    overlays : tuple of str
+        The app's explanation overlays shown, by name; the app says which it does not
+        have (the core does not know them: they are the app's drawings).
     theme : str or None
         One of :data:`THEMES`; ``None`` keeps the theme in use when the scene opens.
     fans : tuple of SceneFan
@@ -206,6 +212,7 @@ class Scene:
     speed: float = 20.0
     show_batches: bool = False
     show_basins: bool = False
+    overlays: tuple[str, ...] = ()
     theme: str | None = None
     fans: tuple[SceneFan, ...] = ()
     seed_spread: int | None = None
@@ -215,6 +222,7 @@ class Scene:
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", tuple(self.runs))
         object.__setattr__(self, "fans", tuple(self.fans))
+        object.__setattr__(self, "overlays", tuple(self.overlays))
         for key, check in _SCENE_FIELDS.items():
             try:
                 check(getattr(self, key))
@@ -338,6 +346,18 @@ def _steps(value: object) -> int:
     return steps
 
 
+def _overlays(value: object) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_OVERLAYS:
+        raise ValueError(f"must be a list of at most {MAX_OVERLAYS} overlay names; "
+                         f"got {reprlib.repr(value)}")
+    names = tuple(_text(name) for name in value)
+    for name in names:
+        if not _OVERLAY_NAME.fullmatch(name):
+            raise ValueError(f"{reprlib.repr(name)} is not an overlay name "
+                             "(lower-case letters, digits and _)")
+    return tuple(dict.fromkeys(names))  # once each, in the file's order
+
+
 def _seed_spread(value: object) -> int | None:
     if value is None:
         return value
@@ -368,6 +388,7 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
     "speed": _speed,
     "show_batches": _flag,
     "show_basins": _flag,
+    "overlays": _overlays,
     "theme": _theme,
     "seed_spread": _seed_spread,
 }
@@ -682,6 +703,7 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         "speed": scene.speed,
         "show_batches": scene.show_batches,
         "show_basins": scene.show_basins,
+        "overlays": list(scene.overlays) or None,
         "theme": scene.theme,
         "seed_spread": None if scene.seed_spread is None else {"seeds": scene.seed_spread},
     }

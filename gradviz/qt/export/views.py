@@ -54,6 +54,7 @@ class LandscapeView:
 
     def __init__(self, controller: AppController, width: int, height: int, ratio: float) -> None:
         self.ratio = ratio
+        self._controller = controller
         self._widened: set[QGraphicsItem] = set()
         options = controller.options
         view = self.surface_view = SurfaceView()
@@ -78,6 +79,8 @@ class LandscapeView:
     def show_frames(self, frames: list[RunFrame]) -> None:
         """Draw the runs as ``frames`` have them, the legend's losses included."""
         self.surface_view.set_runs(frames)
+        # The overlays' numbers belong to the update drawn, not the one the window shows.
+        self.surface_view.show_overlays(self._controller.overlay_data(frames))
         # Run again for each frame: a rebuilt legend or a new badge brings new items.
         for item in self.surface_view.scene().items():
             # A cached pixmap has the screen's resolution, not the image's.
