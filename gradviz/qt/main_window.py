@@ -388,6 +388,11 @@ class MainWindow(QMainWindow):
         c.fitReady.connect(self.fit_view.set_curves)
         c.batchShown.connect(self.fit_view.set_batch)
         c.overlaysReady.connect(self._show_overlays)
+        self.fit_view.pointHovered.connect(c.set_focus_point)
+        for overlay in self.explanation_overlays.overlays.values():
+            handed = getattr(overlay, "extra_changed", None)  # a panel's value for the overlays
+            if handed is not None:
+                handed.connect(c.set_overlay_extra)
         c.playingChanged.connect(self._playing_changed)
         c.message.connect(self.show_message)
         reporter().fault.connect(self.show_message)  # a paint or slot that failed, once each
@@ -833,6 +838,7 @@ class MainWindow(QMainWindow):
         look, scale = self.theme, self.controller.options.text_scale
         for view in (self.surface_view, self.fit_view, self.loss_view, self.fan_view):
             view.set_look(look, scale)
+        self.explanation_overlays.set_look(look, scale)
         self.batch_panel.set_scale(scale)
         self._apply_header_style()
         self.status.setFont(_font(12 * scale))

@@ -378,6 +378,17 @@ class AppController(QObject):
         self._use_options(self.options.with_overlay(name, bool(shown)))
         self.request_frame()
 
+    def set_focus_point(self, index: int | None) -> None:
+        """Point the overlays at data point ``index`` (``None``: at none)."""
+        if index != self.focus_point:
+            self.focus_point = index
+            self.request_frame()
+
+    def set_overlay_extra(self, name: str, value: object) -> None:
+        """Hand ``value`` to the overlays as ``extra[name]`` (the derivative panel's step h)."""
+        self.overlay_extra[name] = value
+        self.request_frame()
+
     def overlay_data(self, frames: list[RunFrame]) -> dict[str, object]:
         """Each shown overlay's data for ``frames`` (the app's frame, or an export's)."""
         shown = [kind for kind in OVERLAYS if kind.spec.name in self.options.overlays]

@@ -44,6 +44,10 @@ class Arrow:
         Text beside its tip ("" for none).
     dashed : bool
         Drawn dashed (a point the update looks at, not a step it takes).
+    label_beside : bool
+        The label beside the middle of the shaft, on the side away from the layer's
+        other arrows, rather than past the tip (parts of a whole whose tips meet
+        another arrow's).
     """
 
     tail: tuple[float, float]
@@ -52,6 +56,7 @@ class Arrow:
     width: float = 3.0
     label: str = ""
     dashed: bool = False
+    label_beside: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,28 @@ class ArrowStyle:
     font_points: float = 12.0
     outline: bool = True
     """Whether shafts and heads have a dark edge (off for dense fields of small arrows)."""
+
+
+def readable_scale(offsets: np.ndarray, size: tuple[float, float], fraction: float = 0.3,
+                   quantile: float = 1.0) -> float:
+    """The factor of 1, 2 or 5 times a power of ten that makes arrows drawn from one point,
+    reaching ``offsets`` (``(n, 2)`` in data units), span at most about ``fraction`` of a
+    view of ``size`` (its width and height in data units): the farthest one deciding, or
+    the ``quantile`` of their reaches (NaN offsets are left out).
+
+    One factor for a group keeps its geometry (parts that sum to a whole, drawn tip to
+    tail, still do), where :class:`ArrowLayer` shortens each arrow alone. It grows
+    small arrows as well as shrinking long ones; 1 when nothing reaches out.
+    """
+    reach = np.abs(np.asarray(offsets, dtype=float).reshape(-1, 2)) / np.asarray(size, dtype=float)
+    reach = np.hypot(reach[:, 0], reach[:, 1])
+    reach = reach[np.isfinite(reach)]
+    farthest = float(np.quantile(reach, quantile)) if reach.size else 0.0
+    if farthest == 0.0:
+        return 1.0
+    wanted = fraction / farthest
+    decade = 10.0 ** math.floor(math.log10(wanted))
+    return decade * max(m for m in (1.0, 2.0, 5.0) if m * decade <= wanted * (1 + 1e-12))
 
 
 def shortened(length: float, limit: float) -> float:
@@ -127,7 +154,10 @@ class ArrowLayer(ViewLayer):
         font = style.axis_font(round(self._style.font_points * self._scale))
         painter.setFont(font)
         metrics = QFontMetricsF(font)
+        inside = transform.mapRect(self.boundingRect())  # the view, in pixels: labels stay in it
+        centre = np.vstack([start, end]).mean(axis=0)
         short: list[Arrow] = []
+        labels: list[tuple[str, np.ndarray, np.ndarray, str]] = []
         for arrow, a, b in zip(arrows, start, end):
             delta = b - a
             factor = shortened(float(math.hypot(*delta)), limit)
@@ -138,7 +168,10 @@ class ArrowLayer(ViewLayer):
             label = arrow.label + (f" (shortened ×{factor:.2g})" if factor < 1.0 and arrow.label
                                    else "")
             if label:
-                self._draw_label(painter, metrics, label, a, b, arrow.colour)
+                labels.append((label, *_label_anchor(a, b, centre, arrow.label_beside),
+                               arrow.colour))
+        for label, at, away, colour in labels:  # over every arrow
+            self._draw_label(painter, metrics, label, at, away, colour, inside)
         self._shortened = tuple(short)
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
@@ -175,18 +208,36 @@ class ArrowLayer(ViewLayer):
         painter.drawPolygon(tip)
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
-                    a: np.ndarray, b: np.ndarray, colour: str) -> None:
-        """``text`` past the tip, on a dark panel so it reads on every map."""
-        delta = b - a
-        length = float(math.hypot(*delta)) or 1.0
+                    at: np.ndarray, away: np.ndarray, colour: str, inside: QRectF) -> None:
+        """``text`` on a dark panel so it reads on every map, just past ``at`` in the
+        direction ``away`` (a unit vector), moved into ``inside`` where it would stick out."""
         size = metrics.size(0, text)
         pad = 4.0 * self._scale
-        # Beyond the tip along the arrow, so the label never covers the shaft.
-        centre = b + delta / length * (0.5 * max(size.width(), size.height()) + pad)
+        half = np.array([size.width(), size.height()]) / 2 + pad
+        along = np.abs(away)
+        # How far the centre goes along ``away`` for the box's edge to reach ``at``.
+        reach = min(h / a for h, a in zip(half, along) if a > 1e-9)
+        centre = at + away * (reach + pad)
         box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
                      size.width() + 2 * pad, size.height() + 2 * pad)
+        box.moveLeft(max(inside.left(), min(box.left(), inside.right() - box.width())))
+        box.moveTop(max(inside.top(), min(box.top(), inside.bottom() - box.height())))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
         painter.setPen(QColor(colour).lighter(130))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _label_anchor(a: np.ndarray, b: np.ndarray, centre: np.ndarray,
+                  beside: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Where an arrow from ``a`` to ``b`` (pixels) has its label, and which way from there:
+    past the tip along the arrow, or ``beside`` its middle, away from ``centre``."""
+    delta = b - a
+    length = float(math.hypot(*delta))
+    unit = delta / length if length > 0 else np.array([1.0, 0.0])
+    if not beside:
+        return b, unit
+    middle = (a + b) / 2
+    normal = np.array([-unit[1], unit[0]])
+    return middle, normal if np.dot(normal, middle - centre) >= 0 else -normal

@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from gradviz.qt.overlays.base import Overlay, OverlayGroup, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import (Companion, GradientPoint, Overlay, OverlayGroup, OverlayInput,
+                                     OverlaySpec, Place)
 
 
 def _find() -> tuple[type[Overlay], ...]:
@@ -50,5 +51,5 @@ def overlay_named(name: str) -> type[Overlay]:
     raise KeyError(f"no overlay is named {name!r}; choose from {', '.join(sorted(OVERLAY_NAMES))}")
 
 
-__all__ = ["OVERLAYS", "OVERLAY_NAMES", "Overlay", "OverlayGroup", "OverlayInput", "OverlaySpec", "Place",
+__all__ = ["OVERLAYS", "OVERLAY_NAMES", "Companion", "GradientPoint", "Overlay", "OverlayGroup", "OverlayInput", "OverlaySpec", "Place",
            "overlay_named"]

@@ -11,7 +11,12 @@ package holding one :class:`Overlay` subclass, which declares
   controller calls it for every published frame and for every frame an export
   draws, so what is drawn always belongs to the update shown with it;
 - :meth:`Overlay.show`, which draws those numbers on the view it was made for,
-  both in the app and in an export's copy of that view.
+  both in the app and in an export's copy of that view;
+- optionally :attr:`Overlay.companions`: a :class:`Companion` draws the same
+  numbers at a second place (a map overlay's part in the data view);
+- for a panel that hands a value to the overlays (the derivative panel's step h),
+  an attribute ``extra_changed``: a ``Signal(str, object)`` of a name and value,
+  which the window puts in :attr:`OverlayInput.extra`.
 
 Nothing else needs to change for a new overlay: :mod:`gradviz.qt.overlays` finds
 the modules, the window builds the menu from the specs, the views make the
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import ClassVar
 
+import numpy as np
 import pyqtgraph as pg
 
 from gradviz.core.losses import Problem
@@ -110,6 +116,55 @@ class OverlayInput:
         """The selected run, if it is shown."""
         return next((f for f in self.frames if f.selected and f.visible), None)
 
+    def gradient_point(self) -> GradientPoint | None:
+        """Where, and over which data, the overlays that explain the gradient take it
+        (:class:`GradientPoint`); ``None`` without a shown selected run."""
+        run = self.selected
+        phi = None if run is None else run.current_phi
+        if phi is None or not np.isfinite(phi).all():
+            return None
+        batch = run.batches[run.index]
+        return GradientPoint(run, np.asarray(phi, dtype=float),
+                             None if batch is None else np.asarray(batch, dtype=np.intp))
+
+
+@dataclass(frozen=True, eq=False)
+class GradientPoint:
+    """The gradient the explanation overlays show: at the selected run's current point
+    phi[i], over the points the data view rings.
+
+    For a full-batch run (gradient descent) that is all the data: exactly the
+    gradient the next update takes (the one recorded as its ``grad``, to rounding).
+    For a minibatch run it is the batch of the update shown, ``batches[i]``, the one
+    ringed in the data view (all the data at the start, before any batch): the next
+    update's batch is drawn only when that update is made, so it is not known while
+    the run waits at its last update, and a batch from elsewhere would not be the
+    points the audience sees ringed. Every overlay of the gradient uses this one
+    rule, so the arrows of the parts, of the points and the derivative panel agree.
+
+    Attributes
+    ----------
+    run : RunFrame
+        The selected run.
+    phi : numpy.ndarray
+        ``(2,)`` its parameters at the shown update.
+    batch : numpy.ndarray or None
+        The data indices summed over; ``None`` for all of them.
+    """
+
+    run: RunFrame
+    phi: np.ndarray
+    batch: np.ndarray | None
+
+    def describe(self, n_points: int | None) -> str:
+        """Which data the gradient sums over, in a few words ("all 12 points", "update 7's
+        batch of 5"); empty for an analytic surface (``n_points`` ``None``)."""
+        if n_points is None:
+            return ""
+        if self.batch is None:
+            return f"all {n_points} points"
+        return f"update {self.run.index}'s batch of {self.batch.size}"
+
 
 class Overlay(ABC):
     """One explanation drawn over a view (or in a panel); see the module's description.
@@ -123,6 +178,8 @@ class Overlay(ABC):
     """
 
     spec: ClassVar[OverlaySpec]
+    companions: ClassVar[tuple[type[Companion], ...]] = ()
+    """Parts drawn at other places from the same data (none by default)."""
 
     def __init__(self, view: pg.PlotWidget) -> None:
         self.view = view
@@ -145,6 +202,30 @@ class Overlay(ABC):
         """Colours and sizes for ``theme`` at text ``scale`` (presentation mode: 1.75 and up)."""
 
 
+class Companion(ABC):
+    """The part of an overlay drawn at a second place from the overlay's own data
+    (:attr:`Overlay.companions`): the View menu, the shortcut and :meth:`Overlay.derive`
+    stay the overlay's.
+
+    Parameters
+    ----------
+    view : pyqtgraph.PlotWidget
+        The view of :attr:`place` it draws on.
+    """
+
+    place: ClassVar[Place]
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        self.view = view
+
+    @abstractmethod
+    def show(self, data: object | None) -> None:
+        """Draw the overlay's ``data``; ``None`` hides it."""
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        """Colours and sizes for ``theme`` at text ``scale``."""
+
+
 @dataclass
 class OverlayGroup:
     """The overlays of one place, made for one view and shown from a frame's data.
@@ -155,13 +236,21 @@ class OverlayGroup:
         Each overlay of the place by name.
     """
 
-    overlays: dict[str, Overlay]
+    overlays: dict[str, Overlay | Companion]
 
     @classmethod
     def of(cls, place: Place, view: pg.PlotWidget,
            kinds: tuple[type[Overlay], ...]) -> OverlayGroup:
-        """The ``kinds`` that draw at ``place``, made for ``view``."""
-        return cls({kind.spec.name: kind(view) for kind in kinds if kind.spec.place is place})
+        """The ``kinds`` that draw at ``place``, and their companions that do, made for ``view``
+        (a companion under its overlay's name)."""
+        made: dict[str, Overlay | Companion] = {}
+        for kind in kinds:
+            if kind.spec.place is place:
+                made[kind.spec.name] = kind(view)
+            for part in kind.companions:
+                if part.place is place:
+                    made[kind.spec.name] = part(view)
+        return cls(made)
 
     def show(self, data: Mapping[str, object]) -> None:
         """Draw each overlay's entry of ``data``; one without an entry is hidden."""

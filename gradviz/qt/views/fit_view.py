@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
 from PySide6.QtGui import QColor
 
 from gradviz.qt import style
@@ -19,6 +20,8 @@ class FitView(Panel):
 
     For an analytic surface there is no data; the view says so instead.
     """
+
+    pointHovered = Signal(object)  # int | None: the data point under the mouse (or clicked), None off it
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__("Data and the model's fit", 11, parent)
@@ -51,6 +54,12 @@ class FitView(Panel):
         # whenever the view's size changes (presentation mode, a dragged splitter).
         plot.vb.sigResized.connect(self._fit_range)
         plot.vb.sigRangeChangedManually.connect(self._moved_by_user)
+        # Hovering picks a point; a click pins it (for a clicker or a touch screen)
+        # until the next click.
+        self._hovered: int | None = None
+        self._pinned: int | None = None
+        self.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.scene().sigMouseClicked.connect(self._mouse_clicked)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, points and curves."""
@@ -84,6 +93,8 @@ class FitView(Panel):
         self.points.setVisible(has_data)
         self.batch.setVisible(has_data)
         self._user_moved = False
+        self._pinned = None
+        self._tell(None)  # new data: the point pointed at is gone
         if not has_data:
             self._x = self._y = np.empty(0)
             self._bounds = None
@@ -98,6 +109,27 @@ class FitView(Panel):
         # (y = -1.051) lies just below the book's -1.
         self._bounds = (_union(x_range, self._x), _union(y_range, self._y))
         self._fit_range()
+
+    def point_at(self, scene_pos: QPointF) -> int | None:
+        """The index of the data point drawn under ``scene_pos``, if any."""
+        if not self.points.isVisible() or self._x.size == 0:
+            return None
+        hits = self.points.pointsAt(self.points.mapFromScene(scene_pos))
+        return int(hits[0].index()) if len(hits) else None
+
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        if self._pinned is None:
+            self._tell(self.point_at(scene_pos))
+
+    def _mouse_clicked(self, event: object) -> None:
+        index = self.point_at(event.scenePos())  # type: ignore[attr-defined]
+        self._pinned = None if index == self._pinned else index
+        self._tell(index if self._pinned is not None else None)
+
+    def _tell(self, index: int | None) -> None:
+        if index != self._hovered:
+            self._hovered = index
+            self.pointHovered.emit(index)
 
     def _moved_by_user(self) -> None:
         self._user_moved = True
