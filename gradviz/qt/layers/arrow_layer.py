@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt import style
@@ -125,6 +125,10 @@ class ArrowLayer(ViewLayer):
         self._scale = scale
         self.update()
 
+    def label_font(self) -> QFont:
+        """The font of the labels at the current text scale."""
+        return style.axis_font(round(self._style.font_points * self._scale))
+
     def set_arrows(self, arrows: Sequence[Arrow]) -> None:
         """Draw ``arrows`` (replacing those drawn before); an empty list hides them."""
         arrows = tuple(arrows)
@@ -151,7 +155,7 @@ class ArrowLayer(ViewLayer):
         device = painter.device()
         side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
         limit = self._style.max_fraction * side
-        font = style.axis_font(round(self._style.font_points * self._scale))
+        font = self.label_font()
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         inside = transform.mapRect(self.boundingRect())  # the view, in pixels: labels stay in it

@@ -22,7 +22,7 @@ from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
 from gradviz.qt.overlays.base import Companion, Overlay, OverlayInput, OverlaySpec, Place
 from gradviz.qt.overlays.gradient_parts import GRADIENT_COLOUR, gradient_scale, number, scale_text
 
-SHARE_COLOURS = ("#ffd166", "#f08a4b")
+SHARE_COLOURS = ("#d9ccff", "#a98cf5")
 """Each point's arrow, alternating so that neighbours in the chain stay apart."""
 FOCUS_COLOUR = "#ff4fa3"
 MAX_ARROWS = 200

@@ -1,0 +1,247 @@
+"""The overlays of the gradient as a sum over the data: the gradient and its parts (D), each
+point's share tip to tail with its residual (P), the derivative as a limit (F). Their numbers
+are the core's at the update shown, they follow a scrub, the data view's hover picks a point,
+a minibatch run counts only its batch, and they are legible in presentation mode and exported."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QFontInfo, QImage
+
+from gradviz.core.contributions import NO_DATA, point_contributions
+from gradviz.core.finite_difference import TABLE_STEPS, forward_differences
+from gradviz.core.problems import ProblemSpec
+from gradviz.qt.layers.arrow_layer import readable_scale
+from gradviz.qt.overlays.derivative_limit import STEP_KEY, position_of
+from gradviz.qt.overlays.gradient_parts import SHARE, GradientParts
+from gradviz.qt.overlays.point_gradients import FOCUS_COLOUR, PointShares
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def stepped(window, qtbot, count: int):  # type: ignore[no-untyped-def]
+    """The controller after ``count`` more updates of every run, published."""
+    c = window.controller
+    want = [len(run.record) + count for run in c.runs]
+    c.step(count)
+    qtbot.waitUntil(lambda: [len(run.record) for run in c.runs] == want, timeout=10_000)
+    c.publish_now()
+    return c
+
+
+def selected(c):  # type: ignore[no-untyped-def]
+    return next(f for f in c.frames() if f.selected)
+
+
+def shown(window, name: str):  # type: ignore[no-untyped-def]
+    """The overlay ``name`` as drawn on the map, or its panel."""
+    return (window.surface_view.overlays.overlays.get(name)
+            or window.explanation_overlays.overlays[name])
+
+
+def test_the_gradients_arrows_are_the_cores_at_the_shown_update_and_follow_a_scrub(window, qtbot):
+    c = window.controller
+    c.set_overlay("parts", True)
+    stepped(window, qtbot, 6)
+    layer = shown(window, "parts").layer
+    for update in (6, 2, 0):
+        c.scrub(update)
+        c.publish_now()
+        frame = selected(c)
+        assert frame.index == update
+        phi = frame.phi[update]
+        grad = c.problem.grad(phi)  # full batch: gradient descent's next gradient
+        scale = readable_scale(grad[None], (c.window.width, c.window.height), SHARE)
+        part0, part1, total = layer.arrows
+        assert total.tail == part0.tail == part1.tail == (phi[0], phi[1])
+        assert total.vector == (scale * grad[0], scale * grad[1])  # uphill: the gradient itself
+        assert part0.vector == (scale * grad[0], 0.0) and part1.vector == (0.0, scale * grad[1])
+        assert f"{grad[0]:.4g}".replace("-", "−") in part0.label
+        assert "uphill" in total.label and f"all {c.problem.n_points} points" in total.label
+        if update + 1 < len(frame.grad):  # the record's next gradient is this one, to rounding
+            np.testing.assert_allclose(frame.grad[update + 1], grad, rtol=1e-13)
+
+
+def test_each_points_share_ends_at_the_gradient_and_hovering_picks_one(window, qtbot):
+    c = window.controller
+    c.set_overlay("points", True)
+    stepped(window, qtbot, 3)
+    layer = shown(window, "points").layer
+    frame = selected(c)
+    parts = point_contributions(c.problem, frame.current_phi)
+    *shares, total = layer.arrows
+    assert len(shares) == c.problem.n_points
+    tips = np.array(total.tail)
+    for share in shares:  # tip to tail
+        np.testing.assert_allclose(share.tail, tips, rtol=0, atol=1e-12)
+        tips = tips + np.array(share.vector)
+    np.testing.assert_allclose(tips, np.array(total.tail) + np.array(total.vector),
+                               rtol=0, atol=1e-12)
+    scale = c.overlay_data(c.frames())["points"].scale
+    np.testing.assert_allclose(np.array(total.vector) / scale, c.problem.grad(frame.current_phi),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(np.array([s.vector for s in shares]) / scale, parts.grads)
+
+    # The mouse over data point 4 in the data view: its arrow and its residual stand out.
+    fit = window.fit_view
+    x, y = c.problem.data.x[4], c.problem.data.y[4]
+    where = fit.mapFromScene(fit.getPlotItem().vb.mapViewToScene(QPointF(x, y)))
+    with qtbot.waitSignal(fit.pointHovered, timeout=5000,
+                          check_params_cb=lambda index: index == 4):
+        qtbot.mouseMove(fit.viewport(), where)
+    assert c.focus_point == 4
+    c.publish_now()
+    focused = [a for a in layer.arrows if a.colour == FOCUS_COLOUR]
+    assert len(focused) == 1 and focused[0].label.startswith("point 4:")
+    np.testing.assert_array_equal(np.array(focused[0].vector) / scale, parts.grads[4])
+    residual = fit.overlays.overlays["points"]
+    xs, ys = residual.focus.getData()
+    assert list(xs) == [x, x]
+    assert ys[0] == y and ys[1] == pytest.approx(y + parts.residuals[4], abs=1e-15)
+    assert residual.label.isVisible() and "point 4" in residual.label.toPlainText()
+    # Off the points: nothing is pointed at.
+    with qtbot.waitSignal(fit.pointHovered, timeout=5000,
+                          check_params_cb=lambda index: index is None):
+        qtbot.mouseMove(fit.viewport(), QPoint(3, 3))
+    c.publish_now()
+    assert not [a for a in layer.arrows if a.colour == FOCUS_COLOUR]
+    assert not residual.focus.isVisible()
+
+
+def test_a_click_pins_the_point_until_the_next_click(window, qtbot):
+    fit, c = window.fit_view, window.controller
+    x, y = c.problem.data.x[2], c.problem.data.y[2]
+    where = fit.mapFromScene(fit.getPlotItem().vb.mapViewToScene(QPointF(x, y)))
+    with qtbot.waitSignal(fit.pointHovered, timeout=5000):
+        qtbot.mouseClick(fit.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert c.focus_point == 2
+    qtbot.mouseMove(fit.viewport(), QPoint(3, 3))  # pinned: the mouse leaving changes nothing
+    qtbot.wait(50)
+    assert c.focus_point == 2
+    with qtbot.waitSignal(fit.pointHovered, timeout=5000,
+                          check_params_cb=lambda index: index is None):
+        qtbot.mouseClick(fit.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
+
+
+def test_a_minibatch_run_counts_only_its_batch(window, qtbot):
+    c = window.controller
+    window.show_scene(6)  # scene 7: GD beside SGD with batches of 5
+    qtbot.waitUntil(lambda: c.surface is not None and all(len(r.record) for r in c.runs),
+                    timeout=10_000)
+    sgd = next(run for run in c.runs if run.settings.batch_size == 5)
+    c.select_run(sgd.run_id)
+    for name in ("parts", "points", "limit"):
+        c.set_overlay(name, True)
+    stepped(window, qtbot, 4)
+    frame = selected(c)
+    batch = np.array(frame.batches[frame.index])
+    assert batch.size == 5
+    data = c.overlay_data(c.frames())
+    shares: PointShares = data["points"]
+    assert shares.parts.indices.tolist() == batch.tolist()
+    assert len(shown(window, "points").layer.arrows) == 5 + 1
+    np.testing.assert_allclose(shares.parts.total, c.problem.grad(frame.current_phi, batch),
+                               rtol=1e-12)
+    parts: GradientParts = data["parts"]
+    np.testing.assert_array_equal(parts.grad, c.problem.grad(frame.current_phi, batch))
+    assert "batch of 5" in parts.over
+    limit = data["limit"]
+    np.testing.assert_array_equal(limit.table.exact, parts.grad)
+    # The batch ringed in the data view is the one summed over.
+    ringed = window.fit_view.batch.getData()[0]
+    assert sorted(ringed.tolist()) == sorted(c.problem.data.x[batch].tolist())
+    # A point outside the batch has its residual shown, and no share.
+    outside = next(i for i in range(c.problem.n_points) if i not in batch)
+    c.set_focus_point(outside)
+    c.publish_now()
+    assert not [a for a in shown(window, "points").layer.arrows if a.colour == FOCUS_COLOUR]
+    label = window.fit_view.overlays.overlays["points"].label.toPlainText()
+    assert f"point {outside}" in label and "not in this batch" in label
+
+
+def test_the_derivative_panel_converges_and_takes_h_from_its_slider(window, qtbot):
+    c = window.controller
+    c.set_overlay("limit", True)
+    stepped(window, qtbot, 2)
+    panel = shown(window, "limit").panel
+    assert panel.isVisible() and window.explanations.isVisible()
+    phi = selected(c).current_phi
+    with qtbot.waitSignal(c.overlaysReady, timeout=5000):
+        panel.slider.setValue(position_of(1e-6))
+    assert c.overlay_extra[STEP_KEY] == pytest.approx(1e-6)
+    limit = c.overlay_data(c.frames())["limit"]
+    expected = forward_differences(c.problem, phi, [c.overlay_extra[STEP_KEY]])
+    np.testing.assert_array_equal(limit.chosen.quotients, expected.quotients)
+    np.testing.assert_array_equal(limit.chosen.exact, c.problem.grad(phi))
+    np.testing.assert_array_equal(limit.table.steps, TABLE_STEPS)
+    assert "h = 1e−6" in panel.title.text()
+    assert f"{limit.chosen.quotients[0, 0]:.4g}".replace("-", "−") in panel.values.text()
+    errors = np.abs(limit.table.error)
+    assert np.all(errors[1:7] < errors[:6])  # converging as h shrinks, 0.1 … 1e-6
+    assert "rounding" in panel.note.text()
+
+
+def test_an_analytic_surface_has_no_points_to_share_the_gradient(window, qtbot):
+    c = window.controller
+    with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
+        assert c.set_problem(ProblemSpec("ravine"))
+    qtbot.waitUntil(lambda: len(c.runs[0].record) >= 1, timeout=5000)
+    for name in ("parts", "points", "limit"):
+        c.set_overlay(name, True)
+    c.publish_now()
+    data = c.overlay_data(c.frames())
+    assert data["points"].note == NO_DATA and data["points"].parts is None
+    overlay = shown(window, "points")
+    assert overlay.layer.arrows == () and overlay.note.toPlainText() == NO_DATA
+    assert len(shown(window, "parts").layer.arrows) == 3  # the gradient needs no data
+    assert data["limit"].over == ""
+
+
+def test_they_toggle_while_the_runs_play(window, qtbot):
+    c = window.controller
+    c.play()
+    for _ in range(3):
+        for name in ("parts", "points", "limit"):
+            window.overlay_actions[name].trigger()
+            qtbot.wait(20)
+    c.pause()
+    qtbot.waitUntil(lambda: not c.playing, timeout=5000)
+    assert {"parts", "points", "limit"} <= c.options.overlays
+    c.publish_now()
+    frame = selected(c)
+    parts = shown(window, "parts").layer.arrows
+    assert parts[-1].tail == tuple(frame.current_phi)  # the update shown, after all that
+
+
+def test_presentation_mode_text_is_legible(window, qtbot):
+    c = window.controller
+    for name in ("parts", "points", "limit"):
+        c.set_overlay(name, True)
+    c.set_presenting(True)
+    qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
+    c.set_focus_point(3)
+    c.publish_now()
+    scale = c.options.text_scale
+    assert scale >= 1.75
+    panel = shown(window, "limit").panel
+    for label in (panel.title, panel.values, panel.table, panel.note):
+        assert QFontInfo(label.font()).pixelSize() >= 24
+    residual = window.fit_view.overlays.overlays["points"]
+    assert QFontInfo(residual.label.textItem.font()).pixelSize() >= 24
+    assert QFontInfo(shown(window, "points").note.textItem.font()).pixelSize() >= 24
+    for name in ("parts", "points"):
+        assert QFontInfo(shown(window, name).layer.label_font()).pixelSize() >= 24
+
+
+def test_an_export_draws_the_gradients_arrows(window, qtbot, tmp_path):
+    c = window.controller
+    stepped(window, qtbot, 3)
+    plain, drawn = tmp_path / "plain.png", tmp_path / "drawn.png"
+    window.export_to(str(plain), (800, 600))
+    c.set_overlay("parts", True)
+    c.set_overlay("points", True)
+    window.export_to(str(drawn), (800, 600))
+    a, b = QImage(str(plain)), QImage(str(drawn))
+    assert a.size() == b.size() and a != b
