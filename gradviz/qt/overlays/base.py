@@ -27,10 +27,10 @@ overlays of their place, and scenes and view options name them by
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,6 +40,9 @@ from gradviz.core.run_settings import RunSettings
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
+
+
+T = TypeVar("T")
 
 
 class Place(Enum):
@@ -118,14 +121,20 @@ class OverlayInput:
 
     def gradient_point(self) -> GradientPoint | None:
         """Where, and over which data, the overlays that explain the gradient take it
-        (:class:`GradientPoint`); ``None`` without a shown selected run."""
+        (:class:`GradientPoint`); ``None`` without a shown selected run. A run not yet
+        stepped is at its start point."""
         run = self.selected
-        phi = None if run is None else run.current_phi
-        if phi is None or not np.isfinite(phi).all():
+        if run is None:
             return None
-        batch = run.batches[run.index]
-        return GradientPoint(run, np.asarray(phi, dtype=float),
-                             None if batch is None else np.asarray(batch, dtype=np.intp))
+        if run.index < 0:  # not stepped yet: at its start, before any batch
+            settings = self.settings.get(run.run_id)
+            start = settings.start if settings is not None else None
+            phi, batch = np.asarray(start or self.problem.start, dtype=float), None
+        else:
+            phi, batch = np.asarray(run.current_phi, dtype=float), run.batches[run.index]
+        if not np.isfinite(phi).all():
+            return None
+        return GradientPoint(run, phi, None if batch is None else np.asarray(batch, dtype=np.intp))
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,6 +209,30 @@ class Overlay(ABC):
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and sizes for ``theme`` at text ``scale`` (presentation mode: 1.75 and up)."""
+
+
+class LastResult:
+    """The last value a costly :meth:`Overlay.derive` made, kept for the frames that ask for
+    it again (a paused run is drawn frame after frame; a sum over many data points is slow).
+
+    Keys are compared with ``==``: make them of plain values (``phi.tobytes()``, not ``phi``).
+    """
+
+    def __init__(self) -> None:
+        self._key: object = None
+        self._value: object = None
+
+    def get(self, key: object, make: Callable[[], T]) -> T:
+        """The value for ``key``: the last one if ``key`` is the last key, else ``make()``."""
+        if self._key is None or key != self._key:
+            self._value, self._key = make(), key
+        return self._value  # type: ignore[return-value]
+
+    @staticmethod
+    def key_of(problem: Problem, point: GradientPoint, *more: object) -> tuple[object, ...]:
+        """A key for values that depend on ``problem`` and ``point`` (and ``more``)."""
+        batch = None if point.batch is None else point.batch.tobytes()
+        return (id(problem), point.phi.tobytes(), batch, *more)
 
 
 class Companion(ABC):

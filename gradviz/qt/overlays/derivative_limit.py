@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
 
 from gradviz.core.finite_difference import STEP_RANGE, TABLE_STEPS, ForwardDifferences, forward_differences
 from gradviz.qt import style
-from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 from gradviz.qt.overlays.gradient_parts import number
 
 STEP_KEY = "h"
@@ -29,6 +29,9 @@ TICKS_A_DECADE = 4
 """Slider positions per factor of ten of h."""
 NOTE = "errₖ ∝ h, until float64 rounding takes over (≈ ε·|L| / h)"
 """Under the table: the lecture's limit, and the floor that rounding puts under it."""
+
+
+_last = LastResult()
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,10 +178,15 @@ class DerivativeLimitOverlay(Overlay):
             return None
         step = float(given.extra.get(STEP_KEY, DEFAULT_STEP))
         step = min(max(step, STEP_RANGE[0]), STEP_RANGE[1])
-        over = point.describe(given.problem.n_points)
-        return Limit(step, forward_differences(given.problem, point.phi, [step], point.batch),
-                     forward_differences(given.problem, point.phi, TABLE_STEPS, point.batch),
-                     over)
+        problem = given.problem
+
+        def limit() -> Limit:
+            return Limit(step, forward_differences(problem, point.phi, [step], point.batch),
+                         forward_differences(problem, point.phi, TABLE_STEPS, point.batch),
+                         point.describe(problem.n_points))
+
+        # 25 losses over the whole batch: kept while the point, batch and h stay.
+        return _last.get(LastResult.key_of(problem, point, step), limit)
 
     def show(self, data: object | None) -> None:
         self.panel.setVisible(data is not None)

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle, readable_scale
-from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 
 GRADIENT_COLOUR = "#ffffff"
 PART_COLOUR = "#7fdbff"
@@ -31,6 +31,9 @@ def gradient_scale(window: Window, offsets: np.ndarray) -> float:
     minimum, so a fixed factor would shrink the arrows to dots where the lecture
     looks hardest; the labels give the factor and the true values."""
     return readable_scale(offsets, (window.width, window.height), SHARE)
+
+
+_last = LastResult()
 
 
 def number(value: float) -> str:
@@ -111,11 +114,17 @@ class GradientPartsOverlay(Overlay):
         point = given.gradient_point()
         if point is None:
             return None
-        grad = np.asarray(given.problem.grad(point.phi, point.batch), dtype=float)
-        if not np.isfinite(grad).all():
-            return None
-        scale = gradient_scale(given.window, grad[None])
-        return GradientParts(point.phi, grad, scale, point.describe(given.problem.n_points))
+        problem = given.problem
+
+        def parts() -> GradientParts | None:
+            grad = np.asarray(problem.grad(point.phi, point.batch), dtype=float)
+            if not np.isfinite(grad).all():
+                return None
+            return GradientParts(point.phi, grad, gradient_scale(given.window, grad[None]),
+                                 point.describe(problem.n_points))
+
+        # A sum over all the data: kept while the point, its batch and the view stay.
+        return _last.get(LastResult.key_of(problem, point, given.window), parts)
 
     def show(self, data: object | None) -> None:
         self.layer.set_arrows(data.arrows() if isinstance(data, GradientParts) else ())

@@ -19,12 +19,14 @@ import pyqtgraph as pg
 from gradviz.core.contributions import NO_DATA, Contributions, point_contributions
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
-from gradviz.qt.overlays.base import Companion, Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import (Companion, GradientPoint, LastResult, Overlay, OverlayInput,
+                                     OverlaySpec, Place)
 from gradviz.qt.overlays.gradient_parts import GRADIENT_COLOUR, gradient_scale, number, scale_text
 
 SHARE_COLOURS = ("#d9ccff", "#a98cf5")
 """Each point's arrow, alternating so that neighbours in the chain stay apart."""
 FOCUS_COLOUR = "#ff4fa3"
+_last = LastResult()
 MAX_ARROWS = 200
 """More contributing points than this are not drawn one by one (only the sum and the point pointed at)."""
 
@@ -201,20 +203,10 @@ class PointGradientsOverlay(Overlay):
             return None
         if given.problem.n_points is None:
             return PointShares(point.phi, note=NO_DATA)
-        parts = point_contributions(given.problem, point.phi, point.batch)
-        chain = parts.chain()
-        scale = gradient_scale(given.window, chain if len(chain) <= MAX_ARROWS + 1
-                               else parts.total[None])
-        data = given.problem.data
-        shares = PointShares(point.phi, parts, data.x[parts.indices], data.y[parts.indices],
-                             scale, point.describe(given.problem.n_points),
-                             colour=point.run.colour)
         focus = given.focus_point
-        if focus is None or not 0 <= focus < data.n:
-            return shares
-        own = point_contributions(given.problem, point.phi, np.array([focus]))
-        return replace(shares, focus=own, focus_x=float(data.x[focus]),
-                       focus_y=float(data.y[focus]), in_batch=parts.position(focus) is not None)
+        key = LastResult.key_of(given.problem, point, given.window, focus, point.run.colour)
+        # One product per point of the batch: kept while nothing it depends on changes.
+        return _last.get(key, lambda: _shares(given, point, focus))
 
     def show(self, data: object | None) -> None:
         if not isinstance(data, PointShares):
@@ -235,3 +227,19 @@ class PointGradientsOverlay(Overlay):
     def _place_note(self, *_: object) -> None:
         box = self.view.getPlotItem().vb.boundingRect()
         self.note.setPos(box.left() + 6 * self._scale, box.bottom() - 6 * self._scale)
+
+
+def _shares(given: OverlayInput, point: GradientPoint, focus: int | None) -> PointShares:
+    """What :class:`PointGradientsOverlay` draws for ``point``, data point ``focus`` picked."""
+    parts = point_contributions(given.problem, point.phi, point.batch)
+    chain = parts.chain()
+    scale = gradient_scale(given.window, chain if len(chain) <= MAX_ARROWS + 1
+                           else parts.total[None])
+    data = given.problem.data
+    shares = PointShares(point.phi, parts, data.x[parts.indices], data.y[parts.indices],
+                         scale, point.describe(given.problem.n_points), colour=point.run.colour)
+    if focus is None or not 0 <= focus < data.n:
+        return shares
+    own = point_contributions(given.problem, point.phi, np.array([focus]))
+    return replace(shares, focus=own, focus_x=float(data.x[focus]),
+                   focus_y=float(data.y[focus]), in_batch=parts.position(focus) is not None)
