@@ -194,7 +194,7 @@ def test_an_analytic_surface_has_no_points_to_share_the_gradient(window, qtbot):
     data = c.overlay_data(c.frames())
     assert data["points"].note == NO_DATA and data["points"].parts is None
     overlay = shown(window, "points")
-    assert overlay.layer.arrows == () and overlay.note.toPlainText() == NO_DATA
+    assert overlay.layer.arrows == () and overlay.layer.note == NO_DATA
     assert len(shown(window, "parts").layer.arrows) == 3  # the gradient needs no data
     assert data["limit"].over == ""
 
@@ -230,7 +230,6 @@ def test_presentation_mode_text_is_legible(window, qtbot):
         assert QFontInfo(label.font()).pixelSize() >= 24
     residual = window.fit_view.overlays.overlays["points"]
     assert QFontInfo(residual.label.textItem.font()).pixelSize() >= 24
-    assert QFontInfo(shown(window, "points").note.textItem.font()).pixelSize() >= 24
     for name in ("parts", "points"):
         assert QFontInfo(shown(window, name).layer.label_font()).pixelSize() >= 24
 

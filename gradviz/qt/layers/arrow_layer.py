@@ -109,6 +109,8 @@ class ArrowLayer(ViewLayer):
         self._scale = 1.0
         self._arrows: tuple[Arrow, ...] = ()
         self._shortened: tuple[Arrow, ...] = ()
+        self._note = ""
+        self._corner = (0, 1)
 
     @property
     def arrows(self) -> tuple[Arrow, ...]:
@@ -129,6 +131,22 @@ class ArrowLayer(ViewLayer):
         """The font of the labels at the current text scale."""
         return style.axis_font(round(self._style.font_points * self._scale))
 
+    @property
+    def note(self) -> str:
+        """The text drawn in a corner of the view ("" for none)."""
+        return self._note
+
+    def set_note(self, text: str, corner: tuple[int, int] = (0, 1)) -> None:
+        """Draw ``text`` in a corner of the view (``(0, 1)``: bottom left, ``(1, 0)``: top
+        right), on the labels' dark panel: what the arrows are and how they are scaled.
+
+        Drawn in the view's pixels like the arrows, so that it sits where it should in
+        exports at any size too.
+        """
+        if (text, corner) != (self._note, self._corner):
+            self._note, self._corner = text, corner
+            self.update()
+
     def set_arrows(self, arrows: Sequence[Arrow]) -> None:
         """Draw ``arrows`` (replacing those drawn before); an empty list hides them."""
         arrows = tuple(arrows)
@@ -137,12 +155,17 @@ class ArrowLayer(ViewLayer):
             self.update()
 
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
-        if not self._arrows:
+        if not self._arrows and not self._note:
             self._shortened = ()
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
         painter.resetTransform()  # the paint guard restores the transform after
+        if self._note:
+            self._draw_note(painter, transform.mapRect(self.boundingRect()))
+        if not self._arrows:
+            self._shortened = ()
+            return
         tails = np.array([a.tail for a in self._arrows], dtype=float)
         tips = tails + np.array([a.vector for a in self._arrows], dtype=float)
         finite = np.isfinite(tails).all(axis=1) & np.isfinite(tips).all(axis=1)
@@ -210,6 +233,22 @@ class ArrowLayer(ViewLayer):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawPolygon(tip)
+
+    def _draw_note(self, painter: QPainter, inside: QRectF) -> None:
+        font = self.label_font()
+        painter.setFont(font)
+        size = QFontMetricsF(font).size(0, self._note)
+        pad, margin = 5.0 * self._scale, 6.0 * self._scale
+        width, height = size.width() + 2 * pad, size.height() + 2 * pad
+        x = inside.left() + margin if self._corner[0] == 0 else inside.right() - margin - width
+        y = inside.top() + margin if self._corner[1] == 0 else inside.bottom() - margin - height
+        box = QRectF(x, y, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 175))
+        painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(box.adjusted(pad, pad, -pad, -pad),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._note)
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
                     at: np.ndarray, away: np.ndarray, colour: str, inside: QRectF) -> None:

@@ -51,5 +51,5 @@ def overlay_named(name: str) -> type[Overlay]:
     raise KeyError(f"no overlay is named {name!r}; choose from {', '.join(sorted(OVERLAY_NAMES))}")
 
 
-__all__ = ["OVERLAYS", "OVERLAY_NAMES", "Companion", "GradientPoint", "Overlay", "OverlayGroup", "OverlayInput", "OverlaySpec", "Place",
-           "overlay_named"]
+__all__ = ["OVERLAYS", "OVERLAY_NAMES", "Companion", "GradientPoint", "Overlay", "OverlayGroup",
+           "OverlayInput", "OverlaySpec", "Place", "overlay_named"]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
 
-from gradviz.core.finite_difference import STEP_RANGE, TABLE_STEPS, ForwardDifferences, forward_differences
+from gradviz.core.finite_difference import (STEP_RANGE, TABLE_STEPS, ForwardDifferences,
+                                            forward_differences)
 from gradviz.qt import style
 from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 from gradviz.qt.overlays.gradient_parts import number
@@ -117,7 +117,8 @@ class LimitPanel(QWidget):
                            "(L(φ + h eₖ) − L(φ)) / h → ∂L/∂φₖ as h → 0")
         c = limit.chosen
         self.values.setText("<br>".join(
-            f"∂L/∂φ{'₀₁'[k]} ≈ <b>{number(c.quotients[0, k])}</b>, exact {number(c.exact[k])}, "
+            f"∂L/∂φ{'₀₁'[k]} ≈ <b>{number(c.quotients[0, k])}</b>, "
+            f"exact {number(c.exact[k])}, "
             f"|error| {short(abs(c.error[0, k]))}" for k in (0, 1)))
         self.note.setText(NOTE + (f"<br>over {limit.over}" if limit.over else ""))
         # The table in groups of rows side by side, so that it stays short.
@@ -134,8 +135,9 @@ class LimitPanel(QWidget):
             return f"<td align=right>{short(t.steps[j])}</td>{errors}"
 
         gap = "<td width=10></td>"
-        head = gap.join(["<th align=right>h</th><th align=right>&nbsp;err₀</th>"
-                         "<th align=right>&nbsp;err₁</th>"] * TABLE_GROUPS)
+        group = ("<th align=right>h</th><th align=right>&nbsp;err₀</th>"
+                 "<th align=right>&nbsp;err₁</th>")
+        head = gap.join([group] * TABLE_GROUPS)
         lines = "".join(
             "<tr>" + gap.join(cells(j + g * rows_each) for g in range(TABLE_GROUPS)) + "</tr>"
             for j in range(rows_each))

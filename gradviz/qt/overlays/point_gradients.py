@@ -28,7 +28,8 @@ SHARE_COLOURS = ("#d9ccff", "#a98cf5")
 FOCUS_COLOUR = "#ff4fa3"
 _last = LastResult()
 MAX_ARROWS = 200
-"""More contributing points than this are not drawn one by one (only the sum and the point pointed at)."""
+"""More contributing points than this are not drawn one by one (only the sum, and the
+point pointed at)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -189,12 +190,6 @@ class PointGradientsOverlay(Overlay):
         self.layer = ArrowLayer(ArrowStyle(head=3.5, min_head=6.0, max_fraction=10.0))
         self.layer.setZValue(20)  # over the paths, under the gradient's own arrows (D)
         view.getPlotItem().addItem(self.layer, ignoreBounds=True)
-        # Bottom left: the legend and badges take the top, the field's note the bottom right.
-        self.note = pg.TextItem(anchor=(0, 1), fill=pg.mkBrush(0, 0, 0, 175), color="#ffffff")
-        self.note.setParentItem(view.getPlotItem().vb)
-        view.getPlotItem().vb.sigResized.connect(self._place_note)
-        self.note.hide()
-        self._scale = 1.0
 
     @staticmethod
     def derive(given: OverlayInput) -> PointShares | None:
@@ -209,24 +204,13 @@ class PointGradientsOverlay(Overlay):
         return _last.get(key, lambda: _shares(given, point, focus))
 
     def show(self, data: object | None) -> None:
-        if not isinstance(data, PointShares):
-            self.layer.set_arrows(())
-            self.note.hide()
-            return
-        self.layer.set_arrows(data.arrows())
-        self.note.setText(data.caption())
-        self.note.show()
-        self._place_note()
+        shares = data if isinstance(data, PointShares) else None
+        self.layer.set_arrows(() if shares is None else shares.arrows())
+        # Bottom left: the legend and badges take the top, the field's note the bottom right.
+        self.layer.set_note("" if shares is None else shares.caption(), (0, 1))
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
-        self._scale = scale
         self.layer.set_scale(scale)
-        self.note.setFont(style.axis_font(round(12 * scale)))
-        self._place_note()
-
-    def _place_note(self, *_: object) -> None:
-        box = self.view.getPlotItem().vb.boundingRect()
-        self.note.setPos(box.left() + 6 * self._scale, box.bottom() - 6 * self._scale)
 
 
 def _shares(given: OverlayInput, point: GradientPoint, focus: int | None) -> PointShares:
