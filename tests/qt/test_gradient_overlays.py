@@ -244,3 +244,15 @@ def test_an_export_draws_the_gradients_arrows(window, qtbot, tmp_path):
     window.export_to(str(drawn), (800, 600))
     a, b = QImage(str(plain)), QImage(str(drawn))
     assert a.size() == b.size() and a != b
+
+
+def test_a_group_of_arrows_is_scaled_by_one_readable_factor():
+    size = (2.0, 1.0)
+    for offsets in ([[-21.9, -26.8]], [[1e-3, 0.0]], [[3.0, 4.0], [0.1, 0.0]], [[0.5, 0.0]]):
+        scale = readable_scale(np.array(offsets), size, 0.25)
+        mantissa = scale / 10 ** np.floor(np.log10(scale))
+        assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-9
+        reach = np.max(np.hypot(*(np.abs(offsets) / size).T)) * scale
+        assert 0.25 / 2.5 - 1e-12 < reach <= 0.25 + 1e-12  # the next 1-2-5 factor would be too long
+    assert readable_scale(np.zeros((2, 2)), size) == 1.0
+    assert readable_scale(np.array([[np.nan, 1.0], [0.1, 0.0]]), size, 0.25) == 5.0
