@@ -53,7 +53,9 @@ def test_the_gradients_arrows_are_the_cores_at_the_shown_update_and_follow_a_scr
         assert frame.index == update
         phi = frame.phi[update]
         grad = c.problem.grad(phi)  # full batch: gradient descent's next gradient
-        scale = readable_scale(grad[None], (c.window.width, c.window.height), SHARE)
+        chain = point_contributions(c.problem, phi).chain()  # one factor for D and P
+        scale = readable_scale(np.vstack([grad[None], chain]), (c.window.width, c.window.height),
+                               SHARE)
         part0, part1, total = layer.arrows
         assert total.tail == part0.tail == part1.tail == (phi[0], phi[1])
         assert total.vector == (scale * grad[0], scale * grad[1])  # uphill: the gradient itself
@@ -67,8 +69,12 @@ def test_the_gradients_arrows_are_the_cores_at_the_shown_update_and_follow_a_scr
 def test_each_points_share_ends_at_the_gradient_and_hovering_picks_one(window, qtbot):
     c = window.controller
     c.set_overlay("points", True)
+    c.set_overlay("parts", True)
     stepped(window, qtbot, 3)
     layer = shown(window, "points").layer
+    gradient = shown(window, "parts").layer.arrows[-1]  # the chain ends at its tip:
+    assert layer.arrows[-1].tail == gradient.tail  # the same factor, the sum to rounding
+    np.testing.assert_allclose(layer.arrows[-1].vector, gradient.vector, rtol=1e-12)
     frame = selected(c)
     parts = point_contributions(c.problem, frame.current_phi)
     *shares, total = layer.arrows

@@ -110,7 +110,7 @@ class ArrowLayer(ViewLayer):
         self._arrows: tuple[Arrow, ...] = ()
         self._shortened: tuple[Arrow, ...] = ()
         self._note = ""
-        self._corner = (0, 1)
+        self._corner: tuple[int, int | None] = (0, None)
 
     @property
     def arrows(self) -> tuple[Arrow, ...]:
@@ -136,9 +136,10 @@ class ArrowLayer(ViewLayer):
         """The text drawn in a corner of the view ("" for none)."""
         return self._note
 
-    def set_note(self, text: str, corner: tuple[int, int] = (0, 1)) -> None:
+    def set_note(self, text: str, corner: tuple[int, int | None] = (0, None)) -> None:
         """Draw ``text`` in a corner of the view (``(0, 1)``: bottom left, ``(1, 0)``: top
-        right), on the labels' dark panel: what the arrows are and how they are scaled.
+        right; a side of ``None``: the top or bottom farther from the arrows' tips), on the
+        labels' dark panel: what the arrows are and how they are scaled.
 
         Drawn in the view's pixels like the arrows, so that it sits where it should in
         exports at any size too.
@@ -161,27 +162,24 @@ class ArrowLayer(ViewLayer):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
         painter.resetTransform()  # the paint guard restores the transform after
-        if self._note:
-            self._draw_note(painter, transform.mapRect(self.boundingRect()))
-        if not self._arrows:
-            self._shortened = ()
-            return
-        tails = np.array([a.tail for a in self._arrows], dtype=float)
-        tips = tails + np.array([a.vector for a in self._arrows], dtype=float)
+        inside = transform.mapRect(self.boundingRect())  # the view, in pixels: labels stay in it
+        tails = np.array([a.tail for a in self._arrows], dtype=float).reshape(-1, 2)
+        tips = tails + np.array([a.vector for a in self._arrows], dtype=float).reshape(-1, 2)
         finite = np.isfinite(tails).all(axis=1) & np.isfinite(tips).all(axis=1)
         arrows = [a for a, ok in zip(self._arrows, finite) if ok]
+        start = to_device(tails[finite], transform) if arrows else np.empty((0, 2))
+        end = to_device(tips[finite], transform) if arrows else np.empty((0, 2))
+        if self._note:
+            self._draw_note(painter, inside, end)
         if not arrows:
             self._shortened = ()
             return
-        start = to_device(tails[finite], transform)
-        end = to_device(tips[finite], transform)
         device = painter.device()
         side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
         limit = self._style.max_fraction * side
         font = self.label_font()
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        inside = transform.mapRect(self.boundingRect())  # the view, in pixels: labels stay in it
         centre = np.vstack([start, end]).mean(axis=0)
         short: list[Arrow] = []
         labels: list[tuple[str, np.ndarray, np.ndarray, str]] = []
@@ -234,14 +232,16 @@ class ArrowLayer(ViewLayer):
         painter.setBrush(colour)
         painter.drawPolygon(tip)
 
-    def _draw_note(self, painter: QPainter, inside: QRectF) -> None:
+    def _draw_note(self, painter: QPainter, inside: QRectF, tips: np.ndarray) -> None:
         font = self.label_font()
         painter.setFont(font)
         size = QFontMetricsF(font).size(0, self._note)
         pad, margin = 5.0 * self._scale, 6.0 * self._scale
         width, height = size.width() + 2 * pad, size.height() + 2 * pad
         x = inside.left() + margin if self._corner[0] == 0 else inside.right() - margin - width
-        y = inside.top() + margin if self._corner[1] == 0 else inside.bottom() - margin - height
+        top = self._corner[1] == 0 if self._corner[1] is not None else (
+            tips.size > 0 and float(tips[:, 1].mean()) > inside.center().y())
+        y = inside.top() + margin if top else inside.bottom() - margin - height
         box = QRectF(x, y, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))

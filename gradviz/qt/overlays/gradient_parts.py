@@ -13,24 +13,40 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 
+from gradviz.core.contributions import point_contributions
+from gradviz.core.losses import Problem
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle, readable_scale
-from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import (GradientPoint, LastResult, Overlay, OverlayInput,
+                                     OverlaySpec, Place)
 
 GRADIENT_COLOUR = "#ffffff"
 PART_COLOUR = "#7fdbff"
 SHARE = 0.25
-"""An arrow group drawn from the current point reaches about this share of the view (at most)."""
+"""The arrows drawn from the current point reach about this share of the view (at most)."""
 
 
-def gradient_scale(window: Window, offsets: np.ndarray) -> float:
-    """The factor (1, 2 or 5 times a power of ten) arrows of the gradient are drawn at:
-    the one that makes ``offsets`` (the arrows' ends, from the current point) reach
-    at most :data:`SHARE` of ``window``, and near it. The gradient vanishes at a
-    minimum, so a fixed factor would shrink the arrows to dots where the lecture
-    looks hardest; the labels give the factor and the true values."""
-    return readable_scale(offsets, (window.width, window.height), SHARE)
+MAX_ARROWS = 200
+"""More contributing points than this are not drawn one by one (only their sum, and the
+point pointed at)."""
+
+
+def gradient_scale(problem: Problem, point: GradientPoint, window: Window) -> float:
+    """The one factor (1, 2 or 5 times a power of ten) every arrow of the gradient at
+    ``point`` is drawn at, here and in the points' shares: the one that makes the gradient,
+    and the chain of the points' shares tip to tail, reach at most :data:`SHARE` of
+    ``window``, and near it.
+
+    The gradient vanishes at a minimum, so a fixed factor would shrink the arrows to
+    dots where the lecture looks hardest; the labels give the factor and the true values.
+    """
+    grad = np.asarray(problem.grad(point.phi, point.batch), dtype=float)
+    offsets = [grad[None]]
+    count = problem.n_points if point.batch is None else point.batch.size
+    if count is not None and count <= MAX_ARROWS:
+        offsets.append(point_contributions(problem, point.phi, point.batch).chain())
+    return readable_scale(np.vstack(offsets), (window.width, window.height), SHARE)
 
 
 _last = LastResult()
@@ -120,7 +136,7 @@ class GradientPartsOverlay(Overlay):
             grad = np.asarray(problem.grad(point.phi, point.batch), dtype=float)
             if not np.isfinite(grad).all():
                 return None
-            return GradientParts(point.phi, grad, gradient_scale(given.window, grad[None]),
+            return GradientParts(point.phi, grad, gradient_scale(problem, point, given.window),
                                  point.describe(problem.n_points))
 
         # A sum over all the data: kept while the point, its batch and the view stay.

@@ -21,15 +21,13 @@ from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
 from gradviz.qt.overlays.base import (Companion, GradientPoint, LastResult, Overlay, OverlayInput,
                                      OverlaySpec, Place)
-from gradviz.qt.overlays.gradient_parts import GRADIENT_COLOUR, gradient_scale, number, scale_text
+from gradviz.qt.overlays.gradient_parts import (GRADIENT_COLOUR, MAX_ARROWS, gradient_scale, number,
+                                               scale_text)
 
 SHARE_COLOURS = ("#d9ccff", "#a98cf5")
 """Each point's arrow, alternating so that neighbours in the chain stay apart."""
 FOCUS_COLOUR = "#ff4fa3"
 _last = LastResult()
-MAX_ARROWS = 200
-"""More contributing points than this are not drawn one by one (only the sum, and the
-point pointed at)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,11 +95,10 @@ class PointShares:
         if self.parts is None:
             return self.note
         count = len(self.parts.indices)
-        drawn = ("each point's ∂ℓᵢ/∂φ tip to tail" if count <= MAX_ARROWS
+        drawn = ("one arrow ∂ℓᵢ/∂φ a point, tip to tail" if count <= MAX_ARROWS
                  else f"{count} shares: too many to draw one by one")
-        total = self.parts.total
-        return (f"Σᵢ ∂ℓᵢ/∂φ = ({number(total[0])}, {number(total[1])}) = ∇L (white)\n"
-                f"{drawn}\nover {self.over}; {scale_text(self.scale)}")
+        return (f"Σᵢ ∂ℓᵢ/∂φ = ∇L, the white arrow\n{drawn}\n"
+                f"{self.over}; {scale_text(self.scale)}")
 
 
 def _pair(values: np.ndarray) -> tuple[float, float]:
@@ -171,9 +168,8 @@ class PointGradientsOverlay(Overlay):
     Over the data of :meth:`~gradviz.qt.overlays.base.OverlayInput.gradient_point`
     (all of it for a full-batch run, the ringed batch of the shown update for a
     minibatch run), at the scale of :class:`~gradviz.qt.overlays.gradient_parts.
-    GradientPartsOverlay`'s rule: the whole chain fits, so its factor may be smaller
-    than that overlay's when the shares reach farther than their sum (the labels say
-    which factor each uses).
+    GradientPartsOverlay`'s factor, which fits this chain too: the chain ends at the tip
+    of that overlay's gradient arrow.
     """
 
     spec = OverlaySpec(
@@ -206,8 +202,9 @@ class PointGradientsOverlay(Overlay):
     def show(self, data: object | None) -> None:
         shares = data if isinstance(data, PointShares) else None
         self.layer.set_arrows(() if shares is None else shares.arrows())
-        # Bottom left: the legend and badges take the top, the field's note the bottom right.
-        self.layer.set_note("" if shares is None else shares.caption(), (0, 1))
+        # On the left (the field's note takes the bottom right), at the top or bottom
+        # farther from the arrows.
+        self.layer.set_note("" if shares is None else shares.caption(), (0, None))
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         self.layer.set_scale(scale)
@@ -216,9 +213,7 @@ class PointGradientsOverlay(Overlay):
 def _shares(given: OverlayInput, point: GradientPoint, focus: int | None) -> PointShares:
     """What :class:`PointGradientsOverlay` draws for ``point``, data point ``focus`` picked."""
     parts = point_contributions(given.problem, point.phi, point.batch)
-    chain = parts.chain()
-    scale = gradient_scale(given.window, chain if len(chain) <= MAX_ARROWS + 1
-                           else parts.total[None])
+    scale = gradient_scale(given.problem, point, given.window)
     data = given.problem.data
     shares = PointShares(point.phi, parts, data.x[parts.indices], data.y[parts.indices],
                          scale, point.describe(given.problem.n_points), colour=point.run.colour)
