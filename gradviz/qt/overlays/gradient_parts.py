@@ -23,7 +23,7 @@ from gradviz.qt.overlays.base import (GradientPoint, LastResult, Overlay, Overla
 
 GRADIENT_COLOUR = "#ffffff"
 PART_COLOUR = "#7fdbff"
-SHARE = 0.25
+SHARE = 0.3
 """The arrows drawn from the current point reach about this share of the view (at most)."""
 
 
@@ -58,8 +58,8 @@ def number(value: float) -> str:
 
 
 def scale_text(scale: float) -> str:
-    """How the arrows are scaled, in words: "drawn at 0.01 × ∇L"."""
-    return f"drawn at {scale:g} × ∇L"
+    """How the arrows are scaled, in a few words: "drawn ×0.01"."""
+    return f"drawn ×{scale:g}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,8 +95,8 @@ class GradientParts:
             Arrow(tail, (0.0, s * g1), PART_COLOUR, 2.5, f"∂L/∂φ₁ = {number(g1)}", dashed=True,
                   label_beside=True),
             Arrow(tail, (s * g0, s * g1), GRADIENT_COLOUR, 3.5,
-                  f"∇L = ({number(g0)}, {number(g1)}): uphill\n"
-                  + (f"{self.over}; " if self.over else "") + scale_text(s)),
+                  f"∇L = ({number(g0)}, {number(g1)}), uphill\n"
+                  + (f"{self.over}, " if self.over else "") + scale_text(s)),
         )
 
 

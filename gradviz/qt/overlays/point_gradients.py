@@ -98,7 +98,7 @@ class PointShares:
         drawn = ("one arrow ∂ℓᵢ/∂φ a point, tip to tail" if count <= MAX_ARROWS
                  else f"{count} shares: too many to draw one by one")
         return (f"Σᵢ ∂ℓᵢ/∂φ = ∇L, the white arrow\n{drawn}\n"
-                f"{self.over}; {scale_text(self.scale)}")
+                f"{self.over}, {scale_text(self.scale)}")
 
 
 def _pair(values: np.ndarray) -> tuple[float, float]:
@@ -148,13 +148,14 @@ class Residuals(Companion):
         self.ring.setData([data.focus_x], [data.focus_y],
                           pen=pg.mkPen(FOCUS_COLOUR, width=3 * self._scale))
         i = int(data.focus.indices[0])
-        share = (f"∂ℓ/∂φ = 2r·∂f/∂φ\n= ({number(g[0])}, {number(g[1])})" if data.in_batch
-                 else "not in this batch:\nno share of its gradient")
+        share = (f"∂ℓ/∂φ = 2r ∂f/∂φ = ({number(g[0])}, {number(g[1])})" if data.in_batch
+                 else "not in this batch: no share")
         self.label.setText(f"point {i}: r = f − y = {number(r)}\n{share}", FOCUS_COLOUR)
-        # Beside the segment, on the side of the view with the more room.
-        (low, high), _ = self.view.getPlotItem().vb.viewRange()
-        self.label.setAnchor((1.05, 0.5) if data.focus_x > (low + high) / 2 else (-0.05, 0.5))
-        self.label.setPos(data.focus_x, data.focus_y + r / 2)
+        # In the top corner away from the point: whole, and clear of the ringed point.
+        (low, high), (_, top) = self.view.getPlotItem().vb.viewRange()
+        right = data.focus_x < (low + high) / 2
+        self.label.setAnchor((1, 0) if right else (0, 0))
+        self.label.setPos(high if right else low, top)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         self._theme, self._scale = theme, scale
