@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
 
 from gradviz.core.finite_difference import (STEP_RANGE, TABLE_STEPS, ForwardDifferences,
@@ -24,7 +25,7 @@ STEP_KEY = "h"
 """The panel's step in :attr:`OverlayInput.extra`."""
 DEFAULT_STEP = 1e-4
 TABLE_GROUPS = 3
-"""The table's steps are shown in this many groups of rows side by side (it stays short)."""
+"""The table's steps are shown in up to this many groups of rows side by side (it stays short)."""
 TICKS_A_DECADE = 4
 """Slider positions per factor of ten of h."""
 NOTE = "errₖ ∝ h, until float64 rounding takes over (≈ ε·|L| / h)"
@@ -68,7 +69,8 @@ def position_of(step: float) -> int:
 
 class LimitPanel(QWidget):
     """The panel's widgets: dumb, shown by :meth:`show_limit`; the slider's step goes out by
-    :attr:`extraChanged`."""
+    :attr:`extraChanged`. Its lines wrap and its table takes as many groups of rows side by
+    side as its width holds, so that it reads at any width from about 300 pixels."""
 
     extraChanged = Signal(str, object)  # (STEP_KEY, the step h chosen on the slider)
 
@@ -87,9 +89,12 @@ class LimitPanel(QWidget):
         self.note = QLabel(NOTE)
         for label in (self.title, self.values, self.table, self.note):
             label.setTextFormat(Qt.TextFormat.RichText)  # our own numbers only
+        for label in (self.title, self.values, self.note):
+            label.setWordWrap(True)
         for widget in (self.title, self.slider, self.values, self.table, self.note):
             layout.addWidget(widget)
         self.slider.valueChanged.connect(lambda value: self.extraChanged.emit(STEP_KEY, step_of(value)))
+        self._limit: Limit | None = None
 
     def set_text_size(self, points: float) -> None:
         """Text of ``points`` points (the table a little smaller)."""
@@ -100,9 +105,11 @@ class LimitPanel(QWidget):
         self.table.setFont(small)
         self.note.setFont(small)
         self.slider.setMinimumHeight(round(points * 1.6))
+        self._show_table()
 
     def show_limit(self, limit: Limit | None) -> None:
         """Show ``limit`` (``None``: a line saying there is no point to take it at)."""
+        self._limit = limit
         if limit is None:
             self.title.setText("<b>The derivative as a limit</b>: no run to take it at")
             self.values.clear()
@@ -118,31 +125,57 @@ class LimitPanel(QWidget):
         c = limit.chosen
         self.values.setText("<br>".join(
             f"∂L/∂φ{'₀₁'[k]} ≈ <b>{number(c.quotients[0, k])}</b>, "
-            f"exact {number(c.exact[k])}, "
-            f"|error| {short(abs(c.error[0, k]))}" for k in (0, 1)))
+            f"<span style='white-space:nowrap'>exact {number(c.exact[k])},</span> "
+            f"<span style='white-space:nowrap'>|error| {short(abs(c.error[0, k]))}</span>"
+            for k in (0, 1)))
         self.note.setText(NOTE + (f"<br>over {limit.over}" if limit.over else ""))
-        # The table in groups of rows side by side, so that it stays short.
-        t, best = limit.table, limit.table.best()
-        rows_each = -(-len(t.steps) // TABLE_GROUPS)
+        self._show_table()
 
-        def cells(j: int) -> str:
-            if j >= len(t.steps):
-                return "<td></td>" * 3
-            errors = "".join(
-                f"<td align=right>&nbsp;{'<b>' if best[k] == j else ''}"
-                f"{short(abs(t.error[j, k]), 0)}"
-                f"{'</b>' if best[k] == j else ''}</td>" for k in (0, 1))
-            return f"<td align=right>{short(t.steps[j])}</td>{errors}"
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._show_table()
 
-        gap = "<td width=10></td>"
-        group = ("<th align=right>h</th><th align=right>&nbsp;err₀</th>"
-                 "<th align=right>&nbsp;err₁</th>")
-        head = gap.join([group] * TABLE_GROUPS)
-        lines = "".join(
-            "<tr>" + gap.join(cells(j + g * rows_each) for g in range(TABLE_GROUPS)) + "</tr>"
-            for j in range(rows_each))
-        self.table.setText(f"<table cellspacing=0 cellpadding=1><tr>{head}</tr>{lines}</table>")
+    def _show_table(self) -> None:
+        if self._limit is None:
+            return
+        room = self.contentsRect().width() - 16
+        document = QTextDocument()
+        document.setDefaultFont(self.table.font())
+        for groups in range(TABLE_GROUPS, 0, -1):  # as many side by side as fit
+            html = table_html(self._limit.table, groups)
+            document.setHtml(html)
+            if document.idealWidth() <= room:
+                break
+        self.table.setText(html)
         self.table.setMinimumHeight(self.table.sizeHint().height())  # never a row cut off
+        # Wrapped lines need more height than a layout's minimum tells a splitter.
+        self.setMinimumHeight(self.heightForWidth(max(self.width(), 1)))
+
+
+def table_html(table: ForwardDifferences, groups: int) -> str:
+    """The errors of ``table`` as an HTML table, its rows in ``groups`` side by side
+    (the smallest error of each coordinate in bold)."""
+    best = table.best()
+    rows_each = -(-len(table.steps) // groups)
+
+    def cells(j: int) -> str:
+        if j >= len(table.steps):
+            return "<td></td>" * 3
+        errors = "".join(
+            f"<td align=right>&nbsp;{'<b>' if best[k] == j else ''}"
+            f"{short(abs(table.error[j, k]), 0)}"
+            f"{'</b>' if best[k] == j else ''}</td>" for k in (0, 1))
+        return f"<td align=right>{short(table.steps[j])}</td>{errors}"
+
+    gap = "<td width=10></td>"
+    group = ("<th align=right>h</th><th align=right>&nbsp;err₀</th>"
+             "<th align=right>&nbsp;err₁</th>")
+    head = gap.join([group] * groups)
+    lines = "".join(
+        "<tr>" + gap.join(cells(j + g * rows_each) for g in range(groups)) + "</tr>"
+        for j in range(rows_each))
+    return f"<table cellspacing=0 cellpadding=1><tr>{head}</tr>{lines}</table>"
 
 
 def short(value: float, digits: int = 1) -> str:
