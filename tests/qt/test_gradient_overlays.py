@@ -262,3 +262,21 @@ def test_a_group_of_arrows_is_scaled_by_one_readable_factor():
         assert 0.25 / 2.5 - 1e-12 < reach <= 0.25 + 1e-12  # the next 1-2-5 factor would be too long
     assert readable_scale(np.zeros((2, 2)), size) == 1.0
     assert readable_scale(np.array([[np.nan, 1.0], [0.1, 0.0]]), size, 0.25) == 5.0
+
+
+def test_a_diverged_run_draws_what_is_finite_and_raises_nothing(window, qtbot):
+    c = window.controller
+    window.show_scene(1)  # scene 2: a learning rate too large, the run diverges
+    qtbot.waitUntil(lambda: c.surface is not None and all(len(r.record) for r in c.runs),
+                    timeout=10_000)
+    for name in ("parts", "points", "limit"):
+        c.set_overlay(name, True)
+    c.run_to_end()
+    qtbot.waitUntil(lambda: not c.playing and c.runs[0].record.diverged_at is not None,
+                    timeout=20_000)
+    c.publish_now()
+    data = c.overlay_data(c.frames())
+    assert set(data) == {"parts", "points", "limit"}
+    for update in range(c.last_update + 1):  # every update of the timeline draws
+        c.scrub(update)
+        c.publish_now()
