@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QSettings,
     QMessageLogContext,
     QSocketNotifier,
+    Qt,
     QtMsgType,
     QTimer,
     qInstallMessageHandler,
@@ -49,6 +50,9 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication, created once, styled for gradviz."""
     app = QApplication.instance()
     if app is None:
+        # pyqtgraph compiles each 3D item's shaders once per process: every OpenGL
+        # widget (the window's 3D view, an export's) must share one context's objects.
+        QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     configure_pyqtgraph()
     app.setApplicationName("gradviz")

@@ -361,6 +361,11 @@ class AppController(QObject):
         self._use_options(replace(self.options, show_basins=bool(shown)))
         self._update_basins()
 
+    def set_show_3d(self, shown: bool) -> None:
+        """Show the loss surface in 3D beside the heatmap, or not."""
+        self._use_options(replace(self.options, show_3d=bool(shown)))
+        self.request_frame()  # the view draws the runs at once
+
     def cancel_basins(self) -> None:
         """Stop computing the basins, and stop showing them."""
         self.basins.cancel()
