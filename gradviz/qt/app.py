@@ -182,16 +182,20 @@ def export_scene(
     size: Size | None = None,
     frames: int | None = None,
     progress: Progress | None = None,
+    view: str = "landscape",
 ) -> str | None:
     """Open ``scene`` in a controller with no window, compute its runs and write
     ``path`` with :func:`gradviz.qt.export.exporter.export_file` (``frames`` None:
-    its default); for the headless ``gradviz export``. The picture takes the theme
-    the app last used, as an export from the app would.
+    its default), a picture showing ``view`` (a name of
+    :data:`~gradviz.qt.export.views.EXPORT_VIEWS`); for the headless ``gradviz export``.
+    The picture takes the theme the app last used, as an export from the app would.
 
     Needs a display or Qt's offscreen platform, chosen before this is called.
 
     Raises
     ------
+    ViewUnavailable
+        If ``view`` cannot be drawn here (the 3D view without OpenGL), before any run.
     ValueError
         If the scene cannot be opened or the path, size or frames are refused.
     OSError
@@ -199,9 +203,14 @@ def export_scene(
     """
     from gradviz.qt.control.controller import AppController
     from gradviz.qt.export.exporter import DEFAULT_FRAMES, export_file, show_scene_finished
+    from gradviz.qt.export.views import EXPORT_VIEWS, ViewUnavailable
     from gradviz.qt.view_options import remembered_theme
 
     make_application()
+    choice = EXPORT_VIEWS[view]
+    problem = choice.problem()
+    if problem is not None:
+        raise ViewUnavailable(f"the {choice.text} cannot be drawn: {problem}")
     previous = qInstallMessageHandler(_quiet_platform)
     controller = AppController()
     controller.set_theme(remembered_theme(QSettings()) or controller.options.theme)
@@ -211,7 +220,7 @@ def export_scene(
             f"computing the runs… {int(100 * done)} %"))
         line.clear()
         return export_file(controller, path, size,
-                           DEFAULT_FRAMES if frames is None else frames, progress)
+                           DEFAULT_FRAMES if frames is None else frames, progress, choice.make)
     finally:
         line.clear()  # before the error or the "wrote" line
         controller.shutdown()

@@ -392,13 +392,18 @@ class Surface3DView(gl.GLViewWidget):
                           self._theme.run_colour(frame.colour)))
         return lines
 
+    def text_font(self) -> QFont:
+        """The font of the labels and the legend at the view's scale."""
+        font = QFont()
+        font.setPointSizeF(12 * self._scale)
+        return font
+
     def paint_text(self, painter: QPainter, area: QRectF) -> None:
         """Paint the labels, the legend and (on screen) the key help over the picture
         filling ``area`` of ``painter`` (logical pixels)."""
         theme, scale = self._theme, self._scale
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        font = QFont()
-        font.setPointSizeF(12 * scale)
+        font = self.text_font()
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         painter.setPen(QColor(theme.foreground))
