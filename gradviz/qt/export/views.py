@@ -133,7 +133,7 @@ class Surface3DExport:
     """The loss surface in 3D with the runs' paths, drawn by a
     :class:`~gradviz.qt.views.surface_3d.Surface3DView` of its own (never on screen),
     seen from ``camera`` (by default the view's first angle), with its labels and
-    legend but not the key help.
+    a legend of the runs instead of the key help.
 
     Raises
     ------
@@ -153,7 +153,7 @@ class Surface3DExport:
         options = controller.options
         view = self.view = Surface3DView()
         view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        view.show_help = False
+        view.on_screen = False
         view.set_look(options.look, options.text_scale)
         view.set_colormap(load_colormap(options.colormap), options.colormap)
         result = controller.surface

@@ -57,7 +57,7 @@ KEYS_HELP = ("drag or Shift+arrows: turn · wheel or Shift+PgUp/PgDn: zoom · "
 """The view's own keys (none is a window shortcut: those keep working over it)."""
 
 
-FOV = (36.0, 27.0)
+FOV = (30.0, 27.0)
 """The least horizontal and vertical field of view in degrees: the box fills about
 that much of a picture of any shape (pyqtgraph's own field of view is horizontal
 only, which loses the box off the top and bottom of a wide picture)."""
@@ -145,8 +145,9 @@ class Surface3DView(gl.GLViewWidget):
         self._levels = (0.0, 1.0)
         self._log = False
         self.text = _Text(self)
-        self.show_help = True
-        """Whether the key help is painted at the bottom (not in exports)."""
+        self.on_screen = True
+        """On screen the key help is painted at the bottom; in an export the legend is
+        painted at the top instead (on screen the heatmap's is beside it)."""
         self.surface = gl.GLSurfacePlotItem(computeNormals=False, glOptions=_SURFACE)
         self.contours = gl.GLLinePlotItem(mode="lines", glOptions=_TRANSLUCENT)
         self.axes = gl.GLLinePlotItem(mode="lines", glOptions=_OPAQUE)
@@ -420,13 +421,13 @@ class Surface3DView(gl.GLViewWidget):
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         margin, line = 8 * scale, metrics.height()
         top = area.top() + margin
-        for text, colour in self._legend()[:12]:
+        for text, colour in [] if self.on_screen else self._legend()[:12]:
             swatch = QRectF(area.left() + margin, top + line * 0.3, line * 0.9, line * 0.4)
             painter.fillRect(swatch, QColor(colour))
             painter.setPen(QColor(theme.foreground))
             painter.drawText(QPointF(swatch.right() + margin, top + metrics.ascent()), text)
             top += line
-        if self.show_help:
+        if self.on_screen:
             small = QFont(font)
             small.setPointSizeF(10 * scale)
             painter.setFont(small)
