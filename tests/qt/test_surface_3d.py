@@ -120,6 +120,42 @@ def test_shift_arrows_turn_it_and_other_keys_are_left_to_the_window(view, qtbot)
 
 
 @gl
+def test_a_drag_turns_it(view):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    start = view.camera()
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for kind, x, buttons in ((QEvent.Type.MouseButtonPress, 100, left),
+                             (QEvent.Type.MouseMove, 140, left),
+                             (QEvent.Type.MouseButtonRelease, 140, Qt.MouseButton.NoButton)):
+        point = QPointF(x, 100)
+        QApplication.sendEvent(view, QMouseEvent(kind, point, view.mapToGlobal(point), left,
+                                                 buttons, none))
+    assert view.camera().azimuth == pytest.approx(start.azimuth - 40)  # a degree a pixel
+
+
+@gl
+def test_the_windows_keys_work_over_it(active, qtbot):
+    c = _finished(active, qtbot, "1")
+    view = _show_3d(active, qtbot)
+    # Qt remakes the native window for its first OpenGL widget: without a window
+    # manager to hand it back, the focus is given back here.
+    active.activateWindow()
+    qtbot.waitUntil(active.isActiveWindow, timeout=2000)
+    c.scrub(10)
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=2000)
+    with qtbot.waitSignal(c.frameReady, timeout=5000):
+        qtbot.keyClick(view, Qt.Key.Key_Left)  # the window's Step back
+    assert c.shown_update == 9
+    turned = view.camera()
+    qtbot.keyClick(view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert c.shown_update == 9 and view.camera() != turned
+
+
+@gl
 def test_paths_follow_the_frames_and_the_scrubbed_timeline(window, qtbot):
     from gradviz.qt.views.surface_3d import BOX, HEIGHT, LIFT
 

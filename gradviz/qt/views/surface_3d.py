@@ -343,11 +343,11 @@ class Surface3DView(gl.GLViewWidget):
         self.update()
 
     def _draw_axes(self) -> None:
-        """The box's front edge (phi0), left edge (phi1) and back left upright (the
-        loss: seen above the surface from the front)."""
+        """The box's front edge (phi0), left edge (phi1) and back right upright (the
+        loss: seen beside the surface from the front)."""
         h = BOX / 2
         self.axes.setData(pos=np.array([(-h, -h, 0.0), (h, -h, 0.0), (-h, -h, 0.0), (-h, h, 0.0),
-                                        (-h, h, 0.0), (-h, h, HEIGHT)]))
+                                        (h, h, 0.0), (h, h, HEIGHT)]))
 
     # -- text over the picture -------------------------------------------------------------
     def _labels(self, width: float, height: float) -> list[tuple[QPointF, str, Qt.AlignmentFlag]]:
@@ -358,6 +358,10 @@ class Surface3DView(gl.GLViewWidget):
         phi0, phi1, _ = self._grid
         low, high = self._levels
         h, gap = BOX / 2, 0.08  # the labels sit a little outside the box's edges
+
+        def loss(shown: float) -> float:  # the loss at a height
+            return 10.0 ** shown if self._log else shown
+
         a = Qt.AlignmentFlag
         places = [  # along the front edge (phi0), the left edge (phi1), the corner (loss)
             ((-h, -h - gap, 0.0), f"{phi0[0]:.3g}", a.AlignTop),
@@ -366,8 +370,9 @@ class Surface3DView(gl.GLViewWidget):
             ((-h - gap, -h + gap, 0.0), f"{phi1[0]:.3g}", a.AlignRight),
             ((-h - gap, 0.0, 0.0), "φ₁", a.AlignRight),
             ((-h - gap, h, 0.0), f"{phi1[-1]:.3g}", a.AlignRight),
-            ((-h, h, HEIGHT + gap / 2),
-             f"{'log₁₀ loss' if self._log else 'loss'} {high:.3g}", a.AlignBottom),
+            ((h, h, HEIGHT + gap / 2),  # the base of the upright is behind the surface
+             f"loss {loss(low):.3g} to {loss(high):.3g}{' (log scale)' if self._log else ''}",
+             a.AlignBottom),
         ]
         mvp = self.projectionMatrix((0, 0, width, height), (0, 0, width, height)) * self.viewMatrix()
         labels = []
