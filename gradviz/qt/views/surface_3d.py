@@ -144,7 +144,7 @@ class Surface3DView(gl.GLViewWidget):
         self._grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._levels = (0.0, 1.0)
         self._log = False
-        self.text = _Text(self)
+        self._text = _Text(self)
         self.on_screen = True
         """On screen the key help is painted at the bottom; in an export the legend is
         painted at the top instead (on screen the heatmap's is beside it)."""
@@ -215,9 +215,8 @@ class Surface3DView(gl.GLViewWidget):
         self._levels, self._log = (low, high), log_scale
         shown = np.nan_to_num(shown, nan=low, posinf=high, neginf=low)
         self._grid = (np.asarray(phi0, float), np.asarray(phi1, float), shown)
-        x, y = self._xy(np.column_stack([phi0, np.full(len(phi0), phi1[0])]))[:, 0], \
-            self._xy(np.column_stack([np.full(len(phi1), phi0[0]), phi1]))[:, 1]
-        self.surface.setData(x=x, y=y, z=self._height(shown).T)
+        self.surface.setData(x=self._along(self._grid[0], self._grid[0]),
+                             y=self._along(self._grid[1], self._grid[1]), z=self._height(shown).T)
         self._colour_surface()
         self.surface.setVisible(True)
         if contours.size:
@@ -313,11 +312,14 @@ class Surface3DView(gl.GLViewWidget):
     def _xy(self, phi: np.ndarray) -> np.ndarray:
         """``(n, 2)`` phi in the box, clipped to its sides."""
         assert self._grid is not None
-        phi0, phi1, _ = self._grid
-        lows = np.array([phi0[0], phi1[0]])
-        spans = np.array([phi0[-1] - phi0[0], phi1[-1] - phi1[0]])
-        spans[spans == 0] = 1.0
-        return np.clip(((phi - lows) / spans - 0.5) * BOX, -BOX / 2, BOX / 2)
+        return np.column_stack([self._along(phi[:, 0], self._grid[0]),
+                                self._along(phi[:, 1], self._grid[1])])
+
+    @staticmethod
+    def _along(values: np.ndarray, axis: np.ndarray) -> np.ndarray:
+        """Values of the parameter of grid ``axis`` along its side of the box, clipped to it."""
+        span = float(axis[-1] - axis[0]) or 1.0
+        return np.clip(((values - axis[0]) / span - 0.5) * BOX, -BOX / 2, BOX / 2)
 
     @staticmethod
     def _shown(values: np.ndarray, log_scale: bool) -> np.ndarray:
@@ -444,12 +446,12 @@ class Surface3DView(gl.GLViewWidget):
     def update(self) -> None:  # type: ignore[override]
         """Repaint the picture and the text over it."""
         super().update()
-        if hasattr(self, "text"):  # pyqtgraph repaints while it is being made
-            self.text.update()
+        if hasattr(self, "_text"):  # pyqtgraph repaints while it is being made
+            self._text.update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self.text.setGeometry(self.rect())
+        self._text.setGeometry(self.rect())
 
     def projectionMatrix(self, region, viewport) -> QMatrix4x4:  # type: ignore[no-untyped-def]  # noqa: N802
         """pyqtgraph's projection, its (horizontal) field of view set for the picture's
