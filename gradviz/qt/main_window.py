@@ -515,12 +515,7 @@ class MainWindow(QMainWindow):
     def _apply_fan(self, fan) -> str | None:  # type: ignore[no-untyped-def]
         """Fan out the selected run; why not, if it cannot be (the controller says)."""
         said: list[str] = []
-        self.controller.message.connect(said.append)
-        try:
-            done = self.controller.fan_selected(fan)
-        finally:
-            self.controller.message.disconnect(said.append)
-        return None if done else (said[-1] if said else "the fan could not be made")
+        return None if self.controller.fan_selected(fan, tell=said.append) else said[0]
 
     def _fan_dialog_closed(self) -> None:
         self.fan_dialog = None
