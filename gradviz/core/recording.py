@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from gradviz.core.columns import STEP_COLUMNS, Column, Kind
+from gradviz.core.columns import STEP_COLUMNS, TERM_COLUMNS, Column, Kind
 from gradviz.core.run import RunSettings, Trajectory
 
 Held = np.ndarray | list[np.ndarray | None]
@@ -101,10 +101,12 @@ class Recording:
         """The minibatch indices of the update that led to ``row`` (``None``: all data)."""
         return self.batches[row]  # type: ignore[attr-defined, no-any-return]
 
-    def to_trajectory(self, settings: RunSettings) -> Trajectory:
-        """The recorded steps as a :class:`~gradviz.core.run.Trajectory`."""
+    def to_trajectory(self, settings: RunSettings, terms: bool = True) -> Trajectory:
+        """The recorded steps as a :class:`~gradviz.core.run.Trajectory`, with the
+        optimizer's terms (if recorded) only if ``terms``."""
+        left_out = () if terms else {c.series for c in TERM_COLUMNS}
         columns = {
-            name: values if values is None
+            name: None if values is None or name in left_out
             else values.copy() if isinstance(values, np.ndarray) else tuple(values)
             for name, values in self.columns().items()
         }

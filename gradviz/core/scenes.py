@@ -22,6 +22,7 @@ in it is ever executed or imported. The layout::
     speed = 20                  # updates per second; 0 = as fast as possible
     show_batches = false        # the panel listing epoch, update and batch
     show_basins = false         # the basins of attraction of the selected run's settings
+    overlays = ["field"]        # the app's explanation overlays by name (gradviz scenes --help)
     theme = "light"             # one of THEMES; without it the theme in use stays
     seed_spread = {seeds = 100} # the runs' final losses over seeds 0-99 (minibatch runs)
 
@@ -48,7 +49,6 @@ each demo of the lecture, in lecture order. Errors name the file, the key
 
 from __future__ import annotations
 
-import math
 import numbers
 import re
 import reprlib
@@ -71,7 +71,7 @@ from gradviz.core.fans import (
 )
 from gradviz.core.files import ReadError, read_regular, write_atomic
 from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
-from gradviz.core.parsing import excerpt, shown_path
+from gradviz.core.parsing import excerpt, finite_number, shown_path
 from gradviz.core.kinds import declaration, parameter_owners
 from gradviz.core.problems import Problem, ProblemSpec, has_data
 from gradviz.core.resources import resource_path
@@ -96,6 +96,8 @@ MAX_FANS = 2
 """Most fans in a scene (each of up to :data:`~gradviz.core.fans.MAX_FAN` members)."""
 MAX_STEPS = 100_000
 """Most updates per run: a scene is a demo to watch, not a training job."""
+MAX_OVERLAYS = 16
+_OVERLAY_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 MAX_TITLE, MAX_CAPTION, MAX_RUN_NAME = 100, 240, 40
 THEMES = ("dark", "light")
 """The app's themes (those of :mod:`gradviz.qt.style`): dark, and light for bright rooms."""
@@ -176,6 +178,9 @@ class Scene:
     show_basins : bool
         Whether the basins of attraction of the selected run's optimizer and
         hyperparameters are shown over the landscape (:mod:`gradviz.core.basins`).
+    overlays : tuple of str
+        The app's explanation overlays shown, by name; the app says which it does not
+        have (the core does not know them: they are the app's drawings).
     theme : str or None
         One of :data:`THEMES`; ``None`` keeps the theme in use when the scene opens.
     fans : tuple of SceneFan
@@ -206,6 +211,7 @@ class Scene:
     speed: float = 20.0
     show_batches: bool = False
     show_basins: bool = False
+    overlays: tuple[str, ...] = ()
     theme: str | None = None
     fans: tuple[SceneFan, ...] = ()
     seed_spread: int | None = None
@@ -215,6 +221,7 @@ class Scene:
     def __post_init__(self) -> None:
         object.__setattr__(self, "runs", tuple(self.runs))
         object.__setattr__(self, "fans", tuple(self.fans))
+        object.__setattr__(self, "overlays", tuple(self.overlays))
         for key, check in _SCENE_FIELDS.items():
             try:
                 check(getattr(self, key))
@@ -277,19 +284,10 @@ def _integer(value: object) -> int:
     return int(value)
 
 
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"must be a number; got {reprlib.repr(value)}")  # noqa: TRY004
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"must be a finite number; got {reprlib.repr(value)}")
-    return number
-
-
 def _numbers(value: object, count: int) -> tuple[float, ...]:
     if not isinstance(value, (list, tuple)) or len(value) != count:
         raise ValueError(f"must be a list of {count} numbers; got {reprlib.repr(value)}")
-    return tuple(_number(v) for v in value)
+    return tuple(finite_number(v) for v in value)
 
 
 def _grid(value: object) -> int:
@@ -301,7 +299,7 @@ def _grid(value: object) -> int:
 
 
 def _speed(value: object) -> float:
-    speed = _number(value)
+    speed = finite_number(value)
     if not 0 <= speed <= MAX_SPEED:
         raise ValueError(f"speed must be between 0 and {MAX_SPEED:g} updates per second "
                          f"(0: as fast as possible); got {speed:g}")
@@ -338,6 +336,18 @@ def _steps(value: object) -> int:
     return steps
 
 
+def _overlays(value: object) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_OVERLAYS:
+        raise ValueError(f"must be a list of at most {MAX_OVERLAYS} overlay names; "
+                         f"got {reprlib.repr(value)}")
+    names = tuple(_text(name) for name in value)
+    for name in names:
+        if not _OVERLAY_NAME.fullmatch(name):
+            raise ValueError(f"{reprlib.repr(name)} is not an overlay name "
+                             "(lower-case letters, digits and _)")
+    return tuple(dict.fromkeys(names))  # once each, in the file's order
+
+
 def _seed_spread(value: object) -> int | None:
     if value is None:
         return value
@@ -368,6 +378,7 @@ _SCENE_FIELDS: dict[str, Callable[[object], object]] = {
     "speed": _speed,
     "show_batches": _flag,
     "show_basins": _flag,
+    "overlays": _overlays,
     "theme": _theme,
     "seed_spread": _seed_spread,
 }
@@ -458,7 +469,7 @@ def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Proble
     for name in parameters:
         if name in table:
             with _blame(label, f"problem.{name}"):
-                check = _text if declaration(name).is_choice else _number
+                check = _text if declaration(name).is_choice else finite_number
                 spec = replace(spec, **{name: check(table[name])})
     if "data" in table:
         with _blame(label, "problem.data"):
@@ -494,7 +505,7 @@ def _run(raw: object, label: str, where: str, problem: Problem,
         with _blame(label, f"{where}.{key}"):
             hyper = declared[key]
             # A number is a TOML number, as for every other key: not "0.1" in quotes.
-            values[key] = hyper.validate(raw[key] if hyper.is_choice else _number(raw[key]))
+            values[key] = hyper.validate(raw[key] if hyper.is_choice else finite_number(raw[key]))
     settings = RunSettings(optimizer, values)
     # One setting at a time, so RunSettings' own check blames the right key.
     for key, convert in _RUN_SETTINGS.items():
@@ -523,7 +534,7 @@ def _fan(raw: object, label: str, where: str, problem: Problem) -> SceneFan:
             values = raw["values"]
             if not isinstance(values, list):
                 raise ValueError(f"must be a list of numbers; got {reprlib.repr(values)}")
-            fan = Fan(param, tuple(_number(v) for v in values))
+            fan = Fan(param, tuple(finite_number(v) for v in values))
     else:
         count, log = DEFAULT_FAN, None
         if "count" in raw:
@@ -682,6 +693,7 @@ def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
         "speed": scene.speed,
         "show_batches": scene.show_batches,
         "show_basins": scene.show_basins,
+        "overlays": list(scene.overlays) or None,
         "theme": scene.theme,
         "seed_spread": None if scene.seed_spread is None else {"seeds": scene.seed_spread},
     }

@@ -46,6 +46,7 @@ from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.gl_check import opengl_problem
 from gradviz.qt.guard import reporter
+from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 from gradviz.qt.timing import Debouncer, Throttle
 from gradviz.qt.view_options import THEME_SETTING, ViewOptions, remembered_theme
 from gradviz.qt.views.fan_view import FanView
@@ -168,13 +169,15 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
 SEPARATOR = "-"
 SCENE_LIST = "scenes"
 """In :data:`MENUS`, where the built-in scenes' actions go (keys 1 to 9)."""
+OVERLAY_LIST = "overlays"
+"""In :data:`MENUS`, where the explanation overlays' actions go (:data:`OVERLAYS`)."""
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("open", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
     ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
     ("&Run", ("play", "step", "back", "reset", "end", "faster", "slower", SEPARATOR,
               "add", "duplicate", "remove", "fan", "unfan")),
-    ("&View", ("reset_view", "controls", "batches", "basins", "view_3d", "theme", "present", "leave",
-               "bigger", "smaller")),
+    ("&View", ("reset_view", "controls", "batches", "basins", "view_3d", SEPARATOR,
+               OVERLAY_LIST, SEPARATOR, "theme", "present", "leave", "bigger", "smaller")),
     ("&Help", ("help",)),
 )
 """The menu bar: each menu's title and its actions' names in order."""
@@ -234,6 +237,12 @@ class MainWindow(QMainWindow):
         side.addWidget(self.batch_panel)
         side.addWidget(self.loss_view)
         side.addWidget(self.fan_view)
+        # The overlays that explain in words and numbers rather than on a plot.
+        self.explanations = QWidget()
+        QVBoxLayout(self.explanations).setContentsMargins(0, 0, 0, 0)
+        self.explanation_overlays = OverlayGroup.of(Place.PANEL, self.explanations, OVERLAYS)
+        side.insertWidget(1, self.explanations)
+        self.explanations.hide()
         self.batch_panel.hide()
         self.fan_view.hide()  # until there is a fan
         main = self._views = QSplitter(Qt.Orientation.Horizontal)
@@ -322,6 +331,14 @@ class MainWindow(QMainWindow):
             action.setCheckable(spec.checkable)
             setattr(self, f"{spec.name}_action", action)
         self.controls_action.setChecked(True)
+        self.overlay_actions: dict[str, QAction] = {}
+        """Each explanation overlay's View-menu toggle, by the overlay's name."""
+        for kind in OVERLAYS:
+            spec = kind.spec
+            action = self._action(spec.text, [spec.shortcut],
+                                  partial(self._toggle_overlay, spec.name), spec.tip)
+            action.setCheckable(True)
+            self.overlay_actions[spec.name] = action
 
         menus = self.menuBar()
         for title, names in MENUS:
@@ -331,6 +348,8 @@ class MainWindow(QMainWindow):
                     menu.addSeparator()
                 elif name == SCENE_LIST:
                     menu.addActions(self._scene_actions())
+                elif name == OVERLAY_LIST:
+                    menu.addActions(list(self.overlay_actions.values()))
                 else:
                     menu.addAction(getattr(self, f"{name}_action"))
 
@@ -378,6 +397,7 @@ class MainWindow(QMainWindow):
         c.frameReady.connect(self._show_frame)
         c.fitReady.connect(self.fit_view.set_curves)
         c.batchShown.connect(self.fit_view.set_batch)
+        c.overlaysReady.connect(self._show_overlays)
         c.playingChanged.connect(self._playing_changed)
         c.message.connect(self.show_message)
         reporter().fault.connect(self.show_message)  # a paint or slot that failed, once each
@@ -508,12 +528,7 @@ class MainWindow(QMainWindow):
     def _apply_fan(self, fan) -> str | None:  # type: ignore[no-untyped-def]
         """Fan out the selected run; why not, if it cannot be (the controller says)."""
         said: list[str] = []
-        self.controller.message.connect(said.append)
-        try:
-            done = self.controller.fan_selected(fan)
-        finally:
-            self.controller.message.disconnect(said.append)
-        return None if done else (said[-1] if said else "the fan could not be made")
+        return None if self.controller.fan_selected(fan, tell=said.append) else said[0]
 
     def _fan_dialog_closed(self) -> None:
         self.fan_dialog = None
@@ -618,6 +633,11 @@ class MainWindow(QMainWindow):
         if changed("show_batches"):
             self.batches_action.setChecked(after.show_batches)
             self.batch_panel.setVisible(after.show_batches)
+        if changed("overlays"):
+            for name, action in self.overlay_actions.items():
+                action.setChecked(name in after.overlays)
+            self.explanations.setVisible(
+                bool(after.overlays & self.explanation_overlays.overlays.keys()))
 
     # -- scenes ------------------------------------------------------------------------------
     def show_scene(self, index: int) -> None:
@@ -799,6 +819,14 @@ class MainWindow(QMainWindow):
             sizes[0] = sizes[1] = (sizes[0] + sizes[1]) // 2
             self._views.setSizes(sizes)
             self.controller.request_frame()
+
+    def _toggle_overlay(self, name: str) -> None:
+        self.controller.set_overlay(name, self.overlay_actions[name].isChecked())
+
+    def _show_overlays(self, data: dict[str, object]) -> None:
+        self.surface_view.show_overlays(data)
+        self.fit_view.show_overlays(data)
+        self.explanation_overlays.show(data)
 
     def _show_timeline(self, shown: int, last: int) -> None:
         with QSignalBlocker(self.timeline):

@@ -29,7 +29,7 @@ class ViewOptions:
     its views show it when told and never hold a copy of their own.
 
     The colour map, the theme, the log colour scale, the log loss axis, the
-    batches panel and the basins shape the picture and are saved in scenes (a scene that names no
+    batches panel, the basins and the explanation overlays shape the picture and are saved in scenes (a scene that names no
     theme keeps the one in use). The text scale and presentation mode are the
     screen's, not the scene's: they suit the room the app is shown in, are never
     saved in a scene and stay as they are when one opens.
@@ -55,6 +55,8 @@ class ViewOptions:
     show_3d: bool = False
     """Whether the loss surface is shown in 3D beside the heatmap. The screen's choice
     (it needs OpenGL), kept when a scene opens and not saved in scenes."""
+    overlays: frozenset[str] = frozenset()
+    """The explanation overlays shown, by name (:data:`~gradviz.qt.overlays.OVERLAYS`)."""
     text_scale: float = 1.0
     """Text, paths and markers are drawn this many times their normal size."""
     presenting: bool = False
@@ -67,6 +69,12 @@ class ViewOptions:
         if self.theme not in style.THEMES:
             raise ValueError(f"unknown theme {self.theme!r}; "
                              f"choose from {', '.join(style.THEMES)}")
+        object.__setattr__(self, "overlays", frozenset(self.overlays))
+
+    def with_overlay(self, name: str, shown: bool) -> ViewOptions:
+        """These options with the overlay ``name`` shown or hidden."""
+        overlays = self.overlays | {name} if shown else self.overlays - {name}
+        return replace(self, overlays=overlays)
 
     @property
     def look(self) -> style.Theme:

@@ -795,3 +795,22 @@ def test_a_scene_of_fans_alone_is_a_scene_and_fans_count_as_runs(tmp_path: Path)
     crowded = GOOD + '\n[[runs]]\noptimizer = "gd"\n' * (MAX_RUNS - 1) + fan
     assert (f"a scene has 1 to {MAX_RUNS} [[runs]] and [[fans]] tables together; "
             f"got {MAX_RUNS + 1}") in _error(_write(tmp_path, crowded))
+
+
+@pytest.mark.parametrize(("value", "told"), [
+    ('"field"', "list of at most 16 overlay names"),
+    ('["Field"]', "is not an overlay name"),
+    ('[1]', "must be text"),
+    (str([f"o{i}" for i in range(17)]).replace("'", '"'), "at most 16"),
+])
+def test_bad_overlay_lists_are_refused_naming_the_key(tmp_path: Path, value: str, told: str) -> None:
+    message = _error(_write(tmp_path, GOOD.replace("grid = 128", f"grid = 128\noverlays = {value}")))
+    assert "view.overlays" in message and told in message
+
+
+def test_overlays_are_kept_once_each_in_the_files_order(tmp_path: Path) -> None:
+    text = GOOD.replace("grid = 128", 'grid = 128\noverlays = ["field", "rule", "field"]')
+    scene = load_scene(_write(tmp_path, text))
+    assert scene.overlays == ("field", "rule")
+    again = load_scene(_write(tmp_path, scene_to_text(scene), "again.toml"))
+    assert again.overlays == ("field", "rule")

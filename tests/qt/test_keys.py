@@ -173,6 +173,16 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.view_3d_action.trigger()
         assert not c.options.show_3d and not w.surface_3d.isVisible()
 
+    def overlay_toggle(name: str, action: QAction) -> Callable[[], None]:
+        def check() -> None:
+            action.trigger()
+            assert name in c.options.overlays and action.isChecked()
+            assert c.overlay_data(c.frames())[name] is not None  # it has something to draw
+            action.trigger()
+            assert name not in c.options.overlays and not action.isChecked()
+            assert name not in c.overlay_data(c.frames())
+        return check
+
     def theme() -> None:
         w.theme_action.trigger()
         assert w.theme.name == "light" and w.theme_action.isChecked()
@@ -262,6 +272,8 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.next_scene_action: next_previous,
         w.previous_scene_action: next_previous,
     }
+    for name, action in w.overlay_actions.items():
+        checks[action] = overlay_toggle(name, action)
     scene_actions = [a for _, a in _menu_actions(w) if a.text().split(".")[0].isdigit()]
     assert len(scene_actions) == len(w.scenes)
     for scene, action in zip(w.scenes, scene_actions):

@@ -20,7 +20,7 @@ def _worker_with_a_long_run(qapp) -> tuple[RunWorker, list[object]]:  # type: ig
     batches: list[object] = []
     worker.progressed.connect(batches.append)
     problem = make_problem("gabor")
-    worker.set_run(RunJob(0, 0, problem, RunSettings(optimizer="gd", steps=5000)))
+    worker.set_run(RunJob(0, 0, problem, RunSettings(optimizer="gd", steps=100_000)))
     return worker, batches
 
 
@@ -68,7 +68,7 @@ def test_running_to_the_end_takes_the_engines_in_turn_a_piece_at_a_time(qapp, mo
     worker.progressed.connect(count)
     problem = make_problem("gabor")
     for run_id in (0, 1):  # set together: one engine
-        worker.set_run(RunJob(run_id, 0, problem, RunSettings(optimizer="gd", steps=5000)))
+        worker.set_run(RunJob(run_id, 0, problem, RunSettings(optimizer="gd", steps=100_000)))
     worker._flush()  # as the gathering timer does
     worker.set_run(RunJob(2, 0, problem, RunSettings(optimizer="adam", steps=5000)))
     worker._flush()
@@ -122,8 +122,10 @@ class _Collector:
 
 
 def _alone(problem, settings: RunSettings, steps: int | None = None) -> Trajectory:  # type: ignore[no-untyped-def]
-    """The first ``steps`` steps (default all) of the run alone, through ``iterate``."""
-    return Trajectory.from_steps(settings, itertools.islice(iterate(problem, settings), steps))
+    """The first ``steps`` steps (default all) of the run alone, through ``iterate``,
+    with the optimizer's terms, as the app records them."""
+    return Trajectory.from_steps(settings,
+                                 itertools.islice(iterate(problem, settings, terms=True), steps))
 
 
 MIXED = (
@@ -185,7 +187,7 @@ def test_a_run_resumed_after_scrubbing_streams_on_from_there(qapp):
     driver.set_runs(*(RunJob(i, 1, problem, s, resume_at=40) for i, s in enumerate(settings)))
     driver.worker.step(10)
     for run_id, one in enumerate(settings):
-        expected = Trajectory.from_steps(one, itertools.islice(iterate(problem, one), 40, 50))
+        expected = Trajectory.from_steps(one, itertools.islice(iterate(problem, one, terms=True), 40, 50))
         assert_same_trajectory(driver.record(run_id, 1), expected)
         assert expected.update.tolist() == list(range(40, 50))
 

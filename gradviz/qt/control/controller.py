@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from gradviz.qt.control.fan_entry import FanEntry, fan_plot
 from gradviz.qt.control.spread_control import SpreadControl, spread_plot
 from gradviz.qt.frame import FanPlot, RunFrame
 from gradviz.qt.guard import guarded, one_line
+from gradviz.qt.overlays import OVERLAY_NAMES, OVERLAYS, OverlayInput
 from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.threads.worker_thread import WorkerThread, stop_all
 from gradviz.qt.threads.workers import (
@@ -97,6 +99,7 @@ class AppController(QObject):
     frameReady = Signal(object)  # list[RunFrame], at most once per frame
     fitReady = Signal(object)  # list[(run_id, colour, x, f)] model curves at the shown phi
     batchShown = Signal(object)  # ndarray | None: the selected run's current minibatch
+    overlaysReady = Signal(object)  # dict[str, object]: each shown overlay's data for the frame
     playingChanged = Signal(bool)
     speedChanged = Signal(float)  # updates per second, 0 for as fast as possible
     optionsChanged = Signal(object, object)  # ViewOptions before, ViewOptions after
@@ -151,6 +154,13 @@ class AppController(QObject):
         self.spreads.failed.connect(self.message)
         self.spreads.changed.connect(self._on_spread)
         self._spread_plot: FanPlot | None = None  # made once per spread, drawn every frame
+        self.stage: int | None = None
+        """In step-by-step mode, the part of the shown update explained (``None``: all of it)."""
+        self.focus_point: int | None = None
+        """The data point the user points at in the data view, for the overlays."""
+        self.overlay_extra: dict[str, object] = {}
+        """Values the window hands to the overlays by name (see :class:`OverlayInput`)."""
+        self._overlay_failures: dict[str, str] = {}  # the last error told, by overlay
         self._speed.emit(self.speed)
         self._frame_throttle = Throttle(FRAME_MS, self._publish_frame, self)
         self._window_debounce = Debouncer(WINDOW_DEBOUNCE_MS, self._request_surface, self)
@@ -366,6 +376,39 @@ class AppController(QObject):
         self._use_options(replace(self.options, show_3d=bool(shown)))
         self.request_frame()  # the view draws the runs at once
 
+    def set_overlay(self, name: str, shown: bool) -> None:
+        """Show or hide the explanation overlay ``name`` (:data:`~gradviz.qt.overlays.OVERLAYS`)."""
+        if name not in OVERLAY_NAMES:
+            self.message.emit(f"gradviz has no overlay named {name!r}")
+            return
+        self._use_options(self.options.with_overlay(name, bool(shown)))
+        self.request_frame()
+
+    def overlay_data(self, frames: list[RunFrame]) -> dict[str, object]:
+        """Each shown overlay's data for ``frames`` (the app's frame, or an export's)."""
+        shown = [kind for kind in OVERLAYS if kind.spec.name in self.options.overlays]
+        if not shown:
+            return {}
+        given = OverlayInput(
+            problem=self.problem, frames=tuple(frames),
+            settings={run.run_id: run.settings for run in self.runs}, window=self.window,
+            stage=self.stage, focus_point=self.focus_point, extra=dict(self.overlay_extra),
+        )
+        data = {}
+        for kind in shown:
+            try:
+                data[kind.spec.name] = kind.derive(given)
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+                # An overlay that cannot be computed here is left out; the rest draw.
+                data[kind.spec.name] = None
+                text = f"{kind.spec.text}: {one_line(exc)}"
+                if self._overlay_failures.get(kind.spec.name) != text:  # once, not every frame
+                    self._overlay_failures[kind.spec.name] = text
+                    self.message.emit(text)
+            else:
+                self._overlay_failures.pop(kind.spec.name, None)
+        return data
+
     def cancel_basins(self) -> None:
         """Stop computing the basins, and stop showing them."""
         self.basins.cancel()
@@ -470,7 +513,12 @@ class AppController(QObject):
             shown, colormap=scene.colormap, theme=scene.theme or shown.theme,
             log_scale=scene.log_scale, log_loss=scene.log_loss, show_batches=scene.show_batches,
             show_basins=scene.show_basins,
+            overlays=frozenset(scene.overlays) & OVERLAY_NAMES,
         )
+        unknown = [name for name in scene.overlays if name not in OVERLAY_NAMES]
+        if unknown:
+            self.message.emit(f"The scene '{scene.name}' asks for overlays this gradviz does "
+                              f"not have: {', '.join(unknown)}; the rest of it is shown")
         for run, resolved in zip(scene.runs, settings):
             self._append_run(resolved, run.name)
         for resolved, scene_fan in fans:
@@ -518,6 +566,7 @@ class AppController(QObject):
             speed=self.speed,
             show_batches=options.show_batches and self.problem.n_points is not None,
             show_basins=options.show_basins,
+            overlays=tuple(sorted(options.overlays)),
             number=None,
             source="",
         )
@@ -695,22 +744,30 @@ class AppController(QObject):
         self._fan_changed(entry)
         return True
 
-    def fan_selected(self, fan: Fan) -> bool:
+    def fan_selected(self, fan: Fan, tell: Callable[[str], object] | None = None) -> bool:
         """Turn the selected entry into a fan over ``fan``'s values (a fan's values
         are replaced), in its place, with its colour, name and visibility.
+
+        Parameters
+        ----------
+        fan : Fan
+            The values.
+        tell : callable, optional
+            Told why the fan cannot be made (by default :attr:`message` is).
 
         Returns
         -------
         bool
-            False (with a message, nothing changed) if the fan cannot be run.
+            False (nothing changed) if the fan cannot be run.
         """
         run, settings = self.selected, self.selected_settings
         if run is None or settings is None:
+            (tell or self.message.emit)("Select a run to fan out")
             return False
         try:
             resolved = check_fan_run(self.problem, settings, fan)
         except ValueError as exc:
-            self.message.emit(f"Could not fan out the run: {exc}")
+            (tell or self.message.emit)(f"Could not fan out the run: {exc}")
             return False
         old = self._entry_runs(run.run_id)
         at = self.runs.index(old[0])
@@ -1032,6 +1089,7 @@ class AppController(QObject):
         if selected is not None and len(selected.record):
             batch = selected.record.batch(self._shown_row(selected))
         self.batchShown.emit(batch)
+        self.overlaysReady.emit(self.overlay_data(frames))
         self.timelineChanged.emit(self.shown_update, self.last_update)
 
     def batch_lines(self, limit: int = 40) -> list[tuple[int, int, int, tuple[int, ...] | None]]:

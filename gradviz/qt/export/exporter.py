@@ -494,7 +494,7 @@ def run_set(controller: AppController) -> RunSet:
     n_points = controller.problem.n_points
     return RunSet(
         controller.spec,
-        tuple(NamedRun(run.label(n_points), run.colour, run.record.to_trajectory(run.settings))
+        tuple(NamedRun(run.label(n_points), run.colour, run.record.to_trajectory(run.settings, terms=False))
               for run in controller.runs),
         controller.scene.name if controller.scene else None,
     )

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from gradviz.core.colormaps import load_colormap
+from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.gl_check import opengl_problem
+from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
+from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
@@ -48,6 +51,17 @@ problem, surface and window) of ``width`` x ``height`` logical pixels, for an
 image of the given pixel ratio."""
 
 
+PANEL_NAMES = frozenset(kind.spec.name for kind in OVERLAYS if kind.spec.place is Place.PANEL)
+PANEL_SHARE = 0.3
+"""The part of an export's width the explanation panels take, when any is shown."""
+
+
+def _panel_width(width: int, options: ViewOptions) -> int:
+    """How wide the panels beside an export's map are: a share of it, at least
+    legible at the export's text scale, never most of the picture."""
+    return round(min(max(PANEL_SHARE * width, 300 * options.text_scale), 0.45 * width))
+
+
 class LandscapeView:
     """The landscape (heatmap, contours, paths, legend, colour bar) as the app shows
     it, drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of its own.
@@ -58,6 +72,7 @@ class LandscapeView:
 
     def __init__(self, controller: AppController, width: int, height: int, ratio: float) -> None:
         self.ratio = ratio
+        self._controller = controller
         self._widened: set[QGraphicsItem] = set()
         options = controller.options
         view = self.surface_view = SurfaceView()
@@ -75,13 +90,29 @@ class LandscapeView:
         selected = controller.selected
         if selected is not None and selected.settings.start is not None:
             view.set_start(selected.settings.start, selected.identity_colour)
-        view.resize(width, height)
+        self.panel_width = _panel_width(width, options) if options.overlays & PANEL_NAMES else 0
+        view.resize(width - self.panel_width, height)
         view.show()  # laid out, as a shown view is, but never put on screen
         view.show_window(controller.window)
+        # The overlays that explain in words, beside the map as the window has them.
+        self.panels = QWidget()
+        self.panels.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        self.panels.setPalette(style.widget_palette(options.look))
+        self.panels.setAutoFillBackground(True)
+        QVBoxLayout(self.panels).setContentsMargins(6, 6, 6, 6)
+        self.panel_overlays = OverlayGroup.of(Place.PANEL, self.panels, OVERLAYS)
+        self.panel_overlays.set_look(options.look, options.text_scale)
+        self.panels.resize(max(self.panel_width, 1), height)
+        if self.panel_width:
+            self.panels.show()
 
     def show_frames(self, frames: list[RunFrame]) -> None:
         """Draw the runs as ``frames`` have them, the legend's losses included."""
         self.surface_view.set_runs(frames)
+        # The overlays' numbers belong to the update drawn, not the one the window shows.
+        overlays = self._controller.overlay_data(frames)
+        self.surface_view.show_overlays(overlays)
+        self.panel_overlays.show(overlays)
         # Run again for each frame: a rebuilt legend or a new badge brings new items.
         for item in self.surface_view.scene().items():
             # A cached pixmap has the screen's resolution, not the image's.
@@ -116,13 +147,24 @@ class LandscapeView:
                 (item.setPen if name == "pen" else item.setShadowPen)(wide)
 
     def paint(self, painter: QPainter, target: QRectF) -> None:
-        """Paint the plot into ``target``."""
-        self.surface_view.scene().render(painter, target, self.surface_view.sceneRect())
+        """Paint the plot into ``target``, and the shown panels at its right."""
+        scale = target.height() / max(self.surface_view.height(), 1)
+        panel = self.panel_width * scale
+        plot = QRectF(target.left(), target.top(), target.width() - panel, target.height())
+        self.surface_view.scene().render(painter, plot, self.surface_view.sceneRect())
+        if self.panel_width:
+            self.panels.layout().activate()
+            painter.save()
+            painter.translate(plot.right(), target.top())
+            painter.scale(scale, scale)
+            self.panels.render(painter, QPoint(0, 0))
+            painter.restore()
 
     def close(self) -> None:
-        """Close the surface view and delete it."""
-        self.surface_view.close()
-        self.surface_view.deleteLater()
+        """Close the surface view and the panels and delete them."""
+        for widget in (self.surface_view, self.panels):
+            widget.close()
+            widget.deleteLater()
 
 
 class ViewUnavailable(ValueError):

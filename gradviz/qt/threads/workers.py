@@ -269,7 +269,8 @@ class RunWorker(Worker):
 
     def _start(self, jobs: list[RunJob]) -> None:
         try:
-            engine = Engine(jobs[0].problem, [job.settings for job in jobs])
+            # With the optimizers' terms (m, v, ...): the explanation overlays show them.
+            engine = Engine(jobs[0].problem, [job.settings for job in jobs], terms=True)
         except Exception as exc:  # noqa: BLE001 - the runs that fail alone are reported
             if len(jobs) > 1:
                 for job in jobs:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from gradviz.qt import style
 from gradviz.qt.layers.curve_layer import Curve, CurveLayer
+from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 from gradviz.qt.views.panel import Panel
 
 
@@ -42,6 +45,8 @@ class FitView(Panel):
         self._y: np.ndarray = np.empty(0)
         self._bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
         self._user_moved = False
+        self.overlays = OverlayGroup.of(Place.DATA, self, OVERLAYS)
+        """The explanation overlays drawn over the data, shown by :meth:`show_overlays`."""
         # The margin that keeps whole markers in view is in pixels: recomputed
         # whenever the view's size changes (presentation mode, a dragged splitter).
         plot.vb.sigResized.connect(self._fit_range)
@@ -50,6 +55,7 @@ class FitView(Panel):
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of text, points and curves."""
         self.style_panel(theme, scale)
+        self.overlays.set_look(theme, scale)
         self.points.setSize(9 * scale)
         self.points.setBrush(pg.mkBrush(theme.data_points))
         self.points.setPen(pg.mkPen(theme.data_edge, width=1))
@@ -58,6 +64,10 @@ class FitView(Panel):
         self.message.setColor(theme.muted)
         self._show_message()
         self._fit_range()  # the markers' sizes changed
+
+    def show_overlays(self, data: Mapping[str, object]) -> None:
+        """Draw each overlay of the data view from its entry of ``data`` (a missing one is hidden)."""
+        self.overlays.show(data)
 
     def _show_message(self) -> None:
         self.message.setHtml(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,6 +21,7 @@ from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
+from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 
 LEGEND_MARGIN = 10
 """Pixels between the legend and the plot's edge in its default places."""
@@ -182,11 +184,14 @@ class SurfaceView(Panel):
         plot.vb.sigRangeChanged.connect(self._range_changed_any)
         self._user_moved = False
         self.scene().sigMouseClicked.connect(self._clicked)
+        self.overlays = OverlayGroup.of(Place.MAP, self, OVERLAYS)
+        """The explanation overlays drawn on the map, shown by :meth:`show_overlays`."""
 
     # -- setters ---------------------------------------------------------------------------
     def set_look(self, theme: style.Theme, scale: float) -> None:
         """Colours and size of everything drawn (themes, presentation mode, Ctrl+Plus/Minus)."""
         self.style_panel(theme, scale)
+        self.overlays.set_look(theme, scale)
         bar_axis = self.colour_bar.getAxis("right")
         bar_axis.setTickFont(style.axis_font(round(11 * scale)))
         bar_axis.setTextPen(pg.mkPen(theme.foreground))
@@ -275,6 +280,10 @@ class SurfaceView(Panel):
     def _drop_map_caches(self) -> None:
         for item in (self.image, self.contours.curve, self.basins.image):
             _drop_cache(item)
+
+    def show_overlays(self, data: Mapping[str, object]) -> None:
+        """Draw each overlay of the map from its entry of ``data`` (a missing one is hidden)."""
+        self.overlays.show(data)
 
     def show_window(self, window: Window) -> None:
         """Show ``window`` without announcing it as a user's zoom (a new problem or

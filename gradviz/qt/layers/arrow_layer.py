@@ -1,0 +1,192 @@
+"""Arrows on a plot, drawn in the view's pixels: heads that keep their shape on any
+axis scale, widths and labels that follow the text scale, and arrows too long to
+read shortened, with their label saying so.
+
+The explanation overlays (the update's steps, the gradient and its parts, each
+data point's share of it, the field of steepest descent) all draw through one
+:class:`ArrowLayer` each.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QWidget
+
+from gradviz.qt import style
+from gradviz.qt.layers.lines import to_device
+from gradviz.qt.layers.view_layer import ViewLayer
+
+OUTLINE = QColor(0, 0, 0, 170)
+"""The dark edge under every arrow: it stands out on every colour map."""
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """One arrow in data coordinates.
+
+    Attributes
+    ----------
+    tail : tuple of float
+        Where it starts, ``(phi0, phi1)``.
+    vector : tuple of float
+        From its tail to its tip, in data units.
+    colour : str
+        ``#rrggbb``.
+    width : float
+        Shaft width in pixels at text scale 1.
+    label : str
+        Text beside its tip ("" for none).
+    dashed : bool
+        Drawn dashed (a point the update looks at, not a step it takes).
+    """
+
+    tail: tuple[float, float]
+    vector: tuple[float, float]
+    colour: str
+    width: float = 3.0
+    label: str = ""
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class ArrowStyle:
+    """How arrows are drawn, in pixels at text scale 1."""
+
+    head: float = 4.0
+    """Head length, in shaft widths (at least :attr:`min_head` pixels)."""
+    min_head: float = 7.0
+    max_fraction: float = 0.45
+    """An arrow longer than this share of the view's shorter side is shortened to it."""
+    font_points: float = 12.0
+    outline: bool = True
+    """Whether shafts and heads have a dark edge (off for dense fields of small arrows)."""
+
+
+def shortened(length: float, limit: float) -> float:
+    """The factor an arrow ``length`` pixels long is drawn at to be at most ``limit`` long."""
+    return 1.0 if length <= limit or length == 0 else limit / length
+
+
+class ArrowLayer(ViewLayer):
+    """Draws a list of :class:`Arrow` over the view; :meth:`set_arrows` replaces them."""
+
+    def __init__(self, arrow_style: ArrowStyle = ArrowStyle()) -> None:
+        super().__init__()
+        self._style = arrow_style
+        self._scale = 1.0
+        self._arrows: tuple[Arrow, ...] = ()
+        self._shortened: tuple[Arrow, ...] = ()
+
+    @property
+    def arrows(self) -> tuple[Arrow, ...]:
+        """The arrows drawn now."""
+        return self._arrows
+
+    @property
+    def shortened_arrows(self) -> tuple[Arrow, ...]:
+        """The arrows the last paint had to shorten to keep them inside the view."""
+        return self._shortened
+
+    def set_scale(self, scale: float) -> None:
+        """Multiply widths, heads and label sizes (presentation mode, Ctrl+Plus/Minus)."""
+        self._scale = scale
+        self.update()
+
+    def set_arrows(self, arrows: Sequence[Arrow]) -> None:
+        """Draw ``arrows`` (replacing those drawn before); an empty list hides them."""
+        arrows = tuple(arrows)
+        if arrows != self._arrows:
+            self._arrows = arrows
+            self.update()
+
+    def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
+        if not self._arrows:
+            self._shortened = ()
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        transform = painter.transform()
+        painter.resetTransform()  # the paint guard restores the transform after
+        tails = np.array([a.tail for a in self._arrows], dtype=float)
+        tips = tails + np.array([a.vector for a in self._arrows], dtype=float)
+        finite = np.isfinite(tails).all(axis=1) & np.isfinite(tips).all(axis=1)
+        arrows = [a for a, ok in zip(self._arrows, finite) if ok]
+        if not arrows:
+            self._shortened = ()
+            return
+        start = to_device(tails[finite], transform)
+        end = to_device(tips[finite], transform)
+        device = painter.device()
+        side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
+        limit = self._style.max_fraction * side
+        font = style.axis_font(round(self._style.font_points * self._scale))
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        short: list[Arrow] = []
+        for arrow, a, b in zip(arrows, start, end):
+            delta = b - a
+            factor = shortened(float(math.hypot(*delta)), limit)
+            if factor < 1.0:
+                short.append(arrow)
+                b = a + delta * factor
+            self._draw_one(painter, arrow, a, b)
+            label = arrow.label + (f" (shortened ×{factor:.2g})" if factor < 1.0 and arrow.label
+                                   else "")
+            if label:
+                self._draw_label(painter, metrics, label, a, b, arrow.colour)
+        self._shortened = tuple(short)
+
+    def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
+        width = arrow.width * self._scale
+        delta = b - a
+        length = float(math.hypot(*delta))
+        if length < 0.5:  # nothing to point along: a dot marks the place
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(arrow.colour))
+            painter.drawEllipse(QPointF(*a), width, width)
+            return
+        unit = delta / length
+        head = min(max(self._style.head * width, self._style.min_head * self._scale), length)
+        neck = b - unit * head * 0.8
+        normal = np.array([-unit[1], unit[0]]) * head * 0.45
+        shaft = QPainterPath(QPointF(*a))
+        shaft.lineTo(QPointF(*neck))
+        tip = QPolygonF([QPointF(*b), QPointF(*(neck + normal)), QPointF(*(neck - normal))])
+        dash = Qt.PenStyle.DashLine if arrow.dashed else Qt.PenStyle.SolidLine
+        if self._style.outline:
+            edge = QPen(OUTLINE, width + 2.5 * self._scale, dash, Qt.PenCapStyle.RoundCap)
+            painter.setPen(edge)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(shaft)
+            painter.setPen(QPen(OUTLINE, 2.5 * self._scale))
+            painter.setBrush(OUTLINE)
+            painter.drawPolygon(tip)
+        colour = QColor(arrow.colour)
+        painter.setPen(QPen(colour, width, dash, Qt.PenCapStyle.RoundCap))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(shaft)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPolygon(tip)
+
+    def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
+                    a: np.ndarray, b: np.ndarray, colour: str) -> None:
+        """``text`` past the tip, on a dark panel so it reads on every map."""
+        delta = b - a
+        length = float(math.hypot(*delta)) or 1.0
+        size = metrics.size(0, text)
+        pad = 4.0 * self._scale
+        # Beyond the tip along the arrow, so the label never covers the shaft.
+        centre = b + delta / length * (0.5 * max(size.width(), size.height()) + pad)
+        box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
+                     size.width() + 2 * pad, size.height() + 2 * pad)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 175))
+        painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
+        painter.setPen(QColor(colour).lighter(130))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

@@ -1,0 +1,96 @@
+"""The field of steepest descent: -∇L as small arrows over the whole map."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+
+from gradviz.core.field import GradientField, gradient_field
+from gradviz.core.losses import Problem
+from gradviz.core.space import Window
+from gradviz.qt import style
+from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
+from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+
+ARROWS_A_SIDE = 17
+FIELD_COLOUR = "#f2f2f2"
+NOTE = "−∇L: arrows point downhill, lengths ∝ √|∇L|"
+
+
+@dataclass(frozen=True, eq=False)
+class FieldPicture:
+    """What the field overlay draws: the arrows and the note that says how they are scaled."""
+
+    tails: np.ndarray
+    steps: np.ndarray
+    note: str = NOTE
+
+
+_last: tuple[tuple[int, Window], FieldPicture] | None = None  # the field depends on these alone
+
+
+def field_picture(problem: Problem, window: Window) -> FieldPicture:
+    """The field of ``problem`` over ``window``, computed once per problem and window."""
+    global _last
+    key = (id(problem), window)
+    if _last is None or _last[0] != key:
+        field: GradientField = gradient_field(problem, window, ARROWS_A_SIDE)
+        _last = key, FieldPicture(field.points, field.steps())
+    return _last[1]
+
+
+class GradientFieldOverlay(Overlay):
+    """-∇L at the centres of a 17 x 17 grid of the view."""
+
+    spec = OverlaySpec(
+        "field", "Show gradient field", "G",
+        "the negative gradient as a field of small arrows: which way is downhill everywhere",
+        Place.MAP, order=40,
+    )
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        super().__init__(view)
+        self.layer = ArrowLayer(ArrowStyle(head=3.0, min_head=5.0, max_fraction=1.0,
+                                           outline=False))
+        self.layer.setZValue(2)  # over the map and contours, under the paths
+        view.getPlotItem().addItem(self.layer, ignoreBounds=True)
+        # Bottom right: the runs' legend and badges take the other corners first.
+        self.note = pg.TextItem(anchor=(1, 1), fill=pg.mkBrush(0, 0, 0, 150))
+        self.note.setParentItem(view.getPlotItem().vb)
+        self.note.hide()
+        view.getPlotItem().vb.sigResized.connect(self._place_note)
+        self._scale = 1.0
+        self._shown: object | None = None
+
+    @staticmethod
+    def derive(given: OverlayInput) -> FieldPicture:
+        return field_picture(given.problem, given.window)
+
+    def show(self, data: object | None) -> None:
+        if data is self._shown:  # the same field, frame after frame
+            return
+        self._shown = data
+        if not isinstance(data, FieldPicture):
+            self.layer.set_arrows(())
+            self.note.hide()
+            return
+        self.layer.set_arrows([
+            Arrow((float(a), float(b)), (float(c), float(d)), FIELD_COLOUR, width=1.3)
+            for (a, b), (c, d) in zip(data.tails, data.steps)
+        ])
+        self.note.setText(data.note)
+        self.note.show()
+        self._place_note()
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        self._scale = scale
+        self.layer.set_scale(scale)
+        self.note.setFont(style.axis_font(round(11 * scale)))
+        self.note.setColor("#ffffff")
+        self._place_note()
+
+    def _place_note(self, *_: object) -> None:
+        box = self.view.getPlotItem().vb.boundingRect()
+        self.note.setPos(box.right() - 6 * self._scale, box.bottom() - 6 * self._scale)
