@@ -206,8 +206,9 @@ class MainWindow(QMainWindow):
         self._numbers_throttle = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame,
                                           self)
         self._build_layout()
+        self._gl_problem: str | None = None
+        self._gl_checked = False
         self._build_actions()
-        self._offer_3d()
         self._connect()
         self.controller.start()
         self._restore_settings()
@@ -343,6 +344,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         for title, names in MENUS:
             menu = menus.addMenu(title)
+            if "view_3d" in names:  # the menu says whether the 3D view can start
+                menu.aboutToShow.connect(self._opengl_problem)
             for name in names:
                 if name == SEPARATOR:
                     menu.addSeparator()
@@ -708,7 +711,7 @@ class MainWindow(QMainWindow):
         filters = ["Landscape PNG (*.png)", "Landscape SVG (*.svg)", "Animation GIF (*.gif)",
                    "Animation MP4 (*.mp4)", "Runs CSV (*.csv)", "Runs JSON (*.json)"]
         in_3d = "3D view PNG (*.png)"
-        if self.view_3d_action.isEnabled():
+        if self._opengl_problem() is None:
             filters.insert(2, in_3d)
         path, chosen = QFileDialog.getSaveFileName(self, "Export", "gradviz.png",
                                                    ";;".join(filters))
@@ -783,25 +786,35 @@ class MainWindow(QMainWindow):
     def _toggle_basins(self) -> None:
         self.controller.set_show_basins(self.basins_action.isChecked())
 
-    def _offer_3d(self) -> None:
-        """Offer the 3D view only where OpenGL can start; elsewhere say why."""
-        problem = opengl_problem()
-        if problem is not None:
-            action = self.view_3d_action
-            action.setEnabled(False)
-            action.setText(f"3D view (unavailable: {problem})")
-            action.setStatusTip(problem)
-            action.setToolTip(QtGui.Qt.convertFromPlainText(f"3D view unavailable: {problem}"))
+    def _opengl_problem(self) -> str | None:
+        """Why the 3D view cannot start here, or ``None``; asked when first needed (the
+        View menu, its key, an export), not at launch: it takes a tenth of a second.
+        Where it cannot, its menu item is greyed out and says why."""
+        if not self._gl_checked:
+            self._gl_checked = True
+            self._gl_problem = problem = opengl_problem()
+            if problem is not None:
+                action = self.view_3d_action
+                action.setEnabled(False)
+                action.setChecked(False)
+                action.setText(f"3D view (unavailable: {problem})")
+                action.setStatusTip(problem)
+                action.setToolTip(QtGui.Qt.convertFromPlainText(f"3D view unavailable: {problem}"))
+        return self._gl_problem
 
     def _toggle_3d(self) -> None:
-        if self.view_3d_action.isEnabled():
-            self.controller.set_show_3d(self.view_3d_action.isChecked())
+        problem = self._opengl_problem()
+        if problem is not None:
+            self.show_message(f"The 3D view is unavailable: {problem}")
+            return
+        self.controller.set_show_3d(self.view_3d_action.isChecked())
 
     def _show_3d(self, shown: bool) -> None:
         """Show the loss surface in 3D beside the heatmap (made the first time), or hide it."""
+        problem = self._opengl_problem() if shown or self.surface_3d is not None else None
         with QSignalBlocker(self.view_3d_action):
-            self.view_3d_action.setChecked(shown and self.view_3d_action.isEnabled())
-        if not self.view_3d_action.isEnabled() or (self.surface_3d is None and not shown):
+            self.view_3d_action.setChecked(shown and problem is None)
+        if problem is not None or (self.surface_3d is None and not shown):
             return
         if self.surface_3d is None:
             from gradviz.qt.views.surface_3d import Surface3DView  # loads OpenGL: only if asked

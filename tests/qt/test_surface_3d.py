@@ -257,11 +257,13 @@ def test_menu_item_says_why_when_opengl_cannot_start(monkeypatch, qtbot):
     qtbot.addWidget(window)
     try:
         action = window.view_3d_action
-        assert not action.isEnabled()
+        action.trigger()  # D: asked only now, as when the View menu first opens
+        assert "The 3D view is unavailable: no OpenGL driver here" in window.message_bar.text()
+        assert not action.isEnabled() and not action.isChecked()
         assert "no OpenGL driver here" in action.text()
         assert action.statusTip() == "no OpenGL driver here"
         assert "no OpenGL driver here" in action.toolTip().replace("\xa0", " ")
-        action.trigger()
+        action.trigger()  # greyed out now: does nothing
         assert window.surface_3d is None and not window.controller.options.show_3d
         window.controller.set_show_3d(True)  # as a caller might: nothing breaks
         assert window.surface_3d is None and not action.isChecked()
@@ -276,6 +278,8 @@ def _skip_where_opengl_starts() -> None:
 
 def test_without_opengl_everything_else_works(window, qtbot, tmp_path):
     _skip_where_opengl_starts()
+    view_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&View")
+    view_menu.aboutToShow.emit()  # the View menu opens
     assert not window.view_3d_action.isEnabled()
     c = _finished(window, qtbot, "4")
     path = tmp_path / "landscape.png"
