@@ -291,6 +291,19 @@ def test_without_opengl_everything_else_works(window, qtbot, tmp_path):
     assert c.runs[0].record.finished
 
 
+def test_heights_between_grid_points_are_interpolated_bilinearly():
+    from gradviz.qt.views.surface_3d import bilinear
+
+    phi0, phi1 = np.linspace(-1.0, 3.0, 9), np.linspace(10.0, 12.0, 5)
+    plane = 2.0 * phi0[None, :] - 3.0 * phi1[:, None] + 1.0 + 0.5 * phi0[None, :] * phi1[:, None]
+    points = np.array([[0.3, 10.7], [-1.0, 10.0], [3.0, 12.0], [2.49, 11.01]])
+    expected = 2.0 * points[:, 0] - 3.0 * points[:, 1] + 1.0 + 0.5 * points[:, 0] * points[:, 1]
+    np.testing.assert_allclose(bilinear(phi0, phi1, plane, points), expected, rtol=1e-12)
+    # Outside the grid: its edge.
+    np.testing.assert_allclose(bilinear(phi0, phi1, plane, np.array([[9.0, 10.0]])),
+                               plane[0, -1], rtol=1e-12)
+
+
 def test_probe_names_a_missing_pyopengl(monkeypatch):
     real = gl_check.importlib.util.find_spec
     monkeypatch.setattr(gl_check.importlib.util, "find_spec",

@@ -9,8 +9,8 @@ update, lifted by :data:`LIFT` so the surface does not swallow it.
 
 It is an OpenGL widget: make one only where :func:`gradviz.qt.gl_check.opengl_problem`
 returns ``None`` (elsewhere the first paint crashes the interpreter). Text (axis
-labels, legend, key help) is painted over the OpenGL picture with QPainter, on
-screen and in exports alike.
+labels, legend, key help) is painted with QPainter over the OpenGL picture: on screen
+by a transparent widget above it, in exports onto the image.
 """
 
 from __future__ import annotations
@@ -83,11 +83,10 @@ _SURFACE = {**_OPAQUE, GL.GL_POLYGON_OFFSET_FILL: True, "glPolygonOffset": (1.0,
 _ON_TOP = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: False, GL.GL_CULL_FACE: False}
 
 
-def _rgba(colour: object, alpha: float | None = None) -> tuple[float, float, float, float]:
+def _rgba(colour: object) -> tuple[float, float, float, float]:
     """``colour`` (a name or an RGB(A) tuple of 0-255) as OpenGL's floats."""
     qcolour = QColor(*colour) if isinstance(colour, tuple) else QColor(str(colour))
-    rgba = qcolour.getRgbF()
-    return (rgba[0], rgba[1], rgba[2], rgba[3] if alpha is None else alpha)
+    return qcolour.getRgbF()
 
 
 def bilinear(phi0: np.ndarray, phi1: np.ndarray, grid: np.ndarray,
@@ -242,7 +241,7 @@ class Surface3DView(gl.GLViewWidget):
             if not frame.visible or frame.index < 0:
                 continue
             points = self.scene_points(frame.phi[: frame.index + 1], frame.loss[: frame.index + 1])
-            colour = _rgba(theme.run_colour(frame.colour), 1.0)
+            colour = _rgba(theme.run_colour(frame.colour))
             if len(points) >= 2:
                 pairs = np.repeat(points, 2, axis=0)[1:-1]  # a, b, b, c, c, d, ...
                 segments.append(pairs)
