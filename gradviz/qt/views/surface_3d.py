@@ -424,6 +424,10 @@ class Surface3DView(gl.GLViewWidget):
                 box.moveBottom(area.top() + point.y())
             elif side == Qt.AlignmentFlag.AlignRight:  # the text ends at its point
                 box.moveRight(area.left() + point.x())
+            # Kept whole inside the picture: a narrow pane at a projector's text size
+            # would cut the labels at its sides.
+            box.moveLeft(min(max(box.left(), area.left()), area.right() - box.width()))
+            box.moveTop(min(max(box.top(), area.top()), area.bottom() - box.height()))
             painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         margin, line = 8 * scale, metrics.height()
         top = area.top() + margin
