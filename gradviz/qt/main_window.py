@@ -146,7 +146,7 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
     ActionSpec("basins", "Show basins of attraction", ("A",), _w("_toggle_basins"),
                "colour every start by where the selected run's optimizer ends from it",
                checkable=True),
-    ActionSpec("view_3d", "3D view", ("D",), _w("_toggle_3d"),
+    ActionSpec("view_3d", "3D view", ("Z",), _w("_toggle_3d"),
                "the loss surface in 3D beside the heatmap, the runs on it; drag or "
                "Shift+arrows turn it, the wheel or Shift+PgUp/PgDn zoom", checkable=True),
     ActionSpec("theme", "Light projector theme", ("L",), _w("toggle_theme"),
