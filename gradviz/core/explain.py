@@ -317,8 +317,8 @@ class _Texts(dict):  # type: ignore[type-arg]
         return _text(_value(self._values, name))
 
 
-def magnification(explanation: Explanation, window: Window, least: float = 0.06,
-                  target: float = 0.2) -> float:
+def magnification(explanation: Explanation, window: Window, least: float = 0.1,
+                  target: float = 0.25) -> float:
     """How much longer to draw the update's arrows so that they can be seen on ``window``.
 
     1 if the longest arrow is at least ``least`` of the view (each axis measured in
@@ -340,20 +340,22 @@ def magnification(explanation: Explanation, window: Window, least: float = 0.06,
     return factor
 
 
-def step_stage(stage: int | None, parts: int, direction: int) -> tuple[int | None, int]:
+def step_stage(stage: int | None, parts: int, direction: int,
+               at_start: bool = False) -> tuple[int | None, int]:
     """The step-by-step mode's next stage: ``(stage, updates to move)``.
 
     Forward (``direction`` > 0) from the whole update (``None``) to its first part,
     through its parts, and from its last to the next update's first; backward the
     other way, from the first part to the whole update and from the whole update
-    to the previous update's last part.
+    to the previous update's last part. ``at_start``: the shown row is the start
+    point, which has no update to explain, so forward takes one.
     """
     if parts < 1:
         return None, 0
     if direction > 0:
         if stage is None:
-            return 0, 0
+            return 0, int(at_start)
         return (stage + 1, 0) if stage + 1 < parts else (0, 1)
     if stage is None:
-        return parts - 1, -1
+        return (None, 0) if at_start else (parts - 1, -1)
     return (stage - 1, 0) if stage > 0 else (None, 0)

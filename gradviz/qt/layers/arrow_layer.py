@@ -128,6 +128,7 @@ class ArrowLayer(ViewLayer):
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         short: list[Arrow] = []
+        labels: list[tuple[str, np.ndarray, np.ndarray, str]] = []
         for arrow, a, b in zip(arrows, start, end):
             delta = b - a
             factor = shortened(float(math.hypot(*delta)), limit)
@@ -138,7 +139,10 @@ class ArrowLayer(ViewLayer):
             label = arrow.label + (f" (shortened ×{factor:.2g})" if factor < 1.0 and arrow.label
                                    else "")
             if label:
-                self._draw_label(painter, metrics, label, a, b, arrow.colour)
+                labels.append((label, a, b, arrow.colour))
+        taken: list[QRectF] = []  # labels last, over every shaft, none over another
+        for label, a, b, colour in labels:
+            taken.append(self._draw_label(painter, metrics, label, a, b, colour, taken))
         self._shortened = tuple(short)
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
@@ -175,8 +179,10 @@ class ArrowLayer(ViewLayer):
         painter.drawPolygon(tip)
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
-                    a: np.ndarray, b: np.ndarray, colour: str) -> None:
-        """``text`` past the tip, on a dark panel so it reads on every map."""
+                    a: np.ndarray, b: np.ndarray, colour: str,
+                    taken: Sequence[QRectF] = ()) -> QRectF:
+        """``text`` past the tip, on a dark panel so it reads on every map, moved up or
+        down off the labels ``taken`` already; the box it is drawn in."""
         delta = b - a
         length = float(math.hypot(*delta)) or 1.0
         size = metrics.size(0, text)
@@ -185,8 +191,15 @@ class ArrowLayer(ViewLayer):
         centre = b + delta / length * (0.5 * max(size.width(), size.height()) + pad)
         box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
                      size.width() + 2 * pad, size.height() + 2 * pad)
+        step = box.height() + pad
+        for shift in (0, 1, -1, 2, -2, 3, -3):  # the nearest free place, if there is a clash
+            moved = box.translated(0, shift * step)
+            if not any(moved.intersects(other) for other in taken):
+                box = moved
+                break
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
         painter.setPen(QColor(colour).lighter(130))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        return box
