@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -229,12 +229,10 @@ def explain_update(settings: RunSettings, rows: Rows, index: int) -> Explanation
     missing = [name for name in optimizer.terms if getattr(rows, name) is None]
     if missing:
         raise ValueError(f"the run did not record its optimizer's terms ({', '.join(missing)})")
-    parts = optimizer.parts()
     if index == 0:
-        return Explanation(optimizer.title, optimizer.rule, 0, tuple(
-            ExplainedPart(part.name, tuple(ExplainedLine(line.formula.format(L="L"), "", "")
-                                           for line in part.lines))
-            for part in parts), (), {"phi_new": rows.phi[0].copy()})
+        rule = explain_rule(settings, len(rows.batches) > 1 and rows.batches[1] is not None)
+        return replace(rule, values={"phi_new": rows.phi[0]})
+    parts = optimizer.parts()
     batch = rows.batches[index]
     values = _values(optimizer, rows, index)
     arrows: list[RuleArrow] = []
@@ -251,6 +249,17 @@ def explain_update(settings: RunSettings, rows: Rows, index: int) -> Explanation
         values={name: values[name] for name in VALUE_SYMBOLS if name in values},
         batch=None if batch is None else tuple(int(i) for i in batch),
     )
+
+
+def explain_rule(settings: RunSettings, minibatch: bool = False) -> Explanation:
+    """The rule of a run with ``settings`` before any update: its parts' formulas
+    without numbers, no arrows (``minibatch``: its gradients are a batch's)."""
+    optimizer = settings.make_optimizer()
+    loss = "L_B" if minibatch else "L"
+    return Explanation(optimizer.title, optimizer.rule, 0, tuple(
+        ExplainedPart(part.name, tuple(ExplainedLine(line.formula.format(L=loss), "", "")
+                                       for line in part.lines))
+        for part in optimizer.parts()), (), {})
 
 
 def _values(optimizer: Optimizer, rows: Rows, index: int) -> dict[str, object]:
