@@ -44,7 +44,7 @@ to the look-ahead point) and ``step_vector`` (−step); and ``L``, the loss's na
 (``L_B`` for a minibatch)."""
 
 VALUE_SYMBOLS: Mapping[str, str] = {
-    "g": "g", "m": "m", "v": "v", "m_hat": "m̃", "v_hat": "ṽ", "lookahead_phi": "φ̂",
+    "g": "g", "m": "m", "v": "v", "m_hat": "m̃", "v_hat": "ṽ", "lookahead_phi": "look-ahead",
     "step": "s", "phi_old": "φ", "phi_new": "φ′", "lr": "α",
 }
 """How the values an explanation lists are written."""

@@ -276,6 +276,7 @@ class Momentum(Optimizer):
 
 
 _LOOK_AHEAD = RuleArrow("look-ahead", "lookahead", "lookahead_reach", dashed=True)
+_GRADIENT_AHEAD = RuleArrow("−αg", "gradient", "gradient_step", tail="lookahead_phi")
 
 
 class Nesterov(Optimizer):
@@ -294,13 +295,16 @@ class Nesterov(Optimizer):
     state_names = ("m",)
     terms = ("m", "lookahead_phi")
     default_batch_size = 5
-    explanation = (
-        RulePart("look-ahead", (RuleLine("φ̂ = φ − αm", "{phi_old} − {lr}·{m_before}",
-                                         "lookahead_phi"),), _LOOK_AHEAD, ("lookahead", "slide")),
-        RulePart("look-ahead", (RuleLine("φ̂ = φ − αβm", "{phi_old} − {lr}·{beta}·{m_before}",
-                                         "lookahead_phi"),), _LOOK_AHEAD, ("lookahead", "book")),
-        RulePart("gradient", (RuleLine("g = ∇{L}(φ̂)", "∇{L}{lookahead_phi}", "g"),),
-                 RuleArrow("−αg", "gradient", "gradient_step", tail="lookahead_phi")),
+    explanation = (  # the slide's form and the book's, each in its own words
+        *(part for form, reach, numbers in (
+            ("slide", "αm", "{phi_old} − {lr}·{m_before}"),
+            ("book", "αβm", "{phi_old} − {lr}·{beta}·{m_before}"),
+        ) for part in (
+            RulePart("look-ahead", (RuleLine(f"φ − {reach}", numbers, "lookahead_phi"),),
+                     _LOOK_AHEAD, ("lookahead", form)),
+            RulePart("gradient", (RuleLine(f"g = ∇{{L}}(φ − {reach})", "∇{L}{lookahead_phi}",
+                                           "g"),), _GRADIENT_AHEAD, ("lookahead", form)),
+        )),
         MOMENTUM,
         update_by("m", MOMENTUM_STEP),
     )

@@ -136,7 +136,8 @@ def test_a_part_names_its_arrow_and_the_stages_follow_the_lecture() -> None:
     assert [e.arrows[p.arrow].label for p in e.parts] == ["look-ahead", "−αg", "−αm", "−αm"]
     _, settings, rows = recorded(CASES[5])  # the book's form
     e = explain_update(settings, rows, 3)
-    assert e.parts[0].lines[0].formula == "φ̂ = φ − αβm"
+    assert e.parts[0].lines[0].formula == "φ − αβm"
+    assert e.parts[1].lines[0].formula == "g = ∇L_B(φ − αβm)"  # batches of 5
 
 
 def test_the_substituted_text_has_the_updates_numbers() -> None:

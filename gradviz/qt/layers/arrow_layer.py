@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt import style
@@ -93,6 +93,11 @@ class ArrowLayer(ViewLayer):
         """The arrows the last paint had to shorten to keep them inside the view."""
         return self._shortened
 
+    @property
+    def label_font(self) -> QFont:
+        """The font of the arrows' labels at the current text scale."""
+        return style.axis_font(round(self._style.font_points * self._scale))
+
     def set_scale(self, scale: float) -> None:
         """Multiply widths, heads and label sizes (presentation mode, Ctrl+Plus/Minus)."""
         self._scale = scale
@@ -124,7 +129,7 @@ class ArrowLayer(ViewLayer):
         device = painter.device()
         side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
         limit = self._style.max_fraction * side
-        font = style.axis_font(round(self._style.font_points * self._scale))
+        font = self.label_font
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         short: list[Arrow] = []

@@ -74,6 +74,11 @@ def shown_update(given: OverlayInput) -> ShownUpdate | None:
     return ShownUpdate(frame.name, frame.colour, explanation, stage)
 
 
+def _subscripts(text: str) -> str:
+    """The batch's loss ``L_B`` as rich text, its B set below."""
+    return text.replace("L_B", "L<sub>B</sub>")
+
+
 def _unbroken(numbers: str) -> str:
     """``numbers`` as rich text that never wraps inside a vector's parentheses."""
     return html.escape(numbers).replace(", ", ",&nbsp;")
@@ -176,9 +181,9 @@ class UpdateRuleOverlay(Overlay):
             text_colour = muted if later else theme.foreground
             lines = []
             for line in part.lines:
-                formula = html.escape(line.formula)
+                formula = _subscripts(html.escape(line.formula))
                 if line.numbers:
-                    lines.append(f"{formula} = {_unbroken(line.numbers)} = "
+                    lines.append(f"{formula} = {_subscripts(_unbroken(line.numbers))} = "
                                  f"<b>{_unbroken(line.result)}</b>")
                 else:
                     lines.append(formula)
