@@ -192,8 +192,11 @@ class ArrowLayer(ViewLayer):
         length = float(math.hypot(*delta)) or 1.0
         size = metrics.size(0, text)
         pad = 4.0 * self._scale
-        # Beyond the tip along the arrow, so the label never covers the shaft.
-        centre = b + delta / length * (0.5 * max(size.width(), size.height()) + pad)
+        # Just beyond the tip along the arrow, so the label never covers the shaft:
+        # as far as the box reaches along the arrow's direction, and a pad.
+        unit = delta / length
+        reach = 0.5 * (abs(unit[0]) * size.width() + abs(unit[1]) * size.height())
+        centre = b + unit * (reach + 2 * pad)
         box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
                      size.width() + 2 * pad, size.height() + 2 * pad)
         step = box.height() + pad
