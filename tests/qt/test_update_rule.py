@@ -39,6 +39,12 @@ def _selected(c):  # type: ignore[no-untyped-def]
     return next(f for f in c.frames() if f.selected)
 
 
+def _says(qtbot, label, *texts):  # type: ignore[no-untyped-def]
+    """Wait for the panel to show ``texts`` (on screen it takes a new text at most
+    15 times a second: the last one comes once its slot opens)."""
+    qtbot.waitUntil(lambda: all(t in label.text() for t in texts), timeout=3000)
+
+
 def test_the_panel_shows_the_records_numbers_and_follows_the_timeline(window, qtbot):
     c = _finished(window, qtbot, "adam", lr=0.05, beta=0.8)
     window.overlay_actions["rule"].trigger()
@@ -50,15 +56,15 @@ def test_the_panel_shows_the_records_numbers_and_follows_the_timeline(window, qt
         c.publish_now()
         frame = _selected(c)
         assert frame.index == update
+        _says(qtbot, label, f"update {update}")
         text = label.text()
-        assert f"update {update}" in text
         # The panel writes vectors unbroken: (a,&nbsp;b).
         for row in (frame.grad, frame.m, frame.v, frame.m_hat, frame.v_hat, frame.phi):
             assert vector(row[update]).replace(", ", ",&nbsp;") in text
         assert vector(frame.phi[update - 1]).replace(", ", ",&nbsp;") in text
     c.scrub(0)
     c.publish_now()
-    assert "no update yet" in label.text()
+    _says(qtbot, label, "no update yet")
 
 
 def test_the_panel_escapes_the_runs_name(window, qtbot):
@@ -66,7 +72,7 @@ def test_the_panel_escapes_the_runs_name(window, qtbot):
     c.selected.name = "<b>mine</b>"
     window.overlay_actions["rule"].trigger()
     c.publish_now()
-    assert "&lt;b&gt;mine&lt;/b&gt;" in _panel(window).label.text()
+    _says(qtbot, _panel(window).label, "&lt;b&gt;mine&lt;/b&gt;")
 
 
 @pytest.mark.parametrize("optimizer", ["momentum", "nesterov", "adam", "normalized"])
@@ -105,12 +111,13 @@ def test_step_by_step_goes_through_the_parts_with_their_arrows(window, qtbot):
     assert len(layer.arrows) == 2 and c.stage is None
     window.stage_action.trigger()
     c.publish_now()
-    assert c.stage == 0 and "▶ gradient" in label.text()
+    assert c.stage == 0
+    _says(qtbot, label, "▶ gradient")
     assert [a.label.split(" ")[0] for a in layer.arrows] == ["−αg"]
     assert "gradient (1/3)" in window.status.text()
     window.stage_action.trigger()
     c.publish_now()
-    assert "▶ momentum" in label.text()
+    _says(qtbot, label, "▶ momentum")
     widths = {a.label.split(" ")[0]: a.width for a in layer.arrows}
     assert widths["−αm"] > widths["−αg"]  # the part explained is stressed
     window.stage_action.trigger()
@@ -119,10 +126,12 @@ def test_step_by_step_goes_through_the_parts_with_their_arrows(window, qtbot):
     assert c.shown_update == 7 and c.stage == 0
     window.stage_back_action.trigger()
     c.publish_now()
-    assert c.stage is None and len(layer.arrows) == 2 and "▶" not in label.text()
+    assert c.stage is None and len(layer.arrows) == 2
+    qtbot.waitUntil(lambda: "▶" not in label.text(), timeout=3000)
     window.stage_back_action.trigger()  # the whole update: back to the last part before
     c.publish_now()
-    assert c.shown_update == 6 and c.stage == 2 and "▶ step" in label.text()
+    assert c.shown_update == 6 and c.stage == 2
+    _says(qtbot, label, "▶ step", "update 6")
     c.scrub(3)  # moving on ends step by step
     assert c.stage is None
 
@@ -171,3 +180,19 @@ def test_an_export_of_the_map_draws_the_arrows_and_the_panel_renders(window, qtb
     colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
                for y in range(0, image.height(), 3)}
     assert len(colours) > 20  # text drawn, not an empty box
+
+
+def test_a_panel_off_screen_takes_every_frames_numbers_at_once(window, qtbot):
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    from gradviz.qt.overlays.update_rule import ShownUpdate, UpdateRuleOverlay
+
+    c = _finished(window, qtbot, "momentum")
+    frame, settings = _selected(c), c.selected.settings
+    host = QWidget()  # as an export's copy of the panel area: never shown
+    QVBoxLayout(host)
+    panel = UpdateRuleOverlay(host)
+    for update in range(1, STEPS + 1):  # as fast as an animation's frames come
+        panel.show(ShownUpdate("run", "#ffffff", explain_update(settings, frame, update)))
+        assert f"update {update}" in panel.label.text()
+        assert vector(frame.m[update]).replace(", ", ",&nbsp;") in panel.label.text()

@@ -18,8 +18,13 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from gradviz.core.explain import Explanation, explain_rule, explain_update
 from gradviz.qt import style
+from gradviz.qt.timing import Throttle
 from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
 
+TEXT_HZ = 15
+"""At most this many new texts a second on screen, as the window's other numbers
+while the runs play: faster cannot be read, and laying out the rule's text costs
+a few milliseconds a time."""
 BODY_POINTS = 11
 """The panel's text size at text scale 1: 19 pt (25 px) in presentation mode, the
 least there, where Adam's seven lines must fit beside the map."""
@@ -84,10 +89,6 @@ def _unbroken(numbers: str) -> str:
     return html.escape(numbers).replace(", ", ",&nbsp;")
 
 
-def _hex(colour: QColor) -> str:
-    return colour.name(QColor.NameFormat.HexRgb)
-
-
 class RuleLabel(QLabel):
     """A wrapped rich-text label that asks for the height its text needs at its width:
     the panel's splitter knows nothing of height for width, and would cut the rule short."""
@@ -130,22 +131,37 @@ class UpdateRuleOverlay(Overlay):
         self._theme = style.DARK
         self._scale = 1.0
         self._shown: ShownUpdate | None = None
+        self._latest: ShownUpdate | None = None
+        self._throttle = Throttle(1000 / TEXT_HZ, self._catch_up, self.label)
 
     @staticmethod
     def derive(given: OverlayInput) -> ShownUpdate | None:
         return shown_update(given)
 
     def show(self, data: object | None) -> None:
-        if not isinstance(data, ShownUpdate):
+        self._latest = data if isinstance(data, ShownUpdate) else None
+        if self._latest is None:
             self._shown = None
             self.label.hide()
             return
-        if self._shown is not None and (data.explanation, data.stage, data.run) == (
-                self._shown.explanation, self._shown.stage, self._shown.run):
+        shown = self._shown
+        if shown is not None and (data.explanation, data.stage, data.run) == (
+                shown.explanation, shown.stage, shown.run):
             return  # the same update: nothing to lay out again
-        self._shown = data
-        self.label.show()
-        self.label.setText(self.html(data))
+        # On screen a new text at most TEXT_HZ times a second, the last one always;
+        # a copy drawn for an export (never on screen) takes every frame's.
+        window = self.label.window()
+        on_screen = window.isVisible() and not window.testAttribute(
+            Qt.WidgetAttribute.WA_DontShowOnScreen)
+        if self._throttle.ready(hold=on_screen):
+            self._shown = data
+            self.label.show()
+            self.label.setText(self.html(data))
+
+    def _catch_up(self) -> None:
+        """The slot is open again: show the latest update held back, if any."""
+        if self._latest is not None:
+            self.show(self._latest)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         self._theme, self._scale = theme, scale
@@ -174,6 +190,7 @@ class UpdateRuleOverlay(Overlay):
                 f"<b>{html.escape(shown.run)}</b> <span style='color:{muted}'>· "
                 f"{html.escape(' · '.join(where))}</span></div>")
         rows = []
+        gap = round(4 * self._scale)
         for i, part in enumerate(e.parts):
             current = shown.stage == i
             later = shown.stage is not None and i > shown.stage
@@ -187,18 +204,18 @@ class UpdateRuleOverlay(Overlay):
                                  f"<b>{_unbroken(line.result)}</b>")
                 else:
                     lines.append(formula)
-            background = (f" bgcolor='{_hex(self._highlight())}'" if current else "")
+            background = f"background-color:{self._highlight()};" if current else ""
             marker = "▶ " if current else ""
+            # Paragraphs, not a table: Qt lays a table out at twice the cost.
             rows.append(
-                f"<tr><td{background} style='color:{text_colour}; padding:{round(3 * self._scale)}px'>"
+                f"<p style='{background} color:{text_colour}; margin-top:{gap}px'>"
                 f"<b style='color:{colour}'>{marker}{html.escape(part.name)}</b>&nbsp;&nbsp;"
-                + "<br>".join(lines) + "</td></tr>")
+                + "<br>".join(lines) + "</p>")
         foot = ""
         if shown.stage is not None:
             foot = (f"<div style='color:{muted}'>step by step: part {shown.stage + 1} of "
                     f"{len(e.parts)} · S next, Shift+S back</div>")
-        return (head + f"<table width='100%' cellspacing='0' cellpadding='0'>{''.join(rows)}"
-                "</table>" + foot)
+        return head + "".join(rows) + foot
 
     def _part_colour(self, e: Explanation, arrow: int | None) -> str:
         if arrow is None:
@@ -209,5 +226,5 @@ class UpdateRuleOverlay(Overlay):
         """``colour`` as text on the panel's background (the light theme darkens yellows)."""
         return dict(self._theme.substitutions).get(colour.upper(), colour)
 
-    def _highlight(self) -> QColor:
-        return QColor("#3d5f8f") if self._theme.name == "dark" else QColor("#cfe0f5")
+    def _highlight(self) -> str:
+        return "#3d5f8f" if self._theme.name == "dark" else "#cfe0f5"
