@@ -145,9 +145,12 @@ class ArrowLayer(ViewLayer):
                                    else "")
             if label:
                 labels.append((label, a, b, arrow.colour))
-        taken: list[QRectF] = []  # labels last, over every shaft, none over another
+        # Labels last, over every shaft, each where it covers no other label and the
+        # fewest points of the shafts.
+        shafts = [a + (b - a) * f for _, a, b, _ in labels for f in np.linspace(0, 1, 12)]
+        taken: list[QRectF] = []
         for label, a, b, colour in labels:
-            taken.append(self._draw_label(painter, metrics, label, a, b, colour, taken))
+            taken.append(self._draw_label(painter, metrics, label, a, b, colour, taken, shafts))
         self._shortened = tuple(short)
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
@@ -185,26 +188,39 @@ class ArrowLayer(ViewLayer):
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
                     a: np.ndarray, b: np.ndarray, colour: str,
-                    taken: Sequence[QRectF] = ()) -> QRectF:
-        """``text`` past the tip, on a dark panel so it reads on every map, moved up or
-        down off the labels ``taken`` already; the box it is drawn in."""
+                    taken: Sequence[QRectF] = (),
+                    shafts: Sequence[np.ndarray] = ()) -> QRectF:
+        """``text`` by the tip, on a dark panel so it reads on every map; the box it is
+        drawn in. It goes just past the tip, or beside it, or moved up or down from
+        there: where it covers none of the labels ``taken`` and the fewest of the
+        points ``shafts`` of the arrows' shafts, near the tip rather than far."""
         delta = b - a
         length = float(math.hypot(*delta)) or 1.0
         size = metrics.size(0, text)
         pad = 4.0 * self._scale
-        # Just beyond the tip along the arrow, so the label never covers the shaft:
-        # as far as the box reaches along the arrow's direction, and a pad.
+        width, height = size.width() + 2 * pad, size.height() + 2 * pad
         unit = delta / length
-        reach = 0.5 * (abs(unit[0]) * size.width() + abs(unit[1]) * size.height())
-        centre = b + unit * (reach + 2 * pad)
-        box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
-                     size.width() + 2 * pad, size.height() + 2 * pad)
-        step = box.height() + pad
-        for shift in (0, 1, -1, 2, -2, 3, -3):  # the nearest free place, if there is a clash
-            moved = box.translated(0, shift * step)
-            if not any(moved.intersects(other) for other in taken):
-                box = moved
+        normal = np.array([-unit[1], unit[0]])
+
+        def centre_along(direction: np.ndarray) -> np.ndarray:
+            # As far from the tip as the box reaches along ``direction``, and a pad.
+            reach = 0.5 * (abs(direction[0]) * width + abs(direction[1]) * height)
+            return b + direction * (reach + pad)
+
+        homes = [QRectF(c[0] - width / 2, c[1] - height / 2, width, height)
+                 for c in (centre_along(d) for d in (unit, normal, -normal))]
+        best: tuple[float, QRectF] | None = None
+        for shift, box in ((shift, home.translated(0, shift * (height + pad)))
+                           for shift in (0, 1, -1, 2, -2) for home in homes):
+            covered = sum(box.contains(QPointF(*p)) for p in shafts)
+            # A label on another never; a little of a shaft rather than far from its tip.
+            score = 1000 * sum(box.intersects(other) for other in taken) + covered + 4 * abs(shift)
+            if best is None or score < best[0]:
+                best = score, box
+            if score == 0:
                 break
+        assert best is not None
+        box = best[1]
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)

@@ -53,8 +53,11 @@ def arrows_of(given: OverlayInput) -> UpdateArrows | None:
         if current is not None:
             drawn[current] = CURRENT_WIDTH
     suffix = "" if factor == 1.0 else f" ×{factor:g}"
+    extent = np.array([given.window.width, given.window.height])
     arrows = []
-    for i, width in drawn.items():
+    # The longest first, underneath: a shorter arrow along it keeps its head in view.
+    for i, width in sorted(drawn.items(), key=lambda item: -float(
+            np.hypot(*(np.asarray(e.arrows[item[0]].vector) / extent)))):
         a = e.arrows[i]
         # Magnified about the update's start, so a look-ahead arrow still ends where
         # the gradient arrow starts.
