@@ -78,6 +78,7 @@ from gradviz.core.surface import MAX_GRID, loss_surface
 PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
 EXPORTER_MODULE = "gradviz.qt.export.exporter"
+EXPORT_VIEWS_MODULE = "gradviz.qt.export.views"
 _FAN_SIZE = (1600, 800)
 BASINS_IMAGE = ".png"
 BASINS_OUTPUTS = (BASINS_IMAGE, *BASINS_FORMATS)
@@ -709,6 +710,12 @@ def _add_export_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--steps", metavar="N", type=_int, help="run each run for N updates (default: the scene's)"
     )
+    parser.add_argument(
+        "--view", metavar="NAME", default="landscape",
+        help="what a picture or animation shows: landscape (the heatmap, default) or 3d "
+        "(the loss surface in 3D with the paths on it; needs OpenGL, so an X server: "
+        "xvfb-run -a gradviz export ... on a machine without a display)",
+    )
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -748,9 +755,15 @@ def export_command(args: argparse.Namespace) -> int:
     with _blame("--out"):
         check_target(args.out)  # the exporter's own checks take x.gif/ for x.gif
     if Path(args.out).suffix.lower() in RUNS_FORMATS:
+        if args.view != "landscape":
+            raise CliError("--view", f"the runs' numbers ({Path(args.out).suffix}) have no view")
         return _export_runs(args.out, scene, size)
     # Qt is imported only now, and every value is checked before a Qt object exists.
     exporter = importlib.import_module(EXPORTER_MODULE)
+    views = importlib.import_module(EXPORT_VIEWS_MODULE)
+    if args.view not in views.EXPORT_VIEWS:
+        raise CliError("--view", f"unknown view {quote(args.view)}; choose from "
+                       f"{', '.join(views.EXPORT_VIEWS)}")
     with _blame("--out"):
         suffix = exporter.check_output(args.out)
     if size is not None:
@@ -762,7 +775,10 @@ def export_command(args: argparse.Namespace) -> int:
             details = importlib.import_module(APP_MODULE).export_scene(
                 scene, args.out, size,
                 progress=progress if suffix in exporter.ANIMATION_FORMATS else None,
+                view=args.view,
             )
+    except views.ViewUnavailable as exc:  # before ValueError: it is one
+        raise CliError("--view", str(exc)) from None
     except OSError as exc:  # the exporter's own errors say what failed; the system's need it
         reason = str(exc) if exc.strerror is None else f"cannot write {args.out}: {exc.strerror}"
         raise CliError("--out", reason) from None

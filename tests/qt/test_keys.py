@@ -164,6 +164,15 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         assert not c.options.show_basins and c.basins.basins is None
         assert w.surface_view.basin_map is None
 
+    def view_3d() -> None:
+        w.view_3d_action.trigger()
+        if not w.view_3d_action.isEnabled():  # no OpenGL (offscreen): it says why, does nothing
+            assert "unavailable" in w.view_3d_action.text() and not c.options.show_3d
+            return
+        assert c.options.show_3d and w.view_3d_action.isChecked() and w.surface_3d.isVisible()
+        w.view_3d_action.trigger()
+        assert not c.options.show_3d and not w.surface_3d.isVisible()
+
     def overlay_toggle(name: str, action: QAction) -> Callable[[], None]:
         def check() -> None:
             action.trigger()
@@ -263,6 +272,7 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.smaller_action: text_size,
         w.batches_action: batches,
         w.basins_action: basins,
+        w.view_3d_action: view_3d,
         w.theme_action: theme,
         w.help_action: help_overlay,
         w.reset_view_action: reset_view,

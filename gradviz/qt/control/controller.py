@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -370,6 +371,11 @@ class AppController(QObject):
         """Lay the basins of attraction of the selected run's settings over the map, or not."""
         self._use_options(replace(self.options, show_basins=bool(shown)))
         self._update_basins()
+
+    def set_show_3d(self, shown: bool) -> None:
+        """Show the loss surface in 3D beside the heatmap, or not."""
+        self._use_options(replace(self.options, show_3d=bool(shown)))
+        self.request_frame()  # the view draws the runs at once
 
     def set_overlay(self, name: str, shown: bool) -> None:
         """Show or hide the explanation overlay ``name`` (:data:`~gradviz.qt.overlays.OVERLAYS`)."""
@@ -782,22 +788,30 @@ class AppController(QObject):
         self._fan_changed(entry)
         return True
 
-    def fan_selected(self, fan: Fan) -> bool:
+    def fan_selected(self, fan: Fan, tell: Callable[[str], object] | None = None) -> bool:
         """Turn the selected entry into a fan over ``fan``'s values (a fan's values
         are replaced), in its place, with its colour, name and visibility.
+
+        Parameters
+        ----------
+        fan : Fan
+            The values.
+        tell : callable, optional
+            Told why the fan cannot be made (by default :attr:`message` is).
 
         Returns
         -------
         bool
-            False (with a message, nothing changed) if the fan cannot be run.
+            False (nothing changed) if the fan cannot be run.
         """
         run, settings = self.selected, self.selected_settings
         if run is None or settings is None:
+            (tell or self.message.emit)("Select a run to fan out")
             return False
         try:
             resolved = check_fan_run(self.problem, settings, fan)
         except ValueError as exc:
-            self.message.emit(f"Could not fan out the run: {exc}")
+            (tell or self.message.emit)(f"Could not fan out the run: {exc}")
             return False
         old = self._entry_runs(run.run_id)
         at = self.runs.index(old[0])
