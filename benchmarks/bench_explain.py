@@ -36,7 +36,7 @@ def main() -> None:
         settings = RunSettings(optimizer=name, steps=50).resolve(problem)
         rows = Trajectory.from_steps(settings, iterate(problem, settings, terms=True))
 
-        def explain() -> None:
+        def explain(settings: RunSettings = settings, rows: Trajectory = rows) -> None:
             for _ in range(CALLS):
                 magnification(explain_update(settings, rows, 40), problem.window)
 

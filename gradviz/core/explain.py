@@ -340,7 +340,7 @@ def magnification(explanation: Explanation, window: Window, least: float = 0.1,
     if longest == 0.0 or longest >= least:
         return 1.0
     factor = 1.0
-    for power in range(0, 13):
+    for power in range(13):
         for mantissa in (2, 5, 10):
             candidate = mantissa * 10.0**power
             if longest * candidate > target:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from gradviz.core.explain import Explanation, explain_rule, explain_update
 from gradviz.qt import style
-from gradviz.qt.timing import Throttle
 from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.timing import Throttle
 
 TEXT_HZ = 15
 """At most this many new texts a second on screen, as the window's other numbers
@@ -51,11 +51,6 @@ class ShownUpdate:
     explanation: Explanation
     stage: int | None = None
 
-    @property
-    def part(self) -> str | None:
-        """The name of the part being explained, if any."""
-        return None if self.stage is None else self.explanation.parts[self.stage].name
-
 
 _last: tuple[tuple[object, ...], Explanation] | None = None  # per frame, both overlays ask
 
@@ -77,11 +72,6 @@ def shown_update(given: OverlayInput) -> ShownUpdate | None:
     if stage is not None and not (explanation.update and 0 <= stage < len(explanation.parts)):
         stage = None
     return ShownUpdate(frame.name, frame.colour, explanation, stage)
-
-
-def _subscripts(text: str) -> str:
-    """The batch's loss ``L_B`` as rich text, its B set below."""
-    return text.replace("L_B", "L<sub>B</sub>")
 
 
 def _unbroken(numbers: str) -> str:
@@ -198,9 +188,9 @@ class UpdateRuleOverlay(Overlay):
             text_colour = muted if later else theme.foreground
             lines = []
             for line in part.lines:
-                formula = _subscripts(html.escape(line.formula))
+                formula = html.escape(line.formula)
                 if line.numbers:
-                    lines.append(f"{formula} = {_subscripts(_unbroken(line.numbers))} = "
+                    lines.append(f"{formula} = {_unbroken(line.numbers)} = "
                                  f"<b>{_unbroken(line.result)}</b>")
                 else:
                     lines.append(formula)
