@@ -196,3 +196,14 @@ def test_a_panel_off_screen_takes_every_frames_numbers_at_once(window, qtbot):
         panel.show(ShownUpdate("run", "#ffffff", explain_update(settings, frame, update)))
         assert f"update {update}" in panel.label.text()
         assert vector(frame.m[update]).replace(", ", ",&nbsp;") in panel.label.text()
+
+
+def test_an_animations_other_updates_are_explained_whole(window, qtbot):
+    c = _finished(window, qtbot, "momentum")
+    window.overlay_actions["arrows"].trigger()
+    c.scrub(6)
+    window.stage_action.trigger()
+    assert c.stage == 0
+    shown, other = c.frames_at(6), c.frames_at(9)
+    assert len(c.overlay_data(shown)["arrows"].arrows) == 1  # the gradient's, so far
+    assert len(c.overlay_data(other)["arrows"].arrows) == 2  # −αg and −αm, all of it

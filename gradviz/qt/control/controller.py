@@ -424,6 +424,13 @@ class AppController(QObject):
             return None
         return f"{parts[stage].name} ({stage + 1}/{len(parts)})"
 
+    def _stage_of(self, frames: list[RunFrame]) -> int | None:
+        """The stage, for frames that show the update it belongs to (an animation's
+        other frames explain their updates whole)."""
+        run, stage = self.selected, self.stage
+        shown = next((f.index for f in frames if f.selected), None)
+        return stage if run is not None and shown == self._shown_row(run) else None
+
     def _parts(self) -> tuple[RulePart, ...]:
         run = self.selected
         return () if run is None else run.settings.make_optimizer().parts()
@@ -436,7 +443,7 @@ class AppController(QObject):
         given = OverlayInput(
             problem=self.problem, frames=tuple(frames),
             settings={run.run_id: run.settings for run in self.runs}, window=self.window,
-            stage=self.stage, focus_point=self.focus_point, extra=dict(self.overlay_extra),
+            stage=self._stage_of(frames), focus_point=self.focus_point, extra=dict(self.overlay_extra),
         )
         data = {}
         for kind in shown:
