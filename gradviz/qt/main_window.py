@@ -121,6 +121,10 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
                toolbar=True),
     ActionSpec("end", "Run to end", ("End",), _c("run_to_end"),
                "compute every run to its last update", toolbar=True),
+    ActionSpec("stage", "Explain step by step", ("S",), _c("step_stage", +1),
+               "pause and go through the shown update part by part: gradient, momentum, step"),
+    ActionSpec("stage_back", "Explain step by step, back", ("Shift+S",), _c("step_stage", -1),
+               "the part of the update before"),
     ActionSpec("open", "Open CSV data…", ("Ctrl+O",), _w("open_csv"),
                "fit the model to a CSV file of (x, y)"),
     ActionSpec("quit", "Quit", ("Ctrl+Q",), _w("close")),
@@ -174,7 +178,8 @@ OVERLAY_LIST = "overlays"
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("open", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
     ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
-    ("&Run", ("play", "step", "back", "reset", "end", "faster", "slower", SEPARATOR,
+    ("&Run", ("play", "step", "back", "reset", "end", "stage", "stage_back", "faster", "slower",
+              SEPARATOR,
               "add", "duplicate", "remove", "fan", "unfan")),
     ("&View", ("reset_view", "controls", "batches", "basins", "view_3d", SEPARATOR,
                OVERLAY_LIST, SEPARATOR, "theme", "present", "leave", "bigger", "smaller")),
@@ -553,6 +558,9 @@ class MainWindow(QMainWindow):
             parts.append(f"α = {lr:.4g}")
         if frame.short_badge:
             parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
+        stage = self.controller.stage_name()
+        if stage:
+            parts.append(f"explaining {html.escape(stage)}")
         return "  ·  ".join(parts)
 
     def show_write_error(self, what: str, error: Exception) -> None:
@@ -906,6 +914,7 @@ class MainWindow(QMainWindow):
                      self.surface_3d):
             if view is not None:
                 view.set_look(look, scale)
+        self.explanation_overlays.set_look(look, scale)
         self.batch_panel.set_scale(scale)
         self._apply_header_style()
         self.status.setFont(_font(12 * scale))

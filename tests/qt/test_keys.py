@@ -234,6 +234,14 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.reset_view_action.trigger()
         assert c.window == own
 
+    def stages() -> None:
+        c.play()
+        w.stage_action.trigger()  # pauses, and explains the shown update's first part
+        assert not c.playing
+        qtbot.waitUntil(lambda: c.stage == 0, timeout=5000)
+        w.stage_back_action.trigger()
+        assert c.stage is None
+
     def controls() -> None:
         w.controls_action.trigger()
         assert not w.controls_dock.isVisible() and not w.toolbar.isVisible()
@@ -269,6 +277,8 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.help_action: help_overlay,
         w.reset_view_action: reset_view,
         w.controls_action: controls,
+        w.stage_action: stages,
+        w.stage_back_action: stages,
         w.next_scene_action: next_previous,
         w.previous_scene_action: next_previous,
     }
