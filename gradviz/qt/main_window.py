@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
+PANEL_SHARE = 0.25
+"""The part of the views' width the explanation panels' column takes when shown."""
 NUMBERS_HZ = 15
 """While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
 loss curves change together at most this often: faster cannot be read, and the curves are long."""
@@ -243,19 +245,21 @@ class MainWindow(QMainWindow):
         side.addWidget(self.batch_panel)
         side.addWidget(self.loss_view)
         side.addWidget(self.fan_view)
-        # The overlays that explain in words and numbers rather than on a plot.
+        # The overlays that explain in words and numbers rather than on a plot: a
+        # column of their own at the right, so the plots beside the map keep their height.
         self.explanations = QWidget()
         QVBoxLayout(self.explanations).setContentsMargins(0, 0, 0, 0)
         self.explanation_overlays = OverlayGroup.of(Place.PANEL, self.explanations, OVERLAYS)
-        side.insertWidget(1, self.explanations)
         self.explanations.hide()
         self.batch_panel.hide()
         self.fan_view.hide()  # until there is a fan
         main = self._views = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.surface_view)
         main.addWidget(side)
+        main.addWidget(self.explanations)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
+        main.setStretchFactor(2, 2)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -647,8 +651,7 @@ class MainWindow(QMainWindow):
         if changed("overlays"):
             for name, action in self.overlay_actions.items():
                 action.setChecked(name in after.overlays)
-            self.explanations.setVisible(
-                bool(after.overlays & self.explanation_overlays.overlays.keys()))
+            self._show_explanations(bool(after.overlays & self.explanation_overlays.overlays.keys()))
 
     # -- scenes ------------------------------------------------------------------------------
     def show_scene(self, index: int) -> None:
@@ -840,6 +843,19 @@ class MainWindow(QMainWindow):
             sizes[0] = sizes[1] = (sizes[0] + sizes[1]) // 2
             self._views.setSizes(sizes)
             self.controller.request_frame()
+
+    def _show_explanations(self, shown: bool) -> None:
+        """Show or hide the panels' column, taking (or giving back) a share of the width."""
+        if shown == self.explanations.isVisible():
+            return
+        views, column = self._views, self._views.indexOf(self.explanations)
+        sizes = views.sizes()
+        if shown:  # a quarter of the width, taken from the others in proportion
+            total = sum(sizes)
+            sizes = [round(size * (1 - PANEL_SHARE)) for size in sizes]
+            sizes[column] = total - sum(sizes) + sizes[column]
+        self.explanations.setVisible(shown)
+        views.setSizes(sizes)
 
     def _toggle_overlay(self, name: str) -> None:
         self.controller.set_overlay(name, self.overlay_actions[name].isChecked())

@@ -76,7 +76,12 @@ def shown_update(given: OverlayInput) -> ShownUpdate | None:
 
 def _unbroken(numbers: str) -> str:
     """``numbers`` as rich text that never wraps inside a vector's parentheses."""
-    return html.escape(numbers).replace(", ", ",&nbsp;")
+    return _marked(numbers).replace(", ", ",&nbsp;")
+
+
+def _marked(text: str) -> str:
+    """``text`` as rich text, the batch's loss ``L_B`` written with its subscript."""
+    return html.escape(text).replace("L_B", "L<sub>B</sub>")
 
 
 class RuleLabel(QLabel):
@@ -188,7 +193,7 @@ class UpdateRuleOverlay(Overlay):
             text_colour = muted if later else theme.foreground
             lines = []
             for line in part.lines:
-                formula = html.escape(line.formula)
+                formula = _marked(line.formula)
                 if line.numbers:
                     lines.append(f"{formula} = {_unbroken(line.numbers)} = "
                                  f"<b>{_unbroken(line.result)}</b>")
