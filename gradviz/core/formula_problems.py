@@ -1,0 +1,242 @@
+"""Problems from formulas typed by users: a model fitted to data, or a loss surface.
+
+:class:`FormulaModel` is a :class:`~gradviz.core.models.DataModel` whose
+f[x, phi] is a formula in ``x``, ``phi0`` and ``phi1``; :class:`FormulaSurface`
+an :class:`~gradviz.core.analytic.AnalyticProblem` whose loss is a formula in
+``phi0`` and ``phi1``. Both take their derivatives from the formula, exactly
+(:mod:`gradviz.core.formula`), so they have exact Hessians. Where a formula is
+undefined (the log of a negative number, a division by zero, an overflow) its
+values are NaN or inf, without warnings; the loss grids hold NaN there.
+
+Their parameters are text: the formula, and a default view window (``bounds``,
+four numbers) and start point (``guess``, two numbers).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
+from typing import ClassVar
+
+import numpy as np
+
+from gradviz.core.analytic import AnalyticProblem
+from gradviz.core.formula import Formula, number_text
+from gradviz.core.hyperparameters import HyperParameter
+from gradviz.core.models import DataModel
+from gradviz.core.parsing import excerpt, parse_float
+from gradviz.core.space import MAX_COORDINATE, Axis, Window
+
+MODEL_VARIABLES = ("x", "phi0", "phi1")
+"""The variables of a model's formula."""
+
+SURFACE_VARIABLES = ("phi0", "phi1")
+"""The variables of a surface's formula."""
+
+_AXES = (Axis("phi0", "φ₀", ""), Axis("phi1", "φ₁", ""))
+
+
+@lru_cache(maxsize=64)
+def compiled(text: str, variables: tuple[str, ...]) -> Formula:
+    """The formula ``text`` read and differentiated, once for each text (a scene, a spec
+    and its problem all read the same one)."""
+    return Formula(text, variables)
+
+
+def _formula_reader(variables: tuple[str, ...]) -> Callable[[object], str]:
+    def read(value: object) -> str:
+        if not isinstance(value, str):
+            raise ValueError(f"must be a formula (text); got {excerpt(repr(value))}")
+        compiled(value, variables)  # a FormulaError says what and where
+        return value
+
+    return read
+
+
+def _numbers(value: object, count: int) -> tuple[float, ...]:
+    """``count`` finite numbers from text (separated by spaces or commas) or a sequence."""
+    if isinstance(value, str):
+        parts: list[object] = value.replace(",", " ").split()
+    elif isinstance(value, (tuple, list)):
+        parts = list(value)
+    else:
+        raise ValueError(f"must be {count} numbers; got {excerpt(repr(value))}")
+    if len(parts) != count:
+        raise ValueError(f"must be {count} numbers; got {len(parts)} in {excerpt(repr(value))}")
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            number = parse_float(part)  # a ValueError quotes the part
+        elif isinstance(part, numbers.Real) and not isinstance(part, bool):
+            number = float(part)
+        else:
+            raise ValueError(f"{excerpt(repr(part))} is not a number")
+        if not math.isfinite(number) or abs(number) > MAX_COORDINATE:
+            raise ValueError(f"{number:g} is not a finite number within ±{MAX_COORDINATE:g}")
+        out.append(number)
+    return tuple(out)
+
+
+def window_of(text: str) -> Window:
+    """The window of a ``bounds`` value: phi0 min, phi0 max, phi1 min, phi1 max."""
+    return Window(*_numbers(text, 4)).check_drawable()
+
+
+def start_of(text: str) -> tuple[float, float]:
+    """The start point of a ``guess`` value: phi0, phi1."""
+    phi0, phi1 = _numbers(text, 2)
+    return phi0, phi1
+
+
+def _read_bounds(value: object) -> str:
+    window_of(value)  # type: ignore[arg-type]
+    return " ".join(map(number_text, _numbers(value, 4)))
+
+
+def _read_guess(value: object) -> str:
+    return " ".join(map(number_text, _numbers(value, 2)))
+
+
+def model_expression(default: str) -> HyperParameter:
+    """The declaration of a model's formula, ``default`` when none is given."""
+    return HyperParameter(
+        "expression", "f", default, reader=_formula_reader(MODEL_VARIABLES), label="f[x, φ] =",
+        help="the model as a formula in x, phi0 and phi1: numbers, + - * / **, parentheses "
+        "and sin cos tan exp log sqrt abs tanh sigmoid",
+    )
+
+
+def surface_expression(default: str) -> HyperParameter:
+    """The declaration of a surface's formula, ``default`` when none is given."""
+    return HyperParameter(
+        "expression", "L", default, reader=_formula_reader(SURFACE_VARIABLES), label="L[φ] =",
+        help="the loss as a formula in phi0 and phi1: numbers, + - * / **, parentheses "
+        "and sin cos tan exp log sqrt abs tanh sigmoid",
+    )
+
+
+def bounds(default: str) -> HyperParameter:
+    """The declaration of a formula problem's default view window."""
+    return HyperParameter(
+        "bounds", "□", default, reader=_read_bounds, label="Window",
+        help="the default view window: PHI0MIN PHI0MAX PHI1MIN PHI1MAX",
+    )
+
+
+def guess(default: str) -> HyperParameter:
+    """The declaration of a formula problem's default start point."""
+    return HyperParameter(
+        "guess", "φ⁽⁰⁾", default, reader=_read_guess, label="Start",
+        help="the default start point (the initial guess): PHI0 PHI1",
+    )
+
+
+def _shaped(values: list[np.ndarray | float], *inputs: object) -> tuple[np.ndarray, ...]:
+    """The program's outputs broadcast to the inputs' shape (a constant output is a float)."""
+    shape = np.broadcast_shapes(*(np.shape(i) for i in inputs))
+    return tuple(v if np.shape(v) == shape else np.broadcast_to(v, shape) for v in values)
+
+
+def _undefined_as_nan(grid: np.ndarray) -> np.ndarray:
+    """``grid`` with every non-finite loss (where the formula is undefined) NaN."""
+    grid[~np.isfinite(grid)] = np.nan
+    return grid
+
+
+DEFAULT_MODEL = "phi0 + phi1 * x"
+"""A formula model's default: the straight line, as the linear model has it."""
+
+
+@dataclass(frozen=True)
+class FormulaModel(DataModel):
+    """The model f[x, phi] given by a formula in x, phi0 and phi1.
+
+    Raises
+    ------
+    FormulaError
+        If the formula is refused.
+    """
+
+    expression: str = DEFAULT_MODEL
+    name: ClassVar[str] = "formula"
+    title: ClassVar[str] = "Formula model"
+    axes: ClassVar[tuple[Axis, Axis]] = _AXES
+    default_truth: ClassVar[tuple[float, float]] = (0.7, 0.5)
+    default_x_range: ClassVar[tuple[float, float]] = (0.0, 2.0)
+    default_y_range: ClassVar[tuple[float, float]] = (0.0, 2.0)
+    parameters: ClassVar[tuple[HyperParameter, ...]] = (model_expression(DEFAULT_MODEL),)
+    has_second_derivatives: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", compiled(self.expression, MODEL_VARIABLES))
+
+    @property
+    def formula(self) -> str:
+        return f"f[x, φ] = {self.expression.strip()}"
+
+    def evaluate(self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
+        return _shaped(self.compiled.value_program(x, phi0, phi1), x, phi0, phi1)[0]
+
+    def evaluate_with_gradient(
+        self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        f, d0, d1 = _shaped(self.compiled.gradient_program(x, phi0, phi1), x, phi0, phi1)
+        return f, d0, d1
+
+    def second_derivatives(
+        self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        d00, d01, d11 = _shaped(self.compiled.hessian_program(x, phi0, phi1), x, phi0, phi1)
+        return d00, d01, d11
+
+    def loss_grid(
+        self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> np.ndarray:
+        return _undefined_as_nan(super().loss_grid(x, y, phi0, phi1))
+
+
+class FormulaSurface(AnalyticProblem):
+    """The loss surface given by a formula in phi0 and phi1, with its view and start.
+
+    Parameters
+    ----------
+    expression : str
+        The formula.
+    bounds, guess : str
+        The default view window and start point, as :func:`window_of` and
+        :func:`start_of` read them.
+
+    Raises
+    ------
+    ValueError
+        A :class:`~gradviz.core.formula.FormulaError` for a refused formula, or a
+        bad window or start.
+    """
+
+    name = "formula-surface"
+    title = "Formula surface"
+    minima = ()
+
+    def __init__(self, expression: str, bounds: str, guess: str,
+                 recommended_lr: Mapping[str, float]) -> None:
+        self.compiled = compiled(expression, SURFACE_VARIABLES)
+        self.expression = expression
+        self.formula = f"L = {expression.strip()}"  # type: ignore[misc]
+        self.window = window_of(bounds)  # type: ignore[misc]
+        self.start = start_of(guess)  # type: ignore[misc]
+        self.recommended_lr = MappingProxyType(dict(recommended_lr))  # type: ignore[misc]
+
+    def value_and_grad(self, p0, p1):  # type: ignore[no-untyped-def]
+        return _shaped(self.compiled.gradient_program(p0, p1), p0, p1)
+
+    def second_derivatives(self, p0, p1):  # type: ignore[no-untyped-def]
+        return _shaped(self.compiled.hessian_program(p0, p1), p0, p1)
+
+    def loss_grid(self, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
+        p0, p1 = np.asarray(phi0, dtype=float)[None, :], np.asarray(phi1, dtype=float)[:, None]
+        grid = np.array(_shaped(self.compiled.value_program(p0, p1), p0, p1)[0], dtype=float)
+        return _undefined_as_nan(grid)
