@@ -173,12 +173,13 @@ PROBLEM_KINDS: dict[str, ProblemKind] = {
                  "normalized": 0.1, "adam": 0.1, "rmsprop": 0.05, "adagrad": 1.0}
             ),
         ),
-        *map(analytic_kind, (RavineProblem, RosenbrockProblem, HimmelblauProblem, SaddleProblem)),
-        # Typed formulas; their defaults are the linear model's and Rosenbrock's problems.
+        # A typed model; its defaults are the linear model's problem.
         formula_fit_kind(
             "your own model: a formula in x, phi0 and phi1, least squares",
             "udl-linear", "0 2 -1 1", "1.6 -0.5", _LINEAR_LR,
         ),
+        *map(analytic_kind, (RavineProblem, RosenbrockProblem, HimmelblauProblem, SaddleProblem)),
+        # A typed surface; its defaults are Rosenbrock's.
         formula_surface_kind(
             "your own loss surface: a formula in phi0 and phi1",
             "(1 - phi0)**2 + 100*(phi1 - phi0**2)**2", "-2 2 -1 3", "-1.2 1",
