@@ -28,7 +28,7 @@ from gradviz.core.analytic import AnalyticProblem
 from gradviz.core.formula import Formula, number_text
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.models import DataModel
-from gradviz.core.parsing import excerpt, parse_float
+from gradviz.core.parsing import excerpt, parse_float, quote
 from gradviz.core.space import MAX_COORDINATE, Axis, Window
 
 MODEL_VARIABLES = ("x", "phi0", "phi1")
@@ -70,13 +70,16 @@ def _numbers(value: object, count: int) -> tuple[float, ...]:
     out = []
     for part in parts:
         if isinstance(part, str):
-            number = parse_float(part)  # a ValueError quotes the part
+            try:
+                number = parse_float(part)
+            except ValueError:
+                raise ValueError(f"must be {count} numbers; {quote(part)} is not one") from None
         elif isinstance(part, numbers.Real) and not isinstance(part, bool):
             number = float(part)
         else:
-            raise ValueError(f"{excerpt(repr(part))} is not a number")
+            raise ValueError(f"must be {count} numbers; {excerpt(repr(part))} is not one")
         if not math.isfinite(number) or abs(number) > MAX_COORDINATE:
-            raise ValueError(f"{number:g} is not a finite number within ±{MAX_COORDINATE:g}")
+            raise ValueError(f"must be finite numbers within ±{MAX_COORDINATE:g}; got {number:g}")
         out.append(number)
     return tuple(out)
 
@@ -105,8 +108,8 @@ def model_expression(default: str) -> HyperParameter:
     """The declaration of a model's formula, ``default`` when none is given."""
     return HyperParameter(
         "expression", "f", default, reader=_formula_reader(MODEL_VARIABLES), label="f[x, φ] =",
-        help="the model as a formula in x, phi0 and phi1: numbers, + - * / **, parentheses "
-        "and sin cos tan exp log sqrt abs tanh sigmoid",
+        help="the model, a formula in x, phi0 and phi1 (numbers, + - * / **, parentheses, "
+        "sin cos tan exp log sqrt abs tanh sigmoid)",
     )
 
 
@@ -114,8 +117,7 @@ def surface_expression(default: str) -> HyperParameter:
     """The declaration of a surface's formula, ``default`` when none is given."""
     return HyperParameter(
         "expression", "L", default, reader=_formula_reader(SURFACE_VARIABLES), label="L[φ] =",
-        help="the loss as a formula in phi0 and phi1: numbers, + - * / **, parentheses "
-        "and sin cos tan exp log sqrt abs tanh sigmoid",
+        help="the loss surface, a formula in phi0 and phi1 (the same syntax)",
     )
 
 

@@ -52,7 +52,8 @@ class HyperParameter:
         Text beside its field in the app; empty for its symbol and name.
     reader : callable or None
         For a text parameter (a formula, a window), what reads a value into its
-        text, raising ``ValueError`` for a bad one; ``None`` for a number or a choice.
+        text, raising ``ValueError`` for a bad one with a message that reads after
+        the parameter's name; ``None`` for a number or a choice.
     """
 
     name: str
@@ -122,7 +123,7 @@ class HyperParameter:
             try:
                 return self.reader(value)
             except ValueError as exc:
-                raise HyperParameterError(f"{self.name}: {exc}") from exc
+                raise HyperParameterError(f"{self.name} {exc}") from exc
         if self.is_choice:
             # Only a str: an array compares element-wise and would pass ``in``.
             if not isinstance(value, str) or value not in self.choices:

@@ -10,7 +10,7 @@ class FormulaError(ValueError):
     the text, where ``text`` (the offending part) begins."""
 
     def __init__(self, message: str, column: int, text: str) -> None:
-        super().__init__(f"column {column}, {quote(text)}: {message}")
+        super().__init__(f"at column {column} ({quote(text)}): {message}")
         self.message = message
         self.column = column
         self.text = text
