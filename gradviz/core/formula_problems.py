@@ -180,6 +180,10 @@ class FormulaModel(DataModel):
     def formula(self) -> str:
         return f"f[x, φ] = {self.expression.strip()}"
 
+    def gradient_text(self) -> tuple[str, str]:
+        """df/dphi0 and df/dphi1 as the model computes them, as text."""
+        return self.compiled.derivative_text()
+
     def evaluate(self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
         return _shaped(self.compiled.value_program(x, phi0, phi1), x, phi0, phi1)[0]
 
@@ -231,6 +235,10 @@ class FormulaSurface(AnalyticProblem):
         self.window = window_of(bounds)  # type: ignore[misc]
         self.start = start_of(guess)  # type: ignore[misc]
         self.recommended_lr = MappingProxyType(dict(recommended_lr))  # type: ignore[misc]
+
+    def gradient_text(self) -> tuple[str, str]:
+        """dL/dphi0 and dL/dphi1 as the surface computes them, as text."""
+        return self.compiled.derivative_text()
 
     def value_and_grad(self, p0, p1):  # type: ignore[no-untyped-def]
         return _shaped(self.compiled.gradient_program(p0, p1), p0, p1)
