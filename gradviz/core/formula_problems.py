@@ -39,6 +39,10 @@ SURFACE_VARIABLES = ("phi0", "phi1")
 
 _AXES = (Axis("phi0", "φ₀", ""), Axis("phi1", "φ₁", ""))
 
+_GRID_BLOCK = 1 << 14
+"""Cells times points per block of a formula model's loss grid: 128 KiB of float64
+per temporary, so the few alive at once stay in a core's L2 cache."""
+
 
 @lru_cache(maxsize=64)
 def compiled(text: str, variables: tuple[str, ...]) -> Formula:
@@ -202,7 +206,29 @@ class FormulaModel(DataModel):
     def loss_grid(
         self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
     ) -> np.ndarray:
-        return _undefined_as_nan(super().loss_grid(x, y, phi0, phi1))
+        """Sum-of-squares loss on the grid ``phi1 x phi0`` (rows over phi1), NaN where
+        the formula is undefined.
+
+        Blocks of (points, rows, columns) with the columns innermost, so every numpy
+        loop runs along a row of the grid rather than along a few data points, and
+        the formula's grid form (:attr:`~gradviz.core.formula.Formula.grid_program`)
+        evaluates what depends on one axis alone on that axis.
+        """
+        phi0 = np.asarray(phi0, dtype=float)
+        phi1 = np.asarray(phi1, dtype=float)
+        out = np.zeros((phi1.size, phi0.size))
+        rows = max(1, min(phi1.size, _GRID_BLOCK // max(1, phi0.size)))
+        points = max(1, min(x.size, _GRID_BLOCK // (rows * max(1, phi0.size))))
+        columns = phi0[None, None, :]
+        for first in range(0, x.size, points):
+            xs = x[first : first + points, None, None]
+            ys = y[first : first + points, None, None]
+            for start in range(0, phi1.size, rows):
+                block = phi1[None, start : start + rows, None]
+                (f,) = _shaped(self.compiled.grid_program(xs, columns, block), xs, columns, block)
+                residual = f - ys
+                out[start : start + rows] += np.einsum("kij,kij->ij", residual, residual)
+        return _undefined_as_nan(out)
 
 
 class FormulaSurface(AnalyticProblem):
@@ -248,5 +274,5 @@ class FormulaSurface(AnalyticProblem):
 
     def loss_grid(self, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
         p0, p1 = np.asarray(phi0, dtype=float)[None, :], np.asarray(phi1, dtype=float)[:, None]
-        grid = np.array(_shaped(self.compiled.value_program(p0, p1), p0, p1)[0], dtype=float)
+        grid = np.array(_shaped(self.compiled.grid_program(p0, p1), p0, p1)[0], dtype=float)
         return _undefined_as_nan(grid)

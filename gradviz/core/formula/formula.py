@@ -10,6 +10,7 @@ from gradviz.core.formula.derivative import differentiate
 from gradviz.core.formula.parse import parse
 from gradviz.core.formula.printing import to_text
 from gradviz.core.formula.program import Program
+from gradviz.core.formula.separation import separated
 from gradviz.core.formula.tree import Node
 
 PARAMETERS = ("phi0", "phi1")
@@ -35,6 +36,9 @@ class Formula:
     """d²/dphi0², d²/dphi0 dphi1 and d²/dphi1²."""
     value_program: Program = field(init=False)
     """Computes the formula."""
+    grid_program: Program = field(init=False)
+    """Computes the formula where each variable varies along an axis of its own (a grid):
+    sines and cosines of separable sums split (:mod:`~gradviz.core.formula.separation`)."""
     gradient_program: Program = field(init=False)
     """Computes the formula and its gradient."""
     hessian_program: Program = field(init=False)
@@ -51,6 +55,7 @@ class Formula:
             "gradient": (d0, d1),
             "hessian": hessian,
             "value_program": Program((tree,), self.variables),
+            "grid_program": Program((separated(tree, build),), self.variables),
             "gradient_program": Program((tree, d0, d1), self.variables),
             "hessian_program": Program(hessian, self.variables),
         }
