@@ -141,9 +141,16 @@ def guess(default: str) -> HyperParameter:
     )
 
 
+@lru_cache(maxsize=256)
+def _broadcast(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    # Cached: a run asks for the same shapes at every update, and numpy's own
+    # function costs more than the arithmetic of a few dozen points.
+    return np.broadcast_shapes(*shapes)
+
+
 def _shaped(values: list[np.ndarray | float], *inputs: object) -> tuple[np.ndarray, ...]:
     """The program's outputs broadcast to the inputs' shape (a constant output is a float)."""
-    shape = np.broadcast_shapes(*(np.shape(i) for i in inputs))
+    shape = _broadcast(*(np.shape(i) for i in inputs))
     return tuple(v if np.shape(v) == shape else np.broadcast_to(v, shape) for v in values)
 
 

@@ -30,7 +30,7 @@ _OPERATORS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
 }
 
-_Step = tuple[Callable[..., np.ndarray], tuple[int, ...]]
+_Operands = tuple[int, ...]
 
 
 class Program:
@@ -50,49 +50,55 @@ class Program:
         self.operations = len(nodes)
         """Distinct nodes: the numpy calls one evaluation makes, at most."""
         slot = {id(node): i for i, node in enumerate(nodes)}
-        self._constants: dict[int, float] = {}
-        self._inputs: dict[int, int] = {}
-        self._steps: list[tuple[int, _Step]] = []
+        self._size = len(nodes)
+        self._constants: list[tuple[int, float]] = []
+        self._inputs: list[tuple[int, int]] = []
+        steps: list[tuple[int, Callable[..., np.ndarray], _Operands]] = []
         for i, node in enumerate(nodes):
             if isinstance(node, Number):
-                self._constants[i] = node.value
+                self._constants.append((i, node.value))
             elif isinstance(node, Variable):
-                self._inputs[i] = variables.index(node.name)
+                self._inputs.append((i, variables.index(node.name)))
             elif isinstance(node, Binary):
-                self._steps.append((i, _binary_step(node, slot)))
+                steps.append((i, *_binary_step(node, slot)))
             elif isinstance(node, Negative):
-                self._steps.append((i, (np.negative, (slot[id(node.operand)],))))
+                steps.append((i, np.negative, (slot[id(node.operand)],)))
             else:
                 assert isinstance(node, Call)
-                self._steps.append((i, (_FUNCTIONS[node.function], (slot[id(node.argument)],))))
+                steps.append((i, _FUNCTIONS[node.function], (slot[id(node.argument)],)))
         self._outputs = tuple(slot[id(node)] for node in outputs)
         # Each intermediate is dropped after its last use, so memory stays that of
         # the few arrays alive at once, not of every step.
         last_use: dict[int, int] = {}
-        for position, (_, (_, operands)) in enumerate(self._steps):
+        for position, (_, _, operands) in enumerate(steps):
             for operand in operands:
                 last_use[operand] = position
-        keep = set(self._outputs)
-        self._released: list[tuple[int, ...]] = [() for _ in self._steps]
+        released: list[list[int]] = [[] for _ in steps]
         for operand, position in last_use.items():
-            if operand not in keep:
-                self._released[position] += (operand,)
+            if operand not in self._outputs:
+                released[position].append(operand)
+        # Flat tuples: one evaluation of a run's few points costs about as much in
+        # this loop as in numpy, so the loop does as little as it can.
+        self._plan = [(i, f, ops[0], ops[1] if len(ops) == 2 else -1, tuple(r))
+                      for (i, f, ops), r in zip(steps, released)]
 
     def __call__(self, *arrays: np.ndarray | float) -> list[np.ndarray | float]:
         """The outputs at the variables' values (in the order of :attr:`variables`),
         broadcast together; an output that is a constant comes back as a float."""
-        values: dict[int, np.ndarray | float] = dict(self._constants)
-        for i, which in self._inputs.items():
+        values: list[np.ndarray | float | None] = [None] * self._size
+        for i, value in self._constants:
+            values[i] = value
+        for i, which in self._inputs:
             values[i] = arrays[which]
         with np.errstate(all="ignore"):
-            for (i, (function, operands)), released in zip(self._steps, self._released):
-                values[i] = function(*(values[j] for j in operands))
+            for i, function, a, b, released in self._plan:
+                values[i] = function(values[a]) if b < 0 else function(values[a], values[b])
                 for j in released:
-                    del values[j]
-        return [values[i] for i in self._outputs]
+                    values[j] = None
+        return [values[i] for i in self._outputs]  # type: ignore[misc]
 
 
-def _binary_step(node: Binary, slot: Mapping[int, int]) -> _Step:
+def _binary_step(node: Binary, slot: Mapping[int, int]) -> tuple[Callable[..., np.ndarray], _Operands]:
     left, right = slot[id(node.left)], slot[id(node.right)]
     if node.op == "**" and isinstance(node.right, Number) and node.right.value == 2.0:
         return np.square, (left,)  # u * u, exactly, and faster than a power
