@@ -174,3 +174,12 @@ def test_the_notebook_shows_the_derivative_it_uses() -> None:
     model = make_problem("formula", expression="phi0 * exp(-phi1 * x)").model
     assert model.gradient_text() == ("exp(-(phi1 * x))", "-(phi0 * (exp(-(phi1 * x)) * x))")
     assert gradviz.Formula("phi0 * x", ("x", "phi0", "phi1")).derivative_text() == ("x", "0")
+
+
+def test_a_surface_undefined_everywhere_has_no_minimum_and_says_so() -> None:
+    problem = make_problem("formula-surface", expression="log(-1 - phi0**2) + phi1")
+    with pytest.raises(ValueError, match=r"undefined \(NaN\) everywhere in the window"):
+        problem.minimum()
+    partly = make_problem("formula-surface", expression="sqrt(phi0) + phi1**2", bounds="-1 1 -1 1")
+    phi, loss = partly.minimum()
+    assert phi == pytest.approx([0.0, 0.0], abs=1e-6) and loss == pytest.approx(0.0, abs=1e-3)
