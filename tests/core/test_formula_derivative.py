@@ -104,3 +104,14 @@ def test_derivatives_share_subexpressions_rather_than_copy_them() -> None:
     grown = model(product)
     assert grown.hessian[0].size > 10_000  # as printed, the second derivative is large,
     assert grown.hessian_program.operations < 2_000  # as computed, it is not
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=FORMULAS, point=POINTS)
+def test_a_printed_formula_reads_back_as_the_same_function(text: str, point) -> None:  # type: ignore[no-untyped-def]
+    formula = model(text)
+    again = model(formula.canonical)
+    first = float(formula.value_program(*point)[0])
+    second = float(again.value_program(*point)[0])
+    assert first == second or (math.isnan(first) and math.isnan(second)) or (
+        abs(first - second) <= 1e-12 * max(1.0, abs(first)))

@@ -140,3 +140,14 @@ def test_formula_like_text_raises_nothing_but_a_formula_error(text: str) -> None
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _exercise(text)
+
+
+def test_the_formula_code_never_evaluates_text() -> None:
+    import re
+    from pathlib import Path
+
+    import gradviz.core.formula as package
+
+    for path in Path(package.__file__).parent.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(eval|exec|compile|__import__|getattr)\s*\(", source), path.name

@@ -120,8 +120,8 @@ class _Reader:
 
     def _where(self, node: ast.AST) -> tuple[int, str]:
         start = len(self.encoded[: node.col_offset].decode("utf-8", "replace"))  # type: ignore[attr-defined]
-        end_offset = getattr(node, "end_col_offset", None)
-        end = len(self.encoded[:end_offset].decode("utf-8", "replace")) if end_offset else None
+        end_offset = node.end_col_offset  # type: ignore[attr-defined]
+        end = None if end_offset is None else len(self.encoded[:end_offset].decode("utf-8", "replace"))
         return self.indent + start + 1, self.body[start:end]
 
     def refuse(self, node: ast.AST, message: str) -> FormulaError:
