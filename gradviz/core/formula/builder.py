@@ -171,4 +171,4 @@ def _value(node: Node) -> float | None:
     return None
 
 
-__all__ = ["Builder", "Variable"]
+__all__ = ["Builder"]

@@ -47,7 +47,6 @@ _REFUSED = {
     "Await": "await is not allowed",
     "Yield": "yield is not allowed",
     "YieldFrom": "yield is not allowed",
-    "Slice": "slices are not allowed",
 }
 
 

@@ -13,11 +13,6 @@ from dataclasses import dataclass
 FUNCTIONS: tuple[str, ...] = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sigmoid")
 """The functions a formula may call, each of one argument."""
 
-INTERNAL_FUNCTIONS: tuple[str, ...] = ("sign",)
-"""Functions that only derivatives use (the derivative of abs)."""
-
-OPERATORS: tuple[str, ...] = ("+", "-", "*", "/", "**")
-"""The binary operators, as they are written."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +46,7 @@ class Negative(Node):
 
 @dataclass(frozen=True, eq=False)
 class Binary(Node):
-    """``left op right`` for one of :data:`OPERATORS`."""
+    """``left op right``; ``op`` is one of ``+ - * / **``."""
 
     op: str
     left: Node
@@ -60,7 +55,7 @@ class Binary(Node):
 
 @dataclass(frozen=True, eq=False)
 class Call(Node):
-    """One of :data:`FUNCTIONS` (or :data:`INTERNAL_FUNCTIONS`) applied to an argument."""
+    """One of :data:`FUNCTIONS`, or ``sign`` (the derivative of abs), applied to an argument."""
 
     function: str
     argument: Node
