@@ -14,8 +14,6 @@ four numbers) and start point (``guess``, two numbers).
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,7 +26,7 @@ from gradviz.core.analytic import AnalyticProblem
 from gradviz.core.formula import Formula, number_text
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.models import DataModel
-from gradviz.core.parsing import excerpt, parse_float, quote
+from gradviz.core.parsing import excerpt, finite_number, parse_float, quote
 from gradviz.core.space import MAX_COORDINATE, Axis, Window
 
 MODEL_VARIABLES = ("x", "phi0", "phi1")
@@ -75,15 +73,12 @@ def _numbers(value: object, count: int) -> tuple[float, ...]:
     for part in parts:
         if isinstance(part, str):
             try:
-                number = parse_float(part)
+                part = parse_float(part)
             except ValueError:
                 raise ValueError(f"must be {count} numbers; {quote(part)} is not one") from None
-        elif isinstance(part, numbers.Real) and not isinstance(part, bool):
-            number = float(part)
-        else:
-            raise ValueError(f"must be {count} numbers; {excerpt(repr(part))} is not one")
-        if not math.isfinite(number) or abs(number) > MAX_COORDINATE:
-            raise ValueError(f"must be finite numbers within ±{MAX_COORDINATE:g}; got {number:g}")
+        number = finite_number(part)
+        if abs(number) > MAX_COORDINATE:
+            raise ValueError(f"must be within ±{MAX_COORDINATE:g}; got {number:g}")
         out.append(number)
     return tuple(out)
 

@@ -87,7 +87,8 @@ def test_the_window_and_start_are_parameters_read_as_numbers() -> None:
     problem = spec.build()
     assert problem.window == Window(-1.0, 1.0, -0.5, 2.0) and problem.start == (0.5, 1.5)
     for bad, words in [("1 2 3", "must be 4 numbers; got 3"), ("0 1 a 2", "'a' is not one"),
-                       ("1 0 0 1", "min < max"), ("0 1 0 1e13", r"±1e\+12"), (7, "4 numbers")]:
+                       ("1 0 0 1", "min < max"), ("0 1 0 1e13", r"within ±1e\+12; got 1e\+13"),
+                       ("0 1 0 inf", "finite number"), (7, "4 numbers")]:
         with pytest.raises(HyperParameterError, match=words):
             ProblemSpec("formula-surface", bounds=bad)
     with pytest.raises(HyperParameterError, match="guess must be 2 numbers"):
