@@ -64,6 +64,11 @@ HOSTILE = [
     "x" + "+x" * 10_000,
     "x" + "*x" * 10_000,
     "phi0*" * 99 + "phi0",
+    "/".join(["phi0"] * 99),
+    "(phi0/phi1)/" * 40 + "x",
+    "phi0**" * 49 + "phi0",
+    "sigmoid(" * 45 + "phi0*phi1" + ")" * 45,
+    "*".join(f"(phi0+{k}*phi1)" for k in range(30)),
     " * ".join(f"sin({k}*phi0*x)" for k in range(1, 32)),
     "x" * 100_000,
     # characters
