@@ -50,7 +50,7 @@ def test_the_default_formula_is_the_linear_model_with_its_view_and_start() -> No
 
 
 def test_a_typed_gabor_run_follows_the_built_in_run() -> None:
-    settings = dict(optimizer="momentum", steps=200, batching="notebook", seed=1)
+    settings = {"optimizer": "momentum", "steps": 200, "batching": "notebook", "seed": 1}
     typed = gradviz.run(make_problem("formula", "udl-gabor", expression=GABOR,
                                      bounds="-10 10 2.5 22.5", guess="-1.5 6.5"),
                         lr=0.6, **settings)
@@ -124,7 +124,7 @@ def test_an_undefined_formula_gives_nan_cells_without_warnings() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         grid = problem.loss_grid(phi0, phi1)
-        loss, grad = problem.loss_and_grad(np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]))
+        loss, _ = problem.loss_and_grad(np.array([[-1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]))
     assert np.isnan(grid[:, :3]).all() and np.isfinite(grid[:, 3:]).all()
     assert np.isnan(loss[0]) and not np.isfinite(loss[1]) and np.isfinite(loss[2])
     surface = make_problem("formula-surface", expression="1 / phi0 + exp(phi1)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from formula_checks import MODEL, SURFACE, model
+from formula_checks import SURFACE, model
 from gradviz.core.formula import MAX_DEPTH, MAX_LENGTH, Formula, FormulaError, to_text
 
 ACCEPTED = [

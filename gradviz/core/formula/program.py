@@ -80,7 +80,7 @@ class Program:
         # Flat tuples: one evaluation of a run's few points costs about as much in
         # this loop as in numpy, so the loop does as little as it can.
         self._plan = [(i, f, ops[0], ops[1] if len(ops) == 2 else -1, tuple(r))
-                      for (i, f, ops), r in zip(steps, released)]
+                      for (i, f, ops), r in zip(steps, released, strict=True)]
 
     def __call__(self, *arrays: np.ndarray | float) -> list[np.ndarray | float]:
         """The outputs at the variables' values (in the order of :attr:`variables`),
