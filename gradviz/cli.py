@@ -202,13 +202,32 @@ def _add_problem_arguments(parser: ArgumentParser) -> None:
     )
     # One flag per declared model parameter, so a new model needs no CLI change.
     for name, kinds in parameter_owners().items():
-        hyper = declaration(name)
-        kind = {"choices": hyper.choices} if hyper.is_choice else {"type": _float}
-        default = hyper.default if hyper.is_choice else f"{hyper.default:g}"
-        parser.add_argument(
-            _flag(name), metavar="|".join(hyper.choices) or "X", **kind,  # type: ignore[arg-type]
-            help=f"{hyper.help} ({', '.join(k.name for k in kinds)}; default {default})",
-        )
+        parser.add_argument(_flag(name), **_parameter_flag(declaration(name)),
+                            help=_parameter_help(name, kinds))
+
+
+def _parameter_flag(hyper: HyperParameter) -> dict[str, Any]:
+    """How argparse reads a model parameter: a choice, text or a number."""
+    if hyper.is_choice:
+        return {"choices": hyper.choices, "metavar": "|".join(hyper.choices)}
+    if hyper.is_text:
+        return {"metavar": "TEXT"}
+    return {"type": _float, "metavar": "X"}
+
+
+def _parameter_help(name: str, kinds: Sequence[ProblemKind]) -> str:
+    """A model parameter's help: each kind's own words, the kinds, and the default
+    ("each model's own" where the kinds' defaults differ)."""
+    declared = [next(p for p in kind.parameters if p.name == name) for kind in kinds]
+    words = "; ".join(dict.fromkeys(p.help for p in declared))
+    first = declared[0]
+    if len({p.default for p in declared}) > 1:
+        default = "each model's own"
+    elif first.is_number:
+        default = f"{first.default:g}"
+    else:
+        default = repr(first.default) if first.is_text else str(first.default)
+    return f"{words} ({', '.join(kind.name for kind in kinds)}; default {default})"
 
 
 def _hyperparameters() -> dict[str, tuple[HyperParameter, list[str]]]:
