@@ -237,7 +237,7 @@ def test_presentation_mode_text_is_legible(window, qtbot):
     residual = window.fit_view.overlays.overlays["points"]
     assert QFontInfo(residual.label.textItem.font()).pixelSize() >= 24
     for name in ("parts", "points"):
-        assert QFontInfo(shown(window, name).layer.label_font()).pixelSize() >= 24
+        assert QFontInfo(shown(window, name).layer.label_font).pixelSize() >= 24
 
 
 def test_an_export_draws_the_gradients_arrows(window, qtbot, tmp_path):

@@ -44,10 +44,6 @@ class Arrow:
         Text beside its tip ("" for none).
     dashed : bool
         Drawn dashed (a point the update looks at, not a step it takes).
-    label_beside : bool
-        The label beside the middle of the shaft, on the side away from the layer's
-        other arrows, rather than past the tip (parts of a whole whose tips meet
-        another arrow's).
     """
 
     tail: tuple[float, float]
@@ -56,7 +52,6 @@ class Arrow:
     width: float = 3.0
     label: str = ""
     dashed: bool = False
-    label_beside: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,14 +117,15 @@ class ArrowLayer(ViewLayer):
         """The arrows the last paint had to shorten to keep them inside the view."""
         return self._shortened
 
+    @property
+    def label_font(self) -> QFont:
+        """The font of the arrows' labels at the current text scale."""
+        return style.axis_font(round(self._style.font_points * self._scale))
+
     def set_scale(self, scale: float) -> None:
         """Multiply widths, heads and label sizes (presentation mode, Ctrl+Plus/Minus)."""
         self._scale = scale
         self.update()
-
-    def label_font(self) -> QFont:
-        """The font of the labels at the current text scale."""
-        return style.axis_font(round(self._style.font_points * self._scale))
 
     @property
     def note(self) -> str:
@@ -177,10 +173,9 @@ class ArrowLayer(ViewLayer):
         device = painter.device()
         side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
         limit = self._style.max_fraction * side
-        font = self.label_font()
+        font = self.label_font
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        centre = np.vstack([start, end]).mean(axis=0)
         short: list[Arrow] = []
         labels: list[tuple[str, np.ndarray, np.ndarray, str]] = []
         for arrow, a, b in zip(arrows, start, end):
@@ -193,10 +188,14 @@ class ArrowLayer(ViewLayer):
             label = arrow.label + (f" (shortened ×{factor:.2g})" if factor < 1.0 and arrow.label
                                    else "")
             if label:
-                labels.append((label, *_label_anchor(a, b, centre, arrow.label_beside),
-                               arrow.colour))
-        for label, at, away, colour in labels:  # over every arrow
-            self._draw_label(painter, metrics, label, at, away, colour, inside)
+                labels.append((label, a, b, arrow.colour))
+        # Labels last, over every shaft, each where it covers no other label and the
+        # fewest points of the shafts.
+        shafts = [a + (b - a) * f for _, a, b, _ in labels for f in np.linspace(0, 1, 12)]
+        taken: list[QRectF] = []
+        for label, a, b, colour in labels:
+            taken.append(self._draw_label(painter, metrics, label, a, b, colour, taken, shafts,
+                                          inside))
         self._shortened = tuple(short)
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
@@ -233,7 +232,7 @@ class ArrowLayer(ViewLayer):
         painter.drawPolygon(tip)
 
     def _draw_note(self, painter: QPainter, inside: QRectF, tips: np.ndarray) -> None:
-        font = self.label_font()
+        font = self.label_font
         painter.setFont(font)
         size = QFontMetricsF(font).size(0, self._note)
         pad, margin = 5.0 * self._scale, 6.0 * self._scale
@@ -251,36 +250,50 @@ class ArrowLayer(ViewLayer):
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._note)
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
-                    at: np.ndarray, away: np.ndarray, colour: str, inside: QRectF) -> None:
-        """``text`` on a dark panel so it reads on every map, just past ``at`` in the
-        direction ``away`` (a unit vector), moved into ``inside`` where it would stick out."""
+                    a: np.ndarray, b: np.ndarray, colour: str,
+                    taken: Sequence[QRectF] = (),
+                    shafts: Sequence[np.ndarray] = (),
+                    inside: QRectF | None = None) -> QRectF:
+        """``text`` by the tip, on a dark panel so it reads on every map; the box it is
+        drawn in. It goes just past the tip, or beside it, or moved up or down from
+        there: where it covers none of the labels ``taken`` and the fewest of the
+        points ``shafts`` of the arrows' shafts, near the tip rather than far, and
+        inside the view ``inside`` (moved into it where no place is)."""
+        delta = b - a
+        length = float(math.hypot(*delta)) or 1.0
         size = metrics.size(0, text)
         pad = 4.0 * self._scale
-        half = np.array([size.width(), size.height()]) / 2 + pad
-        along = np.abs(away)
-        # How far the centre goes along ``away`` for the box's edge to reach ``at``.
-        reach = min(h / a for h, a in zip(half, along) if a > 1e-9)
-        centre = at + away * (reach + pad)
-        box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
-                     size.width() + 2 * pad, size.height() + 2 * pad)
-        box.moveLeft(max(inside.left(), min(box.left(), inside.right() - box.width())))
-        box.moveTop(max(inside.top(), min(box.top(), inside.bottom() - box.height())))
+        width, height = size.width() + 2 * pad, size.height() + 2 * pad
+        unit = delta / length
+        normal = np.array([-unit[1], unit[0]])
+
+        def centre_along(direction: np.ndarray) -> np.ndarray:
+            # As far from the tip as the box reaches along ``direction``, and a pad.
+            reach = 0.5 * (abs(direction[0]) * width + abs(direction[1]) * height)
+            return b + direction * (reach + pad)
+
+        homes = [QRectF(c[0] - width / 2, c[1] - height / 2, width, height)
+                 for c in (centre_along(d) for d in (unit, normal, -normal))]
+        best: tuple[float, QRectF] | None = None
+        for shift, box in ((shift, home.translated(0, shift * (height + pad)))
+                           for shift in (0, 1, -1, 2, -2) for home in homes):
+            covered = sum(box.contains(QPointF(*p)) for p in shafts)
+            # A label on another never; a little of a shaft rather than far from its tip.
+            score = 1000 * sum(box.intersects(other) for other in taken) + covered + 4 * abs(shift)
+            if inside is not None and not inside.contains(box):
+                score += 500  # cut off by the view's edge: worse than covering a shaft
+            if best is None or score < best[0]:
+                best = score, box
+            if score == 0:
+                break
+        assert best is not None
+        box = best[1]
+        if inside is not None:
+            box.moveLeft(max(inside.left(), min(box.left(), inside.right() - box.width())))
+            box.moveTop(max(inside.top(), min(box.top(), inside.bottom() - box.height())))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
         painter.setPen(QColor(colour).lighter(130))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
-
-
-def _label_anchor(a: np.ndarray, b: np.ndarray, centre: np.ndarray,
-                  beside: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Where an arrow from ``a`` to ``b`` (pixels) has its label, and which way from there:
-    past the tip along the arrow, or ``beside`` its middle, away from ``centre``."""
-    delta = b - a
-    length = float(math.hypot(*delta))
-    unit = delta / length if length > 0 else np.array([1.0, 0.0])
-    if not beside:
-        return b, unit
-    middle = (a + b) / 2
-    normal = np.array([-unit[1], unit[0]])
-    return middle, normal if np.dot(normal, middle - centre) >= 0 else -normal
+        return box

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gradviz.core.contributions import point_contributions
-from gradviz.core.losses import Problem
+from gradviz.core.problems import Problem
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle, readable_scale
@@ -89,11 +89,8 @@ class GradientParts:
         g0, g1 = (float(v) for v in self.grad)
         s = self.scale
         return (
-            # The parts' labels beside them: their tips line up with the gradient's.
-            Arrow(tail, (s * g0, 0.0), PART_COLOUR, 2.5, f"∂L/∂φ₀ = {number(g0)}", dashed=True,
-                  label_beside=True),
-            Arrow(tail, (0.0, s * g1), PART_COLOUR, 2.5, f"∂L/∂φ₁ = {number(g1)}", dashed=True,
-                  label_beside=True),
+            Arrow(tail, (s * g0, 0.0), PART_COLOUR, 2.5, f"∂L/∂φ₀ = {number(g0)}", dashed=True),
+            Arrow(tail, (0.0, s * g1), PART_COLOUR, 2.5, f"∂L/∂φ₁ = {number(g1)}", dashed=True),
             Arrow(tail, (s * g0, s * g1), GRADIENT_COLOUR, 3.5,
                   f"∇L = ({number(g0)}, {number(g1)}), uphill\n"
                   + (f"{self.over}, " if self.over else "") + scale_text(s)),

@@ -85,7 +85,7 @@ class PointShares:
             g = self.parts.grads[focused]
             arrows.append(Arrow(_pair(starts[focused]), _pair(s * g), FOCUS_COLOUR, 3.5,
                                 f"point {self.parts.indices[focused]}: ∂ℓ/∂φ = "
-                                f"({number(g[0])}, {number(g[1])})", label_beside=True))
+                                f"({number(g[0])}, {number(g[1])})"))
         # The sum, unlabelled: the gradient overlay (D) labels the same arrow.
         arrows.append(Arrow(_pair(at), _pair(s * self.parts.total), GRADIENT_COLOUR, 3.0))
         return tuple(arrows)
