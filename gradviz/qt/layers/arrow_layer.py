@@ -134,8 +134,9 @@ class ArrowLayer(ViewLayer):
 
     def set_note(self, text: str, corner: tuple[int, int | None] = (0, None)) -> None:
         """Draw ``text`` in a corner of the view (``(0, 1)``: bottom left, ``(1, 0)``: top
-        right; a side of ``None``: the top or bottom farther from the arrows' tips), on the
-        labels' dark panel: what the arrows are and how they are scaled.
+        right; a side of ``None``: the top or bottom where it covers fewer of the arrows'
+        ends, the bottom if alike), on the labels' dark panel: what the arrows are and how
+        they are scaled.
 
         Drawn in the view's pixels like the arrows, so that it sits where it should in
         exports at any size too.
@@ -166,7 +167,7 @@ class ArrowLayer(ViewLayer):
         start = to_device(tails[finite], transform) if arrows else np.empty((0, 2))
         end = to_device(tips[finite], transform) if arrows else np.empty((0, 2))
         if self._note:
-            self._draw_note(painter, inside, end)
+            self._draw_note(painter, inside, np.vstack([start, end]))
         if not arrows:
             self._shortened = ()
             return
@@ -231,17 +232,23 @@ class ArrowLayer(ViewLayer):
         painter.setBrush(colour)
         painter.drawPolygon(tip)
 
-    def _draw_note(self, painter: QPainter, inside: QRectF, tips: np.ndarray) -> None:
+    def _draw_note(self, painter: QPainter, inside: QRectF, ends: np.ndarray) -> None:
         font = self.label_font
         painter.setFont(font)
         size = QFontMetricsF(font).size(0, self._note)
         pad, margin = 5.0 * self._scale, 6.0 * self._scale
         width, height = size.width() + 2 * pad, size.height() + 2 * pad
         x = inside.left() + margin if self._corner[0] == 0 else inside.right() - margin - width
-        top = self._corner[1] == 0 if self._corner[1] is not None else (
-            tips.size > 0 and float(tips[:, 1].mean()) > inside.center().y())
-        y = inside.top() + margin if top else inside.bottom() - margin - height
-        box = QRectF(x, y, width, height)
+        top, bottom = (QRectF(x, y, width, height) for y in (
+            inside.top() + margin, inside.bottom() - margin - height))
+
+        def covered(box: QRectF) -> int:
+            return sum(box.contains(QPointF(*p)) for p in ends)
+
+        if self._corner[1] is None:
+            box = top if covered(top) < covered(bottom) else bottom
+        else:
+            box = top if self._corner[1] == 0 else bottom
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)

@@ -28,7 +28,7 @@ TABLE_GROUPS = 3
 """The table's steps are shown in up to this many groups of rows side by side (it stays short)."""
 TICKS_A_DECADE = 4
 """Slider positions per factor of ten of h."""
-NOTE = "errₖ ∝ h, until float64 rounding takes over (≈ ε·|L| / h)"
+NOTE = "errₖ = |error| ∝ h, until float64 rounding takes over (≈ ε·|L| / h)"
 """Under the table: the lecture's limit, and the floor that rounding puts under it."""
 
 
@@ -125,8 +125,7 @@ class LimitPanel(QWidget):
         c = limit.chosen
         self.values.setText("<br>".join(
             f"∂L/∂φ{'₀₁'[k]} ≈ <b>{number(c.quotients[0, k])}</b>, "
-            f"<span style='white-space:nowrap'>exact {number(c.exact[k])},</span> "
-            f"<span style='white-space:nowrap'>|error| {short(abs(c.error[0, k]))}</span>"
+            f"exact&nbsp;{number(c.exact[k])}, error&nbsp;{short(abs(c.error[0, k]))}"
             for k in (0, 1)))
         self.note.setText(NOTE + (f"<br>over {limit.over}" if limit.over else ""))
         self._show_table()

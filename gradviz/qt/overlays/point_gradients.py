@@ -95,9 +95,9 @@ class PointShares:
         if self.parts is None:
             return self.note
         count = len(self.parts.indices)
-        drawn = ("one arrow ∂ℓᵢ/∂φ a point, tip to tail" if count <= MAX_ARROWS
-                 else f"{count} shares: too many to draw one by one")
-        return (f"Σᵢ ∂ℓᵢ/∂φ = ∇L, the white arrow\n{drawn}\n"
+        drawn = ("each point's ∂ℓᵢ/∂φ, tip to tail" if count <= MAX_ARROWS
+                 else f"{count} shares: too many to draw")
+        return (f"Σᵢ ∂ℓᵢ/∂φ = ∇L (white)\n{drawn}\n"
                 f"{self.over}, {scale_text(self.scale)}")
 
 
@@ -148,14 +148,21 @@ class Residuals(Companion):
         self.ring.setData([data.focus_x], [data.focus_y],
                           pen=pg.mkPen(FOCUS_COLOUR, width=3 * self._scale))
         i = int(data.focus.indices[0])
-        share = (f"∂ℓ/∂φ = 2r ∂f/∂φ = ({number(g[0])}, {number(g[1])})" if data.in_batch
+        share = (f"∂ℓ/∂φ = ({number(g[0])}, {number(g[1])})" if data.in_batch
                  else "not in this batch: no share")
         self.label.setText(f"point {i}: r = f − y = {number(r)}\n{share}", FOCUS_COLOUR)
-        # In the top corner away from the point: whole, and clear of the ringed point.
-        (low, high), (_, top) = self.view.getPlotItem().vb.viewRange()
+        # In a corner on the side away from the point (whole, clear of its ring), at the
+        # top or bottom with fewer of the contributing points under it.
+        (low, high), (bottom, top) = self.view.getPlotItem().vb.viewRange()
         right = data.focus_x < (low + high) / 2
-        self.label.setAnchor((1, 0) if right else (0, 0))
-        self.label.setPos(high if right else low, top)
+        x, y = data.x, data.y  # the points that count: the ones to keep in sight
+        side = (x > (low + high) / 2) if right else (x <= (low + high) / 2)
+        third = (top - bottom) / 3
+        upper = np.count_nonzero(side & (y > top - third))
+        lower = np.count_nonzero(side & (y < bottom + third))
+        at_top = upper <= lower
+        self.label.setAnchor((1 if right else 0, 0 if at_top else 1))
+        self.label.setPos(high if right else low, top if at_top else bottom)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         self._theme, self._scale = theme, scale
