@@ -106,6 +106,7 @@ class ArrowLayer(ViewLayer):
         self._shortened: tuple[Arrow, ...] = ()
         self._note = ""
         self._corner: tuple[int, int | None] = (0, None)
+        self._boxes: list[QRectF] = []  # the labels and note of the last paint, in pixels
 
     @property
     def arrows(self) -> tuple[Arrow, ...]:
@@ -153,6 +154,7 @@ class ArrowLayer(ViewLayer):
             self.update()
 
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
+        self._boxes = []
         if not self._arrows and not self._note:
             self._shortened = ()
             return
@@ -167,7 +169,7 @@ class ArrowLayer(ViewLayer):
         start = to_device(tails[finite], transform) if arrows else np.empty((0, 2))
         end = to_device(tips[finite], transform) if arrows else np.empty((0, 2))
         if self._note:
-            self._draw_note(painter, inside, np.vstack([start, end]))
+            self._boxes.append(self._draw_note(painter, inside, np.vstack([start, end])))
         if not arrows:
             self._shortened = ()
             return
@@ -193,11 +195,20 @@ class ArrowLayer(ViewLayer):
         # Labels last, over every shaft, each where it covers no other label and the
         # fewest points of the shafts.
         shafts = [a + (b - a) * f for _, a, b, _ in labels for f in np.linspace(0, 1, 12)]
-        taken: list[QRectF] = []
+        # Clear of the labels of the other arrow layers over the same view, too (those
+        # drawn before this one in this paint, or at their last paint).
+        taken: list[QRectF] = [*self._boxes, *self._others_boxes()]
         for label, a, b, colour in labels:
-            taken.append(self._draw_label(painter, metrics, label, a, b, colour, taken, shafts,
-                                          inside))
+            box = self._draw_label(painter, metrics, label, a, b, colour, taken, shafts, inside)
+            taken.append(box)
+            self._boxes.append(box)
         self._shortened = tuple(short)
+
+    def _others_boxes(self) -> list[QRectF]:
+        parent = self.parentItem()
+        siblings = parent.childItems() if parent is not None else []
+        return [box for item in siblings if isinstance(item, ArrowLayer) and item is not self
+                for box in item._boxes]
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
         width = arrow.width * self._scale
@@ -232,7 +243,7 @@ class ArrowLayer(ViewLayer):
         painter.setBrush(colour)
         painter.drawPolygon(tip)
 
-    def _draw_note(self, painter: QPainter, inside: QRectF, ends: np.ndarray) -> None:
+    def _draw_note(self, painter: QPainter, inside: QRectF, ends: np.ndarray) -> QRectF:
         font = self.label_font
         painter.setFont(font)
         size = QFontMetricsF(font).size(0, self._note)
@@ -255,6 +266,7 @@ class ArrowLayer(ViewLayer):
         painter.setPen(QColor("#ffffff"))
         painter.drawText(box.adjusted(pad, pad, -pad, -pad),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self._note)
+        return box
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
                     a: np.ndarray, b: np.ndarray, colour: str,

@@ -166,13 +166,13 @@ class GradientPoint:
     batch: np.ndarray | None
 
     def describe(self, n_points: int | None) -> str:
-        """Which data the gradient sums over, in a few words ("all 12 points", "update 7's
-        batch of 5"); empty for an analytic surface (``n_points`` ``None``)."""
+        """Which data the gradient sums over, in a few words ("all 12 points", "this batch
+        of 5": the shown update's); empty for an analytic surface (``n_points`` ``None``)."""
         if n_points is None:
             return ""
         if self.batch is None:
             return f"all {n_points} points"
-        return f"update {self.run.index}'s batch of {self.batch.size}"
+        return f"this batch of {self.batch.size}"
 
 
 class Overlay(ABC):

@@ -81,11 +81,9 @@ class PointShares:
         drawn = range(len(starts)) if len(starts) <= MAX_ARROWS else ()
         arrows = [Arrow(_pair(starts[j]), _pair(s * self.parts.grads[j]),
                         SHARE_COLOURS[j % 2], 1.8) for j in drawn if j != focused]
-        if focused is not None:
-            g = self.parts.grads[focused]
-            arrows.append(Arrow(_pair(starts[focused]), _pair(s * g), FOCUS_COLOUR, 3.5,
-                                f"point {self.parts.indices[focused]}: ∂ℓ/∂φ = "
-                                f"({number(g[0])}, {number(g[1])})"))
+        if focused is not None:  # its numbers are in the data view's label, beside its point
+            arrows.append(Arrow(_pair(starts[focused]), _pair(s * self.parts.grads[focused]),
+                                FOCUS_COLOUR, 3.5))
         # The sum, unlabelled: the gradient overlay (D) labels the same arrow.
         arrows.append(Arrow(_pair(at), _pair(s * self.parts.total), GRADIENT_COLOUR, 3.0))
         return tuple(arrows)
