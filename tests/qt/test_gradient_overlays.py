@@ -280,3 +280,29 @@ def test_a_diverged_run_draws_what_is_finite_and_raises_nothing(window, qtbot):
     for update in range(c.last_update + 1):  # every update of the timeline draws
         c.scrub(update)
         c.publish_now()
+
+
+def test_the_labels_of_two_arrow_layers_on_one_view_stay_apart(qtbot):
+    import pyqtgraph as pg
+
+    from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer
+
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+    first, second = ArrowLayer(), ArrowLayer()
+    for z, layer in enumerate((first, second)):
+        layer.setZValue(z)
+        plot.getPlotItem().addItem(layer, ignoreBounds=True)
+    # Both point at the same tip: their labels would sit on each other.
+    first.set_arrows([Arrow((0.3, 0.3), (0.2, 0.2), "#ffffff", label="the first label")])
+    second.set_arrows([Arrow((0.3, 0.3), (0.2, 0.2), "#7fdbff", label="the second label")])
+    first.set_note("a note", (0, 1))
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.grab()
+    plot.grab()  # the first layer now knows where the second drew too
+    boxes = [*first.label_boxes, *second.label_boxes]
+    assert len(boxes) == 3
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])

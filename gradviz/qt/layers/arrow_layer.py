@@ -123,6 +123,12 @@ class ArrowLayer(ViewLayer):
         """The font of the arrows' labels at the current text scale."""
         return style.axis_font(round(self._style.font_points * self._scale))
 
+    @property
+    def label_boxes(self) -> tuple[QRectF, ...]:
+        """Where the last paint drew the labels and the note, in the view's pixels; the
+        other arrow layers over the same view keep their labels clear of these."""
+        return tuple(self._boxes)
+
     def set_scale(self, scale: float) -> None:
         """Multiply widths, heads and label sizes (presentation mode, Ctrl+Plus/Minus)."""
         self._scale = scale
@@ -208,7 +214,7 @@ class ArrowLayer(ViewLayer):
         parent = self.parentItem()
         siblings = parent.childItems() if parent is not None else []
         return [box for item in siblings if isinstance(item, ArrowLayer) and item is not self
-                for box in item._boxes]
+                for box in item.label_boxes]
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
         width = arrow.width * self._scale
