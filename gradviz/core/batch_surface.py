@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gradviz.core.contours import contour_levels, contour_segments
+from gradviz.core.contours import contour_segments
 from gradviz.core.losses import DataFitProblem, Problem
 from gradviz.core.space import Window, grid_sides
 from gradviz.core.surface import MAX_GRID, Surface
@@ -20,8 +20,13 @@ from gradviz.core.surface import MAX_GRID, Surface
 BATCH_GRID = 80
 """Points a side of a batch's grid in the app: its contours take about 2 ms (see the README)."""
 
-BATCH_LEVELS = 10
-"""Contour lines of a batch's loss: fewer than the map's, so both read."""
+BATCH_LEVELS = 7
+"""Contour levels of a batch's loss: far fewer than the map's, so both read."""
+
+LOWEST_SHARE = 0.03
+"""The lowest contour encloses this share of the view (where the batch's loss is lowest)..."""
+HIGHEST_SHARE = 0.5
+"""...and the highest this share."""
 
 
 def batch_indices(batch: Sequence[int] | np.ndarray, n_points: int) -> np.ndarray:
@@ -103,20 +108,18 @@ def batch_contours(problem: Problem, batch: Sequence[int] | np.ndarray, window: 
                    grid: int = BATCH_GRID, count: int = BATCH_LEVELS) -> BatchContours:
     """Contours of the loss of ``batch`` over ``window``.
 
-    The levels are spread evenly in the square root of the loss above its lowest
-    value on the grid: a sum of squares grows like the square of the distance
-    from its valley, so the lines come about evenly spaced on the map, dense
-    enough near the valley to show its shape and not crowded on the walls.
+    The levels are quantiles of the loss over the grid, from :data:`LOWEST_SHARE`
+    to :data:`HIGHEST_SHARE` of its area: each line encloses a set share of the
+    view, so the lines trace the batch's valleys wherever they are and leave its
+    steep walls (most of a few points' loss range) to the full-data map beneath.
     """
     surface = batch_surface(problem, batch, window, grid)
     values = surface.values
     finite = np.isfinite(values)
     if not finite.any():
         raise ValueError("the batch's loss is not finite anywhere in the view")
-    low = float(values[finite].min())
-    with np.errstate(invalid="ignore"):
-        root = np.sqrt(np.where(finite, values - low, np.nan))
-    levels = low + contour_levels(root, count) ** 2
+    levels = np.unique(np.quantile(values[finite], np.linspace(LOWEST_SHARE, HIGHEST_SHARE,
+                                                                count)))
     row, col = np.unravel_index(int(np.nanargmin(np.where(finite, values, np.nan))), values.shape)
     return BatchContours(
         tuple(int(i) for i in batch_indices(batch, problem.n_points or 0)),

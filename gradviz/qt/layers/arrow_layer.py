@@ -82,6 +82,7 @@ class ArrowLayer(ViewLayer):
         self._scale = 1.0
         self._arrows: tuple[Arrow, ...] = ()
         self._shortened: tuple[Arrow, ...] = ()
+        self._labels: list[QRectF] = []
 
     @property
     def arrows(self) -> tuple[Arrow, ...]:
@@ -128,6 +129,7 @@ class ArrowLayer(ViewLayer):
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         short: list[Arrow] = []
+        self._labels = []  # the label boxes drawn so far in this paint, kept apart
         for arrow, a, b in zip(arrows, start, end):
             delta = b - a
             factor = shortened(float(math.hypot(*delta)), limit)
@@ -185,6 +187,16 @@ class ArrowLayer(ViewLayer):
         centre = b + delta / length * (0.5 * max(size.width(), size.height()) + pad)
         box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
                      size.width() + 2 * pad, size.height() + 2 * pad)
+        # Arrows from one point in nearly one direction (a step and the gradient it
+        # differs from) would stack their labels: move a label down or up, a line at
+        # a time, to the nearest place clear of those drawn before.
+        shifts = (0, 1, -1, 2, -2, 3, -3)
+        for shift in shifts:
+            moved = box.translated(0, shift * (box.height() + pad))
+            if not any(moved.intersects(other) for other in self._labels):
+                box = moved
+                break
+        self._labels.append(box)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)

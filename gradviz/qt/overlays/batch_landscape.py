@@ -1,0 +1,202 @@
+"""The minibatch's own landscape: the contours of the shown update's batch loss over
+the full-data map, with the batch's step and the full-data step side by side.
+
+SGD does not descend the loss the heatmap shows, but the loss of its batch,
+whose valley lies elsewhere each update: the two arrows differ by SGD's noise.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+
+from gradviz.core.batch_surface import BatchContours, batch_contours
+from gradviz.core.losses import Problem
+from gradviz.core.space import Window
+from gradviz.qt import style
+from gradviz.qt.frame import RunFrame
+from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
+from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+
+BATCH_COLOUR = "#00e5ff"
+"""The batch's contours, lowest point and step: a cyan no colour map of gradviz uses."""
+FULL_COLOUR = "#ffffff"
+"""The full-data step, white as the full-data contours are."""
+MIN_SHARE = 0.15
+"""A step shorter than this share of the view (both arrows scaled alike) is drawn longer, saying so."""
+CACHED = 16
+"""Batches whose contours are kept: a fixed batching's whole epoch, for one view."""
+SHOWN_INDICES = 8
+"""A batch of more points than this is named by its size alone."""
+
+
+@dataclass(frozen=True, eq=False)
+class BatchPicture:
+    """What the overlay draws for the shown update of a minibatch run.
+
+    Attributes
+    ----------
+    contours : BatchContours or None
+        The batch loss's contours (``None`` for a run on all the data, or before its
+        first update: then only :attr:`note` is shown).
+    tail : numpy.ndarray
+        Where the update took its gradient (its start; Nesterov's look-ahead point).
+    batch_grad, full_grad : numpy.ndarray
+        The gradient of the batch's loss and of the full-data loss there.
+    lr : float
+        The update's learning rate: the arrows are ``-lr`` times the gradients.
+    magnified : float
+        How many times longer than ``-lr g`` the arrows are drawn (1 unless tiny).
+    note : str
+        The text in the map's corner.
+    """
+
+    contours: BatchContours | None
+    tail: np.ndarray
+    batch_grad: np.ndarray
+    full_grad: np.ndarray
+    lr: float
+    magnified: float
+    note: str
+
+    def steps(self) -> tuple[np.ndarray, np.ndarray]:
+        """The batch's and the full data's arrows, ``-lr g`` times :attr:`magnified`."""
+        factor = -self.lr * self.magnified
+        return factor * self.batch_grad, factor * self.full_grad
+
+
+_cache: OrderedDict[tuple[Problem, Window, tuple[int, ...]], BatchContours] = OrderedDict()
+
+
+def contours_of(problem: Problem, window: Window, batch: np.ndarray) -> BatchContours:
+    """:func:`~gradviz.core.batch_surface.batch_contours`, kept for the last :data:`CACHED`
+    batches: scrubbing back and forth, or a fixed batching's epochs, computes each once."""
+    key = (problem, window, tuple(int(i) for i in batch))
+    found = _cache.get(key)
+    if found is None:
+        found = _cache[key] = batch_contours(problem, batch, window)
+        while len(_cache) > CACHED:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    return found
+
+
+def _magnified(steps: np.ndarray, window: Window) -> float:
+    """1, or a round factor (2, 5, 10, 20, ...) that makes the longer step at least
+    :data:`MIN_SHARE` of the view, measured in the view's own units on each axis."""
+    share = float(np.max(np.hypot(steps[:, 0] / window.width, steps[:, 1] / window.height)))
+    if not np.isfinite(share) or share == 0.0 or share >= MIN_SHARE:
+        return 1.0
+    wanted = MIN_SHARE / share
+    decade = 10.0 ** np.floor(np.log10(wanted))
+    return float(next(decade * m for m in (1, 2, 5, 10) if decade * m >= wanted))
+
+
+def _named(batch: np.ndarray) -> str:
+    if batch.size > SHOWN_INDICES:
+        return f"{batch.size} points"
+    return " ".join(str(int(i)) for i in batch)
+
+
+def _note_only(text: str) -> BatchPicture:
+    empty = np.full(2, np.nan)
+    return BatchPicture(None, empty, empty, empty, 0.0, 1.0, text)
+
+
+def picture(problem: Problem, frame: RunFrame, window: Window) -> BatchPicture:
+    """The overlay's picture of ``frame``'s shown update (see :class:`BatchPicture`)."""
+    if not frame.minibatches:
+        return _note_only(f"{frame.name}: full batch, its landscape is the map itself")
+    index = frame.index
+    if index < 1:
+        return _note_only(f"{frame.name}: no update yet, so no batch")
+    batch = frame.batches[index]
+    if batch is None:
+        return _note_only(f"update {index} of {frame.name} used all the data")
+    batch = np.asarray(batch)
+    looked = None if frame.lookahead_phi is None else frame.lookahead_phi[index]
+    tail = looked if looked is not None and np.isfinite(looked).all() else frame.phi[index - 1]
+    batch_grad = np.asarray(problem.grad(tail, batch), dtype=float)
+    full_grad = np.asarray(problem.grad(tail), dtype=float)
+    lr = float(frame.lr[index])
+    magnified = _magnified(-lr * np.stack([batch_grad, full_grad]), window)
+    note = (f"this update's batch: {_named(batch)}\n"
+            "cyan: the batch's own loss (× its lowest point) and its step −α g;\n"
+            "white: the step −α∇L on all the data")
+    return BatchPicture(contours_of(problem, window, batch), np.asarray(tail, dtype=float),
+                        batch_grad, full_grad, lr, magnified, note)
+
+
+class BatchLandscapeOverlay(Overlay):
+    """The selected run's batch loss as contours, and its step beside the full-data one."""
+
+    spec = OverlaySpec(
+        "batch", "Show the minibatch's landscape", "M",
+        "the loss of the shown update's minibatch as contours, and its step beside the "
+        "full-data step: SGD's noise made visible",
+        Place.MAP, order=50,
+    )
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        super().__init__(view)
+        plot = view.getPlotItem()
+        self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(BATCH_COLOUR, width=1.5),
+                                        skipFiniteCheck=True)
+        self.contours.setZValue(-4)  # just over the full-data contours, under everything else
+        plot.addItem(self.contours, ignoreBounds=True)
+        self.lowest = pg.ScatterPlotItem(symbol="x", size=16, brush=pg.mkBrush(BATCH_COLOUR),
+                                         pen=pg.mkPen("#000000", width=1))
+        self.lowest.setZValue(11)  # over the paths: the batch's valley floor is often where a run is
+        plot.addItem(self.lowest, ignoreBounds=True)
+        self.arrows = ArrowLayer(ArrowStyle(max_fraction=0.35))
+        self.arrows.setZValue(12)  # over the paths: they explain the step the path just took
+        plot.addItem(self.arrows, ignoreBounds=True)
+        self.note = CornerNote(view, (0, 0))  # top left: the legend prefers the top right
+        self._shown: BatchPicture | None = None
+        self.show(None)
+
+    @staticmethod
+    def derive(given: OverlayInput) -> BatchPicture | None:
+        frame = given.selected
+        if frame is None:
+            return None
+        if given.problem.n_points is None:
+            return _note_only(f"{given.problem.title} has no data, so no minibatches")
+        return picture(given.problem, frame, given.window)
+
+    def show(self, data: object | None) -> None:
+        if data is self._shown:
+            return
+        before, self._shown = self._shown, data if isinstance(data, BatchPicture) else None
+        shown = self._shown
+        contours = None if shown is None else shown.contours
+        if contours is None:
+            self.contours.setData([], [])
+            self.lowest.setData([], [])
+            self.arrows.set_arrows(())
+            self.note.set_text("" if shown is None else shown.note)
+            return
+        if before is None or before.contours is not contours:
+            self.contours.setData(contours.segments[:, 0], contours.segments[:, 1])
+            self.lowest.setData([contours.lowest[0]], [contours.lowest[1]])
+        batch_step, full_step = shown.steps()
+        times = "" if shown.magnified == 1.0 else f" ×{shown.magnified:g}"
+        tail = (float(shown.tail[0]), float(shown.tail[1]))
+        self.arrows.set_arrows([
+            Arrow(tail, (float(full_step[0]), float(full_step[1])), FULL_COLOUR, 3.0,
+                  f"−α∇L all data{times}"),
+            Arrow(tail, (float(batch_step[0]), float(batch_step[1])), BATCH_COLOUR, 3.0,
+                  f"−α g batch{times}"),
+        ])
+        self.note.set_text(shown.note)
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        self.contours.setPen(pg.mkPen(BATCH_COLOUR, width=1.5 * scale))
+        self.lowest.setSize(16 * scale)
+        self.arrows.set_scale(scale)
+        self.note.set_scale(scale)

@@ -1,0 +1,181 @@
+"""The stability of the step size: the Hessian's eigen-directions and the bound 2 / λmax.
+
+On the linear model's quadratic loss the directions are drawn through the minimum
+and the bound is exact; on any other loss they are the local ones at the selected
+run's shown point, and the text says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from gradviz.core.losses import Problem
+from gradviz.core.space import Window
+from gradviz.core.stability import (
+    Curvature,
+    Regime,
+    is_quadratic,
+    stability,
+    takes_plain_steps,
+)
+from gradviz.qt import style
+from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+
+LINE_COLOUR = "#ffffff"
+"""The eigen-directions: white and dashed, unlike any run's path."""
+LONGEST = 0.42
+"""The longer half-line's length, as a share of the view (measured per axis)."""
+SHORTEST = 0.08
+"""The shorter half-line's least length, as a share of the view."""
+
+
+@dataclass(frozen=True, eq=False)
+class StabilityPicture:
+    """What the overlay draws.
+
+    Attributes
+    ----------
+    curvature : Curvature
+        The Hessian's eigen-decomposition where the lines cross, and the bound.
+    ends : numpy.ndarray
+        ``(2, 2, 2)``: for each eigenvalue (ascending), its line's two ends.
+    note : tuple of (str, str)
+        Its lines: the bound and what the selected run's rate does, in words,
+        each with its colour (the rate's in that of its regime).
+    """
+
+    curvature: Curvature
+    ends: np.ndarray
+    note: tuple[tuple[str, str], ...]
+
+
+_quadratic: tuple[Problem, Curvature | None] | None = None  # whether it is: once per problem
+
+
+def exact_curvature(problem: Problem) -> Curvature | None:
+    """The exact bound at the minimum if ``problem`` is a quadratic, else ``None`` (cached)."""
+    global _quadratic
+    if _quadratic is None or _quadratic[0] is not problem:
+        _quadratic = problem, stability(problem) if is_quadratic(problem) else None
+    return _quadratic[1]
+
+
+def line_ends(curvature: Curvature, window: Window) -> np.ndarray:
+    """The ends of the eigen-directions' lines through ``curvature.point``.
+
+    Their lengths go as 1 / √λ, the axes of the loss's elliptic contours there
+    (equal where an eigenvalue is not positive), the longer :data:`LONGEST` of the view.
+    """
+    vectors = curvature.eigenvectors.T  # one row per eigenvalue
+    in_view = np.hypot(vectors[:, 0] / window.width, vectors[:, 1] / window.height)
+    values = curvature.eigenvalues
+    relative = 1.0 / np.sqrt(values) if curvature.positive_definite else np.ones(2)
+    share = np.maximum(LONGEST * relative / relative.max(), SHORTEST)
+    half = vectors * (share / in_view)[:, None]
+    return np.stack([curvature.point - half, curvature.point + half], axis=1)
+
+
+_COMPARED = {
+    Regime.MONOTONE: "α = {lr} ≤ 1/λmax: {name} {regime}",
+    Regime.OSCILLATES: "1/λmax < α = {lr} < 2/λmax: {name} {regime}",
+    Regime.DIVERGES: "α = {lr} ≥ 2/λmax: {name} {regime}",
+}
+
+
+def _pen(scale: float) -> object:
+    pen = pg.mkPen(LINE_COLOUR, width=2.5 * scale)
+    pen.setDashPattern([4.0, 3.0])  # in widths: long dashes at every scale
+    return pen
+
+
+def regime_words(curvature: Curvature, name: str, lr: float) -> tuple[str, str]:
+    """What ``lr`` does under ``curvature``'s bound, and the colour it is shown in."""
+    regime = curvature.regime(lr)
+    if regime is None:
+        return "", "#ffffff"
+    words = _COMPARED[regime].format(lr=f"{lr:.3g}", name=name, regime=regime.value)
+    # Lightened: the traffic light's vermillion and green are dark on a dark panel.
+    return words, QColor(style.REGIME_COLOURS[regime]).lighter(135).name()
+
+
+class StabilityOverlay(Overlay):
+    """The eigen-directions of the Hessian and the largest stable learning rate."""
+
+    spec = OverlaySpec(
+        "stability", "Show the step-size bound", "E",
+        "the Hessian's eigen-directions and the largest stable learning rate 2/λmax "
+        "(exact on the linear model, local elsewhere)",
+        Place.MAP, order=60,
+    )
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        super().__init__(view)
+        plot = view.getPlotItem()
+        self.lines = pg.PlotDataItem(connect="pairs", pen=_pen(1.0), skipFiniteCheck=True)
+        self.lines.setZValue(6)  # over the map and the field, under the paths
+        plot.addItem(self.lines, ignoreBounds=True)
+        self.labels = [pg.TextItem(color=LINE_COLOUR, fill=pg.mkBrush(0, 0, 0, 170),
+                                   anchor=(0, 0.5)) for _ in range(2)]
+        for label in self.labels:
+            label.setZValue(7)
+            plot.addItem(label, ignoreBounds=True)
+        # Top left, under the batch's note if both show: the legend prefers the top right,
+        # and the badge of a run that left the view goes to an edge.
+        self.note = CornerNote(view, (0, 0), points=12)
+        self._shown: object | None = None
+        self.show(None)
+
+    @staticmethod
+    def derive(given: OverlayInput) -> StabilityPicture | None:
+        frame = given.selected
+        curvature = exact_curvature(given.problem)
+        if curvature is None:
+            point = None if frame is None else frame.current_phi
+            if point is None or not np.isfinite(point).all():
+                return None
+            curvature = stability(given.problem, point)
+        first = curvature.describe()
+        if curvature.bound is not None:
+            first += (f" (λmax = {curvature.lambda_max:#.3g})" if curvature.local else
+                      f": the largest stable α (λmax = {curvature.lambda_max:#.3g})")
+        note = [(first, "#ffffff")]
+        settings = given.settings.get(frame.run_id) if frame is not None else None
+        if frame is not None and settings is not None and takes_plain_steps(settings.optimizer):
+            lr = float(frame.lr[frame.index] if frame.index >= 1
+                       else settings.hyperparameters["lr"])
+            words, colour = regime_words(curvature, frame.name, lr)
+            note += [(words, colour)] if words else []
+        return StabilityPicture(curvature, line_ends(curvature, given.window), tuple(note))
+
+    def show(self, data: object | None) -> None:
+        if data is self._shown:
+            return
+        self._shown = data
+        if not isinstance(data, StabilityPicture):
+            self.lines.setData([], [])
+            for label in self.labels:
+                label.hide()
+            self.note.set_text("")
+            return
+        points = data.ends.reshape(-1, 2)
+        self.lines.setData(points[:, 0], points[:, 1])
+        steepest = int(np.argmax(data.curvature.eigenvalues))
+        for k, label in enumerate(self.labels):
+            words = (f"λ = {data.curvature.eigenvalues[k]:#.3g}"
+                     + (" (steepest)" if k == steepest else ""))
+            label.setText(words)
+            end = data.ends[k, 1] if data.ends[k, 1, 0] >= data.ends[k, 0, 0] else data.ends[k, 0]
+            label.setPos(float(end[0]), float(end[1]))  # at the line's right end
+            label.show()
+        self.note.set_lines(data.note)
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        self.lines.setPen(_pen(scale))
+        for label in self.labels:
+            label.setFont(style.axis_font(round(12 * scale)))
+        self.note.set_scale(scale)
