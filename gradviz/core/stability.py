@@ -185,3 +185,36 @@ def takes_plain_steps(optimizer: str) -> bool:
     rule the bound 2 / λmax is about."""
     kind = OPTIMIZERS.get(optimizer)
     return kind is not None and issubclass(kind, GradientDescent)
+
+
+_exact: tuple[Problem, Curvature | None] | None = None  # the last problem asked about
+
+
+def exact_bound(problem: Problem) -> Curvature | None:
+    """The exact bound at the minimum if ``problem`` is a quadratic with one, else
+    ``None``; worked out once for the last problem asked about (views ask every frame)."""
+    global _exact
+    if _exact is None or _exact[0] is not problem:
+        try:
+            found = stability(problem) if is_quadratic(problem) else None
+        except ValueError:  # a quadratic without a single minimum
+            found = None
+        _exact = problem, found
+    return _exact[1]
+
+
+def step_bound(problem: Problem, optimizer: str, phi: np.ndarray | None) -> Curvature | None:
+    """The bound beside a run's learning rate: for plain gradient steps (see
+    :func:`takes_plain_steps`), exact on a quadratic, else local at ``phi``;
+    ``None`` for other optimizers, a problem without second derivatives, or no finite ``phi``."""
+    if not takes_plain_steps(optimizer) or not problem.capabilities.has_hessian:
+        return None
+    exact = exact_bound(problem)
+    if exact is not None:
+        return exact
+    if phi is None or not np.isfinite(phi).all():
+        return None
+    try:
+        return curvature_at(problem, phi)
+    except ValueError:  # not finite there
+        return None

@@ -13,12 +13,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from gradviz.core.losses import Problem
 from gradviz.core.space import Window
 from gradviz.core.stability import (
     Curvature,
     Regime,
-    is_quadratic,
+    exact_bound,
     stability,
     takes_plain_steps,
 )
@@ -40,8 +39,9 @@ class StabilityPicture:
 
     Attributes
     ----------
-    curvature : Curvature
-        The Hessian's eigen-decomposition where the lines cross, and the bound.
+    curvature : Curvature or None
+        The Hessian's eigen-decomposition where the lines cross, and the bound;
+        ``None`` where there is no point to take it at yet (only the note shows).
     ends : numpy.ndarray
         ``(2, 2, 2)``: for each eigenvalue (ascending), its line's two ends.
     note : tuple of (str, str)
@@ -49,20 +49,9 @@ class StabilityPicture:
         each with its colour (the rate's in that of its regime).
     """
 
-    curvature: Curvature
+    curvature: Curvature | None
     ends: np.ndarray
     note: tuple[tuple[str, str], ...]
-
-
-_quadratic: tuple[Problem, Curvature | None] | None = None  # whether it is: once per problem
-
-
-def exact_curvature(problem: Problem) -> Curvature | None:
-    """The exact bound at the minimum if ``problem`` is a quadratic, else ``None`` (cached)."""
-    global _quadratic
-    if _quadratic is None or _quadratic[0] is not problem:
-        _quadratic = problem, stability(problem) if is_quadratic(problem) else None
-    return _quadratic[1]
 
 
 def line_ends(curvature: Curvature, window: Window) -> np.ndarray:
@@ -133,11 +122,12 @@ class StabilityOverlay(Overlay):
     @staticmethod
     def derive(given: OverlayInput) -> StabilityPicture | None:
         frame = given.selected
-        curvature = exact_curvature(given.problem)
+        curvature = exact_bound(given.problem)
         if curvature is None:
             point = None if frame is None else frame.current_phi
             if point is None or not np.isfinite(point).all():
-                return None
+                return StabilityPicture(None, np.empty((0, 2, 2)), ((
+                    "local bound: the selected run has no current point", "#ffffff"),))
             curvature = stability(given.problem, point)
         first = curvature.describe()
         if curvature.bound is not None:
@@ -156,11 +146,11 @@ class StabilityOverlay(Overlay):
         if data is self._shown:
             return
         self._shown = data
-        if not isinstance(data, StabilityPicture):
+        if not isinstance(data, StabilityPicture) or data.curvature is None:
             self.lines.setData([], [])
             for label in self.labels:
                 label.hide()
-            self.note.set_text("")
+            self.note.set_lines(data.note if isinstance(data, StabilityPicture) else ())
             return
         points = data.ends.reshape(-1, 2)
         self.lines.setData(points[:, 0], points[:, 1])
