@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.core.batch_surface import BatchContours, batch_contours
 from gradviz.core.losses import Problem
@@ -20,12 +21,16 @@ from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
 from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.layers.segment_layer import SegmentLayer
 from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
 
 BATCH_COLOUR = "#00e5ff"
 """The batch's contours, lowest point and step: a cyan no colour map of gradviz uses."""
 FULL_COLOUR = "#ffffff"
 """The full-data step, white as the full-data contours are."""
+CONTOUR_WIDTH = 1.0
+"""The batch's contour lines, in pixels at text scale 1 (as the map's own; wider, in
+presentation mode, costs a stamp of the lines per pixel: see SegmentLayer)."""
 MIN_SHARE = 0.15
 """A step shorter than this share of the view (both arrows scaled alike) is drawn longer, saying so."""
 CACHED = 16
@@ -125,9 +130,7 @@ def picture(problem: Problem, frame: RunFrame, window: Window) -> BatchPicture:
     full_grad = np.asarray(problem.grad(tail), dtype=float)
     lr = float(frame.lr[index])
     magnified = _magnified(-lr * np.stack([batch_grad, full_grad]), window)
-    note = (f"this update's batch: {_named(batch)}\n"
-            "cyan: the batch's own loss (× its lowest point) and its step −α g;\n"
-            "white: the step −α∇L on all the data")
+    note = f"this update's batch: {_named(batch)}\ncyan: its own loss, × its lowest point"
     return BatchPicture(contours_of(problem, window, batch), np.asarray(tail, dtype=float),
                         batch_grad, full_grad, lr, magnified, note)
 
@@ -145,9 +148,11 @@ class BatchLandscapeOverlay(Overlay):
     def __init__(self, view: pg.PlotWidget) -> None:
         super().__init__(view)
         plot = view.getPlotItem()
-        self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen(BATCH_COLOUR, width=1.5),
-                                        skipFiniteCheck=True)
+        self.contours = SegmentLayer(BATCH_COLOUR, CONTOUR_WIDTH)
         self.contours.setZValue(-4)  # just over the full-data contours, under everything else
+        # Repainted from a pixmap while the paths animate over it: drawn anew only
+        # when the batch (or the view) changes.
+        self.contours.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         plot.addItem(self.contours, ignoreBounds=True)
         self.lowest = pg.ScatterPlotItem(symbol="x", size=16, brush=pg.mkBrush(BATCH_COLOUR),
                                          pen=pg.mkPen("#000000", width=1))
@@ -159,6 +164,11 @@ class BatchLandscapeOverlay(Overlay):
         self.note = CornerNote(view, (0, 0))  # top left: the legend prefers the top right
         self._shown: BatchPicture | None = None
         self.show(None)
+
+    @property
+    def shown(self) -> BatchPicture | None:
+        """The picture drawn now, if any."""
+        return self._shown if isinstance(self._shown, BatchPicture) else None
 
     @staticmethod
     def derive(given: OverlayInput) -> BatchPicture | None:
@@ -176,13 +186,13 @@ class BatchLandscapeOverlay(Overlay):
         shown = self._shown
         contours = None if shown is None else shown.contours
         if contours is None:
-            self.contours.setData([], [])
+            self.contours.set_segments(np.empty((0, 2)))
             self.lowest.setData([], [])
             self.arrows.set_arrows(())
             self.note.set_text("" if shown is None else shown.note)
             return
         if before is None or before.contours is not contours:
-            self.contours.setData(contours.segments[:, 0], contours.segments[:, 1])
+            self.contours.set_segments(contours.segments)
             self.lowest.setData([contours.lowest[0]], [contours.lowest[1]])
         batch_step, full_step = shown.steps()
         times = "" if shown.magnified == 1.0 else f" ×{shown.magnified:g}"
@@ -196,7 +206,7 @@ class BatchLandscapeOverlay(Overlay):
         self.note.set_text(shown.note)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
-        self.contours.setPen(pg.mkPen(BATCH_COLOUR, width=1.5 * scale))
+        self.contours.set_width(CONTOUR_WIDTH * scale)
         self.lowest.setSize(16 * scale)
         self.arrows.set_scale(scale)
         self.note.set_scale(scale)

@@ -52,6 +52,8 @@ class StabilityPicture:
     curvature: Curvature | None
     ends: np.ndarray
     note: tuple[tuple[str, str], ...]
+    window: Window | None = None
+    """The view it was derived for (labels near its edges reach back into it)."""
 
 
 def line_ends(curvature: Curvature, window: Window) -> np.ndarray:
@@ -66,13 +68,27 @@ def line_ends(curvature: Curvature, window: Window) -> np.ndarray:
     relative = 1.0 / np.sqrt(values) if curvature.positive_definite else np.ones(2)
     share = np.maximum(LONGEST * relative / relative.max(), SHORTEST)
     half = vectors * (share / in_view)[:, None]
-    return np.stack([curvature.point - half, curvature.point + half], axis=1)
+    return np.stack([_inside(curvature.point, -half, window),
+                     _inside(curvature.point, half, window)], axis=1)
+
+
+def _inside(point: np.ndarray, steps: np.ndarray, window: Window) -> np.ndarray:
+    """``point + steps`` (one row per line), each cut short where it would leave
+    ``window`` (unless ``point`` itself lies outside it), so its label shows."""
+    low = np.array([window.phi0_min, window.phi1_min])
+    high = np.array([window.phi0_max, window.phi1_max])
+    if not (np.all(point >= low) and np.all(point <= high)):
+        return point + steps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        room = np.where(steps > 0, (high - point) / steps,
+                        np.where(steps < 0, (low - point) / steps, np.inf))
+    return point + steps * np.minimum(1.0, room.min(axis=1))[:, None]
 
 
 _COMPARED = {
-    Regime.MONOTONE: "α = {lr} ≤ 1/λmax: {name} {regime}",
-    Regime.OSCILLATES: "1/λmax < α = {lr} < 2/λmax: {name} {regime}",
-    Regime.DIVERGES: "α = {lr} ≥ 2/λmax: {name} {regime}",
+    Regime.MONOTONE: "α = {lr} ≤ 1/λmax: {regime}",
+    Regime.OSCILLATES: "1/λmax < α = {lr} < 2/λmax: {regime}",
+    Regime.DIVERGES: "α = {lr} ≥ 2/λmax: {regime}",
 }
 
 
@@ -82,14 +98,27 @@ def _pen(scale: float) -> object:
     return pen
 
 
-def regime_words(curvature: Curvature, name: str, lr: float) -> tuple[str, str]:
-    """What ``lr`` does under ``curvature``'s bound, and the colour it is shown in."""
+def regime_words(curvature: Curvature, lr: float) -> tuple[str, str]:
+    """What ``lr`` does under ``curvature``'s bound ("here", for a local one), and the
+    colour it is shown in."""
     regime = curvature.regime(lr)
     if regime is None:
         return "", "#ffffff"
-    words = _COMPARED[regime].format(lr=f"{lr:.3g}", name=name, regime=regime.value)
+    words = _COMPARED[regime].format(lr=f"{lr:.3g}", regime=regime.value)
+    words += " here" if curvature.local else ""
     # Lightened: the traffic light's vermillion and green are dark on a dark panel.
     return words, QColor(style.REGIME_COLOURS[regime]).lighter(135).name()
+
+
+def _label_anchor(end: np.ndarray, width: float, window: Window | None) -> tuple[float, float]:
+    """Beyond a line's right end ``end`` for a label ``width`` wide (data units); turned
+    back into the view where it would leave it."""
+    if window is None:
+        return 0.0, 0.5
+    x = 1.0 if end[0] + width > window.phi0_max else 0.0
+    y = (0.0 if end[1] > window.phi1_max - 0.1 * window.height else
+         1.0 if end[1] < window.phi1_min + 0.1 * window.height else 0.5)
+    return x, y
 
 
 class StabilityOverlay(Overlay):
@@ -119,6 +148,11 @@ class StabilityOverlay(Overlay):
         self._shown: object | None = None
         self.show(None)
 
+    @property
+    def shown(self) -> StabilityPicture | None:
+        """The picture drawn now, if any."""
+        return self._shown if isinstance(self._shown, StabilityPicture) else None
+
     @staticmethod
     def derive(given: OverlayInput) -> StabilityPicture | None:
         frame = given.selected
@@ -130,17 +164,17 @@ class StabilityOverlay(Overlay):
                     "local bound: the selected run has no current point", "#ffffff"),))
             curvature = stability(given.problem, point)
         first = curvature.describe()
-        if curvature.bound is not None:
-            first += (f" (λmax = {curvature.lambda_max:#.3g})" if curvature.local else
-                      f": the largest stable α (λmax = {curvature.lambda_max:#.3g})")
+        if curvature.bound is not None and not curvature.local:
+            first += ": the largest stable α"
         note = [(first, "#ffffff")]
         settings = given.settings.get(frame.run_id) if frame is not None else None
         if frame is not None and settings is not None and takes_plain_steps(settings.optimizer):
             lr = float(frame.lr[frame.index] if frame.index >= 1
                        else settings.hyperparameters["lr"])
-            words, colour = regime_words(curvature, frame.name, lr)
+            words, colour = regime_words(curvature, lr)
             note += [(words, colour)] if words else []
-        return StabilityPicture(curvature, line_ends(curvature, given.window), tuple(note))
+        return StabilityPicture(curvature, line_ends(curvature, given.window), tuple(note),
+                                given.window)
 
     def show(self, data: object | None) -> None:
         if data is self._shown:
@@ -160,7 +194,9 @@ class StabilityOverlay(Overlay):
                      + (" (steepest)" if k == steepest else ""))
             label.setText(words)
             end = data.ends[k, 1] if data.ends[k, 1, 0] >= data.ends[k, 0, 0] else data.ends[k, 0]
-            label.setPos(float(end[0]), float(end[1]))  # at the line's right end
+            pixel = abs(float(self.view.getPlotItem().vb.viewPixelSize()[0]))
+            label.setAnchor(_label_anchor(end, label.boundingRect().width() * pixel, data.window))
+            label.setPos(float(end[0]), float(end[1]))
             label.show()
         self.note.set_lines(data.note)
 
