@@ -192,3 +192,31 @@ def test_the_batch_landscape_follows_the_runs_while_they_play(window, qtbot):
     window.overlay_actions["stability"].trigger()
     c.pause()
     assert overlay.shown is None and overlay.arrows.arrows == ()
+
+
+def test_what_is_on_screen_with_both_overlays_after_playing_matches_a_fresh_drawing(
+        window, qtbot):
+    # The batch's contours repaint from a cached pixmap while the paths animate, and
+    # are drawn anew for each batch: nothing stale may stay on screen.
+    from PySide6.QtGui import QImage as Image
+
+    def pixels(image: Image) -> np.ndarray:
+        image = image.convertToFormat(Image.Format.Format_RGB32)
+        rows = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), -1)
+        return rows[:, : image.width() * 4].reshape(image.height(), image.width(), 4).astype(int)
+
+    c = window.controller
+    assert c.load_scene(next(s for s in window.scenes if s.number == 7))
+    c.select_run(c.runs[1].run_id)  # the SGD run beside gradient descent
+    c.set_overlay("batch", True)
+    c.set_overlay("stability", True)
+    c.set_speed(60)
+    c.play()
+    qtbot.waitUntil(lambda: min(len(r.record) for r in c.runs) > 40, timeout=15_000)
+    c.pause()
+    c.publish_now()
+    assert _overlay(window, "batch").shown.contours is not None
+    qtbot.wait(100)
+    on_screen = pixels(window.screen().grabWindow(window.winId()).toImage())
+    redrawn = pixels(window.grab().toImage())
+    assert (np.abs(on_screen - redrawn).max(axis=2) > 40).sum() == 0
