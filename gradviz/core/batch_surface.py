@@ -17,10 +17,10 @@ from gradviz.core.losses import DataFitProblem, Problem
 from gradviz.core.space import Window, grid_sides
 from gradviz.core.surface import MAX_GRID, Surface
 
-BATCH_GRID = 80
+BATCH_GRID = 64
 """Points a side of a batch's grid in the app: its contours take about 2 ms (see the README)."""
 
-BATCH_LEVELS = 7
+BATCH_LEVELS = 6
 """Contour levels of a batch's loss: far fewer than the map's, so both read."""
 
 LOWEST_SHARE = 0.03

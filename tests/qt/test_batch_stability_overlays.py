@@ -125,7 +125,7 @@ def test_the_learning_rate_slider_is_coloured_by_regime_with_the_bound_beside_it
     assert [b.name for b in field.bands] == [r.value for r in Regime]
     assert field.bands[1].high == pytest.approx(bound)
     assert len(field.slider.bands) == 3
-    assert "2/λmax = 0.0400: α = 0.042 diverges" in field.note.text()
+    assert "λmax = 0.0400; α = 0.042 diverges" in field.note.text()
     assert field.note.isVisibleTo(window)
     for lr, words in ((0.03, "oscillates"), (0.01, "converges monotonically")):
         settings = c.selected_settings
@@ -220,3 +220,24 @@ def test_what_is_on_screen_with_both_overlays_after_playing_matches_a_fresh_draw
     on_screen = pixels(window.screen().grabWindow(window.winId()).toImage())
     redrawn = pixels(window.grab().toImage())
     assert (np.abs(on_screen - redrawn).max(axis=2) > 40).sum() == 0
+
+
+def test_on_the_gabor_model_the_learning_rate_shows_the_local_bound_labelled_local(
+        window, qtbot):
+    c = _scene(window, qtbot, 3)  # gradient descent into the global minimum
+    c.publish_now()
+    field = window.control_panel.hyper_fields["lr"]
+    frame = next(f for f in c.frames() if f.selected)
+    local = stability(c.problem, frame.current_phi)
+    assert local.local and local.positive_definite
+    assert field.note.text().count("local bound at the current point") == 1
+    assert field.bands[1].high == pytest.approx(local.bound)
+    # From the model's own start (-1.5, 6.5) the Hessian is not positive definite.
+    settings = c.selected_settings
+    assert c.edit_selected(RunSettings(**{**settings.__dict__, "start": (-1.5, 6.5)}))
+    qtbot.waitUntil(lambda: len(c.selected.record) >= 1, timeout=5000)
+    c.scrub(0)
+    c.publish_now()
+    field = window.control_panel.hyper_fields["lr"]
+    assert not stability(c.problem, np.array([-1.5, 6.5])).positive_definite
+    assert field.bands == () and "not positive definite" in field.note.text()

@@ -110,6 +110,20 @@ def regime_words(curvature: Curvature, lr: float) -> tuple[str, str]:
     return words, QColor(style.REGIME_COLOURS[regime]).lighter(135).name()
 
 
+_last: tuple[tuple[object, ...], StabilityPicture] | None = None
+
+
+def _picture(curvature: Curvature, note: tuple[tuple[str, str], ...],
+             window: Window) -> StabilityPicture:
+    """The picture of ``curvature``, the same object as last time if nothing changed
+    (a paused run, the quadratic's fixed minimum): the overlay then redraws nothing."""
+    global _last
+    key = (curvature.point.tobytes(), curvature.hessian.tobytes(), curvature.local, note, window)
+    if _last is None or _last[0] != key:
+        _last = key, StabilityPicture(curvature, line_ends(curvature, window), note, window)
+    return _last[1]
+
+
 def _label_anchor(end: np.ndarray, width: float, window: Window | None) -> tuple[float, float]:
     """Beyond a line's right end ``end`` for a label ``width`` wide (data units); turned
     back into the view where it would leave it."""
@@ -173,8 +187,7 @@ class StabilityOverlay(Overlay):
                        else settings.hyperparameters["lr"])
             words, colour = regime_words(curvature, lr)
             note += [(words, colour)] if words else []
-        return StabilityPicture(curvature, line_ends(curvature, given.window), tuple(note),
-                                given.window)
+        return _picture(curvature, tuple(note), given.window)
 
     def show(self, data: object | None) -> None:
         if data is self._shown:
@@ -192,7 +205,8 @@ class StabilityOverlay(Overlay):
         for k, label in enumerate(self.labels):
             words = (f"λ = {data.curvature.eigenvalues[k]:#.3g}"
                      + (" (steepest)" if k == steepest else ""))
-            label.setText(words)
+            if label.textItem.toPlainText() != words:
+                label.setText(words)
             end = data.ends[k, 1] if data.ends[k, 1, 0] >= data.ends[k, 0, 0] else data.ends[k, 0]
             pixel = abs(float(self.view.getPlotItem().vb.viewPixelSize()[0]))
             label.setAnchor(_label_anchor(end, label.boundingRect().width() * pixel, data.window))

@@ -332,7 +332,9 @@ class ControlPanel(QWidget):
         if regime is None:  # no bound here: the words say why
             field.set_bands((), curvature.describe())
             return
-        field.set_bands(bands, f"{curvature.describe()}: α = {lr:.3g} {regime.value}",
+        bound = f"2/\u2060λmax = {curvature.bound:#.3g}"  # never wrapped after the slash
+        where = "local bound at the current point: " if curvature.local else ""
+        field.set_bands(bands, f"{where}{bound}; α = {lr:.3g} {regime.value}",
                         REGIME_COLOURS[regime])
 
     def _show_fanned(self, fanned: str | None) -> None:
