@@ -30,6 +30,10 @@ import numpy as np
 from gradviz.core.losses import Problem
 from gradviz.core.optimizers import OPTIMIZERS, GradientDescent
 
+LOCAL_POINTS = 100_000
+"""Most data points for which :func:`step_bound` works out a local bound (each costs a
+pass over the data; the app asks for it as a run moves)."""
+
 CONSTANT_RTOL = 1e-9
 """How close the Hessians at two points must be for the loss to count as a quadratic."""
 
@@ -206,13 +210,14 @@ def exact_bound(problem: Problem) -> Curvature | None:
 def step_bound(problem: Problem, optimizer: str, phi: np.ndarray | None) -> Curvature | None:
     """The bound beside a run's learning rate: for plain gradient steps (see
     :func:`takes_plain_steps`), exact on a quadratic, else local at ``phi``;
-    ``None`` for other optimizers, a problem without second derivatives, or no finite ``phi``."""
+    ``None`` for other optimizers, a problem without second derivatives, no finite
+    ``phi``, or a local bound over more than :data:`LOCAL_POINTS` data points."""
     if not takes_plain_steps(optimizer) or not problem.capabilities.has_hessian:
         return None
     exact = exact_bound(problem)
     if exact is not None:
         return exact
-    if phi is None or not np.isfinite(phi).all():
+    if phi is None or not np.isfinite(phi).all() or (problem.n_points or 0) > LOCAL_POINTS:
         return None
     try:
         return curvature_at(problem, phi)

@@ -81,6 +81,8 @@ def contours_of(problem: Problem, window: Window, batch: np.ndarray) -> BatchCon
     """:func:`~gradviz.core.batch_surface.batch_contours`, kept for the last :data:`CACHED`
     batches: scrubbing back and forth, or a fixed batching's epochs, computes each once."""
     key = (problem, window, tuple(int(i) for i in batch))
+    if _cache and next(iter(_cache))[0] is not problem:
+        _cache.clear()  # another problem: its data need not be kept alive
     found = _cache.get(key)
     if found is None:
         found = _cache[key] = batch_contours(problem, batch, window)
