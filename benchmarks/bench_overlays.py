@@ -62,16 +62,16 @@ def derive_alone(app, c) -> None:  # type: ignore[no-untyped-def]
     c.run_to_end()
     while c.playing or len(c.runs[0].record) < 400:
         app.processEvents()
-    for name in ("batch", "stability"):
+    for name in ("minibatch", "stability"):
         c.set_overlay(name, True)
     print("\nderive alone, ms per call (SGD B = 5 on the Gabor model, 200 updates)")
-    for name in ("batch", "stability"):
+    for name in ("minibatch", "stability"):
         kind = overlay_named(name)
         given = [overlay_input(c.frames_at(update)) for update in range(100, 300)]
         new = best_of(lambda k=kind, gs=given: [k.derive(g) for g in gs], 3) / len(given)
         again = best_of(lambda k=kind, gs=given: [k.derive(gs[-1]) for _ in gs], 3) / len(given)
         print(f"{name:10} new update {new * 1e3:6.3f}   same update {again * 1e3:6.3f}")
-    for name in ("batch", "stability"):
+    for name in ("minibatch", "stability"):
         c.set_overlay(name, False)
 
 
@@ -114,7 +114,7 @@ def app_figures(seconds: float = 4.0) -> None:
     c.overlay_data = timed  # the window's signal calls the controller's method by name
 
     def stretch(overlays: tuple[str, ...], speed: int) -> tuple[float, float, float]:
-        for name in ("batch", "stability"):
+        for name in ("minibatch", "stability"):
             c.set_overlay(name, name in overlays)
         c.set_frame_interval(0)
         c.set_speed(speed)
@@ -137,7 +137,7 @@ def app_figures(seconds: float = 4.0) -> None:
         print(f"\nSGD, B = 5, on the Gabor model at {speed} updates/s, window 1280 x 800")
         print(f"{'overlays':16} {'frames/s':>9} {'UI CPU ms/frame':>16} {'derive ms/frame':>16}")
         for _ in range(2):
-            for overlays in ((), ("batch",), ("batch", "stability")):
+            for overlays in ((), ("minibatch",), ("minibatch", "stability")):
                 rate, cpu_ms, derive_ms = stretch(overlays, speed)
                 print(f"{'+'.join(overlays) or 'none':16} {rate:9.1f} {cpu_ms:16.2f} "
                       f"{derive_ms:16.3f}")

@@ -29,8 +29,8 @@ def _overlay(window, name):
 
 def test_the_batch_contours_follow_the_timeline_to_the_batch_of_that_update(window, qtbot):
     c = _scene(window, qtbot, 6)  # SGD, fixed batches of 5
-    window.overlay_actions["batch"].trigger()
-    overlay = _overlay(window, "batch")
+    window.overlay_actions["minibatch"].trigger()
+    overlay = _overlay(window, "minibatch")
     seen = set()
     for update in (7, 3, 11, 2):  # batches 0, 2, 4 and 1 of each epoch's six
         c.scrub(update)
@@ -51,18 +51,18 @@ def test_the_batch_contours_follow_the_timeline_to_the_batch_of_that_update(wind
 
 def test_the_arrows_are_the_batch_and_the_full_data_gradients_at_the_updates_start(window, qtbot):
     c = _scene(window, qtbot, 6)
-    c.set_overlay("batch", True)
+    c.set_overlay("minibatch", True)
     c.scrub(9)
     c.publish_now()
     frame = next(f for f in c.frames() if f.selected)
-    picture = _overlay(window, "batch").shown
+    picture = _overlay(window, "minibatch").shown
     start, batch = frame.phi[8], np.asarray(frame.batches[9])
     np.testing.assert_array_equal(picture.tail, start)
     np.testing.assert_array_equal(picture.batch_grad, c.problem.grad(start, batch))
     np.testing.assert_array_equal(picture.full_grad, c.problem.grad(start))
     np.testing.assert_array_equal(picture.batch_grad, frame.grad[9])  # the update's own
     assert picture.lr == frame.lr[9] == 0.4
-    arrows = _overlay(window, "batch").arrows.arrows
+    arrows = _overlay(window, "minibatch").arrows.arrows
     assert [a.colour for a in arrows] == ["#ffffff", BATCH_COLOUR]
     k = picture.magnified
     np.testing.assert_allclose(arrows[1].vector, -0.4 * k * picture.batch_grad, rtol=1e-15)
@@ -74,9 +74,9 @@ def test_the_arrows_are_the_batch_and_the_full_data_gradients_at_the_updates_sta
 
 def test_a_full_batch_run_draws_no_batch_landscape_and_says_why(window, qtbot):
     c = _scene(window, qtbot, 1)  # gradient descent on all the data
-    c.set_overlay("batch", True)
+    c.set_overlay("minibatch", True)
     c.publish_now()
-    overlay = _overlay(window, "batch")
+    overlay = _overlay(window, "minibatch")
     assert overlay.shown.contours is None
     assert len(overlay.contours.segments) == 0
     assert overlay.arrows.arrows == ()
@@ -141,7 +141,7 @@ def test_the_learning_rate_slider_is_coloured_by_regime_with_the_bound_beside_it
 
 def test_presentation_mode_draws_the_overlays_text_large(window, qtbot):
     c = _scene(window, qtbot, 6)
-    for name in ("batch", "stability"):
+    for name in ("minibatch", "stability"):
         c.set_overlay(name, True)
     c.scrub(10)
     c.publish_now()
@@ -149,7 +149,7 @@ def test_presentation_mode_draws_the_overlays_text_large(window, qtbot):
     qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
     c.publish_now()
     dpi = window.logicalDpiY()
-    batch, bound = _overlay(window, "batch"), _overlay(window, "stability")
+    batch, bound = _overlay(window, "minibatch"), _overlay(window, "stability")
     fonts = [batch.note.item.textItem.font(), bound.note.item.textItem.font(),
              *(label.textItem.font() for label in bound.labels)]
     for font in fonts:
@@ -164,7 +164,7 @@ def test_an_export_draws_both_overlays(window, qtbot, tmp_path):
     c.publish_now()
     plain = tmp_path / "plain.png"
     window.export_to(str(plain), (800, 600))
-    for name in ("batch", "stability"):
+    for name in ("minibatch", "stability"):
         c.set_overlay(name, True)
         path = tmp_path / f"{name}.png"
         window.export_to(str(path), (800, 600))
@@ -175,9 +175,9 @@ def test_an_export_draws_both_overlays(window, qtbot, tmp_path):
 def test_the_batch_landscape_follows_the_runs_while_they_play(window, qtbot):
     c = window.controller
     assert c.load_scene(next(s for s in window.scenes if s.number == 6))
-    window.overlay_actions["batch"].trigger()
+    window.overlay_actions["minibatch"].trigger()
     window.overlay_actions["stability"].trigger()
-    overlay = _overlay(window, "batch")
+    overlay = _overlay(window, "minibatch")
     c.play()
     seen = set()
 
@@ -188,7 +188,7 @@ def test_the_batch_landscape_follows_the_runs_while_they_play(window, qtbot):
         return len(seen) >= 2
 
     qtbot.waitUntil(two_batches_seen, timeout=20_000)
-    window.overlay_actions["batch"].trigger()
+    window.overlay_actions["minibatch"].trigger()
     window.overlay_actions["stability"].trigger()
     c.pause()
     assert overlay.shown is None and overlay.arrows.arrows == ()
@@ -208,14 +208,14 @@ def test_what_is_on_screen_with_both_overlays_after_playing_matches_a_fresh_draw
     c = window.controller
     assert c.load_scene(next(s for s in window.scenes if s.number == 7))
     c.select_run(c.runs[1].run_id)  # the SGD run beside gradient descent
-    c.set_overlay("batch", True)
+    c.set_overlay("minibatch", True)
     c.set_overlay("stability", True)
     c.set_speed(60)
     c.play()
     qtbot.waitUntil(lambda: min(len(r.record) for r in c.runs) > 40, timeout=15_000)
     c.pause()
     c.publish_now()
-    assert _overlay(window, "batch").shown.contours is not None
+    assert _overlay(window, "minibatch").shown.contours is not None
     qtbot.wait(100)
     on_screen = pixels(window.screen().grabWindow(window.winId()).toImage())
     redrawn = pixels(window.grab().toImage())

@@ -141,7 +141,7 @@ class BatchLandscapeOverlay(Overlay):
     """The selected run's batch loss as contours, and its step beside the full-data one."""
 
     spec = OverlaySpec(
-        "batch", "Show the minibatch's landscape", "M",
+        "minibatch", "Show the minibatch's landscape", "M",
         "the loss of the shown update's minibatch as contours, and its step beside the "
         "full-data step: SGD's noise made visible",
         Place.MAP, order=50,
