@@ -24,8 +24,9 @@ from gradviz.qt.layers.corner_note import CornerNote
 from gradviz.qt.layers.segment_layer import SegmentLayer
 from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
 
-BATCH_COLOUR = "#00e5ff"
-"""The batch's contours, lowest point and step: a cyan no colour map of gradviz uses."""
+BATCH_COLOUR = "#ff2bd6"
+"""The batch's contours, lowest point and step: a magenta far from every colour map
+of gradviz (Delta E of 64 or more from 95 % of each map's colours; cyan vanished on viridis)."""
 FULL_COLOUR = "#ffffff"
 """The full-data step, white as the full-data contours are."""
 CONTOUR_WIDTH = 1.0
@@ -132,7 +133,7 @@ def picture(problem: Problem, frame: RunFrame, window: Window) -> BatchPicture:
     full_grad = np.asarray(problem.grad(tail), dtype=float)
     lr = float(frame.lr[index])
     magnified = _magnified(-lr * np.stack([batch_grad, full_grad]), window)
-    note = f"this update's batch: {_named(batch)}\ncyan: its own loss, × its lowest point"
+    note = f"this update's batch: {_named(batch)}\nmagenta: its own loss, × its lowest point"
     return BatchPicture(contours_of(problem, window, batch), np.asarray(tail, dtype=float),
                         batch_grad, full_grad, lr, magnified, note)
 
