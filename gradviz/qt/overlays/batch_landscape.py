@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.core.batch_surface import BatchContours, batch_contours
-from gradviz.core.losses import Problem
+from gradviz.core.problems import Problem
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
