@@ -15,7 +15,6 @@ draws fans with it.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +27,9 @@ from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.pieces import run_piece
 from gradviz.core.problems import Problem
+from gradviz.core.parsing import finite_number
 from gradviz.core.run import REPORT_EVERY, RunSettings, Trajectory
+from gradviz.core.run_settings import check_seed
 
 MAX_FAN = 32
 """Most members of a fan: a family of paths still told apart by colour."""
@@ -43,7 +44,6 @@ SEED = "seed"
 FAN_COLORMAP = "viridis"
 """The sequential colour scale of a fan's members: perceptually uniform, so equal
 steps of the value look like equal steps of colour."""
-MAX_SEED = 2**32 - 1
 
 
 def _declarations() -> dict[str, HyperParameter]:
@@ -68,15 +68,6 @@ def _whole(value: object, what: str) -> int:
     if not float(value).is_integer():
         raise ValueError(f"{what} must be a whole number; got {value!r}")
     return int(value)
-
-
-def _real(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating)):
-        raise ValueError(f"{what} must be a number; got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{what} must be a finite number; got {value!r}")
-    return number
 
 
 def check_count(count: object) -> int:
@@ -138,11 +129,10 @@ class Fan:
         if self.param == SEED:
             checked: tuple[float, ...] = tuple(_whole(v, what) for v in values)
             for seed in checked:
-                if not 0 <= seed <= MAX_SEED:
-                    raise ValueError(f"seed must be between 0 and {MAX_SEED}; got {seed}")
+                check_seed(seed)
         else:
             declared = _NUMERIC[self.param]
-            checked = tuple(float(declared.validate(_real(v, what))) for v in values)
+            checked = tuple(float(declared.validate(finite_number(v, what))) for v in values)
         if len(set(checked)) != len(checked):
             raise ValueError(f"a fan's values must differ; {self.param} repeats in {list(checked)}")
         object.__setattr__(self, "values", checked)
@@ -164,7 +154,8 @@ class Fan:
         """
         param = check_param(param)
         count = check_count(count)
-        low, high = _real(low, "a fan's low end"), _real(high, "a fan's high end")
+        low = finite_number(low, "a fan's low end")
+        high = finite_number(high, "a fan's high end")
         if not low < high:
             raise ValueError(f"a fan's range must go from low to high; got {low:g} to {high:g}")
         if param == SEED:

@@ -9,7 +9,10 @@ same way, wherever they are typed. Errors quote user text through
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
+import reprlib
 
 EXCERPT_CHARS = 60
 """Most characters of user text quoted in an error message."""
@@ -88,3 +91,21 @@ __all__ = [
     "quote",
     "shown_path",
 ]
+
+
+def finite_number(value: object, what: str = "") -> float:
+    """``value`` (a real number as a file or a caller gives it, not a bool) as a float.
+
+    Raises
+    ------
+    ValueError
+        For anything else, or an infinity or NaN, starting with ``what``
+        (``"a fan's low end must be a number; got 'x'"``).
+    """
+    subject = f"{what} " if what else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{subject}must be a number; got {reprlib.repr(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{subject}must be a finite number; got {reprlib.repr(value)}")
+    return number

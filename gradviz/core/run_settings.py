@@ -15,6 +15,21 @@ from gradviz.core.schedules import Schedule, parse_schedule
 from gradviz.core.space import MAX_COORDINATE
 
 MAX_STEPS = 10_000_000
+MAX_SEED = 2**32 - 1
+"""Largest seed of a minibatch sequence (numpy's generators take 32-bit seeds here)."""
+
+
+def check_seed(seed: int) -> int:
+    """``seed`` if a minibatch sequence can start from it (0 to :data:`MAX_SEED`).
+
+    Raises
+    ------
+    ValueError
+        Saying the range.
+    """
+    if not 0 <= seed <= MAX_SEED:
+        raise ValueError(f"seed must be between 0 and {MAX_SEED}, got {seed}")
+    return seed
 """Most updates a run may take."""
 
 
@@ -76,8 +91,7 @@ class RunSettings:
                 raise ValueError(f"{name} must be a whole number, got {value!r}")
         if not 0 <= self.steps <= MAX_STEPS:
             raise ValueError(f"steps must be between 0 and {MAX_STEPS}, got {self.steps}")
-        if not 0 <= self.seed < 2**32:
-            raise ValueError(f"seed must be between 0 and {2**32 - 1}, got {self.seed}")
+        check_seed(self.seed)
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch size must be at least 1, got {self.batch_size}")
         # Fail early, with the optimizer's own message, on a bad name or value.

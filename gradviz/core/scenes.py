@@ -49,7 +49,6 @@ each demo of the lecture, in lecture order. Errors name the file, the key
 
 from __future__ import annotations
 
-import math
 import numbers
 import re
 import reprlib
@@ -72,7 +71,7 @@ from gradviz.core.fans import (
 )
 from gradviz.core.files import ReadError, read_regular, write_atomic
 from gradviz.core.optimizers import OPTIMIZERS, make_optimizer
-from gradviz.core.parsing import excerpt, shown_path
+from gradviz.core.parsing import excerpt, finite_number, shown_path
 from gradviz.core.kinds import declaration, parameter_owners
 from gradviz.core.problems import Problem, ProblemSpec, has_data
 from gradviz.core.resources import resource_path
@@ -285,19 +284,10 @@ def _integer(value: object) -> int:
     return int(value)
 
 
-def _number(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"must be a number; got {reprlib.repr(value)}")  # noqa: TRY004
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"must be a finite number; got {reprlib.repr(value)}")
-    return number
-
-
 def _numbers(value: object, count: int) -> tuple[float, ...]:
     if not isinstance(value, (list, tuple)) or len(value) != count:
         raise ValueError(f"must be a list of {count} numbers; got {reprlib.repr(value)}")
-    return tuple(_number(v) for v in value)
+    return tuple(finite_number(v) for v in value)
 
 
 def _grid(value: object) -> int:
@@ -309,7 +299,7 @@ def _grid(value: object) -> int:
 
 
 def _speed(value: object) -> float:
-    speed = _number(value)
+    speed = finite_number(value)
     if not 0 <= speed <= MAX_SPEED:
         raise ValueError(f"speed must be between 0 and {MAX_SPEED:g} updates per second "
                          f"(0: as fast as possible); got {speed:g}")
@@ -479,7 +469,7 @@ def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Proble
     for name in parameters:
         if name in table:
             with _blame(label, f"problem.{name}"):
-                check = _text if declaration(name).is_choice else _number
+                check = finite_number if declaration(name).is_number else _text
                 spec = replace(spec, **{name: check(table[name])})
     if "data" in table:
         with _blame(label, "problem.data"):
@@ -515,7 +505,7 @@ def _run(raw: object, label: str, where: str, problem: Problem,
         with _blame(label, f"{where}.{key}"):
             hyper = declared[key]
             # A number is a TOML number, as for every other key: not "0.1" in quotes.
-            values[key] = hyper.validate(raw[key] if hyper.is_choice else _number(raw[key]))
+            values[key] = hyper.validate(raw[key] if hyper.is_choice else finite_number(raw[key]))
     settings = RunSettings(optimizer, values)
     # One setting at a time, so RunSettings' own check blames the right key.
     for key, convert in _RUN_SETTINGS.items():
@@ -544,7 +534,7 @@ def _fan(raw: object, label: str, where: str, problem: Problem) -> SceneFan:
             values = raw["values"]
             if not isinstance(values, list):
                 raise ValueError(f"must be a list of numbers; got {reprlib.repr(values)}")
-            fan = Fan(param, tuple(_number(v) for v in values))
+            fan = Fan(param, tuple(finite_number(v) for v in values))
     else:
         count, log = DEFAULT_FAN, None
         if "count" in raw:

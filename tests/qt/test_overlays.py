@@ -106,3 +106,45 @@ def test_an_unknown_overlay_name_is_told_not_raised(window, qtbot):
     with qtbot.waitSignal(window.controller.message) as told:
         window.controller.set_overlay("nope", True)
     assert "nope" in told.args[0]
+
+
+def test_an_export_draws_the_shown_panels_beside_the_map(window, qtbot, monkeypatch, tmp_path):
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtWidgets import QLabel
+
+    from gradviz.qt.control import controller as controller_module
+    from gradviz.qt.export import views
+    from gradviz.qt.overlays.base import Overlay, OverlaySpec
+
+    class Note(Overlay):
+        spec = OverlaySpec("note", "Show a note", "Ctrl+Alt+N", "a test panel", Place.PANEL)
+
+        def __init__(self, view):  # type: ignore[no-untyped-def]
+            super().__init__(view)
+            self.label = QLabel()
+            self.label.setStyleSheet("background: #ff00ff; min-height: 200px")
+            view.layout().addWidget(self.label)
+
+        @staticmethod
+        def derive(given):  # type: ignore[no-untyped-def]
+            return f"update {given.selected.index}"
+
+        def show(self, data):  # type: ignore[no-untyped-def]
+            self.label.setVisible(data is not None)
+            self.label.setText(data or "")
+
+    kinds = (*OVERLAYS, Note)
+    monkeypatch.setattr(views, "OVERLAYS", kinds)
+    monkeypatch.setattr(views, "PANEL_NAMES", frozenset({"note"}))
+    monkeypatch.setattr(controller_module, "OVERLAYS", kinds)
+    monkeypatch.setattr(controller_module, "OVERLAY_NAMES", frozenset({*OVERLAY_NAMES, "note"}))
+    c = window.controller
+    c.set_overlay("note", True)
+    path = tmp_path / "panel.png"
+    window.export_to(str(path), (1000, 600))
+    image = QImage(str(path))
+
+    def magenta(x: int) -> bool:
+        return any(QColor(image.pixel(x, y)).name() == "#ff00ff" for y in range(0, 600, 4))
+
+    assert magenta(900) and not magenta(300)  # at the right of the map, not over it

@@ -7,15 +7,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from gradviz.core.basins import BasinMap, compute_basins
 from gradviz.core.problems import Problem
 from gradviz.core.run import RunSettings
 from gradviz.core.space import Window
+from gradviz.qt.control.compute_control import ComputeControl
+from gradviz.qt.threads.compute_worker import ComputeRequest
 from gradviz.qt.guard import guarded
-from gradviz.qt.threads.compute_worker import ComputeRequest, ComputeWorker
-from gradviz.qt.threads.worker_thread import WorkerThread
 from gradviz.qt.timing import Debouncer
 
 BASIN_GRID = 128
@@ -29,7 +29,7 @@ BASIN_DEBOUNCE_MS = 300
 """Quiet time after a change (a zoom dragged, a learning rate typed) before a map is asked for."""
 
 
-class BasinControl(QObject):
+class BasinControl(ComputeControl):
     """Keeps the map of the basins for the selected run's settings and the view.
 
     :meth:`want` says what the map should show now; a map for anything else is
@@ -39,26 +39,16 @@ class BasinControl(QObject):
 
     changed = Signal(object)  # BasinMap | None: the map to draw
     progressed = Signal(float)  # fraction of the map computed; -1 when nothing is
-    failed = Signal(str)  # why a map could not be computed
-    _compute = Signal(object)  # to the worker
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("gradviz-basins", parent)
         self.basins: BasinMap | None = None
         """The map being shown, if any."""
-        self._request_id = 0
         self._wanted: ComputeRequest | None = None  # asked for, not yet answered
         self._basins_problem: Problem | None = None  # the problem of the map shown
         self._wanted_problem: Problem | None = None  # that of the map asked for
         self._key: tuple[object, ...] | None = None  # what the latest request is for
-        self._debounce = Debouncer(BASIN_DEBOUNCE_MS, self._send, self)
-        self.worker = ComputeWorker()
-        self.thread = WorkerThread(self.worker, "gradviz-basins", self)
-        self._compute.connect(self.worker.compute)
-        self.worker.computed.connect(self._on_computed)
-        self.worker.failed.connect(self._on_failed)
-        self.worker.progressed.connect(self._on_progressed)
-        self.thread.start()
+        self._debounce = Debouncer(BASIN_DEBOUNCE_MS, self._send_wanted, self)
 
     @property
     def busy(self) -> bool:
@@ -76,10 +66,8 @@ class BasinControl(QObject):
             self.basins = None  # another problem's map would mislead until the new one is in
             self.changed.emit(None)
         self._key = key
-        self._request_id += 1
-        self.worker.latest_request = self._request_id  # the map in hand is stale now
-        self._wanted = ComputeRequest(self._request_id, partial(
-            _basins, problem, settings, window, steps))
+        # The map being computed is stale now.
+        self._wanted = self._request(partial(_basins, problem, settings, window, steps))
         self._wanted_problem = problem
         self.progressed.emit(0.0)
         self._debounce.trigger()
@@ -88,8 +76,7 @@ class BasinControl(QObject):
         """Stop computing; the map shown stays (its key is forgotten, so the next
         :meth:`want` computes again)."""
         self._debounce.cancel()
-        self._request_id += 1
-        self.worker.latest_request = self._request_id
+        self._supersede()
         self._wanted = None
         self._key = None
         self.progressed.emit(-1.0)
@@ -101,34 +88,27 @@ class BasinControl(QObject):
             self.basins = None
             self.changed.emit(None)
 
-    def _send(self) -> None:
+    def _send_wanted(self) -> None:
         if self._wanted is not None:
-            self._compute.emit(self._wanted)
+            self._send(self._wanted)
 
-    @Slot(int, object)
     @guarded("Showing the basins of attraction")
-    def _on_computed(self, request_id: int, basins: BasinMap) -> None:
-        if request_id != self._request_id:
-            return
+    def _arrived(self, result: object) -> None:
+        assert isinstance(result, BasinMap)
         assert self._wanted is not None  # cancel() would have changed the number
-        self.basins, self._basins_problem = basins, self._wanted_problem
+        self.basins, self._basins_problem = result, self._wanted_problem
         self._wanted = None
         self.progressed.emit(-1.0)
-        self.changed.emit(basins)
+        self.changed.emit(result)
 
-    @Slot(int, str)
-    def _on_failed(self, request_id: int, text: str) -> None:
-        if request_id != self._request_id:
-            return
+    def _refused(self, text: str) -> None:
         self._wanted = None
         self._key = None  # the same settings may be tried again
         self.progressed.emit(-1.0)
         self.failed.emit(f"Could not compute the basins of attraction: {text}")
 
-    @Slot(int, float)
-    def _on_progressed(self, request_id: int, fraction: float) -> None:
-        if request_id == self._request_id:
-            self.progressed.emit(fraction)
+    def _progress(self, fraction: float) -> None:
+        self.progressed.emit(fraction)
 
 
 def _basins(problem: Problem, settings: RunSettings, window: Window, steps: int,

@@ -8,60 +8,46 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from gradviz.core.fans import SEED, SeedSpread, ranking
 from gradviz.core.run_set import scene_seed_spread
 from gradviz.core.scenes import Scene
 from gradviz.qt.frame import FanPlot, FanSeries
+from gradviz.qt.control.compute_control import ComputeControl
 from gradviz.qt.guard import guarded
-from gradviz.qt.threads.compute_worker import ComputeRequest, ComputeWorker
-from gradviz.qt.threads.worker_thread import WorkerThread
 
 
-class SpreadControl(QObject):
+class SpreadControl(ComputeControl):
     """Keeps the seed spread of the open scene, if it asks for one."""
 
     changed = Signal(object)  # SeedSpread | None
-    failed = Signal(str)
-    _compute = Signal(object)  # to the worker
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("gradviz-spreads", parent)
         self.spread: SeedSpread | None = None
         """The spread of the scene's runs, once computed."""
         self.scene: Scene | None = None
         """The scene it is (or is being) computed for."""
-        self._request_id = 0
-        self.worker = ComputeWorker()
-        self.thread = WorkerThread(self.worker, "gradviz-spreads", self)
-        self._compute.connect(self.worker.compute)
-        self.worker.computed.connect(self._on_computed)
-        self.worker.failed.connect(self._on_failed)
-        self.thread.start()
 
     def want(self, scene: Scene | None) -> None:
         """Compute the spread ``scene`` asks for, if any; drop the one shown."""
-        self._request_id += 1
-        self.worker.latest_request = self._request_id
+        self._supersede()
         self.scene = scene if scene is not None and scene.seed_spread is not None else None
         if self.spread is not None:
             self.spread = None
             self.changed.emit(None)
         if self.scene is not None:
-            self._compute.emit(ComputeRequest(self._request_id, partial(_spread, self.scene)))
+            self._send(self._request(partial(_spread, self.scene)))
 
-    @Slot(int, object)
     @guarded("Showing the seed spread")
-    def _on_computed(self, request_id: int, spread: SeedSpread) -> None:
-        if request_id == self._request_id:
-            self.spread = spread
-            self.changed.emit(spread)
+    def _arrived(self, result: object) -> None:
+        assert isinstance(result, SeedSpread)
+        self.spread = result
+        self.changed.emit(result)
 
-    @Slot(int, str)
-    def _on_failed(self, request_id: int, text: str) -> None:
-        if request_id == self._request_id:
-            self.failed.emit(f"Could not compute the seed spread: {text}")
+    def _refused(self, text: str) -> None:
+        self.failed.emit(f"Could not compute the seed spread: {text}")
 
 
 def _spread(scene: Scene, progress: Callable[[float], None],

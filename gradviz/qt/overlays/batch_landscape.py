@@ -204,7 +204,7 @@ class BatchLandscapeOverlay(Overlay):
             Arrow(tail, (float(full_step[0]), float(full_step[1])), FULL_COLOUR, 3.0,
                   f"−α∇L all data{times}"),
             Arrow(tail, (float(batch_step[0]), float(batch_step[1])), BATCH_COLOUR, 3.0,
-                  f"−α g batch{times}"),
+                  f"−αg batch{times}"),
         ])
         self.note.set_text(shown.note)
 
