@@ -64,10 +64,12 @@ def test_the_arrows_are_the_batch_and_the_full_data_gradients_at_the_updates_sta
     assert picture.lr == frame.lr[9] == 0.4
     arrows = _overlay(window, "minibatch").arrows.arrows
     assert [a.colour for a in arrows] == ["#ffffff", BATCH_COLOUR]
-    k = picture.magnified
-    np.testing.assert_allclose(arrows[1].vector, -0.4 * k * picture.batch_grad, rtol=1e-15)
-    np.testing.assert_allclose(arrows[0].vector, -0.4 * k * picture.full_grad, rtol=1e-15)
-    if k == 1.0:  # unmagnified, the batch's arrow ends where the update went
+    k_batch, k_full = picture.magnified
+    np.testing.assert_allclose(arrows[1].vector, -0.4 * k_batch * picture.batch_grad, rtol=1e-15)
+    np.testing.assert_allclose(arrows[0].vector, -0.4 * k_full * picture.full_grad, rtol=1e-15)
+    for arrow, k in zip(arrows, (k_full, k_batch)):
+        assert arrow.label.endswith("" if k == 1.0 else f"×{k:g}")
+    if k_batch == 1.0:  # unmagnified, the batch's arrow ends where the update went
         np.testing.assert_allclose(np.add(arrows[1].tail, arrows[1].vector), frame.phi[9])
     assert all(("batch" in a.label) != ("all data" in a.label) for a in arrows)
 
@@ -241,3 +243,20 @@ def test_on_the_gabor_model_the_learning_rate_shows_the_local_bound_labelled_loc
     field = window.control_panel.hyper_fields["lr"]
     assert not stability(c.problem, np.array([-1.5, 6.5])).positive_definite
     assert field.bands == () and "not positive definite" in field.note.text()
+
+
+def test_a_step_too_short_beside_the_other_is_drawn_longer_by_a_factor_of_its_own():
+    from gradviz.core.space import Window
+    from gradviz.qt.overlays.batch_landscape import MIN_SHARE, MIN_SHORT, _magnified
+
+    window = Window(-10.0, 10.0, 2.5, 22.5)
+    # Scene 7's update 40: the full-data step 60 times the batch's.
+    steps = np.array([[0.00538, -0.00228], [-0.329, -0.0065]])
+    batch, full = _magnified(steps, window)
+    assert full == 10.0  # the longer at 15 % of the view: 0.329 x 10 / 20
+    share = np.hypot(*(steps[0] * batch / (window.width, window.height)))
+    assert batch > full and MIN_SHORT <= share < 2.5 * MIN_SHORT
+    assert _magnified(np.array([[1.0, 0.0], [0.0, 4.0]]), window) == (1.0, 1.0)
+    share = np.hypot(*(np.array([0.3, 0.0]) * 10 / (window.width, window.height)))
+    assert _magnified(np.array([[0.3, 0.0], [0.2, 0.0]]), window) == (10.0, 10.0)
+    assert share >= MIN_SHARE

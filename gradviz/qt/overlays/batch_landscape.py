@@ -33,6 +33,9 @@ CONTOUR_WIDTH = 1.0
 """The batch's contour lines, in pixels at text scale 1 (as the map's own; wider, in
 presentation mode, costs a stamp of the lines per pixel: see SegmentLayer)."""
 MIN_SHARE = 0.15
+"""The longer arrow is drawn at least this share of the view (longer by a round factor)..."""
+MIN_SHORT = 0.04
+"""...and the shorter at least this one, by a factor of its own if need be."""
 """A step shorter than this share of the view (both arrows scaled alike) is drawn longer, saying so."""
 CACHED = 16
 """Batches whose contours are kept: a fixed batching's whole epoch, for one view."""
@@ -55,8 +58,10 @@ class BatchPicture:
         The gradient of the batch's loss and of the full-data loss there.
     lr : float
         The update's learning rate: the arrows are ``-lr`` times the gradients.
-    magnified : float
-        How many times longer than ``-lr g`` the arrows are drawn (1 unless tiny).
+    magnified : tuple of float
+        How many times longer than ``-lr g`` the batch's and the full data's arrows are
+        drawn: one factor for both (1 unless both are short), and a larger one for an
+        arrow that would still be too short to see beside the other.
     note : str
         The text in the map's corner.
     """
@@ -66,13 +71,13 @@ class BatchPicture:
     batch_grad: np.ndarray
     full_grad: np.ndarray
     lr: float
-    magnified: float
+    magnified: tuple[float, float]
     note: str
 
     def steps(self) -> tuple[np.ndarray, np.ndarray]:
         """The batch's and the full data's arrows, ``-lr g`` times :attr:`magnified`."""
-        factor = -self.lr * self.magnified
-        return factor * self.batch_grad, factor * self.full_grad
+        batch, full = self.magnified
+        return -self.lr * batch * self.batch_grad, -self.lr * full * self.full_grad
 
 
 _cache: OrderedDict[tuple[Problem, Window, tuple[int, ...]], BatchContours] = OrderedDict()
@@ -94,15 +99,26 @@ def contours_of(problem: Problem, window: Window, batch: np.ndarray) -> BatchCon
     return found
 
 
-def _magnified(steps: np.ndarray, window: Window) -> float:
-    """1, or a round factor (2, 5, 10, 20, ...) that makes the longer step at least
-    :data:`MIN_SHARE` of the view, measured in the view's own units on each axis."""
-    share = float(np.max(np.hypot(steps[:, 0] / window.width, steps[:, 1] / window.height)))
-    if not np.isfinite(share) or share == 0.0 or share >= MIN_SHARE:
+def _round_up(wanted: float) -> float:
+    """The least of 1, 2, 5, 10, 20, ... that is at least ``wanted``."""
+    if not np.isfinite(wanted) or wanted <= 1.0:
         return 1.0
-    wanted = MIN_SHARE / share
     decade = 10.0 ** np.floor(np.log10(wanted))
     return float(next(decade * m for m in (1, 2, 5, 10) if decade * m >= wanted))
+
+
+def _magnified(steps: np.ndarray, window: Window) -> tuple[float, float]:
+    """Each step's factor: one round factor (2, 5, 10, ...) that makes the longer at
+    least :data:`MIN_SHARE` of the view (measured in the view's units on each axis), so
+    that their lengths compare; and for a step still under :data:`MIN_SHORT` beside it,
+    a larger factor of its own, so that its direction shows (its label says which)."""
+    share = np.hypot(steps[:, 0] / window.width, steps[:, 1] / window.height)
+    longest = float(np.max(share))
+    if not np.isfinite(longest) or longest == 0.0:
+        return 1.0, 1.0
+    common = _round_up(MIN_SHARE / longest)
+    own = [common * _round_up(MIN_SHORT / (s * common)) if s > 0 else common for s in share]
+    return float(own[0]), float(own[1])
 
 
 def _named(batch: np.ndarray) -> str:
@@ -113,7 +129,7 @@ def _named(batch: np.ndarray) -> str:
 
 def _note_only(text: str) -> BatchPicture:
     empty = np.full(2, np.nan)
-    return BatchPicture(None, empty, empty, empty, 0.0, 1.0, text)
+    return BatchPicture(None, empty, empty, empty, 0.0, (1.0, 1.0), text)
 
 
 def picture(problem: Problem, frame: RunFrame, window: Window) -> BatchPicture:
@@ -198,13 +214,13 @@ class BatchLandscapeOverlay(Overlay):
             self.contours.set_segments(contours.segments)
             self.lowest.setData([contours.lowest[0]], [contours.lowest[1]])
         batch_step, full_step = shown.steps()
-        times = "" if shown.magnified == 1.0 else f" ×{shown.magnified:g}"
+        times = ["" if k == 1.0 else f" ×{k:g}" for k in shown.magnified]
         tail = (float(shown.tail[0]), float(shown.tail[1]))
         self.arrows.set_arrows([
             Arrow(tail, (float(full_step[0]), float(full_step[1])), FULL_COLOUR, 3.0,
-                  f"−α∇L all data{times}"),
+                  f"−α∇L all data{times[1]}"),
             Arrow(tail, (float(batch_step[0]), float(batch_step[1])), BATCH_COLOUR, 3.0,
-                  f"−αg batch{times}"),
+                  f"−αg batch{times[0]}"),
         ])
         self.note.set_text(shown.note)
 
