@@ -46,7 +46,8 @@ def core_figures() -> None:
                                   batch_loss_grid(p, b, x, y), 40)
                 contours = best_of(lambda p=problem, b=batch, g=grid:
                                    batch_contours(p, b, p.window, g), 20)
-                print(f"{model:8} {points:6d} {grid:5d} {surface * 1e3:8.2f} {contours * 1e3:11.2f}")
+                print(f"{model:8} {points:6d} {grid:5d} {surface * 1e3:8.2f} "
+                      f"{contours * 1e3:11.2f}")
 
 
 def derive_alone(app, c) -> None:  # type: ignore[no-untyped-def]

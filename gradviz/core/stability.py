@@ -110,7 +110,8 @@ class Curvature:
                 (2.0 * one, float("inf"), Regime.DIVERGES))
 
     def describe(self) -> str:
-        """The bound in words, ``2/λmax = 0.0400``; a local one says so, and so does its absence."""
+        """The bound in words, ``2/λmax = 0.0400``; a local one says so, and so does
+        its absence."""
         if self.bound is None:
             return ("no local bound at the current point: the Hessian is not positive "
                     f"definite there (λ = {self.eigenvalues[0]:.3g}, {self.eigenvalues[1]:.3g})")

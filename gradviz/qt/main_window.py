@@ -517,8 +517,9 @@ class MainWindow(QMainWindow):
         self.status.setText(self._status_text(selected))
         self._show_timeline(c.shown_update, c.last_update)
         settings = c.selected_settings
-        self.control_panel.show_step_bound(None if settings is None else step_bound(
-            c.problem, settings.optimizer, None if selected is None else selected.current_phi))
+        if due:  # with the other numbers: a local bound is a pass over the data
+            self.control_panel.show_step_bound(None if settings is None else step_bound(
+                c.problem, settings.optimizer, None if selected is None else selected.current_phi))
 
     def _show_fans(self, frames: list[RunFrame]) -> None:
         """The final losses of the fans beside the loss curves, while there are fans."""

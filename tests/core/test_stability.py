@@ -79,7 +79,8 @@ def test_the_gabor_bound_is_local_at_the_point_asked_about():
     curvature = stability(gabor, near_minimum)
     assert curvature.local and curvature.positive_definite
     np.testing.assert_array_equal(curvature.point, near_minimum)
-    assert curvature.bound == pytest.approx(2.0 / np.linalg.eigvalsh(gabor.hessian(near_minimum))[-1])
+    largest = np.linalg.eigvalsh(gabor.hessian(near_minimum))[-1]
+    assert curvature.bound == pytest.approx(2.0 / largest)
     assert curvature.describe().startswith("local bound at the current point: 2/λmax = ")
 
 

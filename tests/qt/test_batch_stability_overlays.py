@@ -98,7 +98,8 @@ def test_the_eigen_directions_cross_at_the_linear_minimum_labelled_with_their_ei
     for k in range(2):
         np.testing.assert_allclose(ends[k].mean(axis=0), minimum, atol=1e-12)
         direction = ends[k, 1] - ends[k, 0]
-        cross = direction[0] * curvature.eigenvectors[1, k] - direction[1] * curvature.eigenvectors[0, k]
+        vector = curvature.eigenvectors[:, k]
+        cross = direction[0] * vector[1] - direction[1] * vector[0]
         assert abs(cross) <= 1e-12 * np.hypot(*direction)
     labels = [label.textItem.toPlainText() for label in overlay.labels]
     assert labels == ["λ = 3.99", "λ = 50.0 (steepest)"]

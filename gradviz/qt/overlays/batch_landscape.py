@@ -36,7 +36,6 @@ MIN_SHARE = 0.15
 """The longer arrow is drawn at least this share of the view (longer by a round factor)..."""
 MIN_SHORT = 0.04
 """...and the shorter at least this one, by a factor of its own if need be."""
-"""A step shorter than this share of the view (both arrows scaled alike) is drawn longer, saying so."""
 CACHED = 16
 """Batches whose contours are kept: a fixed batching's whole epoch, for one view."""
 SHOWN_INDICES = 8
@@ -175,7 +174,8 @@ class BatchLandscapeOverlay(Overlay):
         plot.addItem(self.contours, ignoreBounds=True)
         self.lowest = pg.ScatterPlotItem(symbol="x", size=16, brush=pg.mkBrush(BATCH_COLOUR),
                                          pen=pg.mkPen("#000000", width=1))
-        self.lowest.setZValue(11)  # over the paths: the batch's valley floor is often where a run is
+        # Over the paths: the batch's valley floor is often where a run is.
+        self.lowest.setZValue(11)
         plot.addItem(self.lowest, ignoreBounds=True)
         self.arrows = ArrowLayer(ArrowStyle(max_fraction=0.35))
         self.arrows.setZValue(12)  # over the paths: they explain the step the path just took

@@ -195,8 +195,9 @@ class ParameterField(QWidget):
                 for band in bands if band.high > low and band.low < high
             ])
             self.slider.setToolTip("\n".join(
-                f"{format_value(b.low)} to {format_value(b.high) if math.isfinite(b.high) else '∞'}:"
-                f" {b.name}" for b in bands))
+                f"{format_value(b.low)} to "
+                f"{format_value(b.high) if math.isfinite(b.high) else '∞'}: {b.name}"
+                for b in bands))
         mark = f'<span style="color:{colour}">■</span> ' if colour else ""
         text = mark + html.escape(note) if note else ""
         if text != self.note.text():
