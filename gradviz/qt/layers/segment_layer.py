@@ -33,7 +33,10 @@ class SegmentLayer(ViewLayer):
 
     def set_segments(self, segments: np.ndarray) -> None:
         """Draw ``segments`` in place of those before (an empty array hides them)."""
-        self._segments = np.asarray(segments, dtype=float).reshape(-1, 2)
+        segments = np.asarray(segments, dtype=float).reshape(-1, 2)
+        if segments is self._segments or (len(segments) == 0 and len(self._segments) == 0):
+            return  # the same picture: the whole view need not be repainted
+        self._segments = segments
         self.update()
 
     def set_width(self, width: float) -> None:

@@ -205,8 +205,9 @@ class BatchLandscapeOverlay(Overlay):
         shown = self._shown
         contours = None if shown is None else shown.contours
         if contours is None:
-            self.contours.set_segments(np.empty((0, 2)))
-            self.lowest.setData([], [])
+            if before is not None and before.contours is not None:  # else nothing to clear
+                self.contours.set_segments(np.empty((0, 2)))
+                self.lowest.setData([], [])
             self.arrows.set_arrows(())
             self.note.set_text("" if shown is None else shown.note)
             return

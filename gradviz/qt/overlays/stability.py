@@ -110,6 +110,10 @@ def regime_words(curvature: Curvature, lr: float) -> tuple[str, str]:
     return words, QColor(style.REGIME_COLOURS[regime]).lighter(135).name()
 
 
+NO_POINT = StabilityPicture(None, np.empty((0, 2, 2)), (
+    ("local bound: the selected run has no current point", "#ffffff"),))
+"""What a problem whose bound is local shows before the selected run has a point."""
+
 _last: tuple[tuple[object, ...], StabilityPicture] | None = None
 
 
@@ -174,8 +178,7 @@ class StabilityOverlay(Overlay):
         if curvature is None:
             point = None if frame is None else frame.current_phi
             if point is None or not np.isfinite(point).all():
-                return StabilityPicture(None, np.empty((0, 2, 2)), ((
-                    "local bound: the selected run has no current point", "#ffffff"),))
+                return NO_POINT
             curvature = stability(given.problem, point)
         first = curvature.describe()
         if curvature.bound is not None and not curvature.local:
@@ -192,11 +195,12 @@ class StabilityOverlay(Overlay):
     def show(self, data: object | None) -> None:
         if data is self._shown:
             return
-        self._shown = data
+        before, self._shown = self._shown, data
         if not isinstance(data, StabilityPicture) or data.curvature is None:
-            self.lines.setData([], [])
-            for label in self.labels:
-                label.hide()
+            if not isinstance(before, StabilityPicture) or before.curvature is not None:
+                self.lines.setData([], [])
+                for label in self.labels:
+                    label.hide()
             self.note.set_lines(data.note if isinstance(data, StabilityPicture) else ())
             return
         points = data.ends.reshape(-1, 2)
