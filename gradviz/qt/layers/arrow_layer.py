@@ -302,23 +302,28 @@ class ArrowLayer(ViewLayer):
         best: tuple[float, QRectF] | None = None
         for shift, box in ((shift, home.translated(0, shift * (height + pad)))
                            for shift in (0, 1, -1, 2, -2) for home in homes):
+            if inside is not None:  # judged where it would be drawn: whole, in the view
+                box = _moved_into(box, inside)
             covered = sum(box.contains(QPointF(*p)) for p in shafts)
             # A label on another never; a little of a shaft rather than far from its tip.
             score = 1000 * sum(box.intersects(other) for other in taken) + covered + 4 * abs(shift)
-            if inside is not None and not inside.contains(box):
-                score += 500  # cut off by the view's edge: worse than covering a shaft
             if best is None or score < best[0]:
                 best = score, box
             if score == 0:
                 break
         assert best is not None
         box = best[1]
-        if inside is not None:
-            box.moveLeft(max(inside.left(), min(box.left(), inside.right() - box.width())))
-            box.moveTop(max(inside.top(), min(box.top(), inside.bottom() - box.height())))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
         painter.setPen(QColor(colour).lighter(130))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         return box
+
+
+def _moved_into(box: QRectF, inside: QRectF) -> QRectF:
+    """``box`` moved the least that puts it inside ``inside`` (as far as it fits)."""
+    moved = QRectF(box)
+    moved.moveLeft(max(inside.left(), min(box.left(), inside.right() - box.width())))
+    moved.moveTop(max(inside.top(), min(box.top(), inside.bottom() - box.height())))
+    return moved
