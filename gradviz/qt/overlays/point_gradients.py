@@ -5,7 +5,8 @@ contributing point's dℓ_i/dφ = 2 r_i ∂f/∂φ is drawn tip to tail from the
 point, so the chain ends at the (batch) gradient, drawn beside it. In the data view
 (:class:`Residuals`), each contributing point's residual r_i = f[x_i, φ] - y_i is a
 vertical segment from the point to the fit; the point the mouse is over (or was
-clicked) has its arrow and its residual highlighted and labelled. A minibatch run's
+clicked) has its arrow and its residual highlighted, and a label in the data view with
+its residual and its share. A minibatch run's
 gradient sums over its batch only, and only the batch's points are drawn.
 """
 
