@@ -842,6 +842,9 @@ def _evaluate_cohorts(
     """The losses and gradients at each cohort's phi, in one evaluation."""
     if len(cohorts) == 1:
         return [_evaluate(problem, cohorts[0].phi, groups)]
+    if all(c.single for c in cohorts):  # runs of different optimizers: half the calls below
+        loss, grad = _evaluate(problem, np.array([c.phi for c in cohorts]), groups)
+        return list(zip(loss, grad))
     loss, grad = _evaluate(
         problem, np.concatenate([c.phi[None] if c.single else c.phi for c in cohorts]), groups
     )
