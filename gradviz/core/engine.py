@@ -81,7 +81,7 @@ Full-data loss and divergence
 A minibatch run needs the full-data loss only to record it and to test for
 divergence, so it is computed in bulk at the end of each block of updates
 (chunks of :data:`LOSS_CHUNK` elements), not after every update. Divergence is
-tested at the end of each block with the rule of ``run._is_diverged``: a run
+tested at the end of each block with the rule of ``step.is_diverged``: a run
 whose phi or loss is not finite, whose loss exceeds
 :data:`~gradviz.core.step.DIVERGENCE_LOSS`, or whose phi is farther than
 :data:`~gradviz.core.step.ESCAPE_FACTOR` view sizes from the view's centre
@@ -121,7 +121,7 @@ from gradviz.core.optimizers import OPTIMIZERS, Objective, Optimizer, State, mak
 from gradviz.core.problems import Problem
 from gradviz.core.run_settings import RunSettings
 from gradviz.core.schedules import RunRates
-from gradviz.core.space import MAX_COORDINATE
+from gradviz.core.space import start_problem
 from gradviz.core.step import DIVERGENCE_LOSS, Step, escape_box
 
 BLOCK_UPDATES = 256
@@ -414,8 +414,9 @@ class Engine:
             if phi.shape != (len(self.settings), 2):
                 raise ValueError(f"starts must have shape ({len(self.settings)}, 2), "
                                  f"got {phi.shape}")
-            if not (np.abs(phi) <= MAX_COORDINATE).all():  # NaN fails too
-                raise ValueError(f"starts must be finite and within ±{MAX_COORDINATE:g}")
+            wrong = start_problem(phi)
+            if wrong is not None:
+                raise ValueError(f"starts {wrong}")
         with np.errstate(all="ignore"):
             loss, grad = problem.loss_and_grad(phi)
         self.start = _start_block(phi, loss, self._recorded)
@@ -932,7 +933,7 @@ def _objective(
 def _diverged(
     phi: np.ndarray, loss: np.ndarray, centre: tuple[float, float], reach: float
 ) -> np.ndarray:
-    """``run._is_diverged`` elementwise: phi ``(..., 2)``, loss ``(...)``."""
+    """``step.is_diverged`` elementwise: phi ``(..., 2)``, loss ``(...)``."""
     # Every comparison with NaN is false, so NaN or infinite values fail too.
     return ~(
         (loss <= DIVERGENCE_LOSS)

@@ -312,7 +312,7 @@ def test_play_when_every_run_has_finished_starts_over(started, qtbot):
 def test_frames_come_less_often_while_the_runs_are_computed_as_fast_as_they_can_be(
     started, qtbot
 ):
-    c, view = started
+    c = started[0]
     c.edit_selected(replace(c.selected.settings, steps=3))
     assert c.frame_interval == FRAME_MS
     c.run_to_end()
