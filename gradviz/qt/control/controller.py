@@ -42,10 +42,10 @@ MAX_RUNS = 8
 """Most entries of the run list: lone runs and fans (of any number of members)."""
 FRAME_MS = 16
 """The views are redrawn at most this often (about 60 times a second)."""
-FLAT_OUT_FRAME_MS = 100
-"""... and at most this often while the runs are computed as fast as they can be
-(run to end, or the fastest speed): each frame holds the GIL that the worker
-needs, so fewer frames let the runs end sooner, and the window still moves."""
+TO_END_FRAME_MS = 100
+"""... and at most this often while the runs are run to the end: each frame holds
+the GIL that the worker needs (for about 15 ms of CPU with a tenth of a second's
+steps to draw), so fewer frames let the runs end sooner, and the window still moves."""
 WINDOW_DEBOUNCE_MS = 150
 INTERACTIVE_GRID = 256
 DEFAULT_SPEED = 20.0
@@ -158,18 +158,17 @@ class AppController(QObject):
         self._speed.emit(self.speed)
         self._frame_ms = FRAME_MS
         self._running_to_end = False  # playing means running to the end
-        self._flat_out = False  # the runs computed as fast as they can be
+        self._to_end_pace = False  # frames paced for running to the end
         self._frame_throttle = Throttle(FRAME_MS, self._publish_frame, self)
         self.playingChanged.connect(self._pace_frames)
         self._window_debounce = Debouncer(WINDOW_DEBOUNCE_MS, self._request_surface, self)
 
     def set_frame_interval(self, milliseconds: int) -> None:
         """Redraw at most once per ``milliseconds`` (benchmarks lift the 60 Hz cap with 0);
-        while the runs are computed as fast as they can be, at most every
-        :data:`FLAT_OUT_FRAME_MS`."""
+        while the runs are run to the end, at most every :data:`TO_END_FRAME_MS`."""
         self._frame_ms = milliseconds
         self._frame_throttle.set_interval(
-            max(milliseconds, FLAT_OUT_FRAME_MS) if self._flat_out else milliseconds)
+            max(milliseconds, TO_END_FRAME_MS) if self._to_end_pace else milliseconds)
 
     @property
     def frame_interval(self) -> float:
@@ -177,11 +176,11 @@ class AppController(QObject):
         return self._frame_throttle.interval_ms
 
     def _pace_frames(self) -> None:
-        """Redraw less often while the runs are computed as fast as they can be."""
-        flat_out = (self.playing and (self._running_to_end or self.speed <= 0)
-                    and not all(run.record.finished for run in self.runs))
-        if flat_out != self._flat_out:
-            self._flat_out = flat_out
+        """Redraw less often while the runs are run to the end."""
+        to_end = (self.playing and self._running_to_end
+                  and not all(run.record.finished for run in self.runs))
+        if to_end != self._to_end_pace:
+            self._to_end_pace = to_end
             self.set_frame_interval(self._frame_ms)
 
     def request_frame(self) -> None:
@@ -955,7 +954,6 @@ class AppController(QObject):
         self.speed = float(updates_per_second)
         self._speed.emit(self.speed)
         self.speedChanged.emit(self.speed)
-        self._pace_frames()
 
     # -- streamed results ----------------------------------------------------------------------
     @Slot(object)
