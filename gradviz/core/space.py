@@ -12,6 +12,7 @@ MAX_COORDINATE = 1e12
 """Largest parameter magnitude of a drawable window or a start point: far beyond
 any demo, and small enough that losses, pixel scales and their squares stay finite."""
 
+
 def start_problem(points: object) -> str | None:
     """What is wrong with ``points`` (start coordinates, any shape) as starts of
     runs: that they must be finite, or within ``±MAX_COORDINATE``; ``None`` if nothing."""
