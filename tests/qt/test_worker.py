@@ -20,7 +20,6 @@ def _worker_with_a_long_run(qapp) -> tuple[RunWorker, list[object]]:  # type: ig
     batches: list[object] = []
     worker.progressed.connect(batches.append)
     problem = make_problem("gabor")
-    # Long enough that no tick of the tests below ends it, on a fast machine too.
     worker.set_run(RunJob(0, 0, problem, RunSettings(optimizer="gd", steps=100_000)))
     return worker, batches
 
