@@ -87,6 +87,12 @@ class CornerNote:
         self.item.setFont(style.axis_font(round(self._points * scale)))
         self._place()
 
+    def fit_width(self, room: float) -> None:
+        """Wrap the text to ``room`` pixels if its lines are longer (a narrow plot)."""
+        self.item.setTextWidth(-1)  # its own width first
+        if self.item.textItem.boundingRect().width() > room:
+            self.item.setTextWidth(room)
+
     def _place(self, *_: object) -> None:
         """Place every shown note of this corner, each clear of those before it."""
         box = self._vb.boundingRect()
@@ -94,7 +100,9 @@ class CornerNote:
         x = box.left() + margin if self._corner[0] == 0 else box.right() - margin
         y = box.top() + margin if self._corner[1] == 0 else box.bottom() - margin
         away = 1 if self._corner[1] == 0 else -1
+        room = max(box.width() - 2 * margin, 40.0)
         for note in self._stack:
             if note.item.isVisible():
+                note.fit_width(room)
                 note.item.setPos(x, y)
                 y += away * (note.item.boundingRect().height() + margin)
