@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF,
+                           QTransform)
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt import style
+from gradviz.qt.layers.corner_note import shown_notes
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.view_layer import ViewLayer
 
@@ -141,9 +143,9 @@ class ArrowLayer(ViewLayer):
 
     def set_note(self, text: str, corner: tuple[int, int | None] = (0, None)) -> None:
         """Draw ``text`` in a corner of the view (``(0, 1)``: bottom left, ``(1, 0)``: top
-        right; a side of ``None``: the top or bottom where it covers fewer of the arrows'
-        ends, the bottom if alike), on the labels' dark panel: what the arrows are and how
-        they are scaled.
+        right; a side of ``None``: the top or bottom clear of the view's corner notes and
+        covering fewer of the arrows' ends, the bottom if alike), on the labels' dark
+        panel: what the arrows are and how they are scaled.
 
         Drawn in the view's pixels like the arrows, so that it sits where it should in
         exports at any size too.
@@ -174,8 +176,9 @@ class ArrowLayer(ViewLayer):
         arrows = [a for a, ok in zip(self._arrows, finite) if ok]
         start = to_device(tails[finite], transform) if arrows else np.empty((0, 2))
         end = to_device(tips[finite], transform) if arrows else np.empty((0, 2))
+        notes = self._corner_notes(transform)
         if self._note:
-            self._boxes.append(self._draw_note(painter, inside, np.vstack([start, end])))
+            self._boxes.append(self._draw_note(painter, inside, np.vstack([start, end]), notes))
         if not arrows:
             self._shortened = ()
             return
@@ -203,12 +206,20 @@ class ArrowLayer(ViewLayer):
         shafts = [a + (b - a) * f for _, a, b, _ in labels for f in np.linspace(0, 1, 12)]
         # Clear of the labels of the other arrow layers over the same view, too (those
         # drawn before this one in this paint, or at their last paint).
-        taken: list[QRectF] = [*self._boxes, *self._others_boxes()]
+        taken: list[QRectF] = [*self._boxes, *self._others_boxes(), *notes]
         for label, a, b, colour in labels:
             box = self._draw_label(painter, metrics, label, a, b, colour, taken, shafts, inside)
             taken.append(box)
             self._boxes.append(box)
         self._shortened = tuple(short)
+
+    def _corner_notes(self, transform: QTransform) -> list[QRectF]:
+        """The shown corner notes of this view (:mod:`~gradviz.qt.layers.corner_note`),
+        in the pixels this paint draws in."""
+        box = self.getViewBox()
+        if box is None:
+            return []
+        return [transform.mapRect(self.mapRectFromItem(box, note)) for note in shown_notes(box)]
 
     def _others_boxes(self) -> list[QRectF]:
         parent = self.parentItem()
@@ -249,7 +260,8 @@ class ArrowLayer(ViewLayer):
         painter.setBrush(colour)
         painter.drawPolygon(tip)
 
-    def _draw_note(self, painter: QPainter, inside: QRectF, ends: np.ndarray) -> QRectF:
+    def _draw_note(self, painter: QPainter, inside: QRectF, ends: np.ndarray,
+                   notes: Sequence[QRectF]) -> QRectF:
         font = self.label_font
         painter.setFont(font)
         size = QFontMetricsF(font).size(0, self._note)
@@ -259,8 +271,9 @@ class ArrowLayer(ViewLayer):
         top, bottom = (QRectF(x, y, width, height) for y in (
             inside.top() + margin, inside.bottom() - margin - height))
 
-        def covered(box: QRectF) -> int:
-            return sum(box.contains(QPointF(*p)) for p in ends)
+        def covered(box: QRectF) -> int:  # never on a corner note; on few arrow ends
+            return (1000 * sum(box.intersects(note) for note in notes)
+                    + sum(box.contains(QPointF(*p)) for p in ends))
 
         if self._corner[1] is None:
             box = top if covered(top) < covered(bottom) else bottom
