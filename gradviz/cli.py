@@ -86,7 +86,8 @@ _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(kinds_with_data())
 _DATA_FORMS = (
     f"{', '.join(s.usage for s in DATA_SOURCES if not s.reads_file)} "
-    "or a CSV file of two columns x, y"
+    "or a data file (CSV or white-space-separated columns; FILE:x=COL,y=COL picks two "
+    "columns by name or number)"
 )
 
 T = TypeVar("T")

@@ -81,11 +81,11 @@ class CellProblem:
         """``line 3: column 2 (y) is 'abc', not a number``."""
         label = f"column {self.column}" + (f" ({name})" if name else "")
         what = {
-            "not a number": "not a number",
-            "not finite": "values must be finite",
-            "too large": f"values must be within ±{MAX_MAGNITUDE:g}",
+            "not a number": ", not a number",
+            "not finite": "; values must be finite",
+            "too large": f"; values must be within ±{MAX_MAGNITUDE:g}",
         }[self.reason]
-        return f"line {self.line}: {label} is {quote(self.text)}; {what}"
+        return f"line {self.line}: {label} is {quote(self.text)}{what}"
 
 
 @dataclass(frozen=True, eq=False)
