@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,13 @@ import numpy as np
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
 from gradviz.core.parsing import excerpt, parse_float, quote, shown_path
 from gradviz.core.resources import resource_path
-from gradviz.core.table import MAX_MAGNITUDE, MAX_TABLE_BYTES, DataError, read_table
+from gradviz.core.table import (
+    MAX_MAGNITUDE,
+    MAX_TABLE_BYTES,
+    DataError,
+    FileSpec,
+    read_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from gradviz.core.models import DataModel
@@ -80,70 +85,6 @@ def load_builtin(name: str) -> Dataset:
         raise DataError(f"unknown data set {name!r}; built-in sets: {', '.join(BUILTIN_DATASETS)}")
     data = load_csv(resource_path("data", f"{name}.csv"))
     return Dataset(name, data.x, data.y, source=name)
-
-
-@dataclass(frozen=True)
-class FileSpec:
-    """A data file and the columns of it to fit: ``PATH`` or ``PATH:x=COL,y=COL,header=yes``.
-
-    ``x`` and ``y`` are column names from the header or numbers from 1 (as text);
-    ``None`` for both takes a two-column file's two columns. ``header`` of ``None``
-    lets the reader decide (see :func:`gradviz.core.table.parse_table`).
-    """
-
-    path: str
-    x: str | None = None
-    y: str | None = None
-    header: bool | None = None
-
-    def __post_init__(self) -> None:
-        if (self.x is None) != (self.y is None):
-            raise DataError(f"{shown_path(self.path)}: give both columns x= and y=, or neither")
-        for value in (self.x, self.y):
-            if value is not None and (not value.strip() or any(c in value for c in ",:=")):
-                raise DataError(f"{shown_path(self.path)}: the column {quote(value)} cannot be "
-                                "named in a data spec (a name may not be empty or hold , : or "
-                                "=); give its number")
-
-    def describe(self) -> str:
-        """The spec as :func:`parse_file_spec` reads it: the bare path without options."""
-        options = []
-        if self.x is not None:
-            options += [f"x={self.x}", f"y={self.y}"]
-        if self.header is not None:
-            options.append(f"header={'yes' if self.header else 'no'}")
-        return self.path + (":" + ",".join(options) if options else "")
-
-    def with_path(self, path: str) -> FileSpec:
-        """The same columns of the file at ``path``."""
-        return replace(self, path=path)
-
-
-_FILE_OPTION = re.compile(r"(?:x|y|header)=[^,:=]*(?:,(?:x|y|header)=[^,:=]*)*")
-
-
-def parse_file_spec(spec: str) -> FileSpec:
-    """Read ``PATH`` or ``PATH:x=COL,y=COL[,header=yes|no]`` (options after the last colon).
-
-    A path whose last colon is not followed by such options (``C:\\data\\a.csv``) is
-    a path as it stands.
-    """
-    path, colon, tail = spec.rpartition(":")
-    if not colon or not path or not _FILE_OPTION.fullmatch(tail):
-        return FileSpec(spec)
-    values: dict[str, str] = {}
-    for item in tail.split(","):
-        key, _, value = item.partition("=")
-        if key in values:
-            raise DataError(f"{shown_path(path)}: {key} is given twice")
-        values[key] = value
-    header = None
-    if "header" in values:
-        if values["header"] not in ("yes", "no"):
-            raise DataError(f"{shown_path(path)}: header must be yes or no, "
-                            f"got {quote(values['header'])}")
-        header = values["header"] == "yes"
-    return FileSpec(path, values.get("x"), values.get("y"), header)
 
 
 def _parse_number(text: str) -> float | None:

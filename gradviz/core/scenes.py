@@ -65,7 +65,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import numpy as np
 
 from gradviz.core.colormaps import COLORMAPS
-from gradviz.core.data import MAX_EMBEDDED_POINTS, POINTS_PREFIX, parse_file_spec, points_spec
+from gradviz.core.data import MAX_EMBEDDED_POINTS, POINTS_PREFIX, points_spec
 from gradviz.core.fans import (
     DEFAULT_FAN,
     MAX_SPREAD_SEEDS,
@@ -84,6 +84,7 @@ from gradviz.core.resources import resource_path
 from gradviz.core.run import RunSettings
 from gradviz.core.sources import data_source
 from gradviz.core.space import Window
+from gradviz.core.table import parse_file_spec
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -27,12 +27,12 @@ from gradviz.core.data import (
     SyntheticSpec,
     load_builtin,
     load_table,
-    parse_file_spec,
     parse_points,
     parse_synthetic,
     synthetic,
 )
 from gradviz.core.hyperparameters import HyperParameter
+from gradviz.core.table import parse_file_spec
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from gradviz.core.models import DataModel
@@ -116,8 +116,17 @@ class SyntheticSource(DataSource):
         return {p.name: getattr(parsed, p.name) for p in self.parameters}
 
     def with_values(self, spec: str | None, values: Mapping[str, object]) -> str:
+        """As :meth:`DataSource.with_values`; ``phi`` and ``x_range`` (pairs) may be given too."""
         base = parse_synthetic(spec) if spec is not None and self.claims(spec) else SyntheticSpec()
         return replace(base, **values).describe()  # type: ignore[arg-type]
+
+    def resolved(self, spec: str | None, model: DataModel) -> dict[str, object]:
+        """Everything the points of ``spec`` (or the defaults) are drawn with from ``model``:
+        ``n``, ``noise``, ``seed``, ``phi`` (the true parameters) and ``x_range``."""
+        parsed = parse_synthetic(spec) if spec is not None and self.claims(spec) else SyntheticSpec()
+        return {"n": parsed.n, "noise": parsed.noise, "seed": parsed.seed,
+                "phi": parsed.phi or model.default_truth,
+                "x_range": parsed.x_range or model.default_x_range}
 
 
 class EmbeddedPoints(DataSource):

@@ -15,15 +15,21 @@ from hypothesis import strategies as st
 from gradviz.core.data import (
     MAX_EMBEDDED_POINTS,
     DataError,
-    FileSpec,
     load_table,
-    parse_file_spec,
     parse_points,
     points_spec,
 )
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.sources import data_source
-from gradviz.core.table import MAX_COLUMNS, SAMPLE_ROWS, WHITESPACE, parse_table, read_table
+from gradviz.core.table import (
+    MAX_COLUMNS,
+    SAMPLE_ROWS,
+    WHITESPACE,
+    FileSpec,
+    parse_file_spec,
+    parse_table,
+    read_table,
+)
 from gradviz.core import table as table_module
 
 WIDE = "# measured by hand\ntime,speed,label,height\n0.5,1.5,a,10\n1,2,b,11\n\n2,3e-1,c,12\n"
