@@ -986,5 +986,7 @@ class MainWindow(QMainWindow):
         """Remember the scene, theme and geometry; stop the workers and wait for their threads."""
         if self.controller.is_running():
             self._save_settings()
+        if self.data_dialog is not None:
+            self.data_dialog.reject()  # which joins its reader's thread
         self.controller.shutdown()
         super().closeEvent(event)
