@@ -31,7 +31,7 @@ def test_the_preview_shows_the_columns_and_marks_bad_cells(window, qtbot, tmp_pa
     grid = dialog.grid
     assert (grid.rowCount(), grid.columnCount()) == (4, 3)
     assert [grid.horizontalHeaderItem(i).text() for i in range(3)] == [
-        "1 (time)", "2 (speed)", "3 (label)"]
+        "x: 1 (time)", "y: 2 (speed)", "3 (label)"]
     assert grid.verticalHeaderItem(0).text() == "line 3"
     assert grid.item(1, 2).text() == "b" and grid.item(1, 2).toolTip() == "not a usable number"
     assert grid.item(1, 1).toolTip() == ""
@@ -40,7 +40,9 @@ def test_the_preview_shows_the_columns_and_marks_bad_cells(window, qtbot, tmp_pa
                                                               "3 (label)"]
     # The first two columns are good: OK is on; the label column is noted, not an error.
     assert dialog.ok.isEnabled()
-    assert "(not fitted) Column 3 (label): 4 cells are not numbers" in dialog.problems.text()
+    assert dialog.problems.isHidden()
+    assert dialog.notes.text() == ("Column 3 (label), not chosen: 4 cells are not numbers; "
+                                   "the first on line 3: 'a'.")
 
 
 def test_choosing_a_bad_column_says_why_and_keeps_ok_off(window, qtbot, tmp_path) -> None:
@@ -55,6 +57,7 @@ def test_choosing_a_bad_column_says_why_and_keeps_ok_off(window, qtbot, tmp_path
     dialog.x_combo.setCurrentIndex(1)
     dialog.y_combo.setCurrentIndex(0)
     assert dialog.ok.isEnabled()
+    assert dialog.grid.horizontalHeaderItem(0).text() == "y: 1 (time)"
     assert dialog.chosen_spec() == f"{path}:x=speed,y=time"
 
 
@@ -136,6 +139,7 @@ def test_a_large_file_is_read_with_progress_while_the_window_answers(window, qtb
     qtbot.waitUntil(lambda: dialog.table is not None, timeout=60_000)
     assert progress and 0 < max(progress) < 100
     assert dialog.table.rows == rows and dialog.ok.isEnabled()
+    assert dialog.summary.text().startswith("400,000 rows (the first 50 shown) × 3 columns")
     assert not dialog.progress.isVisible()
     assert dialog.chosen_spec() == f"{path}:x=x,y=y"
     dialog.reject()

@@ -103,9 +103,14 @@ class DataDialog(QDialog):
             choice.addRow(label, combo)
 
         self.problems = QLabel()
-        self.problems.setWordWrap(True)
-        self.problems.setTextFormat(Qt.TextFormat.PlainText)
-        self.problems.setObjectName("problems")
+        """Why OK is off: the file's error, or the chosen columns' bad cells."""
+        self.notes = QLabel()
+        """What is wrong with columns not chosen (nothing to fix unless they are)."""
+        for label in (self.problems, self.notes):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            label.hide()
+        self.problems.setStyleSheet("color: #dc322f;")
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setFormat("reading… %p %")
@@ -123,6 +128,7 @@ class DataDialog(QDialog):
         layout.addWidget(self.grid, 1)
         layout.addLayout(choice)
         layout.addWidget(self.problems)
+        layout.addWidget(self.notes)
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self._show_path()
@@ -178,8 +184,9 @@ class DataDialog(QDialog):
         self.table = table
         self.progress.hide()
         header = "a header line" if table.header else "no header line"
-        self.summary.setText(f"{table.rows:,} rows × {table.columns} columns, separated by "
-                             f"{_DELIMITERS[table.delimiter]}; {header}")
+        shown = f" (the first {len(table.sample)} shown)" if len(table.sample) < table.rows else ""
+        self.summary.setText(f"{table.rows:,} rows{shown} × {table.columns} columns, separated "
+                             f"by {_DELIMITERS[table.delimiter]}; {header}")
         self._fill_grid(table)
         labels = [table.label(i) for i in range(table.columns)]
         x, y = old if 0 <= min(old) and max(old) < table.columns else (0, 1)
@@ -205,7 +212,6 @@ class DataDialog(QDialog):
                     item.setBackground(QBrush(_BAD_CELL))
                     item.setToolTip("not a usable number")
                 self.grid.setItem(row, column, item)
-        self.grid.resizeColumnsToContents()
 
     def _check_choice(self) -> None:
         """Enable OK if the chosen columns make a data set; say what is wrong otherwise."""
@@ -222,9 +228,11 @@ class DataDialog(QDialog):
             cells = "1 cell is" if count == 1 else f"{count:,} cells are"
             reason = {"not a number": "not numbers" if count > 1 else "not a number",
                       "not finite": "not finite", "too large": "too large"}[problem.reason]
-            text = (f"Column {table.label(index)}: {cells} {reason}; the first on line "
-                    f"{problem.line}: {problem.text!r}.")
-            (errors if index in (x, y) else notes).append(text)
+            where = f"{cells} {reason}; the first on line {problem.line}: {problem.text!r}."
+            if index in (x, y):
+                errors.append(f"Column {table.label(index)}: {where}")
+            else:
+                notes.append(f"Column {table.label(index)}, not chosen: {where}")
         if table.rows < 2:
             errors.append(f"{table.rows} data row(s): at least 2 are needed.")
         if x == y:
@@ -232,13 +240,24 @@ class DataDialog(QDialog):
         if errors:
             errors.append("Choose other columns, or fix the file and choose it again.")
         self._say(errors, notes)
+        self._mark_chosen(x, y)
         self.ok.setEnabled(not errors)
 
-    def _say(self, errors: list[str], notes: list[str] = ()) -> None:  # type: ignore[assignment]
-        lines = list(errors) + [f"(not fitted) {n}" for n in notes]
-        self.problems.setText("\n".join(lines))
-        self.problems.setStyleSheet("color: #dc322f;" if errors else "")
-        self.problems.setVisible(bool(lines))
+    def _say(self, errors: list[str], notes: tuple[str, ...] | list[str] = ()) -> None:
+        for label, lines in ((self.problems, errors), (self.notes, notes)):
+            label.setText("\n".join(lines))
+            label.setVisible(bool(lines))
+
+    def _mark_chosen(self, x: int, y: int) -> None:
+        """Name the chosen columns in the table's header (``x: 1 (time)``)."""
+        table = self.table
+        assert table is not None
+        for index in range(table.columns):
+            roles = [r for r, i in (("x", x), ("y", y)) if i == index]
+            prefix = f"{' and '.join(roles)}: " if roles else ""
+            self.grid.setHorizontalHeaderItem(
+                index, QTableWidgetItem(prefix + table.label(index)))
+        self.grid.resizeColumnsToContents()
 
     # -- the answer ----------------------------------------------------------------------------
     def chosen_spec(self) -> str:

@@ -30,8 +30,8 @@ PREVIEW_POINTS = 2000
 """Most points the preview draws (every k-th of a larger set: they are sorted by x)."""
 
 _FIELDS = (  # (key, label, tooltip)
-    ("phi0", "True φ&₀", "the first parameter of the model the points are drawn from"),
-    ("phi1", "True φ&₁", "the second parameter of the model the points are drawn from"),
+    ("phi0", "&True φ₀", "the first parameter of the model the points are drawn from"),
+    ("phi1", "T&rue φ₁", "the second parameter of the model the points are drawn from"),
     ("n", "Points &N", "how many points (2 to 1,000,000)"),
     ("xmin", "x mi&n", "the points' x are uniform over [x min, x max]"),
     ("xmax", "x ma&x", "the points' x are uniform over [x min, x max]"),
