@@ -327,17 +327,20 @@ def _sample(text: str, body: int, delimiter: str) -> tuple[tuple[tuple[str, ...]
 def _fast(text: str, body: int, delimiter: str,
           width: int) -> tuple[np.ndarray, tuple[None, ...], tuple[int, ...]] | None:
     """The values of a clean body in one pass of numpy, or ``None`` to read it line by line."""
-    # Anything not ASCII becomes "?", which is not clean; numpy reads bytes with the
-    # least memory (a few MiB beside the values).
-    rest = text[body:].encode("ascii", errors="replace")
-    if rest.translate(None, _CLEAN):
+    # Anything not ASCII becomes one "?", which is not clean, so offsets in the bytes are
+    # offsets in the text. The body is clean if it adds nothing to the head's unclean
+    # bytes; numpy reads it from the bytes in place, with the least memory.
+    raw = text.encode("ascii", errors="replace")
+    if len(raw.translate(None, _CLEAN)) != len(raw[:body].translate(None, _CLEAN)):
         return None
     if delimiter == ";":
-        rest = rest.replace(b",", b".")
+        raw = raw[:body] + raw[body:].replace(b",", b".")
+    stream = io.BytesIO(raw)
+    stream.seek(body)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "input contained no data": then 0 rows
-            values = np.loadtxt(io.BytesIO(rest), delimiter=None if delimiter == WHITESPACE
+            values = np.loadtxt(stream, delimiter=None if delimiter == WHITESPACE
                                 else delimiter, comments=None, ndmin=2, dtype=float,
                                 encoding="ascii")
     except ValueError:
