@@ -109,3 +109,28 @@ def test_a_million_synthetic_points_are_reproducible_by_seed() -> None:
     assert abs(float(np.std(residual)) - 0.2) < 0.002
     problem = ProblemSpec("gabor", spec.describe()).build()
     assert problem.data.y.tobytes() == a.y.tobytes()
+
+
+def test_the_notebook_reads_a_table_and_fits_two_of_its_columns(tmp_path) -> None:
+    import gradviz
+
+    path = tmp_path / "wide.txt"
+    path.write_text("t v label\n0 1 a\n1 3 b\n2 5 c\n")
+    table = gradviz.read_table(path)
+    assert table.names == ("t", "v", "label") and table.bad_counts == (0, 0, 3)
+    problem = gradviz.make_problem("linear", data=f"{path}:x=t,y=v")
+    path_run = gradviz.run(problem, optimizer="adam", lr=0.1, steps=3000)
+    assert np.allclose(path_run.phi[-1], [1.0, 2.0], atol=1e-3)
+
+
+def test_a_scene_with_its_own_data_exports_its_runs(tmp_path, capsys) -> None:
+    (tmp_path / "wide.txt").write_text("t v label\n0 1 a\n1 3 b\n2 5 c\n")
+    for data, expected in (("data_points = [[0, 1], [1, 3], [2, 5]]", "points:0,1;1,3;2,5"),
+                           ('data = "wide.txt:x=t,y=v"',
+                            f"{tmp_path.resolve()}/wide.txt:x=t,y=v")):
+        scene = _scene(tmp_path, data)
+        out = tmp_path / "runs.json"
+        assert main(["export", "--scene", str(scene), "--out", str(out)]) == 0
+        document = json.loads(out.read_text())
+        assert document["problem"]["data"] == expected
+        assert len(document["runs"][0]["rows"]) == 21
