@@ -466,7 +466,8 @@ def read_table(
     ------
     DataError
         As :func:`parse_table`, and for a file that is missing, not a regular file,
-        larger than :data:`MAX_TABLE_BYTES` or not UTF-8 text.
+        larger than :data:`MAX_TABLE_BYTES` or not text (UTF-8, or UTF-16 with a
+        byte-order mark).
     """
     path = Path(path)
     label = shown_path(path)
@@ -474,10 +475,14 @@ def read_table(
         data = read_regular(path, MAX_TABLE_BYTES, "data file")
     except ReadError as exc:
         raise DataError(f"{label}: {exc}") from None
+    # UTF-16 with its byte-order mark is what spreadsheets write as "Unicode text".
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{label}: not a text file (byte {exc.start} is not UTF-8)") from None
+        raise DataError(f"{label}: not a text file (byte {exc.start} is not "
+                        f"{'UTF-16' if encoding == 'utf-16' else 'UTF-8'}; save it as UTF-8 "
+                        "text)") from None
     del data
     if "\x00" in text:
         raise DataError(f"{label}: not a text file (it holds NUL bytes)")

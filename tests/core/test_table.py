@@ -142,13 +142,20 @@ def test_bad_files_say_where_and_why(tmp_path, text, words) -> None:
 @pytest.mark.parametrize(("data", "words"), [
     (bytes(range(256)) * 4, ["not a text file"]),
     (b"x,y\n1,2\n\x00\x01,3\n", ["NUL bytes"]),
-    (b"\xff\xfex\x00,\x00y\x00", ["not a text file (byte 0 is not UTF-8)"]),
+    (b"x,y\n\xff1,2\n", ["not a text file (byte 4 is not UTF-8; save it as UTF-8 text)"]),
+    (b"\xff\xfex\x00,\x00y\x00\x00", ["not a text file (byte 8 is not UTF-16"]),
 ])
 def test_binary_junk_is_not_text(tmp_path, data, words) -> None:
     with pytest.raises(DataError) as info:
         read_table(_write(tmp_path, data))
     for word in words:
         assert word in str(info.value)
+
+
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path) -> None:
+    path = _write(tmp_path, "x\ty\r\n0.5\t1.5\r\n1\t2\r\n".encode("utf-16"), "excel.txt")
+    table = read_table(path)
+    assert table.names == ("x", "y") and table.values.tolist() == [[0.5, 1.5], [1.0, 2.0]]
 
 
 def test_a_huge_line_is_refused_quickly_and_quoted_short(tmp_path) -> None:
