@@ -78,6 +78,7 @@ from gradviz.core.surface import MAX_GRID, loss_surface
 PROG = "gradviz"
 APP_MODULE = "gradviz.qt.app"
 EXPORTER_MODULE = "gradviz.qt.export.exporter"
+EXPORT_VIEWS_MODULE = "gradviz.qt.export.views"
 _FAN_SIZE = (1600, 800)
 BASINS_IMAGE = ".png"
 BASINS_OUTPUTS = (BASINS_IMAGE, *BASINS_FORMATS)
@@ -202,13 +203,32 @@ def _add_problem_arguments(parser: ArgumentParser) -> None:
     )
     # One flag per declared model parameter, so a new model needs no CLI change.
     for name, kinds in parameter_owners().items():
-        hyper = declaration(name)
-        kind = {"choices": hyper.choices} if hyper.is_choice else {"type": _float}
-        default = hyper.default if hyper.is_choice else f"{hyper.default:g}"
-        parser.add_argument(
-            _flag(name), metavar="|".join(hyper.choices) or "X", **kind,  # type: ignore[arg-type]
-            help=f"{hyper.help} ({', '.join(k.name for k in kinds)}; default {default})",
-        )
+        parser.add_argument(_flag(name), **_parameter_flag(declaration(name)),
+                            help=_parameter_help(name, kinds))
+
+
+def _parameter_flag(hyper: HyperParameter) -> dict[str, Any]:
+    """How argparse reads a model parameter: a choice, text or a number."""
+    if hyper.is_choice:
+        return {"choices": hyper.choices, "metavar": "|".join(hyper.choices)}
+    if hyper.is_text:
+        return {"metavar": "TEXT"}
+    return {"type": _float, "metavar": "X"}
+
+
+def _parameter_help(name: str, kinds: Sequence[ProblemKind]) -> str:
+    """A model parameter's help: each kind's own words, the kinds, and the default
+    ("each model's own" where the kinds' defaults differ)."""
+    declared = [next(p for p in kind.parameters if p.name == name) for kind in kinds]
+    words = "; ".join(dict.fromkeys(p.help for p in declared))
+    first = declared[0]
+    if len({p.default for p in declared}) > 1:
+        default = "each model's own"
+    elif first.is_number:
+        default = f"{first.default:g}"
+    else:
+        default = repr(first.default) if first.is_text else str(first.default)
+    return f"{words} ({', '.join(kind.name for kind in kinds)}; default {default})"
 
 
 def _hyperparameters() -> dict[str, tuple[HyperParameter, list[str]]]:
@@ -710,6 +730,12 @@ def _add_export_arguments(parser: ArgumentParser) -> None:
     parser.add_argument(
         "--steps", metavar="N", type=_int, help="run each run for N updates (default: the scene's)"
     )
+    parser.add_argument(
+        "--view", metavar="NAME", default="landscape",
+        help="what a picture or animation shows: landscape (the heatmap, default) or 3d "
+        "(the loss surface in 3D with the paths on it; needs OpenGL, so an X server: "
+        "xvfb-run -a gradviz export ... on a machine without a display)",
+    )
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -749,9 +775,15 @@ def export_command(args: argparse.Namespace) -> int:
     with _blame("--out"):
         check_target(args.out)  # the exporter's own checks take x.gif/ for x.gif
     if Path(args.out).suffix.lower() in RUNS_FORMATS:
+        if args.view != "landscape":
+            raise CliError("--view", f"the runs' numbers ({Path(args.out).suffix}) have no view")
         return _export_runs(args.out, scene, size)
     # Qt is imported only now, and every value is checked before a Qt object exists.
     exporter = importlib.import_module(EXPORTER_MODULE)
+    views = importlib.import_module(EXPORT_VIEWS_MODULE)
+    if args.view not in views.EXPORT_VIEWS:
+        raise CliError("--view", f"unknown view {quote(args.view)}; choose from "
+                       f"{', '.join(views.EXPORT_VIEWS)}")
     with _blame("--out"):
         suffix = exporter.check_output(args.out)
     if size is not None:
@@ -763,7 +795,10 @@ def export_command(args: argparse.Namespace) -> int:
             details = importlib.import_module(APP_MODULE).export_scene(
                 scene, args.out, size,
                 progress=progress if suffix in exporter.ANIMATION_FORMATS else None,
+                view=args.view,
             )
+    except views.ViewUnavailable as exc:  # before ValueError: it is one
+        raise CliError("--view", str(exc)) from None
     except OSError as exc:  # the exporter's own errors say what failed; the system's need it
         reason = str(exc) if exc.strerror is None else f"cannot write {args.out}: {exc.strerror}"
         raise CliError("--out", reason) from None

@@ -6,6 +6,7 @@ loss surfaces; everything a notebook needs without a display.
 
 from gradviz.core.batching import BATCHING_SCHEMES, batches
 from gradviz.core.data import BUILTIN_DATASETS, DataError, Dataset, load_csv
+from gradviz.core.formula import Formula, FormulaError
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gradviz.core.problems import MODELS, Problem, ProblemSpec, make_problem
@@ -24,6 +25,8 @@ __all__ = [
     "Axis",
     "DataError",
     "Dataset",
+    "Formula",
+    "FormulaError",
     "HyperParameter",
     "HyperParameterError",
     "Optimizer",

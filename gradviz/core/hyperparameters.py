@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,10 @@ class HyperParameter:
         unbounded or too wide to slide through; values beyond it may be typed.
     label : str
         Text beside its field in the app; empty for its symbol and name.
+    reader : callable or None
+        For a text parameter (a formula, a window), what reads a value into its
+        text, raising ``ValueError`` for a bad one with a message that reads after
+        the parameter's name; ``None`` for a number or a choice.
     """
 
     name: str
@@ -63,6 +68,17 @@ class HyperParameter:
     open_low: bool = False
     slider: tuple[float, float] | None = None
     label: str = ""
+    reader: Callable[[object], str] | None = None
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the parameter takes free text that :attr:`reader` checks."""
+        return self.reader is not None
+
+    @property
+    def is_number(self) -> bool:
+        """Whether the parameter takes a number (neither a choice nor text)."""
+        return not (self.is_choice or self.is_text)
 
     @property
     def is_choice(self) -> bool:
@@ -103,6 +119,11 @@ class HyperParameter:
             Naming the parameter, the allowed values and the value given.
         """
         shown = excerpt(repr(value))
+        if self.reader is not None:
+            try:
+                return self.reader(value)
+            except ValueError as exc:
+                raise HyperParameterError(f"{self.name} {exc}") from exc
         if self.is_choice:
             # Only a str: an array compares element-wise and would pass ``in``.
             if not isinstance(value, str) or value not in self.choices:
@@ -145,6 +166,8 @@ class HyperParameter:
             raise HyperParameterError(
                 f"{self.name} takes one value for all runs, one of {', '.join(self.choices)}"
             )
+        if self.is_text:
+            raise HyperParameterError(f"{self.name} takes one text for all runs")
         checked = np.array([self.validate(v) for v in values.ravel().tolist()])
         checked = checked.reshape(values.shape)
         checked.flags.writeable = False
@@ -152,6 +175,8 @@ class HyperParameter:
 
     def describe(self) -> str:
         """One line: name, symbol, default, range and help."""
+        if self.is_text:
+            return f"{self.name} ({self.symbol}) default {self.default!r}: {self.help}"
         if self.is_choice:
             allowed = "|".join(self.choices)
         else:

@@ -20,6 +20,17 @@ from gradviz.core.analytic import (
     RosenbrockProblem,
     SaddleProblem,
 )
+from gradviz.core.formula_problems import (
+    DEFAULT_MODEL,
+    FormulaModel,
+    FormulaSurface,
+    bounds,
+    guess,
+    model_expression,
+    start_of,
+    surface_expression,
+    window_of,
+)
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.losses import Capabilities, DataFitProblem, Problem
 from gradviz.core.models import DataModel, GaborModel, LinearModel
@@ -102,6 +113,43 @@ def analytic_kind(surface: type[AnalyticProblem]) -> ProblemKind:
                        lambda values, data: surface(), surface.capabilities)
 
 
+def formula_fit_kind(
+    description: str, default_data: str, window: str, start: str,
+    recommended_lr: Mapping[str, float],
+) -> ProblemKind:
+    """The kind that fits a formula model to data, with a view and start of its own."""
+    parameters = (model_expression(DEFAULT_MODEL), bounds(window), guess(start))
+
+    def build(values: Values, data: str | None) -> Problem:
+        model = FormulaModel(str(values["expression"]))
+        dataset = load_data(data, model, default_data)
+        return DataFitProblem(model, dataset, window_of(str(values["bounds"])),
+                              start_of(str(values["guess"])), recommended_lr)
+
+    return ProblemKind(FormulaModel.name, FormulaModel.title, description, build,
+                       DataFitProblem.capabilities_of(FormulaModel), parameters, default_data)
+
+
+def formula_surface_kind(
+    description: str, expression: str, window: str, start: str,
+    recommended_lr: Mapping[str, float],
+) -> ProblemKind:
+    """The kind of a loss surface typed as a formula, with a view and start of its own."""
+    parameters = (surface_expression(expression), bounds(window), guess(start))
+
+    def build(values: Values, data: str | None) -> Problem:
+        return FormulaSurface(str(values["expression"]), str(values["bounds"]),
+                              str(values["guess"]), recommended_lr)
+
+    return ProblemKind(FormulaSurface.name, FormulaSurface.title, description, build,
+                       FormulaSurface.capabilities, parameters)
+
+
+_LINEAR_LR = MappingProxyType(
+    {"gd": 0.02, "sgd": 0.05, "momentum": 0.02, "nesterov": 0.02,
+     "normalized": 0.01, "adam": 0.02, "rmsprop": 0.01, "adagrad": 0.2}
+)
+
 # The book's view windows and start points (lecture-math.md, "How the book draws them").
 PROBLEM_KINDS: dict[str, ProblemKind] = {
     kind.name: kind
@@ -112,10 +160,7 @@ PROBLEM_KINDS: dict[str, ProblemKind] = {
             "udl-linear",
             Window(0.0, 2.0, -1.0, 1.0),
             (1.6, -0.5),
-            MappingProxyType(
-                {"gd": 0.02, "sgd": 0.05, "momentum": 0.02, "nesterov": 0.02,
-                 "normalized": 0.01, "adam": 0.02, "rmsprop": 0.01, "adagrad": 0.2}
-            ),
+            _LINEAR_LR,
         ),
         data_fit_kind(
             GaborModel,
@@ -128,7 +173,18 @@ PROBLEM_KINDS: dict[str, ProblemKind] = {
                  "normalized": 0.1, "adam": 0.1, "rmsprop": 0.05, "adagrad": 1.0}
             ),
         ),
+        # A typed model; its defaults are the linear model's problem.
+        formula_fit_kind(
+            "your own model: a formula in x, phi0 and phi1, least squares",
+            "udl-linear", "0 2 -1 1", "1.6 -0.5", _LINEAR_LR,
+        ),
         *map(analytic_kind, (RavineProblem, RosenbrockProblem, HimmelblauProblem, SaddleProblem)),
+        # A typed surface; its defaults are Rosenbrock's.
+        formula_surface_kind(
+            "your own loss surface: a formula in phi0 and phi1",
+            "(1 - phi0)**2 + 100*(phi1 - phi0**2)**2", "-2 2 -1 3", "-1.2 1",
+            RosenbrockProblem.recommended_lr,
+        ),
     )
 }
 """Every problem kind by name, data models first (the order the app and CLI list them)."""

@@ -136,6 +136,7 @@ class Problem(ABC):
 
         Known minimisers are used when they lie inside; otherwise a grid search
         is refined by gradient descent with backtracking, kept inside the window.
+        A loss undefined (NaN) on the whole grid is a :class:`ValueError`.
         ``loss_grid`` computes the search's grid in place of :meth:`loss_grid`
         (the app's worker passes one that computes in pieces and can stop).
         """
@@ -148,8 +149,13 @@ class Problem(ABC):
             return points[best], float(losses[best])
         phi0, phi1 = window.axes((MINIMUM_GRID, MINIMUM_GRID))
         grid = (loss_grid or self.loss_grid)(phi0, phi1)
+        if np.isnan(grid).all():  # a typed formula may be undefined on the whole window
+            raise ValueError("the loss is undefined (NaN) everywhere in the window")
         row, col = np.unravel_index(int(np.nanargmin(grid)), grid.shape)
-        return self._refine(np.array([phi0[col], phi1[row]]), window)
+        # A typed formula's gradient may be inf or NaN at the edge of where it is
+        # defined (sqrt at 0); such trial steps fail the descent test and are halved.
+        with np.errstate(all="ignore"):
+            return self._refine(np.array([phi0[col], phi1[row]]), window)
 
     def _refine(self, phi: np.ndarray, window: Window) -> tuple[np.ndarray, float]:
         low = np.array([window.phi0_min, window.phi1_min])

@@ -20,6 +20,12 @@ optional columns of :data:`~gradviz.core.columns.STEP_COLUMNS`: its moments, Ada
 bias-corrected ones, Nesterov's look-ahead point), and :meth:`Optimizer.update_terms`
 gives their values after an update, asked for only by a run that records them: the
 update itself computes nothing more for them.
+
+An optimizer explains its update as data (:attr:`Optimizer.explanation`: the parts
+of :mod:`gradviz.core.rules`, in the order a lecturer goes through them), and its
+:meth:`Optimizer.step` is the displacement its update subtracts from phi, by the
+very arithmetic of the update, so that an explanation of a recorded update
+(:mod:`gradviz.core.explain`) shows the numbers the update used.
 """
 
 from __future__ import annotations
@@ -35,6 +41,18 @@ import numpy as np
 
 from gradviz.core.columns import TERM_COLUMNS
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError, validate_all
+from gradviz.core.rules import (
+    GRADIENT,
+    GRADIENT_STEP,
+    MOMENTUM,
+    MOMENTUM_STEP,
+    SECOND_MOMENT,
+    RuleArrow,
+    RuleLine,
+    RulePart,
+    scaled_update,
+    update_by,
+)
 
 Objective = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 """``phi -> (batch loss, gradient)``."""
@@ -84,6 +102,8 @@ class Optimizer(ABC):
     """The terms its updates report: names of :data:`~gradviz.core.columns.TERM_COLUMNS`."""
     default_batch_size: ClassVar[int | None] = None
     """Minibatch size the lecture uses with this optimizer (``None``: full batch)."""
+    explanation: ClassVar[tuple[RulePart, ...]]
+    """Its update in parts, in the order they are explained (see :mod:`gradviz.core.rules`)."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -149,6 +169,18 @@ class Optimizer(ABC):
         """
         return {name: new[name] for name in self.terms}
 
+    @abstractmethod
+    def step(
+        self, grad: np.ndarray, new: State, t: int, lr: float | np.ndarray
+    ) -> np.ndarray:
+        """What update ``t`` with rate ``lr``, gradient ``grad`` and new state ``new``
+        subtracts from phi, computed as the update computes it (the update calls it)."""
+
+    def parts(self) -> tuple[RulePart, ...]:
+        """The parts of :attr:`explanation` that belong to this optimizer's choices."""
+        return tuple(part for part in self.explanation
+                     if part.when is None or self.values[part.when[0]] == part.when[1])
+
 
 @functools.lru_cache(maxsize=256)
 def _weights(decay: float) -> tuple[np.ndarray, np.ndarray]:
@@ -198,10 +230,14 @@ class GradientDescent(Optimizer):
     short = "GD"
     rule = "φ ← φ − α g"
     hyperparameters = (LR,)
+    explanation = (GRADIENT, update_by("g", GRADIENT_STEP))
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
-        return phi - _lr(lr) * grad, {}, loss, grad
+        return phi - self.step(grad, {}, t, lr), {}, loss, grad
+
+    def step(self, grad, new, t, lr):  # type: ignore[no-untyped-def]
+        return _lr(lr) * grad
 
 
 class StochasticGradientDescent(GradientDescent):
@@ -227,11 +263,20 @@ class Momentum(Optimizer):
     state_names = ("m",)
     terms = ("m",)
     default_batch_size = 5
+    explanation = (GRADIENT, MOMENTUM, update_by("m", MOMENTUM_STEP))
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
         m = _average(state["m"], grad, self.value("beta"))
-        return phi - _lr(lr) * m, {"m": m}, loss, grad
+        new = {"m": m}
+        return phi - self.step(grad, new, t, lr), new, loss, grad
+
+    def step(self, grad, new, t, lr):  # type: ignore[no-untyped-def]
+        return _lr(lr) * new["m"]
+
+
+_LOOK_AHEAD = RuleArrow("look-ahead", "lookahead", "lookahead_reach", dashed=True)
+_GRADIENT_AHEAD = RuleArrow("−αg", "gradient", "gradient_step", tail="lookahead_phi")
 
 
 class Nesterov(Optimizer):
@@ -250,13 +295,28 @@ class Nesterov(Optimizer):
     state_names = ("m",)
     terms = ("m", "lookahead_phi")
     default_batch_size = 5
+    explanation = (  # the slide's form and the book's, each in its own words
+        *(part for form, reach, numbers in (
+            ("slide", "αm", "{phi_old} − {lr}·{m_before}"),
+            ("book", "αβm", "{phi_old} − {lr}·{beta}·{m_before}"),
+        ) for part in (
+            RulePart("look-ahead", (RuleLine(f"φ − {reach}", numbers, "lookahead_phi"),),
+                     _LOOK_AHEAD, ("lookahead", form)),
+            RulePart("gradient", (RuleLine(f"g = ∇{{L}}(φ − {reach})", "∇{L}{lookahead_phi}",
+                                           "g"),), _GRADIENT_AHEAD, ("lookahead", form)),
+        )),
+        MOMENTUM,
+        update_by("m", MOMENTUM_STEP),
+    )
+    step = Momentum.step
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         beta = self.value("beta")
         loss, _ = objective(phi)
         _, grad = objective(self._ahead(phi, state["m"], lr, beta))
         m = _average(state["m"], grad, beta)
-        return phi - _lr(lr) * m, {"m": m}, loss, grad
+        new = {"m": m}
+        return phi - self.step(grad, new, t, lr), new, loss, grad
 
     def update_terms(self, phi, state, t, lr, new):  # type: ignore[no-untyped-def]
         ahead = self._ahead(phi, state["m"], lr, self.value("beta"))
@@ -281,11 +341,15 @@ class NormalizedGradient(Optimizer):
     short = "Normalized"
     rule = "φ ← φ − α g / (√(g²) + ε)"
     hyperparameters = (LR, EPS)
+    explanation = (GRADIENT, *scaled_update("α g / (√(g²) + ε)", "{lr}·{g} / (|{g}| + {eps})",
+                                            "normalized step"))
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
-        step = grad / (np.abs(grad) + self.value("eps"))
-        return phi - _lr(lr) * step, {}, loss, grad
+        return phi - self.step(grad, {}, t, lr), {}, loss, grad
+
+    def step(self, grad, new, t, lr):  # type: ignore[no-untyped-def]
+        return _lr(lr) * (grad / (np.abs(grad) + self.value("eps")))
 
 
 class Adam(Optimizer):
@@ -298,19 +362,33 @@ class Adam(Optimizer):
     hyperparameters = (LR, BETA, GAMMA, EPS)
     state_names = ("m", "v")
     terms = ("m", "v", "m_hat", "v_hat")
+    explanation = (
+        GRADIENT,
+        RulePart("first moment", MOMENTUM.lines),
+        SECOND_MOMENT,
+        RulePart("bias correction", (
+            RuleLine("m̃ = m / (1 − β^(t+1))", "{m} / (1 − {beta}^{t1})", "m_hat"),
+            RuleLine("ṽ = v / (1 − γ^(t+1))", "{v} / (1 − {gamma}^{t1})", "v_hat"),
+        ), RuleArrow("−αm̃", "momentum", "m_hat_step")),
+        *scaled_update("α m̃ / (√ṽ + ε)", "{lr}·{m_hat} / (√{v_hat} + {eps})", "Adam step"),
+    )
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         beta, gamma = self.value("beta"), self.value("gamma")
         loss, grad = objective(phi)
         m = _average(state["m"], grad, beta)
         v = _average(state["v"], grad * grad, gamma)
+        new = {"m": m, "v": v}
+        return phi - self.step(grad, new, t, lr), new, loss, grad
+
+    def step(self, grad, new, t, lr):  # type: ignore[no-untyped-def]
         # m~ / (sqrt(v~) + eps) with the bias corrections folded into scalars:
         # (root / correction) m / (sqrt(v) + eps root), root = sqrt(1 - gamma^(t+1)).
         # Same value, three array operations fewer on the hot path.
-        correction = _each(_bias_correction, beta, t)
-        root = _each(_root_correction, gamma, t)
-        step = m / (np.sqrt(v) + self.value("eps") * root)
-        return phi - (_lr(lr) * (root / correction)) * step, {"m": m, "v": v}, loss, grad
+        correction = _each(_bias_correction, self.value("beta"), t)
+        root = _each(_root_correction, self.value("gamma"), t)
+        scaled = new["m"] / (np.sqrt(new["v"]) + self.value("eps") * root)
+        return (_lr(lr) * (root / correction)) * scaled
 
     def update_terms(self, phi, state, t, lr, new):  # type: ignore[no-untyped-def]
         # The lecture's m~ and v~, which the update folds into scalars.
@@ -340,13 +418,18 @@ class RMSProp(Optimizer):
     hyperparameters = (LR, GAMMA, EPS)
     state_names = ("v",)
     terms = ("v",)
+    explanation = (GRADIENT, SECOND_MOMENT,
+                   *scaled_update("α g / (√v + ε)", "{lr}·{g} / (√{v} + {eps})", "RMSProp step"))
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         gamma = self.value("gamma")
         loss, grad = objective(phi)
         v = gamma * state["v"] + (1.0 - gamma) * grad * grad
-        step = grad / (np.sqrt(v) + self.value("eps"))
-        return phi - _lr(lr) * step, {"v": v}, loss, grad
+        new = {"v": v}
+        return phi - self.step(grad, new, t, lr), new, loss, grad
+
+    def step(self, grad, new, t, lr):  # type: ignore[no-untyped-def]
+        return _lr(lr) * (grad / (np.sqrt(new["v"]) + self.value("eps")))
 
 
 class AdaGrad(Optimizer):
@@ -359,12 +442,18 @@ class AdaGrad(Optimizer):
     hyperparameters = (LR, EPS)
     state_names = ("v",)
     terms = ("v",)
+    explanation = (
+        GRADIENT,
+        RulePart("squared gradients", (RuleLine("v ← v + g²", "{v_before} + {g}²", "v"),)),
+        *scaled_update("α g / (√v + ε)", "{lr}·{g} / (√{v} + {eps})", "AdaGrad step"),
+    )
+    step = RMSProp.step
 
     def update(self, phi, state, t, lr, objective):  # type: ignore[no-untyped-def]
         loss, grad = objective(phi)
         v = state["v"] + grad * grad
-        step = grad / (np.sqrt(v) + self.value("eps"))
-        return phi - _lr(lr) * step, {"v": v}, loss, grad
+        new = {"v": v}
+        return phi - self.step(grad, new, t, lr), new, loss, grad
 
 
 OPTIMIZERS: Mapping[str, type[Optimizer]] = MappingProxyType(

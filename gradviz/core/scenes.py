@@ -487,7 +487,7 @@ def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Proble
     for name in parameters:
         if name in table:
             with _blame(label, f"problem.{name}"):
-                check = _text if declaration(name).is_choice else finite_number
+                check = finite_number if declaration(name).is_number else _text
                 spec = replace(spec, **{name: check(table[name])})
     if "data" in table and "data_points" in table:
         raise SceneError(f"{label}: problem: give data or data_points, not both")

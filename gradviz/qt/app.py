@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QSettings,
     QMessageLogContext,
     QSocketNotifier,
+    Qt,
     QtMsgType,
     QTimer,
     qInstallMessageHandler,
@@ -49,6 +50,9 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     """The QApplication, created once, styled for gradviz."""
     app = QApplication.instance()
     if app is None:
+        # pyqtgraph compiles each 3D item's shaders once per process: every OpenGL
+        # widget (the window's 3D view, an export's) must share one context's objects.
+        QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
     configure_pyqtgraph()
     app.setApplicationName("gradviz")
@@ -178,16 +182,20 @@ def export_scene(
     size: Size | None = None,
     frames: int | None = None,
     progress: Progress | None = None,
+    view: str = "landscape",
 ) -> str | None:
     """Open ``scene`` in a controller with no window, compute its runs and write
     ``path`` with :func:`gradviz.qt.export.exporter.export_file` (``frames`` None:
-    its default); for the headless ``gradviz export``. The picture takes the theme
-    the app last used, as an export from the app would.
+    its default), a picture showing ``view`` (a name of
+    :data:`~gradviz.qt.export.views.EXPORT_VIEWS`); for the headless ``gradviz export``.
+    The picture takes the theme the app last used, as an export from the app would.
 
     Needs a display or Qt's offscreen platform, chosen before this is called.
 
     Raises
     ------
+    ViewUnavailable
+        If ``view`` cannot be drawn here (the 3D view without OpenGL), before any run.
     ValueError
         If the scene cannot be opened or the path, size or frames are refused.
     OSError
@@ -195,9 +203,14 @@ def export_scene(
     """
     from gradviz.qt.control.controller import AppController
     from gradviz.qt.export.exporter import DEFAULT_FRAMES, export_file, show_scene_finished
+    from gradviz.qt.export.views import EXPORT_VIEWS, ViewUnavailable
     from gradviz.qt.view_options import remembered_theme
 
     make_application()
+    choice = EXPORT_VIEWS[view]
+    problem = choice.problem()
+    if problem is not None:
+        raise ViewUnavailable(f"the {choice.text} cannot be drawn: {problem}")
     previous = qInstallMessageHandler(_quiet_platform)
     controller = AppController()
     controller.set_theme(remembered_theme(QSettings()) or controller.options.theme)
@@ -207,7 +220,7 @@ def export_scene(
             f"computing the runs… {int(100 * done)} %"))
         line.clear()
         return export_file(controller, path, size,
-                           DEFAULT_FRAMES if frames is None else frames, progress)
+                           DEFAULT_FRAMES if frames is None else frames, progress, choice.make)
     finally:
         line.clear()  # before the error or the "wrote" line
         controller.shutdown()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6 import QtGui
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
@@ -44,6 +45,7 @@ from gradviz.qt.control.data_preview import PreviewControl
 from gradviz.qt.control.fan_entry import FanEntry
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
+from gradviz.qt.gl_check import opengl_problem
 from gradviz.qt.guard import reporter
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 from gradviz.qt.timing import Debouncer, Throttle
@@ -56,9 +58,14 @@ from gradviz.qt.widgets.synthetic_dialog import SyntheticDialog
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
 
+if TYPE_CHECKING:
+    from gradviz.qt.views.surface_3d import Surface3DView
+
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
+PANEL_SHARE = 0.25
+"""The part of the views' width the explanation panels' column takes when shown."""
 NUMBERS_HZ = 15
 """While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
 loss curves change together at most this often: faster cannot be read, and the curves are long."""
@@ -119,6 +126,10 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
                toolbar=True),
     ActionSpec("end", "Run to end", ("End",), _c("run_to_end"),
                "compute every run to its last update", toolbar=True),
+    ActionSpec("stage", "Explain step by step", ("S",), _c("step_stage", +1),
+               "pause and go through the shown update part by part: gradient, momentum, step"),
+    ActionSpec("stage_back", "Explain step by step, back", ("Shift+S",), _c("step_stage", -1),
+               "the part of the update before"),
     ActionSpec("open", "Open data…", ("Ctrl+O",), _w("open_data"),
                "fit the model to two columns of a data file (CSV or white space), previewed"),
     ActionSpec("synthesize", "Synthetic data…", ("Ctrl+Shift+D",), _w("synthetic_data"),
@@ -146,6 +157,9 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
     ActionSpec("basins", "Show basins of attraction", ("A",), _w("_toggle_basins"),
                "colour every start by where the selected run's optimizer ends from it",
                checkable=True),
+    ActionSpec("view_3d", "3D view", ("Z",), _w("_toggle_3d"),
+               "the loss surface in 3D beside the heatmap, the runs on it; drag or "
+               "Shift+arrows turn it, the wheel or Shift+PgUp/PgDn zoom", checkable=True),
     ActionSpec("theme", "Light projector theme", ("L",), _w("toggle_theme"),
                "dark text on white, for bright rooms", checkable=True),
     ActionSpec("help", "Keyboard shortcuts", ("F1", "?"), _w("toggle_help")),
@@ -171,10 +185,11 @@ OVERLAY_LIST = "overlays"
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("open", "synthesize", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
     ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
-    ("&Run", ("play", "step", "back", "reset", "end", "faster", "slower", SEPARATOR,
+    ("&Run", ("play", "step", "back", "reset", "end", "stage", "stage_back", "faster", "slower",
+              SEPARATOR,
               "add", "duplicate", "remove", "fan", "unfan")),
-    ("&View", ("reset_view", "controls", "batches", "basins", SEPARATOR, OVERLAY_LIST,
-               SEPARATOR, "theme", "present", "leave", "bigger", "smaller")),
+    ("&View", ("reset_view", "controls", "batches", "basins", "view_3d", SEPARATOR,
+               OVERLAY_LIST, SEPARATOR, "theme", "present", "leave", "bigger", "smaller")),
     ("&Help", ("help",)),
 )
 """The menu bar: each menu's title and its actions' names in order."""
@@ -188,6 +203,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gradviz — how optimizers fit models")
         self.controller = controller or AppController(self)
         self.surface_view = SurfaceView()
+        self.surface_3d: Surface3DView | None = None  # made when first shown: it needs OpenGL
         self.fit_view = FitView()
         self.loss_view = LossView()
         self.fan_view = FanView()
@@ -206,6 +222,8 @@ class MainWindow(QMainWindow):
         self._numbers_throttle = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame,
                                           self)
         self._build_layout()
+        self._gl_problem: str | None = None
+        self._gl_checked = False
         self._build_actions()
         self._connect()
         self.controller.start()
@@ -236,19 +254,21 @@ class MainWindow(QMainWindow):
         side.addWidget(self.batch_panel)
         side.addWidget(self.loss_view)
         side.addWidget(self.fan_view)
-        # The overlays that explain in words and numbers rather than on a plot.
+        # The overlays that explain in words and numbers rather than on a plot: a
+        # column of their own at the right, so the plots beside the map keep their height.
         self.explanations = QWidget()
         QVBoxLayout(self.explanations).setContentsMargins(0, 0, 0, 0)
         self.explanation_overlays = OverlayGroup.of(Place.PANEL, self.explanations, OVERLAYS)
-        side.insertWidget(1, self.explanations)
         self.explanations.hide()
         self.batch_panel.hide()
         self.fan_view.hide()  # until there is a fan
-        main = QSplitter(Qt.Orientation.Horizontal)
+        main = self._views = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.surface_view)
         main.addWidget(side)
+        main.addWidget(self.explanations)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
+        main.setStretchFactor(2, 2)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -342,6 +362,8 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         for title, names in MENUS:
             menu = menus.addMenu(title)
+            if "view_3d" in names:  # the menu says whether the 3D view can start
+                menu.aboutToShow.connect(self._opengl_problem)
             for name in names:
                 if name == SEPARATOR:
                     menu.addSeparator()
@@ -450,9 +472,10 @@ class MainWindow(QMainWindow):
 
     def _show_surface(self, result) -> None:  # type: ignore[no-untyped-def]
         s = result.surface
-        self.surface_view.set_surface(
-            s.phi0, s.phi1, s.values, result.contours, result.minimum, self.controller.log_scale
-        )
+        for view in (self.surface_view, self.surface_3d):
+            if view is not None:
+                view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
+                                 self.controller.log_scale)
 
     def _show_runs(self, runs: list[RunState]) -> None:
         c = self.controller
@@ -490,6 +513,8 @@ class MainWindow(QMainWindow):
         # paths by up to 1 / NUMBERS_HZ seconds.
         c = self.controller
         due = self._numbers_throttle.ready(hold=c.playing)  # always when the runs are still
+        if self.surface_3d is not None and self.surface_3d.isVisible():
+            self.surface_3d.set_runs(frames)
         if not self.surface_view.set_runs(frames, losses=due):
             return
         self.loss_view.set_runs(frames)
@@ -546,6 +571,9 @@ class MainWindow(QMainWindow):
             parts.append(f"α = {lr:.4g}")
         if frame.short_badge:
             parts.append(f"<span style='color:#ff6b6b'>{html.escape(frame.short_badge)}</span>")
+        stage = self.controller.stage_name()
+        if stage:
+            parts.append(f"explaining {html.escape(stage)}")
         return "  ·  ".join(parts)
 
     def show_write_error(self, what: str, error: Exception) -> None:
@@ -638,7 +666,9 @@ class MainWindow(QMainWindow):
 
         self.control_panel.show_options(after)
         if changed("colormap"):
-            self.surface_view.set_colormap(load_colormap(after.colormap), after.colormap)
+            for view in (self.surface_view, self.surface_3d):
+                if view is not None:
+                    view.set_colormap(load_colormap(after.colormap), after.colormap)
         if changed("theme"):
             self.theme_action.setChecked(after.theme == "light")
             QApplication.instance().setPalette(style.widget_palette(after.look))
@@ -657,14 +687,15 @@ class MainWindow(QMainWindow):
             self.loss_view.set_log_scale(after.log_loss)
         if changed("show_basins"):
             self.basins_action.setChecked(after.show_basins)
+        if changed("show_3d"):
+            self._show_3d(after.show_3d)
         if changed("show_batches"):
             self.batches_action.setChecked(after.show_batches)
             self.batch_panel.setVisible(after.show_batches)
         if changed("overlays"):
             for name, action in self.overlay_actions.items():
                 action.setChecked(name in after.overlays)
-            self.explanations.setVisible(
-                bool(after.overlays & self.explanation_overlays.overlays.keys()))
+            self._show_explanations(bool(after.overlays & self.explanation_overlays.overlays.keys()))
 
     # -- scenes ------------------------------------------------------------------------------
     def show_scene(self, index: int) -> None:
@@ -732,11 +763,13 @@ class MainWindow(QMainWindow):
 
     def export(self) -> None:
         """Ask for a file and export to it in the format its suffix names."""
-        filters = ";;".join((
-            "Landscape PNG (*.png)", "Landscape SVG (*.svg)", "Animation GIF (*.gif)",
-            "Animation MP4 (*.mp4)", "Runs CSV (*.csv)", "Runs JSON (*.json)",
-        ))
-        path, _ = QFileDialog.getSaveFileName(self, "Export", "gradviz.png", filters)
+        filters = ["Landscape PNG (*.png)", "Landscape SVG (*.svg)", "Animation GIF (*.gif)",
+                   "Animation MP4 (*.mp4)", "Runs CSV (*.csv)", "Runs JSON (*.json)"]
+        in_3d = "3D view PNG (*.png)"
+        if self._opengl_problem() is None:
+            filters.insert(2, in_3d)
+        path, chosen = QFileDialog.getSaveFileName(self, "Export", "gradviz.png",
+                                                   ";;".join(filters))
         if not path:
             return
         size = None
@@ -755,19 +788,26 @@ class MainWindow(QMainWindow):
             except ValueError:
                 self.show_message(f"The size {text!r} is not WIDTHxHEIGHT, e.g. 3840x2160.")
                 return
-        self.export_to(path, size)
+        self.export_to(path, size, "3d" if chosen == in_3d else "landscape")
 
-    def export_to(self, path: str, size: tuple[int, int] | None = None) -> None:
-        """Export to ``path`` (a progress dialog with Cancel for animations)."""
+    def export_to(self, path: str, size: tuple[int, int] | None = None,
+                  view: str = "landscape") -> None:
+        """Export to ``path`` (a progress dialog with Cancel for animations); a picture
+        shows ``view`` (a name of :data:`~gradviz.qt.export.views.EXPORT_VIEWS`), the
+        3D view from the angle it is seen from in the window."""
         # Imported on first use: the exporter brings Pillow and Qt SVG, which
         # would add to every launch's time to the first frame.
         from gradviz.qt.export import exporter
+        from gradviz.qt.export.views import EXPORT_VIEWS
 
+        maker = EXPORT_VIEWS[view].make
+        if view == "3d" and self.surface_3d is not None:
+            maker = partial(maker, camera=self.surface_3d.camera())
         try:
             if path.lower().endswith((".gif", ".mp4")):
                 written = exporter.export_animation_with_dialog(self.controller, self, path, size)
             else:
-                written = exporter.export_file(self.controller, path, size)
+                written = exporter.export_file(self.controller, path, size, view=maker)
         except (OSError, ValueError) as exc:
             self.show_write_error("Could not export", exc)
             return
@@ -800,6 +840,66 @@ class MainWindow(QMainWindow):
 
     def _toggle_basins(self) -> None:
         self.controller.set_show_basins(self.basins_action.isChecked())
+
+    def _opengl_problem(self) -> str | None:
+        """Why the 3D view cannot start here, or ``None``; asked when first needed (the
+        View menu, its key, an export), not at launch: it takes a tenth of a second.
+        Where it cannot, its menu item is greyed out and says why."""
+        if not self._gl_checked:
+            self._gl_checked = True
+            self._gl_problem = problem = opengl_problem()
+            if problem is not None:
+                action = self.view_3d_action
+                action.setEnabled(False)
+                action.setChecked(False)
+                action.setText(f"3D view (unavailable: {problem})")
+                action.setStatusTip(problem)
+                action.setToolTip(QtGui.Qt.convertFromPlainText(f"3D view unavailable: {problem}"))
+        return self._gl_problem
+
+    def _toggle_3d(self) -> None:
+        problem = self._opengl_problem()
+        if problem is not None:
+            self.show_message(f"The 3D view is unavailable: {problem}")
+            return
+        self.controller.set_show_3d(self.view_3d_action.isChecked())
+
+    def _show_3d(self, shown: bool) -> None:
+        """Show the loss surface in 3D beside the heatmap (made the first time), or hide it."""
+        problem = self._opengl_problem() if shown or self.surface_3d is not None else None
+        with QSignalBlocker(self.view_3d_action):
+            self.view_3d_action.setChecked(shown and problem is None)
+        if problem is not None or (self.surface_3d is None and not shown):
+            return
+        if self.surface_3d is None:
+            from gradviz.qt.views.surface_3d import Surface3DView  # loads OpenGL: only if asked
+
+            c, view = self.controller, Surface3DView()
+            view.set_look(self.theme, c.options.text_scale)
+            view.set_colormap(load_colormap(c.options.colormap), c.options.colormap)
+            self.surface_3d = view
+            if c.surface is not None:
+                self._show_surface(c.surface)
+            self._views.insertWidget(1, view)
+        self.surface_3d.setVisible(shown)
+        if shown:  # half of the heatmap's width
+            sizes = self._views.sizes()
+            sizes[0] = sizes[1] = (sizes[0] + sizes[1]) // 2
+            self._views.setSizes(sizes)
+            self.controller.request_frame()
+
+    def _show_explanations(self, shown: bool) -> None:
+        """Show or hide the panels' column, taking (or giving back) a share of the width."""
+        if shown == self.explanations.isVisible():
+            return
+        views, column = self._views, self._views.indexOf(self.explanations)
+        sizes = views.sizes()
+        if shown:  # a quarter of the width, taken from the others in proportion
+            total = sum(sizes)
+            sizes = [round(size * (1 - PANEL_SHARE)) for size in sizes]
+            sizes[column] = total - sum(sizes) + sizes[column]
+        self.explanations.setVisible(shown)
+        views.setSizes(sizes)
 
     def _toggle_overlay(self, name: str) -> None:
         self.controller.set_overlay(name, self.overlay_actions[name].isChecked())
@@ -870,8 +970,11 @@ class MainWindow(QMainWindow):
 
     def _apply_scale(self) -> None:
         look, scale = self.theme, self.controller.options.text_scale
-        for view in (self.surface_view, self.fit_view, self.loss_view, self.fan_view):
-            view.set_look(look, scale)
+        for view in (self.surface_view, self.fit_view, self.loss_view, self.fan_view,
+                     self.surface_3d):
+            if view is not None:
+                view.set_look(look, scale)
+        self.explanation_overlays.set_look(look, scale)
         self.batch_panel.set_scale(scale)
         self._apply_header_style()
         self.status.setFont(_font(12 * scale))

@@ -70,6 +70,16 @@ LIGHT = Theme(
 )
 THEMES = {theme.name: theme for theme in (DARK, LIGHT)}
 
+UPDATE_ARROW_COLOURS = {
+    "gradient": "#FFFFFF",
+    "momentum": "#E69F00",
+    "lookahead": "#F0E442",
+    "step": "#FF8FD0",
+}
+"""The update's arrows by what they show (:class:`gradviz.core.rules.RuleArrow`), in the
+map and in the panel that explains them: white, Okabe-Ito's orange and yellow, and a
+light pink that none of the colour maps has (the light theme writes them darker)."""
+
 
 _WIDGET_COLOURS = {
     "dark": {

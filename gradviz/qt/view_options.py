@@ -52,6 +52,9 @@ class ViewOptions:
     """Whether the panel of epochs, updates and batch indices is shown."""
     show_basins: bool = False
     """Whether the basins of attraction of the selected run's settings are laid over the map."""
+    show_3d: bool = False
+    """Whether the loss surface is shown in 3D beside the heatmap. The screen's choice
+    (it needs OpenGL), kept when a scene opens and not saved in scenes."""
     overlays: frozenset[str] = frozenset()
     """The explanation overlays shown, by name (:data:`~gradviz.qt.overlays.OVERLAYS`)."""
     text_scale: float = 1.0

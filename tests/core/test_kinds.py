@@ -28,8 +28,9 @@ DECLARED = [(f"{kind.name}.{p.name}", p) for kind in PROBLEM_KINDS.values() for 
 
 def test_the_registry_holds_every_model_data_models_first() -> None:
     assert tuple(PROBLEM_KINDS) == MODELS == (
-        "linear", "gabor", "ravine", "rosenbrock", "himmelblau", "saddle")
-    assert kinds_with_data() == ("linear", "gabor")
+        "linear", "gabor", "formula", "ravine", "rosenbrock", "himmelblau", "saddle",
+        "formula-surface")
+    assert kinds_with_data() == ("linear", "gabor", "formula")
     assert describe_models() == {name: kind.description for name, kind in PROBLEM_KINDS.items()}
     assert all(problem_kind(name) is kind for name, kind in PROBLEM_KINDS.items())
 
@@ -49,10 +50,10 @@ def test_each_kind_builds_a_problem_with_its_declared_capabilities(name: str) ->
 
 
 def test_the_capabilities_of_models_and_surfaces() -> None:
-    for name in ("linear", "gabor"):
+    for name in ("linear", "gabor", "formula"):
         assert PROBLEM_KINDS[name].capabilities == Capabilities(
             has_data=True, has_fit_curve=True, has_hessian=True)
-    for name in ("ravine", "rosenbrock", "himmelblau", "saddle"):
+    for name in ("ravine", "rosenbrock", "himmelblau", "saddle", "formula-surface"):
         assert PROBLEM_KINDS[name].capabilities == Capabilities(has_hessian=True)
     assert PROBLEM_KINDS["gabor"].capabilities.describe() == "data, fit curve, exact Hessian"
     assert Capabilities().describe() == ""
@@ -81,6 +82,9 @@ def test_model_parameter_declarations_are_complete(param) -> None:  # type: igno
     assert param.name.isidentifier() and param.name not in ("model", "data", "parameters")
     assert param.symbol.strip() and len(param.help) > 10
     assert param.validate(param.default) == param.default
+    if param.is_text:  # a formula, a window: typed, never slid
+        assert param.slider_range is None
+        return
     low, high = param.slider_range  # every one gets a slider in the app
     assert low < high and math.isfinite(low) and math.isfinite(high)
     assert param.validate(low) == low and param.validate(high) == high
@@ -91,7 +95,9 @@ def test_model_parameter_declarations_are_complete(param) -> None:  # type: igno
 def test_the_envelope_is_declared_once_in_the_core() -> None:
     assert PROBLEM_KINDS["gabor"].parameters == (ENVELOPE,)
     assert PROBLEM_KINDS["linear"].parameters == ()
-    assert parameter_owners() == {"envelope": [PROBLEM_KINDS["gabor"]]}
+    formulas = [PROBLEM_KINDS["formula"], PROBLEM_KINDS["formula-surface"]]
+    assert parameter_owners() == {"envelope": [PROBLEM_KINDS["gabor"]], "expression": formulas,
+                                  "bounds": formulas, "guess": formulas}
     assert declaration("envelope") is ENVELOPE
 
 

@@ -176,7 +176,8 @@ def test_every_problem_is_described_and_starts_inside_its_view(any_problem) -> N
 
 def test_models_lists_data_models_first() -> None:
     assert MODELS[:2] == ("linear", "gabor")
-    assert set(MODELS) == {"linear", "gabor", "ravine", "rosenbrock", "himmelblau", "saddle"}
+    assert set(MODELS) == {"linear", "gabor", "formula", "ravine", "rosenbrock", "himmelblau",
+                           "saddle", "formula-surface"}
 
 
 def test_linear_minimum_is_the_least_squares_solution() -> None:

@@ -463,7 +463,7 @@ def test_a_registered_kind_s_parameters_are_scene_keys(tmp_path: Path, tilted_ki
         "scene.toml: problem.tilt: tilt must be between 0 and 10; got 12")
     assert "problem.tilt: must be a number" in _error(
         _write(tmp_path, text.replace("tilt = 2.5", 'tilt = "2.5"')))
-    assert "allowed: model, data, data_points, envelope, tilt" in _error(
+    assert "allowed: model, data, data_points, envelope, expression, bounds, guess, tilt" in _error(
         _write(tmp_path, text.replace("tilt = 2.5", "tlit = 2.5")))
 
 

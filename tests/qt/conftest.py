@@ -7,8 +7,22 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 
 from gradviz.qt.app import make_application  # noqa: E402
+from gradviz.qt.gl_check import opengl_problem  # noqa: E402
+
+# Before pytest-qt makes the QApplication: as make_application does (the 3D items need it).
+QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A ``gl`` test runs only where OpenGL starts; elsewhere it is skipped, saying why."""
+    if item.get_closest_marker("gl") is not None:
+        make_application()
+        problem = opengl_problem()
+        if problem is not None:
+            pytest.skip(f"needs OpenGL ({problem}); .ci/run runs the gl tests under Xvfb")
 
 
 @pytest.fixture(autouse=True)

@@ -176,6 +176,15 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         assert not c.options.show_basins and c.basins.basins is None
         assert w.surface_view.basin_map is None
 
+    def view_3d() -> None:
+        w.view_3d_action.trigger()
+        if not w.view_3d_action.isEnabled():  # no OpenGL (offscreen): it says why, does nothing
+            assert "unavailable" in w.view_3d_action.text() and not c.options.show_3d
+            return
+        assert c.options.show_3d and w.view_3d_action.isChecked() and w.surface_3d.isVisible()
+        w.view_3d_action.trigger()
+        assert not c.options.show_3d and not w.surface_3d.isVisible()
+
     def overlay_toggle(name: str, action: QAction) -> Callable[[], None]:
         def check() -> None:
             action.trigger()
@@ -237,6 +246,14 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.reset_view_action.trigger()
         assert c.window == own
 
+    def stages() -> None:
+        c.play()
+        w.stage_action.trigger()  # pauses, and explains the shown update's first part
+        assert not c.playing
+        qtbot.waitUntil(lambda: c.stage == 0, timeout=5000)
+        w.stage_back_action.trigger()
+        assert c.stage is None
+
     def controls() -> None:
         w.controls_action.trigger()
         assert not w.controls_dock.isVisible() and not w.toolbar.isVisible()
@@ -268,10 +285,13 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.smaller_action: text_size,
         w.batches_action: batches,
         w.basins_action: basins,
+        w.view_3d_action: view_3d,
         w.theme_action: theme,
         w.help_action: help_overlay,
         w.reset_view_action: reset_view,
         w.controls_action: controls,
+        w.stage_action: stages,
+        w.stage_back_action: stages,
         w.next_scene_action: next_previous,
         w.previous_scene_action: next_previous,
     }

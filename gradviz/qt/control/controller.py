@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from gradviz.core.explain import step_stage
 from gradviz.core.fans import Fan, SeedSpread, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
 from gradviz.core.optimizers import OPTIMIZERS
@@ -16,6 +17,7 @@ from gradviz.core.palette import first_unused_colour
 from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.recording import Recording
 from gradviz.core.run import RunSettings
+from gradviz.core.rules import RulePart
 from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneFan, SceneRun
 from gradviz.core.space import Window
@@ -154,8 +156,7 @@ class AppController(QObject):
         self.spreads.failed.connect(self.message)
         self.spreads.changed.connect(self._on_spread)
         self._spread_plot: FanPlot | None = None  # made once per spread, drawn every frame
-        self.stage: int | None = None
-        """In step-by-step mode, the part of the shown update explained (``None``: all of it)."""
+        self._stage: tuple[int, tuple[int, int, int]] | None = None  # the stage, of which update
         self.focus_point: int | None = None
         """The data point the user points at in the data view, for the overlays."""
         self.overlay_extra: dict[str, object] = {}
@@ -371,6 +372,11 @@ class AppController(QObject):
         self._use_options(replace(self.options, show_basins=bool(shown)))
         self._update_basins()
 
+    def set_show_3d(self, shown: bool) -> None:
+        """Show the loss surface in 3D beside the heatmap, or not."""
+        self._use_options(replace(self.options, show_3d=bool(shown)))
+        self.request_frame()  # the view draws the runs at once
+
     def set_overlay(self, name: str, shown: bool) -> None:
         """Show or hide the explanation overlay ``name`` (:data:`~gradviz.qt.overlays.OVERLAYS`)."""
         if name not in OVERLAY_NAMES:
@@ -378,6 +384,56 @@ class AppController(QObject):
             return
         self._use_options(self.options.with_overlay(name, bool(shown)))
         self.request_frame()
+
+    @property
+    def stage(self) -> int | None:
+        """In step-by-step mode, the part of the shown update explained (``None``: all
+        of it). It belongs to the update it was set for: showing another ends it."""
+        if self._stage is None or self._stage[1] != self._stage_key(self.shown_update):
+            return None
+        return self._stage[0]
+
+    @stage.setter
+    def stage(self, stage: int | None) -> None:
+        self._stage = None if stage is None else (stage, self._stage_key(self.shown_update))
+        self.request_frame()
+
+    def _stage_key(self, update: int) -> tuple[int, int, int]:
+        run = self.selected
+        return (-1, -1, update) if run is None else (run.run_id, run.generation, update)
+
+    def step_stage(self, direction: int = 1) -> None:
+        """Step-by-step mode (pauses first): the next (+1) or previous (-1) part of the
+        selected run's shown update (:func:`~gradviz.core.explain.step_stage`)."""
+        self.pause()
+        run = self.selected
+        if run is None:
+            return
+        stage, move = step_stage(self.stage, len(self._parts()), direction,
+                                 at_start=self._shown_row(run) == 0)
+        target = self.shown_update + move
+        self.step(move) if move > 0 else self.step_back(-move) if move < 0 else None
+        # A new update arrives later while the runs are live: the stage waits for it.
+        self._stage = None if stage is None else (stage, self._stage_key(target))
+        self.request_frame()
+
+    def stage_name(self) -> str | None:
+        """Where step-by-step mode is, for the status bar ("momentum (2/3)")."""
+        parts, stage = self._parts(), self.stage
+        if stage is None or stage >= len(parts) or self._shown_row(self.selected) == 0:
+            return None
+        return f"{parts[stage].name} ({stage + 1}/{len(parts)})"
+
+    def _stage_of(self, frames: list[RunFrame]) -> int | None:
+        """The stage, for frames that show the update it belongs to (an animation's
+        other frames explain their updates whole)."""
+        run, stage = self.selected, self.stage
+        shown = next((f.index for f in frames if f.selected), None)
+        return stage if run is not None and shown == self._shown_row(run) else None
+
+    def _parts(self) -> tuple[RulePart, ...]:
+        run = self.selected
+        return () if run is None else run.settings.make_optimizer().parts()
 
     def overlay_data(self, frames: list[RunFrame]) -> dict[str, object]:
         """Each shown overlay's data for ``frames`` (the app's frame, or an export's)."""
@@ -387,7 +443,7 @@ class AppController(QObject):
         given = OverlayInput(
             problem=self.problem, frames=tuple(frames),
             settings={run.run_id: run.settings for run in self.runs}, window=self.window,
-            stage=self.stage, focus_point=self.focus_point, extra=dict(self.overlay_extra),
+            stage=self._stage_of(frames), focus_point=self.focus_point, extra=dict(self.overlay_extra),
         )
         data = {}
         for kind in shown:
@@ -907,6 +963,7 @@ class AppController(QObject):
     def play(self) -> None:
         """Advance all runs together at the chosen speed (from the scrubbed update, if any)."""
         if not self.playing:
+            self._stage = None  # step by step ends when the runs move on
             if self.position is not None:
                 self._resume_from_position()
             elif all(r.record.finished for r in self.runs):

@@ -2,13 +2,15 @@
 screen, made from the controller's state and recorded runs, never from the user's window.
 
 Any view is exported through :class:`ExportView`, made by a :data:`ViewMaker`: the
-landscape is :class:`LandscapeView`; a 3D view or an overlay is one more maker, and
-the exporter needs no special case for it.
+landscape is :class:`LandscapeView`, the surface in 3D :class:`Surface3DExport`; an
+overlay is one more maker, and the exporter needs no special case for it.
+:data:`EXPORT_VIEWS` names the views an export can be asked for (``gradviz export --view``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import pyqtgraph as pg
@@ -19,12 +21,14 @@ from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 from gradviz.core.colormaps import load_colormap
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
+from gradviz.qt.gl_check import opengl_problem
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
     from gradviz.qt.control.controller import AppController
+    from gradviz.qt.views.surface_3d import Camera
 
 
 class ExportView(Protocol):
@@ -161,3 +165,78 @@ class LandscapeView:
         for widget in (self.surface_view, self.panels):
             widget.close()
             widget.deleteLater()
+
+
+class ViewUnavailable(ValueError):
+    """A view that cannot be drawn here: the message says why (OpenGL missing, ...)."""
+
+
+class Surface3DExport:
+    """The loss surface in 3D with the runs' paths, drawn by a
+    :class:`~gradviz.qt.views.surface_3d.Surface3DView` of its own (never on screen),
+    seen from ``camera`` (by default the view's first angle), with its labels and
+    a legend of the runs instead of the key help.
+
+    Raises
+    ------
+    ViewUnavailable
+        Where OpenGL cannot start (:func:`~gradviz.qt.gl_check.opengl_problem` says why).
+    """
+
+    def __init__(self, controller: AppController, width: int, height: int, ratio: float,
+                 camera: Camera | None = None) -> None:
+        problem = opengl_problem()
+        if problem is not None:
+            raise ViewUnavailable(f"the 3D view cannot be drawn: {problem}")
+        # Imported here: pyqtgraph's OpenGL module loads libGL, which the landscape needs not.
+        from gradviz.qt.views.surface_3d import Surface3DView
+
+        self.ratio = ratio
+        options = controller.options
+        view = self.view = Surface3DView()
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        view.on_screen = False
+        view.set_look(options.look, options.text_scale)
+        view.set_colormap(load_colormap(options.colormap), options.colormap)
+        result = controller.surface
+        if result is not None:
+            s = result.surface
+            view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
+                             options.log_scale)
+        if camera is not None:
+            view.set_camera(camera)
+        view.resize(width, height)
+        view.show()  # an OpenGL widget gets its context when shown, even never on screen
+
+    def show_frames(self, frames: list[RunFrame]) -> None:
+        """Draw the runs as ``frames`` have them."""
+        self.view.set_runs(frames)
+
+    def paint(self, painter: QPainter, target: QRectF) -> None:
+        """Paint the 3D picture at the image's resolution into ``target``, text over it."""
+        width, height = round(target.width() * self.ratio), round(target.height() * self.ratio)
+        painter.drawImage(target, self.view.render_image(width, height, self.ratio))
+        self.view.paint_text(painter, target)
+
+    def close(self) -> None:
+        """Close the 3D view and delete it."""
+        self.view.close()
+        self.view.deleteLater()
+
+
+@dataclass(frozen=True)
+class ExportViewChoice:
+    """A view an export can be asked for by name."""
+
+    make: ViewMaker
+    text: str
+    """What the app's Export dialog calls it."""
+    problem: Callable[[], str | None] = lambda: None
+    """Why it cannot be drawn here (needs a QApplication), or ``None``."""
+
+
+EXPORT_VIEWS: dict[str, ExportViewChoice] = {
+    "landscape": ExportViewChoice(LandscapeView, "Landscape"),
+    "3d": ExportViewChoice(Surface3DExport, "3D view", opengl_problem),
+}
+"""The views ``gradviz export --view`` and the app's Export dialog offer, by name."""

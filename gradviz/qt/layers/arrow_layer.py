@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QWidget
 
 from gradviz.qt import style
@@ -93,6 +93,11 @@ class ArrowLayer(ViewLayer):
         """The arrows the last paint had to shorten to keep them inside the view."""
         return self._shortened
 
+    @property
+    def label_font(self) -> QFont:
+        """The font of the arrows' labels at the current text scale."""
+        return style.axis_font(round(self._style.font_points * self._scale))
+
     def set_scale(self, scale: float) -> None:
         """Multiply widths, heads and label sizes (presentation mode, Ctrl+Plus/Minus)."""
         self._scale = scale
@@ -124,10 +129,11 @@ class ArrowLayer(ViewLayer):
         device = painter.device()
         side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
         limit = self._style.max_fraction * side
-        font = style.axis_font(round(self._style.font_points * self._scale))
+        font = self.label_font
         painter.setFont(font)
         metrics = QFontMetricsF(font)
         short: list[Arrow] = []
+        labels: list[tuple[str, np.ndarray, np.ndarray, str]] = []
         for arrow, a, b in zip(arrows, start, end):
             delta = b - a
             factor = shortened(float(math.hypot(*delta)), limit)
@@ -138,7 +144,13 @@ class ArrowLayer(ViewLayer):
             label = arrow.label + (f" (shortened ×{factor:.2g})" if factor < 1.0 and arrow.label
                                    else "")
             if label:
-                self._draw_label(painter, metrics, label, a, b, arrow.colour)
+                labels.append((label, a, b, arrow.colour))
+        # Labels last, over every shaft, each where it covers no other label and the
+        # fewest points of the shafts.
+        shafts = [a + (b - a) * f for _, a, b, _ in labels for f in np.linspace(0, 1, 12)]
+        taken: list[QRectF] = []
+        for label, a, b, colour in labels:
+            taken.append(self._draw_label(painter, metrics, label, a, b, colour, taken, shafts))
         self._shortened = tuple(short)
 
     def _draw_one(self, painter: QPainter, arrow: Arrow, a: np.ndarray, b: np.ndarray) -> None:
@@ -175,18 +187,43 @@ class ArrowLayer(ViewLayer):
         painter.drawPolygon(tip)
 
     def _draw_label(self, painter: QPainter, metrics: QFontMetricsF, text: str,
-                    a: np.ndarray, b: np.ndarray, colour: str) -> None:
-        """``text`` past the tip, on a dark panel so it reads on every map."""
+                    a: np.ndarray, b: np.ndarray, colour: str,
+                    taken: Sequence[QRectF] = (),
+                    shafts: Sequence[np.ndarray] = ()) -> QRectF:
+        """``text`` by the tip, on a dark panel so it reads on every map; the box it is
+        drawn in. It goes just past the tip, or beside it, or moved up or down from
+        there: where it covers none of the labels ``taken`` and the fewest of the
+        points ``shafts`` of the arrows' shafts, near the tip rather than far."""
         delta = b - a
         length = float(math.hypot(*delta)) or 1.0
         size = metrics.size(0, text)
         pad = 4.0 * self._scale
-        # Beyond the tip along the arrow, so the label never covers the shaft.
-        centre = b + delta / length * (0.5 * max(size.width(), size.height()) + pad)
-        box = QRectF(centre[0] - size.width() / 2 - pad, centre[1] - size.height() / 2 - pad,
-                     size.width() + 2 * pad, size.height() + 2 * pad)
+        width, height = size.width() + 2 * pad, size.height() + 2 * pad
+        unit = delta / length
+        normal = np.array([-unit[1], unit[0]])
+
+        def centre_along(direction: np.ndarray) -> np.ndarray:
+            # As far from the tip as the box reaches along ``direction``, and a pad.
+            reach = 0.5 * (abs(direction[0]) * width + abs(direction[1]) * height)
+            return b + direction * (reach + pad)
+
+        homes = [QRectF(c[0] - width / 2, c[1] - height / 2, width, height)
+                 for c in (centre_along(d) for d in (unit, normal, -normal))]
+        best: tuple[float, QRectF] | None = None
+        for shift, box in ((shift, home.translated(0, shift * (height + pad)))
+                           for shift in (0, 1, -1, 2, -2) for home in homes):
+            covered = sum(box.contains(QPointF(*p)) for p in shafts)
+            # A label on another never; a little of a shaft rather than far from its tip.
+            score = 1000 * sum(box.intersects(other) for other in taken) + covered + 4 * abs(shift)
+            if best is None or score < best[0]:
+                best = score, box
+            if score == 0:
+                break
+        assert best is not None
+        box = best[1]
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3 * self._scale, 3 * self._scale)
         painter.setPen(QColor(colour).lighter(130))
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        return box

@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import pyqtgraph as pg
 
-from gradviz.core.losses import Problem
+from gradviz.core.problems import Problem
 from gradviz.core.run_settings import RunSettings
 from gradviz.core.space import Window
 from gradviz.qt import style

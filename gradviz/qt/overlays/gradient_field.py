@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gradviz.core.field import GradientField, gradient_field
-from gradviz.core.losses import Problem
+from gradviz.core.problems import Problem
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
