@@ -134,3 +134,16 @@ def test_a_scene_with_its_own_data_exports_its_runs(tmp_path, capsys) -> None:
         document = json.loads(out.read_text())
         assert document["problem"]["data"] == expected
         assert len(document["runs"][0]["rows"]) == 21
+
+
+def test_synthetic_data_are_drawn_from_a_formula_model_too() -> None:
+    expression = "phi0 * exp(-phi1 * x)"
+    spec = ProblemSpec("formula", "synthetic:n=500,noise=0,seed=4,phi0=2,phi1=0.5,xmin=0,xmax=4",
+                       expression=expression)
+    data = spec.build().data
+    assert data.n == 500 and 0 <= data.x.min() and data.x.max() <= 4
+    np.testing.assert_allclose(data.y, 2 * np.exp(-0.5 * data.x), rtol=1e-12)
+    again = ProblemSpec("formula", spec.data, expression=expression).build().data
+    assert again.y.tobytes() == data.y.tobytes()
+    with pytest.raises(ValueError, match="finite"):
+        ProblemSpec("formula", "synthetic:n=50,xmin=-2,xmax=2", expression="log(x)").build()
