@@ -197,7 +197,7 @@ def _add_problem_arguments(parser: ArgumentParser) -> None:
         help=f"one of {', '.join(models)} (default {_DEFAULT_PROBLEM.model})",
     )
     parser.add_argument(
-        "--data", metavar="NAME_OR_CSV_PATH",
+        "--data", metavar="SPEC_OR_FILE",
         help=f"data set for the {_DATA_MODELS} models: {_DATA_FORMS} "
         "(default: the model's own)",
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
-from gradviz.core.parsing import excerpt, parse_float, quote, shown_path
+from gradviz.core.parsing import excerpt, quote, read_number, shown_path
 from gradviz.core.resources import resource_path
 from gradviz.core.table import (
     MAX_MAGNITUDE,
@@ -85,13 +85,6 @@ def load_builtin(name: str) -> Dataset:
         raise DataError(f"unknown data set {name!r}; built-in sets: {', '.join(BUILTIN_DATASETS)}")
     data = load_csv(resource_path("data", f"{name}.csv"))
     return Dataset(name, data.x, data.y, source=name)
-
-
-def _parse_number(text: str) -> float | None:
-    try:
-        return parse_float(text)
-    except ValueError:
-        return None
 
 
 def load_table(spec: FileSpec, progress: Callable[[float], None] | None = None) -> Dataset:
@@ -175,7 +168,7 @@ def parse_points(spec: str) -> Dataset:
                         "(keep larger sets in a file)")
     values: list[tuple[float, float]] = []
     for index, item in enumerate(items, start=1):
-        pair = [_parse_number(f.strip()) for f in item.split(",")]
+        pair = [read_number(f.strip()) for f in item.split(",")]
         if len(pair) != 2 or any(v is None or not math.isfinite(v) for v in pair):
             raise DataError(f"embedded points: point {index} is {quote(item)}, not two finite "
                             "numbers x,y")
@@ -260,7 +253,7 @@ def parse_synthetic(spec: str) -> SyntheticSpec:
                             f"use keys {', '.join(allowed)}")
         if key in values:
             raise DataError(f"synthetic data: {key} is given twice")
-        number = _parse_number(value)
+        number = read_number(value)
         if number is None or not math.isfinite(number):
             raise DataError(f"synthetic data: {key} must be a number, got {quote(value)}")
         values[key] = number

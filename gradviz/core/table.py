@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from gradviz.core.files import ReadError, read_regular
-from gradviz.core.parsing import excerpt, parse_float, quote, shown_path
+from gradviz.core.parsing import excerpt, quote, read_number, shown_path
 
 MAX_TABLE_BYTES = 64 * 2**20
 """Largest file read: some two million rows of two numbers."""
@@ -218,13 +218,6 @@ def split_fields(line: str, delimiter: str) -> list[str]:
     return [f.strip() for f in line.split(delimiter)]
 
 
-def _number(text: str) -> float | None:
-    try:
-        return parse_float(text)
-    except ValueError:
-        return None
-
-
 def _reason(value: float | None) -> str | None:
     if value is None:
         return "not a number"
@@ -297,7 +290,7 @@ def parse_table(
     fields = split_fields(first_text, delimiter)
     _check_width(len(fields), first_line, label, delimiter)
     if header is None:
-        header = all(_number(f) is None for f in fields)
+        header = all(read_number(f) is None for f in fields)
     names = tuple(fields) if header else ("",) * len(fields)
     body = text.find("\n", first_start) + 1 if header else first_start
     if header and body == 0:
@@ -378,8 +371,9 @@ def _slow(text: str, body: int, delimiter: str, shape: tuple[int, int], label: s
             raise DataError(f"{label}, line {number}: {count}, but line {first_line} "
                             f"has {width}")
         for index, field in enumerate(fields):
-            value = _number(field)
-            reason = _reason(value)
+            value = read_number(field)
+            reason = None if value is not None and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE \
+                else _reason(value)
             if reason is not None:
                 counts[index] += 1
                 if problems[index] is None:
