@@ -154,7 +154,8 @@ def test_the_synthetic_dialog_previews_and_applies(window, qtbot) -> None:
                        ("seed", "3"), ("xmin", "-15"), ("xmax", "15")):
         dialog.fields[key].setText(value)
     dialog.preview()
-    assert dialog.note.text() == "every 500th of 1,000,000 points; the line is the model at the true φ"
+    assert dialog.note.text() == ("1,000,000 points (one in 500 shown); the line is the model "
+                                  "at the true φ")
     assert len(dialog.points.data) == 2000
     before = (c.spec, c.problem)
     dialog.fields["n"].setText("1")
@@ -163,6 +164,11 @@ def test_the_synthetic_dialog_previews_and_applies(window, qtbot) -> None:
     dialog.fields["noise"].setText("loud")
     dialog.preview()
     assert "Noise σ: 'loud' is not a number" in dialog.note.text()
+    dialog.fields["noise"].setText("0.2")
+    dialog.fields["seed"].setText("1.5")
+    dialog.preview()
+    assert dialog.note.text() == "Seed: must be a whole number"
+    dialog.fields["seed"].setText("3")
     assert (c.spec, c.problem) == before
     dialog.fields["n"].setText("200")
     dialog.fields["noise"].setText("0.2")

@@ -41,6 +41,8 @@ _FIELDS = (  # (key, label, tooltip)
 
 
 def _synthetic_source():  # type: ignore[no-untyped-def]
+    """The synthetic generator: the one listed source that takes parameters (front ends
+    find sources by what they declare, never by name)."""
     return next(s for s in DATA_SOURCES if s.parameters and s.offered)
 
 
@@ -116,8 +118,8 @@ class SyntheticDialog(QDialog):
         """The data spec of the values shown, while they make data."""
         self.preview()
 
-    def _spec_text(self) -> str:
-        """The synthetic data spec of the fields (ValueError naming a bad one)."""
+    def _numbers(self) -> dict[str, float]:
+        """The fields' numbers by key (ValueError naming a field that holds none)."""
         numbers = {}
         for key, label, _ in _FIELDS:
             text = self.fields[key].text().strip()
@@ -125,9 +127,13 @@ class SyntheticDialog(QDialog):
                 numbers[key] = parse_float(text)
             except ValueError:
                 raise ValueError(f"{label.replace('&', '')}: {text!r} is not a number") from None
-        for key in ("n", "seed"):
-            if not numbers[key].is_integer():
-                raise ValueError(f"{key}: must be a whole number")
+        for key, label, _ in _FIELDS:
+            if key in ("n", "seed") and not numbers[key].is_integer():
+                raise ValueError(f"{label.replace('&', '')}: must be a whole number")
+        return numbers
+
+    def _spec_text(self, numbers: dict[str, float]) -> str:
+        """The synthetic data spec of ``numbers`` (DataError naming a value out of range)."""
         return self.source.with_values(None, {
             "n": int(numbers["n"]), "noise": numbers["noise"], "seed": int(numbers["seed"]),
             "phi": (numbers["phi0"], numbers["phi1"]),
@@ -137,7 +143,8 @@ class SyntheticDialog(QDialog):
     def preview(self) -> None:
         """Draw the points the fields describe, or say what is wrong with them."""
         try:
-            data = self._spec_text()
+            numbers = self._numbers()
+            data = self._spec_text(numbers)
             problem = ProblemSpec(self.spec.model, data, parameters=self.spec.parameters).build()
         except ValueError as exc:  # DataError is a ValueError
             self.data = None
@@ -149,11 +156,11 @@ class SyntheticDialog(QDialog):
         dataset = problem.data
         step = max(1, dataset.n // PREVIEW_POINTS)
         self.points.setData(dataset.x[::step], dataset.y[::step])
-        phi = np.array([float(self.fields["phi0"].text()), float(self.fields["phi1"].text())])
+        phi = np.array([numbers["phi0"], numbers["phi1"]])
         x = np.linspace(float(dataset.x.min()), float(dataset.x.max()), 400)
         self.curve.setData(x, problem.predict(x, phi))
-        shown = f"every {step}th of " if step > 1 else ""
-        self.note.setText(f"{shown}{dataset.n:,} points; the line is the model at the true φ")
+        shown = f" (one in {step} shown)" if step > 1 else ""
+        self.note.setText(f"{dataset.n:,} points{shown}; the line is the model at the true φ")
         self.note.setStyleSheet("")
         self.ok.setEnabled(True)
 
