@@ -2,11 +2,11 @@
 
 A data spec is text: a built-in set's name, ``synthetic:...``, ``points:...``
 (a few points written out, as a scene embeds them) or the path of a data file
-with the columns to fit (``PATH:x=time,y=speed``). Each source says which specs are its own, whether reading them
-reads a file, and which parameters it takes, so the control panel, the
-command line and the scene checker are made from :data:`DATA_SOURCES` and
-the app knows, without looking at names, when a spec must be read off the
-UI thread.
+with the columns to fit (``PATH:x=time,y=speed``). Each source says which
+specs are its own, whether reading them reads a file, and which parameters it
+takes, so the control panel, the command line and the scene checker are made
+from :data:`DATA_SOURCES` and the app knows, without looking at names, when a
+spec must be read off the UI thread.
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ class SyntheticSource(DataSource):
     def resolved(self, spec: str | None, model: DataModel) -> dict[str, object]:
         """Everything the points of ``spec`` (or the defaults) are drawn with from ``model``:
         ``n``, ``noise``, ``seed``, ``phi`` (the true parameters) and ``x_range``."""
-        parsed = parse_synthetic(spec) if spec is not None and self.claims(spec) else SyntheticSpec()
+        own = spec is not None and self.claims(spec)
+        parsed = parse_synthetic(spec) if own else SyntheticSpec()  # type: ignore[arg-type]
         return {"n": parsed.n, "noise": parsed.noise, "seed": parsed.seed,
                 "phi": parsed.phi or model.default_truth,
                 "x_range": parsed.x_range or model.default_x_range}
@@ -165,7 +166,10 @@ class CsvFile(DataSource):
         return load_table(parse_file_spec(spec))
 
     def label(self, spec: str) -> str:
-        parsed = parse_file_spec(spec)
+        try:
+            parsed = parse_file_spec(spec)
+        except DataError:  # a broken spec is named as it stands (reading it will say why)
+            return Path(spec).name
         name = Path(parsed.path).name
         return name if parsed.x is None else f"{name} ({parsed.x}, {parsed.y})"
 

@@ -317,8 +317,11 @@ def _sample(text: str, body: int, delimiter: str) -> tuple[tuple[tuple[str, ...]
     return tuple(rows), tuple(lines)
 
 
-def _fast(text: str, body: int, delimiter: str,
-          width: int) -> tuple[np.ndarray, tuple[None, ...], tuple[int, ...]] | None:
+_Columns = tuple[np.ndarray, tuple[CellProblem | None, ...], tuple[int, ...]]
+"""A body's values, each column's first bad cell and its number of bad cells."""
+
+
+def _fast(text: str, body: int, delimiter: str, width: int) -> _Columns | None:
     """The values of a clean body in one pass of numpy, or ``None`` to read it line by line."""
     # Anything not ASCII becomes one "?", which is not clean, so offsets in the bytes are
     # offsets in the text. The body is clean if it adds nothing to the head's unclean
@@ -348,8 +351,7 @@ def _fast(text: str, body: int, delimiter: str,
 
 def _slow(text: str, body: int, delimiter: str, shape: tuple[int, int], label: str,
           progress: Callable[[float], None] | None,
-          should_stop: Callable[[], bool] | None) -> tuple[np.ndarray, tuple[CellProblem | None, ...],
-                                                           tuple[int, ...]]:
+          should_stop: Callable[[], bool] | None) -> _Columns:
     """The values of the body read line by line, each bad cell noted; ``shape`` is the
     first line's number of fields and its line number."""
     width, first_line = shape

@@ -230,7 +230,8 @@ def _read(text: str, fast: bool):  # type: ignore[no-untyped-def]
 
 
 @given(st.binary(max_size=400))
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_bytes_either_load_or_raise_a_data_error(tmp_path, data) -> None:
     path = tmp_path / "fuzz.csv"
     path.write_bytes(data)

@@ -69,6 +69,7 @@ def test_ok_fits_the_chosen_columns(window, qtbot, tmp_path) -> None:
     dialog.x_combo.setCurrentIndex(1)
     dialog.y_combo.setCurrentIndex(0)
     qtbot.keyClick(dialog, Qt.Key.Key_Return)  # the default button: OK
+    assert window.busy.text() == "reading wide.txt (speed, time)…"
     qtbot.waitUntil(lambda: c.spec.data == f"{path}:x=speed,y=time", timeout=10_000)
     assert c.problem.data.x.tolist() == [1.5, 2.0, 0.3, 5.0]  # duplicate x are allowed too
     assert window.data_dialog is None
@@ -185,3 +186,12 @@ def test_the_data_actions_ask_for_a_model_with_data(window, qtbot) -> None:
     window.synthetic_data()
     assert window.data_dialog is None and window.synthetic_dialog is None
     assert "analytic surface" in window.message_bar.text()
+
+
+def test_a_broken_file_spec_is_refused_with_its_reason(window, qtbot, tmp_path) -> None:
+    c = window.controller
+    before = (c.spec, c.problem)
+    with qtbot.waitSignal(c.problemRefused, timeout=5000):
+        c.set_problem(replace(c.spec, data=f"{tmp_path}/a.csv:x=1,y=2,x=3"))
+    assert (c.spec, c.problem) == before
+    assert "x is given twice" in window.message_bar.text()
