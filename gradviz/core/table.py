@@ -210,12 +210,22 @@ def sniff_delimiter(line: str) -> str:
 
 
 def split_fields(line: str, delimiter: str) -> list[str]:
-    """The stripped fields of ``line``; a decimal comma reads as a point with ``;``."""
+    """The stripped fields of ``line``; a decimal comma reads as a point with ``;``.
+
+    At most :data:`MAX_COLUMNS` + 1 (the last then holds the rest of the line): a
+    line of millions of fields is refused without making millions of strings.
+    """
     if delimiter == WHITESPACE:
-        return line.split()
+        return line.split(None, MAX_COLUMNS)
     if delimiter == ";":
-        return [f.strip().replace(",", ".") for f in line.split(";")]
-    return [f.strip() for f in line.split(delimiter)]
+        return [f.strip().replace(",", ".") for f in line.split(";", MAX_COLUMNS)]
+    return [f.strip() for f in line.split(delimiter, MAX_COLUMNS)]
+
+
+def _columns_text(count: int) -> str:
+    if count > MAX_COLUMNS:
+        return f"more than {MAX_COLUMNS} columns"
+    return f"{count} column" + ("s" if count != 1 else "")
 
 
 def _reason(value: float | None) -> str | None:
@@ -245,8 +255,8 @@ def _content_lines(text: str, start: int = 0):  # type: ignore[no-untyped-def]
 
 def _check_width(count: int, line: int, label: str, delimiter: str) -> None:
     if count > MAX_COLUMNS:
-        raise DataError(f"{label}, line {line}: {count} fields; a table has at most "
-                        f"{MAX_COLUMNS} columns")
+        raise DataError(f"{label}, line {line}: {_columns_text(count)}; a table has at "
+                        f"most {MAX_COLUMNS}")
     if count < 2:
         how = "white space" if delimiter == WHITESPACE else f"{delimiter!r}"
         raise DataError(f"{label}, line {line}: 1 column; at least 2 are needed (x and y), "
@@ -369,9 +379,8 @@ def _slow(text: str, body: int, delimiter: str, shape: tuple[int, int], label: s
                 progress((start - body) / size)
         fields = split_fields(content, delimiter)
         if len(fields) != width:
-            count = f"{len(fields)} column" + ("s" if len(fields) != 1 else "")
-            raise DataError(f"{label}, line {number}: {count}, but line {first_line} "
-                            f"has {width}")
+            raise DataError(f"{label}, line {number}: {_columns_text(len(fields))}, but line "
+                            f"{first_line} has {width}")
         for index, field in enumerate(fields):
             value = read_number(field)
             reason = None if value is not None and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE \

@@ -125,7 +125,8 @@ def test_a_header_can_be_forced_either_way(tmp_path) -> None:
     ("x,y\n1,2\n", ["1 data row"]),
     ("x,y\n1,2\n3,nan\n", ["line 3: column 2 (y) is 'nan'", "finite"]),
     ("x,y\n1,2\n1e200,3\n", ["line 3: column 1 (x) is '1e200'", "within ±1e+100"]),
-    (",".join(["1"] * (MAX_COLUMNS + 1)) + "\n", [f"{MAX_COLUMNS + 1} fields", "at most"]),
+    (",".join(["1"] * (MAX_COLUMNS + 1)) + "\n", ["more than 1000 columns; a table has at most"]),
+    ("x y\n1 2\n" + "3 " * 100_000 + "\n", ["line 3: more than 1000 columns, but line 1 has 2"]),
     ("x,y\n1,2\n1_0,3\n", ["line 3: column 1 (x) is '1_0'"]),
     ("x,y\n1,2\n١,3\n", ["line 3: column 1 (x) is '١'"]),
 ])
@@ -156,6 +157,19 @@ def test_utf16_with_a_byte_order_mark_is_read(tmp_path) -> None:
     path = _write(tmp_path, "x\ty\r\n0.5\t1.5\r\n1\t2\r\n".encode("utf-16"), "excel.txt")
     table = read_table(path)
     assert table.names == ("x", "y") and table.values.tolist() == [[0.5, 1.5], [1.0, 2.0]]
+
+
+def test_a_line_of_millions_of_fields_is_refused_within_bounded_memory(tmp_path) -> None:
+    import tracemalloc
+
+    for text in ("1," * 5_000_000 + "\n", "x,y\n1,2\n" + "1," * 5_000_000 + "\n"):
+        path = _write(tmp_path, text)
+        tracemalloc.start()
+        with pytest.raises(DataError, match="more than 1000 columns"):
+            load_table(FileSpec(str(path)))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 20 * len(text)  # not a string object per field (some 60 bytes each)
 
 
 def test_a_huge_line_is_refused_quickly_and_quoted_short(tmp_path) -> None:
