@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 
 from gradviz.core.colormaps import load_colormap
 from gradviz.core.palette import RUN_COLOURS
+from gradviz.core.stability import Regime
 
 # A run keeps its entry of RUN_COLOURS (Okabe & Ito's palette, plain data in the
 # core) as its identity; what it is drawn in depends on the theme and the colour
@@ -31,6 +32,13 @@ with normal vision and with deuteranopia and protanopia."""
 MIN_BLACK_CONTRAST = 5.0
 """Runs end in the map's dark valleys, outlined in black: a colour darker than this
 (WCAG contrast against black; Okabe-Ito's blue is 4.2) is lost there from afar."""
+
+REGIME_COLOURS: dict[Regime, str] = {
+    Regime.MONOTONE: "#009E73",  # Okabe-Ito's bluish green, yellow and vermillion:
+    Regime.OSCILLATES: "#F0E442",  # a traffic light that deuteranopes and protanopes
+    Regime.DIVERGES: "#D55E00",  # read by lightness as well as hue
+}
+"""The learning rates of gradient descent by what it does (the slider's bands, the bound)."""
 
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast
