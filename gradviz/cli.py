@@ -87,7 +87,8 @@ _DEFAULT_PROBLEM = ProblemSpec()
 _DATA_MODELS = " and ".join(kinds_with_data())
 _DATA_FORMS = (
     f"{', '.join(s.usage for s in DATA_SOURCES if not s.reads_file)} "
-    "or a CSV file of two columns x, y"
+    "or a data file (CSV or white-space-separated columns; FILE:x=COL,y=COL picks two "
+    "columns by name or number)"
 )
 
 T = TypeVar("T")
@@ -196,7 +197,7 @@ def _add_problem_arguments(parser: ArgumentParser) -> None:
         help=f"one of {', '.join(models)} (default {_DEFAULT_PROBLEM.model})",
     )
     parser.add_argument(
-        "--data", metavar="NAME_OR_CSV_PATH",
+        "--data", metavar="SPEC_OR_FILE",
         help=f"data set for the {_DATA_MODELS} models: {_DATA_FORMS} "
         "(default: the model's own)",
     )

@@ -14,6 +14,7 @@ from gradviz.core.run import RunSettings, Step, Trajectory, iterate, run
 from gradviz.core.schedules import SCHEDULES, Schedule, parse_schedule
 from gradviz.core.space import Axis, Window
 from gradviz.core.surface import Surface, loss_surface
+from gradviz.core.table import Table, read_table
 
 __all__ = [
     "BATCHING_SCHEMES",
@@ -35,6 +36,7 @@ __all__ = [
     "Schedule",
     "Step",
     "Surface",
+    "Table",
     "Trajectory",
     "Window",
     "batches",
@@ -44,5 +46,6 @@ __all__ = [
     "make_optimizer",
     "make_problem",
     "parse_schedule",
+    "read_table",
     "run",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -10,10 +11,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gradviz.core.files import ReadError, read_regular
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
-from gradviz.core.parsing import parse_float, quote, shown_path
+from gradviz.core.parsing import excerpt, quote, read_number, shown_path
 from gradviz.core.resources import resource_path
+from gradviz.core.table import (
+    MAX_MAGNITUDE,
+    MAX_TABLE_BYTES,
+    DataError,
+    FileSpec,
+    read_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from gradviz.core.models import DataModel
@@ -24,16 +31,8 @@ BUILTIN_DATASETS: dict[str, str] = {
 }
 
 
-MAX_CSV_BYTES = 64 * 2**20
-"""Largest CSV file read: some two million rows, far more than a demo needs."""
-
-MAX_MAGNITUDE = 1e100
-"""Largest |x| or |y| accepted: the squares of residuals over millions of such
-points, even at parameters of 1e12, stay finite, so every loss can be computed."""
-
-
-class DataError(ValueError):
-    """A data set could not be read or made; the message names the file, line and problem."""
+MAX_CSV_BYTES = MAX_TABLE_BYTES
+"""Largest data file read: some two million rows, far more than a demo needs."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,30 +87,34 @@ def load_builtin(name: str) -> Dataset:
     return Dataset(name, data.x, data.y, source=name)
 
 
-def _split_fields(line: str) -> list[str]:
-    # Semicolons first: a semicolon-separated file (as spreadsheets write where
-    # the decimal mark is a comma) may hold commas inside its numbers.
-    if ";" in line:
-        return [f.strip().replace(",", ".") for f in line.split(";")]
-    if "," in line:
-        return [f.strip() for f in line.split(",")]
-    return line.split()
+def load_table(spec: FileSpec, progress: Callable[[float], None] | None = None) -> Dataset:
+    """The data set of the columns ``spec`` names.
 
-
-def _parse_number(text: str) -> float | None:
-    try:
-        return parse_float(text)
-    except ValueError:
-        return None
+    Raises
+    ------
+    DataError
+        As :func:`~gradviz.core.table.read_table`, for a column that is not there,
+        a bad cell in either column (naming its line and column), fewer than two
+        rows, or a file of more than two columns whose columns are not chosen.
+    """
+    table = read_table(spec.path, spec.header, progress)
+    x, y = spec.x, spec.y
+    if x is None:
+        if table.columns != 2:
+            raise DataError(f"{shown_path(spec.path)}: {table.columns} columns; choose x and "
+                            f"y: {excerpt(spec.path, 60)}:x=1,y=2 (names or numbers from 1)")
+        x, y = "1", "2"
+    xs, ys = table.dataset_arrays(x, y)
+    return Dataset(Path(spec.path).name, xs, ys, source=spec.describe())
 
 
 def load_csv(path: str | Path) -> Dataset:
-    """Read a CSV file of two numeric columns (x, y).
+    """Read a file of two numeric columns (x, y): CSV, semicolon- or white-space-separated.
 
     The first non-comment line may be a header; lines starting with ``#`` and
-    blank lines are skipped; fields may be separated by commas, semicolons or
-    white space. In a line with semicolons a comma is read as a decimal mark
-    (``1,5;2,25``), as spreadsheets write where that is the custom.
+    blank lines are skipped. In a file with semicolons a comma is read as a
+    decimal mark (``1,5;2,25``), as spreadsheets write where that is the custom.
+    :func:`load_table` reads other columns of wider files.
 
     Raises
     ------
@@ -120,50 +123,7 @@ def load_csv(path: str | Path) -> Dataset:
         unreadable file, an empty file, a wrong number of columns, a field that
         is not a number, NaN or inf, or fewer than two data rows.
     """
-    path = Path(path)
-    label = shown_path(path)
-    try:
-        text = read_regular(path, MAX_CSV_BYTES, "CSV file").decode("utf-8-sig")
-    except ReadError as exc:
-        raise DataError(f"{label}: {exc}") from None
-    except UnicodeDecodeError:
-        raise DataError(f"{label}: not a text file (it is not UTF-8)") from None
-    if not text.strip():
-        raise DataError(f"{label}: the file is empty")
-
-    xs: list[float] = []
-    ys: list[float] = []
-    seen_content = False
-    for line_no, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        fields = _split_fields(line)
-        if len(fields) != 2:
-            raise DataError(
-                f"{label}, line {line_no}: expected 2 columns (x, y), found {len(fields)}"
-            )
-        values = [_parse_number(f) for f in fields]
-        if not seen_content and all(v is None for v in values):
-            seen_content = True  # a header line
-            continue
-        seen_content = True
-        for column, (value, name, text_value) in enumerate(zip(values, "xy", fields), start=1):
-            if value is None:
-                raise DataError(
-                    f"{label}, line {line_no}: column {column} ({name}) is {quote(text_value)}, "
-                    "not a number"
-                )
-            if not math.isfinite(value):
-                raise DataError(
-                    f"{label}, line {line_no}: column {column} ({name}) is {text_value}; "
-                    "values must be finite"
-                )
-        xs.append(values[0])  # type: ignore[arg-type]
-        ys.append(values[1])  # type: ignore[arg-type]
-    if len(xs) < 2:
-        raise DataError(f"{label}: {len(xs)} data row(s); at least 2 are needed")
-    return Dataset(path.name, np.array(xs), np.array(ys), source=str(path))
+    return load_table(FileSpec(str(path)))
 
 
 def _number(value: float) -> str:
@@ -172,13 +132,58 @@ def _number(value: float) -> str:
     return short if float(short) == value else repr(float(value))
 
 
+POINTS_PREFIX = "points:"
+MAX_EMBEDDED_POINTS = 1000
+"""Most points a ``points:`` spec (and so a scene) holds: a larger set belongs in a file."""
+
+
+def points_spec(x: np.ndarray, y: np.ndarray) -> str:
+    """The ``points:x,y;x,y;...`` spec of the points, each number exactly (shortest form).
+
+    Raises
+    ------
+    DataError
+        For more than :data:`MAX_EMBEDDED_POINTS` points.
+    """
+    if len(x) > MAX_EMBEDDED_POINTS:
+        raise DataError(f"{len(x)} points are too many to embed (at most "
+                        f"{MAX_EMBEDDED_POINTS}); keep them in a file")
+    return POINTS_PREFIX + ";".join(f"{_number(a)},{_number(b)}" for a, b in zip(x, y))
+
+
+def parse_points(spec: str) -> Dataset:
+    """The data set of a ``points:x,y;x,y;...`` spec.
+
+    Raises
+    ------
+    DataError
+        Naming the point (from 1) that is not two finite numbers, or for more than
+        :data:`MAX_EMBEDDED_POINTS` or fewer than two points.
+    """
+    if not spec.startswith(POINTS_PREFIX):
+        raise DataError(f"not a points spec: {quote(spec)}")
+    items = spec[len(POINTS_PREFIX):].split(";")
+    if len(items) > MAX_EMBEDDED_POINTS:
+        raise DataError(f"embedded points: {len(items)} points; at most {MAX_EMBEDDED_POINTS} "
+                        "(keep larger sets in a file)")
+    values: list[tuple[float, float]] = []
+    for index, item in enumerate(items, start=1):
+        pair = [read_number(f.strip()) for f in item.split(",")]
+        if len(pair) != 2 or any(v is None or not math.isfinite(v) for v in pair):
+            raise DataError(f"embedded points: point {index} is {quote(item)}, not two finite "
+                            "numbers x,y")
+        values.append((pair[0], pair[1]))  # type: ignore[arg-type]
+    array = np.array(values, dtype=float).reshape(-1, 2)
+    return Dataset("embedded points", array[:, 0], array[:, 1], source=spec)
+
+
 MAX_SYNTHETIC = 1e12
 """Largest noise, |x| or |phi| of a synthetic set (a model's values stay far
 inside :data:`MAX_MAGNITUDE`)."""
 
 
 SYNTHETIC_N = HyperParameter(
-    "n", "N", 30, 2, 100_000, log=True, integer=True, label="Points N",
+    "n", "N", 30, 2, 1_000_000, log=True, integer=True, label="Points N",
     help="number of synthetic points",
 )
 SYNTHETIC_NOISE = HyperParameter(
@@ -248,7 +253,7 @@ def parse_synthetic(spec: str) -> SyntheticSpec:
                             f"use keys {', '.join(allowed)}")
         if key in values:
             raise DataError(f"synthetic data: {key} is given twice")
-        number = _parse_number(value)
+        number = read_number(value)
         if number is None or not math.isfinite(number):
             raise DataError(f"synthetic data: {key} must be a number, got {quote(value)}")
         values[key] = number

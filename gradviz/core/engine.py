@@ -100,7 +100,7 @@ steps hold NaN for the full-data loss, and divergence is tested there on phi
 and the batch loss (of the update that led there, at the phi before) in place
 of the full-data loss. The losses recorded are the full-data losses at those
 steps to the last bit; every other number is as without the schedule. Up to
-:data:`LARGE_DATA` points (every data set of the lecture, every synthetic one)
+:data:`LARGE_DATA` points (every data set of the lecture, a synthetic set of that many)
 every step holds its full-data loss. Full-batch runs evaluate all the data at
 every update anyway, and always record it.
 """

@@ -66,6 +66,12 @@ def parse_float(text: str) -> float:
     return float(text)
 
 
+def read_number(text: str) -> float | None:
+    """:func:`parse_float` of ``text``, or ``None`` if it is not a number (no exception:
+    a file's column of words costs no more to read than one of numbers)."""
+    return float(text) if _FLOAT.fullmatch(text) else None
+
+
 def parse_int(text: str) -> int:
     """Read a whole number in decimal digits, with an optional sign.
 
@@ -89,6 +95,7 @@ __all__ = [
     "parse_float",
     "parse_int",
     "quote",
+    "read_number",
     "shown_path",
 ]
 

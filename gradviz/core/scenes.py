@@ -8,8 +8,11 @@ in it is ever executed or imported. The layout::
 
     [problem]
     model = "linear"            # one of MODELS
-    data = "udl-linear"         # optional: a built-in set, "synthetic:...", or a CSV
-                                # file in the scene file's own folder
+    data = "udl-linear"         # optional: a built-in set, "synthetic:...", or a data
+                                # file in the scene file's own folder ("points.csv",
+                                # "runs/points.txt:x=time,y=speed" for two of its columns)
+    # data_points = [[0.1, 0.9], [0.5, 1.2]]   # or, instead of data, the points themselves
+                                # (2 to MAX_EMBEDDED_POINTS of them)
     envelope = 32.0             # optional: the model's own parameters by name
                                 # (the Gabor model's envelope; see gradviz problems)
 
@@ -59,7 +62,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+import numpy as np
+
 from gradviz.core.colormaps import COLORMAPS
+from gradviz.core.data import MAX_EMBEDDED_POINTS, POINTS_PREFIX, points_spec
 from gradviz.core.fans import (
     DEFAULT_FAN,
     MAX_SPREAD_SEEDS,
@@ -78,6 +84,7 @@ from gradviz.core.resources import resource_path
 from gradviz.core.run import RunSettings
 from gradviz.core.sources import data_source
 from gradviz.core.space import Window
+from gradviz.core.table import parse_file_spec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -436,7 +443,7 @@ def _read_text(path: Path, label: str) -> str:
 
 
 def _data_path(spec: str, folder: Path, label: str) -> str:
-    """The absolute path of a scene's CSV file, which must lie inside ``folder``.
+    """The spec of a scene's data file with its absolute path, which must lie inside ``folder``.
 
     A scene may come from anywhere (a download, an e-mail), so it must not
     make the app read files elsewhere on disk: no absolute paths, no ``..``
@@ -445,15 +452,26 @@ def _data_path(spec: str, folder: Path, label: str) -> str:
     where = f"{label}: problem.data"
     if not spec.strip():
         raise SceneError(f"{where}: must not be empty")
-    if any(p.is_absolute() or p.anchor for p in (PurePosixPath(spec), PureWindowsPath(spec))):
-        raise SceneError(f"{where}: {spec!r} is an absolute path; give the CSV file's name "
+    file = parse_file_spec(spec)
+    path = file.path
+    if any(p.is_absolute() or p.anchor for p in (PurePosixPath(path), PureWindowsPath(path))):
+        raise SceneError(f"{where}: {path!r} is an absolute path; give the data file's name "
                          "relative to the scene file's folder")
     root = folder.resolve()
-    target = (root / spec).resolve()
+    target = (root / path).resolve()
     if not target.is_relative_to(root):
-        raise SceneError(f"{where}: {spec!r} leads outside the scene file's folder; "
-                         "a scene may only read CSV files in its own folder")
-    return str(target)
+        raise SceneError(f"{where}: {path!r} leads outside the scene file's folder; "
+                         "a scene may only read data files in its own folder")
+    return file.with_path(str(target)).describe()
+
+
+def _points(value: object) -> str:
+    """The ``points:`` spec of a ``data_points`` list of [x, y] pairs."""
+    if not isinstance(value, list) or not 2 <= len(value) <= MAX_EMBEDDED_POINTS:
+        raise ValueError(f"must be a list of 2 to {MAX_EMBEDDED_POINTS} [x, y] pairs; "
+                         f"got {reprlib.repr(value)}")
+    pairs = [_numbers(pair, 2) for pair in value]
+    return points_spec(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
 
 
 def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Problem]:
@@ -461,7 +479,7 @@ def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Proble
     # checked by its own ranges; a key of another model is checked and ignored, as
     # it always was for the envelope.
     parameters = tuple(parameter_owners())
-    table = _table(raw, label, "problem", ("model", "data", *parameters))
+    table = _table(raw, label, "problem", ("model", "data", "data_points", *parameters))
     if "model" not in table:
         raise SceneError(f"{label}: problem.model is missing")
     with _blame(label, "problem.model"):
@@ -471,13 +489,19 @@ def _problem(raw: object, label: str, folder: Path) -> tuple[ProblemSpec, Proble
             with _blame(label, f"problem.{name}"):
                 check = finite_number if declaration(name).is_number else _text
                 spec = replace(spec, **{name: check(table[name])})
+    if "data" in table and "data_points" in table:
+        raise SceneError(f"{label}: problem: give data or data_points, not both")
     if "data" in table:
         with _blame(label, "problem.data"):
             data = _text(table["data"])
             if data_source(data).reads_file:
                 data = _data_path(data, folder, label)
             spec = replace(spec, data=data)
-    with _blame(label, "problem.data"):  # DataError: a missing or broken CSV or spec
+    if "data_points" in table:
+        with _blame(label, "problem.data_points"):
+            spec = replace(spec, data=_points(table["data_points"]))
+    key = "problem.data_points" if "data_points" in table else "problem.data"
+    with _blame(label, key):  # DataError: a missing or broken file or spec
         return spec, spec.build()
 
 
@@ -648,38 +672,55 @@ def _toml_value(value: object) -> str:
     if isinstance(value, str):
         return _toml_string(value)
     if isinstance(value, (tuple, list)):
+        if value and all(isinstance(v, (tuple, list)) for v in value):  # a table: a row a line
+            return "[\n" + "".join(f"    {_toml_value(v)},\n" for v in value) + "]"
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {reprlib.repr(value)} to a scene")
 
 
-def _relative_data(data: str | None, folder: Path) -> str | None:
-    if data is None or not data_source(data).reads_file:
-        return data
-    root = folder.resolve()
-    target = Path(data).resolve()
-    if not target.is_relative_to(root):
+def _scene_data(spec: ProblemSpec, folder: Path) -> dict[str, object]:
+    """The [problem] keys that give ``spec``'s data: ``data`` (a data file's path relative
+    to ``folder``) or ``data_points`` (embedded points, and a small file outside ``folder``)."""
+    data = spec.data
+    if data is None:
+        return {}
+    source = data_source(data)
+    if not source.reads_file and not data.startswith(POINTS_PREFIX):
+        return {"data": data}
+    if source.reads_file:
+        file = parse_file_spec(data)
+        root = folder.resolve()
+        target = Path(file.path).resolve()
+        if target.is_relative_to(root):
+            return {"data": file.with_path(target.relative_to(root).as_posix()).describe()}
+    dataset = spec.build().data
+    assert dataset is not None  # a spec with data builds a problem with data
+    if dataset.n > MAX_EMBEDDED_POINTS:
         raise SceneError(
-            f"the data file {data} is not in the scene's folder {root}; a scene may only "
-            "read CSV files in its own folder, so copy the file there first"
+            f"the data file {data} is not in the scene's folder {folder.resolve()} and has "
+            f"{dataset.n} points, too many to embed in the scene (at most "
+            f"{MAX_EMBEDDED_POINTS}); a scene may only read data files in its own folder, "
+            "so copy the file there first"
         )
-    return target.relative_to(root).as_posix()
+    return {"data_points": [[float(a), float(b)] for a, b in zip(dataset.x, dataset.y)]}
 
 
 def scene_to_text(scene: Scene, folder: str | Path = ".") -> str:
-    """The scene as TOML, with a CSV data path written relative to ``folder``.
+    """The scene as TOML, with a data file's path written relative to ``folder``, and
+    embedded points (or a small data file outside ``folder``) as ``data_points``.
 
     Raises
     ------
     SceneError
-        If the scene's CSV file is not inside ``folder``, where a scene file
-        may not point.
+        If the scene's data file is not inside ``folder``, where a scene file
+        may not point, and too large to embed.
     """
     spec = scene.problem
     problem = {
         "model": spec.model,
-        "data": _relative_data(spec.data, Path(folder)),
+        **_scene_data(spec, Path(folder)),
         # Defaults are left out, as in the built-in scenes.
         **{p.name: spec.parameters[p.name] for p in spec.kind.parameters
            if spec.parameters[p.name] != p.default},

@@ -42,6 +42,7 @@ from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
 from gradviz.qt.widgets.control_panel import ControlPanel
 from gradviz.qt.control.controller import MAX_RUNS, AppController, RunState
+from gradviz.qt.control.data_preview import PreviewControl
 from gradviz.qt.control.fan_entry import FanEntry
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
@@ -52,7 +53,9 @@ from gradviz.qt.timing import Debouncer, Throttle
 from gradviz.qt.view_options import THEME_SETTING, ViewOptions, remembered_theme
 from gradviz.qt.views.fan_view import FanView
 from gradviz.qt.views.loss_view import LossView
+from gradviz.qt.widgets.data_dialog import FILE_FILTER, DataDialog
 from gradviz.qt.widgets.fan_dialog import FanDialog
+from gradviz.qt.widgets.synthetic_dialog import SyntheticDialog
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.surface_view import SurfaceView
 
@@ -128,8 +131,10 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
                "pause and go through the shown update part by part: gradient, momentum, step"),
     ActionSpec("stage_back", "Explain step by step, back", ("Shift+S",), _c("step_stage", -1),
                "the part of the update before"),
-    ActionSpec("open", "Open CSV data…", ("Ctrl+O",), _w("open_csv"),
-               "fit the model to a CSV file of (x, y)"),
+    ActionSpec("open", "Open data…", ("Ctrl+O",), _w("open_data"),
+               "fit the model to two columns of a data file (CSV or white space), previewed"),
+    ActionSpec("synthesize", "Synthetic data…", ("Ctrl+Shift+D",), _w("synthetic_data"),
+               "fit the model to points drawn from it: true φ, N, x range, noise, seed"),
     ActionSpec("quit", "Quit", ("Ctrl+Q",), _w("close")),
     ActionSpec("open_scene", "Open scene…", ("Ctrl+Shift+O",), _w("open_scene"),
                "open a scene file (.toml)"),
@@ -179,7 +184,7 @@ SCENE_LIST = "scenes"
 OVERLAY_LIST = "overlays"
 """In :data:`MENUS`, where the explanation overlays' actions go (:data:`OVERLAYS`)."""
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("&File", ("open", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
+    ("&File", ("open", "synthesize", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
     ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
     ("&Run", ("play", "step", "back", "reset", "end", "stage", "stage_back", "faster", "slower",
               SEPARATOR,
@@ -204,6 +209,10 @@ class MainWindow(QMainWindow):
         self.loss_view = LossView()
         self.fan_view = FanView()
         self.fan_dialog: FanDialog | None = None
+        self.data_dialog: DataDialog | None = None
+        """The Open data dialog while it is open."""
+        self.synthetic_dialog: SyntheticDialog | None = None
+        """The Synthetic data dialog while it is open."""
         self.control_panel = ControlPanel()
         self.run_list = RunList()
         self.batch_panel = BatchPanel()
@@ -425,7 +434,7 @@ class MainWindow(QMainWindow):
         self.surface_view.startRequested.connect(c.set_start)
         self.surface_view.windowChanged.connect(c.set_window)
         panel.problemRequested.connect(self._problem_requested)
-        panel.openCsvRequested.connect(self.open_csv)
+        panel.openDataRequested.connect(self.open_data)
         panel.settingsEdited.connect(c.edit_selected)
         panel.startEdited.connect(c.set_start)
         panel.colormapChanged.connect(c.set_colormap)
@@ -599,18 +608,53 @@ class MainWindow(QMainWindow):
     def _problem_requested(self, spec) -> None:  # type: ignore[no-untyped-def]
         self.controller.set_problem(spec)  # on failure the panel shows the old problem again
 
-    def open_csv(self) -> None:
-        """Ask for a CSV file of (x, y) and fit the current model to it."""
-        c = self.controller
-        if not c.problem.capabilities.has_data:
-            self.show_message(f"This model is an analytic surface: choose "
-                              f"{' or '.join(kinds_with_data())} to fit data from a file.")
+    def _fits_data(self) -> bool:
+        """Whether the problem fits data; if not, say so."""
+        if self.controller.problem.capabilities.has_data:
+            return True
+        self.show_message(f"This model is an analytic surface: choose "
+                          f"{' or '.join(kinds_with_data())} to fit data.")
+        return False
+
+    def open_data(self, path: str | None = None) -> None:
+        """Ask for a data file (unless given ``path``), preview it in a dialog that reads it
+        off the UI thread, and fit the current model to the columns chosen there on OK."""
+        if not self._fits_data():
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open CSV data", "", "CSV files (*.csv *.txt);;All files (*)"
-        )
-        if path:
-            self._problem_requested(replace(c.spec, data=path))
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open data", "", FILE_FILTER)
+            if not path:
+                return
+        if self.data_dialog is not None:
+            self.data_dialog.reject()
+        dialog = self.data_dialog = DataDialog(path, self)
+        preview = PreviewControl(dialog)
+        dialog.previewRequested.connect(preview.want)
+        preview.changed.connect(dialog.show_table)
+        preview.failed.connect(dialog.show_error)
+        preview.progressed.connect(dialog.show_progress)
+        dialog.accepted.connect(lambda: self._problem_requested(
+            replace(self.controller.spec, data=dialog.chosen_spec())))
+        dialog.finished.connect(lambda _: self._data_dialog_closed(dialog, preview))
+        dialog.open()  # not exec(): the runs and the window go on meanwhile
+        dialog.request_preview()
+
+    def _data_dialog_closed(self, dialog: DataDialog, preview: PreviewControl) -> None:
+        preview.stop()
+        if self.data_dialog is dialog:
+            self.data_dialog = None
+
+    def synthetic_data(self) -> None:
+        """Open the Synthetic data dialog; on OK fit the current model to its points."""
+        if not self._fits_data():
+            return
+        c = self.controller
+        model = c.problem.model  # type: ignore[attr-defined]  # a problem that fits data
+        dialog = SyntheticDialog(c.spec, model, self)
+        self.synthetic_dialog = dialog
+        dialog.accepted.connect(lambda: self._problem_requested(replace(c.spec, data=dialog.data)))
+        dialog.finished.connect(lambda _: setattr(self, "synthetic_dialog", None))
+        dialog.open()
 
     def reset_view(self) -> None:
         """Show the problem's own window again."""
@@ -1055,5 +1099,7 @@ class MainWindow(QMainWindow):
         """Remember the scene, theme and geometry; stop the workers and wait for their threads."""
         if self.controller.is_running():
             self._save_settings()
+        if self.data_dialog is not None:
+            self.data_dialog.reject()  # which joins its reader's thread
         self.controller.shutdown()
         super().closeEvent(event)

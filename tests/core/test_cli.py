@@ -180,7 +180,7 @@ def test_problems_lists_the_declared_parameters_and_capabilities(capsys) -> None
     assert main(["problems"]) == 0
     out = capsys.readouterr().out
     assert "envelope (E) default 32.0 in (0, inf) log: Gabor envelope divisor" in out
-    assert "n (N) default 30 in [2, 100000] log: number of synthetic points" in out
+    assert "n (N) default 30 in [2, 1e+06] log: number of synthetic points" in out
     assert "noise (σ) default 0.1 in [0, inf)" in out
     assert "has: data, fit curve, exact Hessian" in out and "  has: exact Hessian" in out
 

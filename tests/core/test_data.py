@@ -114,9 +114,10 @@ BAD_CSV = {
     "one row": ("x,y\n1,2\n", None, ["1 data row", "at least 2"]),
     "header only": ("x,y\n", None, ["0 data row", "at least 2"]),
     "comments only": ("# nothing\n# here\n", None, ["0 data row"]),
-    "three columns": ("x,y\n1,2\n3,4,5\n", 3, ["expected 2 columns", "found 3"]),
-    "one column": ("x,y\n1,2\n3\n", 3, ["expected 2 columns", "found 1"]),
-    "three-column header": ("x,y,z\n1,2\n", 1, ["expected 2 columns", "found 3"]),
+    "three columns": ("x,y\n1,2\n3,4,5\n", 3, ["3 columns", "line 1 has 2"]),
+    "one column": ("x,y\n1,2\n3\n", 3, ["1 column,", "line 1 has 2"]),
+    "three-column header": ("x,y,z\n1,2\n", 2, ["2 columns", "line 1 has 3"]),
+    "one column throughout": ("1\n2\n3\n", 1, ["1 column", "at least 2"]),
     "empty file": ("", None, ["empty"]),
     "blank lines only": ("\n  \n\t\n", None, ["empty"]),
 }

@@ -337,11 +337,11 @@ def test_a_setup_from_the_app_round_trips(tmp_path: Path) -> None:
     assert load_scene(path) == scene
 
 
-def test_saving_refuses_a_data_file_outside_the_scene_folder(tmp_path: Path) -> None:
-    (tmp_path / "points.csv").write_text("0,1\n1,3\n2,5\n")
+def test_saving_refuses_a_large_data_file_outside_the_scene_folder(tmp_path: Path) -> None:
+    (tmp_path / "points.csv").write_text("".join(f"{i},{2 * i}\n" for i in range(1001)))
     scene = replace(find_scene("1"), problem=ProblemSpec("linear", str(tmp_path / "points.csv")))
     (tmp_path / "elsewhere").mkdir()
-    with pytest.raises(SceneError, match="not in the scene's folder"):
+    with pytest.raises(SceneError, match="not in the scene's folder .* 1001 points, too many"):
         save_scene(scene, tmp_path / "elsewhere" / "scene.toml")
     assert not (tmp_path / "elsewhere" / "scene.toml").exists()
 
@@ -463,7 +463,7 @@ def test_a_registered_kind_s_parameters_are_scene_keys(tmp_path: Path, tilted_ki
         "scene.toml: problem.tilt: tilt must be between 0 and 10; got 12")
     assert "problem.tilt: must be a number" in _error(
         _write(tmp_path, text.replace("tilt = 2.5", 'tilt = "2.5"')))
-    assert "allowed: model, data, envelope, expression, bounds, guess, tilt" in _error(
+    assert "allowed: model, data, data_points, envelope, expression, bounds, guess, tilt" in _error(
         _write(tmp_path, text.replace("tilt = 2.5", "tlit = 2.5")))
 
 

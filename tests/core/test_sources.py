@@ -35,9 +35,11 @@ def test_every_spec_has_one_source_that_says_if_it_reads_a_file(spec, name, read
     assert [s.claims(spec) for s in DATA_SOURCES].index(True) == DATA_SOURCES.index(source)
 
 
-def test_the_sources_are_the_builtin_sets_the_generator_and_files() -> None:
-    assert [s.name for s in DATA_SOURCES] == [*BUILTIN_DATASETS, "synthetic", "file"]
-    assert [s.reads_file for s in DATA_SOURCES] == [False, False, False, True]
+def test_the_sources_are_the_builtin_sets_the_generator_points_and_files() -> None:
+    assert [s.name for s in DATA_SOURCES] == [*BUILTIN_DATASETS, "synthetic", "points", "file"]
+    assert [s.reads_file for s in DATA_SOURCES] == [False, False, False, False, True]
+    # The app's list offers what can be chosen without more: not points nor files.
+    assert [s.offered for s in DATA_SOURCES] == [True, True, True, False, False]
     assert data_source("synthetic").parameters == SYNTHETIC_PARAMETERS
     assert all(not s.parameters for s in DATA_SOURCES if s.name != "synthetic")
 
@@ -76,7 +78,7 @@ def test_synthetic_points_obey_the_one_declared_range(n: int) -> None:
     try:
         SyntheticSpec(n=n)
     except DataError as exc:
-        assert not allowed and "n must be between 2 and 100000" in str(exc)
+        assert not allowed and "n must be between 2 and 1e+06" in str(exc)
     else:
         assert allowed
 

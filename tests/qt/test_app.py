@@ -244,8 +244,11 @@ def test_good_csv_from_the_open_dialog_becomes_the_data(window, qtbot, tmp_path,
     c = window.controller
     c.set_problem(ProblemSpec("linear"))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
+    window.open_action.trigger()  # the preview dialog, its file read off the UI thread
+    dialog = window.data_dialog
+    qtbot.waitUntil(dialog.ok.isEnabled, timeout=10_000)
     with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
-        window.open_action.trigger()
+        dialog.ok.click()
     assert c.problem.data.n == 4 and c.spec.data == str(good)
     np.testing.assert_allclose(window.fit_view.points.getData()[0], [0, 1, 2, 3])
     assert window.control_panel.data_combo.currentText() == "mine.csv"

@@ -89,8 +89,8 @@ def test_the_synthetic_fields_are_the_generators_with_the_cores_ranges(panel, qt
         _type(n, "20000")  # more than the panel once allowed, as many as the core does
     assert blocker.args[0].data == "synthetic:n=20000,noise=0.5,seed=3,phi0=1,phi1=2"
     with qtbot.waitSignal(panel.message, timeout=1000) as refused:
-        _type(n, "100001")
-    assert "n must be between 2 and 100000" in refused.args[0]
+        _type(n, "1000001")
+    assert "n must be between 2 and 1e+06" in refused.args[0]
 
 
 def test_the_data_list_is_the_declared_sources(panel, tmp_path) -> None:
@@ -103,5 +103,10 @@ def test_the_data_list_is_the_declared_sources(panel, tmp_path) -> None:
     _show(panel, ProblemSpec("gabor", str(csv)))
     assert panel.data_combo.currentText() == "mine.csv"
     assert panel.data_combo.currentData() == str(csv)
+    _show(panel, ProblemSpec("gabor", f"{csv}:x=2,y=1"))
+    assert panel.data_combo.currentText() == "mine.csv (2, 1)"
+    _show(panel, ProblemSpec("gabor", "points:0,1;1,2;2,2"))
+    assert panel.data_combo.currentText() == "3 embedded points"
+    assert panel.data_combo.currentData() == "points:0,1;1,2;2,2"
     _show(panel, ProblemSpec("ravine"))
-    assert not _visible(panel, panel.data_combo) and not _visible(panel, panel.open_csv)
+    assert not _visible(panel, panel.data_combo) and not _visible(panel, panel.open_data)

@@ -87,9 +87,21 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         path = tmp_path / "four.csv"
         path.write_text("x,y\n0,1\n1,2\n2,2.9\n3,4.2\n")
         chosen["open"] = str(path)
-        w.open_action.trigger()  # the file is read off the UI thread
+        w.open_action.trigger()  # the preview is read off the UI thread
+        qtbot.waitUntil(lambda: w.data_dialog is not None and w.data_dialog.ok.isEnabled(),
+                        timeout=5000)
+        qtbot.keyClick(w.data_dialog, Qt.Key.Key_Return)  # OK: then the file is read again
         qtbot.waitUntil(lambda: c.spec.data == str(path) and c.problem.n_points == 4,
                         timeout=5000)
+
+    def synthetic() -> None:
+        w.synthesize_action.trigger()
+        dialog = w.synthetic_dialog
+        dialog.fields["n"].setText("77")
+        dialog.fields["n"].editingFinished.emit()
+        assert dialog.ok.isEnabled()
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: c.problem.n_points == 77, timeout=5000)
 
     def save_scene_file() -> None:
         chosen["save"] = str(tmp_path / "saved.toml")
@@ -260,6 +272,7 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.fan_action: fan,
         w.unfan_action: unfan,
         w.open_action: open_csv,
+        w.synthesize_action: synthetic,
         w.save_scene_action: save_scene_file,
         w.open_scene_action: open_scene_file,
         w.screenshot_action: screenshot,

@@ -208,3 +208,30 @@ def test_waiting_for_the_runs_does_not_redraw_the_window(window, qtbot):
     assert len(frames) == 1  # the frame drawn once they have all finished
     assert frames[0][0].index == len(c.runs[0].record) - 1 == 5000
     assert c._frame_throttle.interval_ms == 16  # live again afterwards
+
+
+def test_a_million_points_keep_the_window_answering_while_their_surface_computes(window,
+                                                                                 qtbot):
+    """The surface of a million Gabor points takes minutes (grid² × N evaluations): it is
+    computed off the UI thread with its progress shown, and an SGD run plays meanwhile."""
+    c = window.controller
+    assert c.set_problem(ProblemSpec("gabor", "synthetic:n=1000000,noise=0.2,seed=3"))
+    assert c.problem.n_points == 1_000_000
+    computed = []
+    c.surface_worker.computed.connect(computed.append)
+    ticks = [0]
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.__setitem__(0, ticks[0] + 1))
+    timer.start()
+    c.edit_selected(replace(c.runs[0].settings, optimizer="sgd", batch_size=5, steps=2000))
+    c.set_speed(1000)
+    c.play()
+    qtbot.waitUntil(lambda: "%" in window.busy.text() and len(c.runs[0].record) >= 200,
+                    timeout=120_000)
+    timer.stop()
+    assert ticks[0] >= 10  # the event loop kept turning
+    assert computed == []  # while the surface was still being computed
+    assert window.busy.text().startswith("computing the loss surface… ")
+    window.close()  # drops the surface at its next piece
+    assert not c.is_running()

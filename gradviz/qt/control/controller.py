@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
@@ -150,7 +149,7 @@ class AppController(QObject):
         self._request_id = 0
         self._surface_progress: float | None = None  # of the latest surface, once it reports
         self._problem_request = 0
-        self._loading: str | None = None  # the data file being read, if any
+        self._loading: str | None = None  # the data file being read, in a few words, if any
         self._start_threads()
         self.basins = BasinControl(self)
         """The basins of attraction laid over the map while :attr:`options` show them."""
@@ -269,7 +268,8 @@ class AppController(QObject):
         self._problem_request += 1
         self.problem_worker.latest_request = self._problem_request
         if spec.reads_file:
-            self._loading = spec.data
+            source, data = spec.data_source, spec.resolved_data
+            self._loading = source.label(data)  # type: ignore[union-attr,arg-type]
             self._show_busy()
             self._load.emit(ProblemRequest(self._problem_request, spec))
             return True
@@ -560,7 +560,7 @@ class AppController(QObject):
         """What the window's busy label says: the file being read, the surface's
         progress, or "" when nothing is being computed."""
         if self._loading is not None:
-            return f"reading {Path(self._loading).name}…"
+            return f"reading {self._loading}…"
         if self._surface_progress is None:
             return "computing the loss surface…"
         if self._surface_progress < 1.0:

@@ -9,7 +9,6 @@ here. It only shows values it is given and announces the user's edits.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QPalette
@@ -74,7 +73,7 @@ class ControlPanel(QWidget):
     """Every setting of the problem and of the selected run."""
 
     problemRequested = Signal(object)  # ProblemSpec
-    openCsvRequested = Signal()
+    openDataRequested = Signal()
     settingsEdited = Signal(object)  # RunSettings for the selected run
     startEdited = Signal(object)  # (phi0, phi1)
     colormapChanged = Signal(str)
@@ -116,12 +115,12 @@ class ControlPanel(QWidget):
         self.data_combo = QComboBox()
         self.data_combo.setToolTip("the data the model is fitted to")
         self.data_combo.activated.connect(self._data_chosen)
-        self.open_csv = QPushButton("Open CSV…")
-        self.open_csv.setToolTip("fit the model to (x, y) pairs from a CSV file")
-        self.open_csv.clicked.connect(self.openCsvRequested)
+        self.open_data = QPushButton("Open data…")
+        self.open_data.setToolTip("fit the model to two columns of a data file (Ctrl+O)")
+        self.open_data.clicked.connect(self.openDataRequested)
         row = QHBoxLayout()
         row.addWidget(self.data_combo, 1)
-        row.addWidget(self.open_csv)
+        row.addWidget(self.open_data)
         self.data_label = QLabel("Data")
         form.addRow(self.data_label, row)
         # A row for every parameter the data sources and the problem kinds declare,
@@ -238,16 +237,17 @@ class ControlPanel(QWidget):
             self.data_combo.clear()
             if source is not None:
                 for offered in DATA_SOURCES:
-                    if not offered.reads_file:  # files come from "Open CSV…"
+                    if offered.offered:  # files come from "Open data…"
                         self.data_combo.addItem(offered.name, offered.name)
                 current = source.name
-                if source.reads_file:
-                    # A file: its name in the list, its whole path as data and tooltip.
+                if not source.offered:
+                    # A file or embedded points: in a few words in the list, whole as
+                    # data and tooltip.
                     current = data
-                    self.data_combo.addItem(Path(current).name, current)
+                    self.data_combo.addItem(source.label(current), current)
                     self.data_combo.setItemData(self.data_combo.count() - 1, current, 3)
                 self.data_combo.setCurrentIndex(self.data_combo.findData(current))
-        for widget in (self.data_label, self.data_combo, self.open_csv):
+        for widget in (self.data_label, self.data_combo, self.open_data):
             widget.setVisible(source is not None)
         self._show_parameters(spec)
         self.start0_label.setText(f"Start {problem.axes[0].symbol}")
