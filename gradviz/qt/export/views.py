@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QRectF, Qt
@@ -27,6 +27,7 @@ from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
+    from gradviz.qt.views.surface_3d import Surface3DView
     from gradviz.qt.control.controller import AppController
     from gradviz.qt.views.surface_3d import Camera
 
@@ -62,6 +63,23 @@ def _panel_width(width: int, options: ViewOptions) -> int:
     return round(min(max(PANEL_SHARE * width, 300 * options.text_scale), 0.45 * width))
 
 
+SurfaceLike = TypeVar("SurfaceLike", "SurfaceView", "Surface3DView")
+
+
+def _dressed(view: SurfaceLike, controller: AppController) -> SurfaceLike:
+    """``view``, never shown on screen, in the controller's look with its surface."""
+    options = controller.options
+    view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    view.set_look(options.look, options.text_scale)
+    view.set_colormap(load_colormap(options.colormap), options.colormap)
+    result = controller.surface
+    if result is not None:
+        s = result.surface
+        view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
+                         options.log_scale)
+    return view
+
+
 class LandscapeView:
     """The landscape (heatmap, contours, paths, legend, colour bar) as the app shows
     it, drawn by a :class:`~gradviz.qt.views.surface_view.SurfaceView` of its own.
@@ -75,16 +93,8 @@ class LandscapeView:
         self._controller = controller
         self._widened: set[QGraphicsItem] = set()
         options = controller.options
-        view = self.surface_view = SurfaceView()
-        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
-        view.set_look(options.look, options.text_scale)
+        view = self.surface_view = _dressed(SurfaceView(), controller)
         view.set_axes(controller.problem.axes)
-        view.set_colormap(load_colormap(options.colormap), options.colormap)
-        result = controller.surface
-        if result is not None:
-            s = result.surface
-            view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
-                             options.log_scale)
         if options.show_basins:
             view.set_basins(controller.basins.basins)
         selected = controller.selected
@@ -192,17 +202,9 @@ class Surface3DExport:
         from gradviz.qt.views.surface_3d import Surface3DView
 
         self.ratio = ratio
-        options = controller.options
         view = self.view = Surface3DView()
-        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         view.on_screen = False
-        view.set_look(options.look, options.text_scale)
-        view.set_colormap(load_colormap(options.colormap), options.colormap)
-        result = controller.surface
-        if result is not None:
-            s = result.surface
-            view.set_surface(s.phi0, s.phi1, s.values, result.contours, result.minimum,
-                             options.log_scale)
+        _dressed(view, controller)
         if camera is not None:
             view.set_camera(camera)
         view.resize(width, height)
