@@ -113,8 +113,9 @@ def _eight_runs(kind: str) -> list[object]:
             for a in np.linspace(-4.0, 4.0, 8)]
 
 
-def _window_with_eight_runs(kind: str = "mixed"):  # type: ignore[no-untyped-def]
-    """The application and a 1280 x 800 window holding :func:`_eight_runs`."""
+def shown_window(width: int = 1280, height: int = 800):  # type: ignore[no-untyped-def]
+    """The application and a shown window of ``width`` x ``height`` whose first
+    surface has arrived, with settings of its own (never the user's)."""
     from gradviz.qt.app import make_application
 
     app = make_application()
@@ -122,11 +123,17 @@ def _window_with_eight_runs(kind: str = "mixed"):  # type: ignore[no-untyped-def
     from gradviz.qt.main_window import MainWindow
 
     window = MainWindow()
-    window.resize(1280, 800)
+    window.resize(width, height)
     window.show()
-    c = window.controller
-    while c.surface is None:
+    while window.controller.surface is None:
         app.processEvents()
+    return app, window
+
+
+def _window_with_eight_runs(kind: str = "mixed"):  # type: ignore[no-untyped-def]
+    """The application and a 1280 x 800 window holding :func:`_eight_runs`."""
+    app, window = shown_window()
+    c = window.controller
     first, *others = _eight_runs(kind)
     c.edit_selected(first)
     for settings in others:

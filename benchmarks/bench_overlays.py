@@ -80,22 +80,13 @@ def app_figures(seconds: float = 4.0) -> None:
     """Frames per second, UI CPU per frame and overlay time per frame, overlays off and on."""
     if "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from bench_app import PRIVATE_SETTINGS
+    from bench_app import shown_window
     from PySide6.QtWidgets import QApplication
 
     from gradviz.core.run import RunSettings
-    from gradviz.qt.app import make_application
 
-    app = make_application()
-    exec(PRIVATE_SETTINGS)
-    from gradviz.qt.main_window import MainWindow
-
-    window = MainWindow()
-    window.resize(1280, 800)
-    window.show()
+    app, window = shown_window()
     c = window.controller
-    while c.surface is None:
-        app.processEvents()
     c.edit_selected(RunSettings("sgd", {"lr": 0.1}, batch_size=5, start=(-1.5, 6.5),
                                 steps=400))
     derive_alone(app, c)
