@@ -112,8 +112,9 @@ class RunFrame:
         if self.diverged_at is not None and self.fan is not None:  # many: each in few words
             return f"{self.fan.symbol}={self.fan.labels[self.member]} {self.short_badge}"
         if self.diverged_at is not None and self.undefined:
-            return (f"stopped at update {self.diverged_at}: the loss is undefined here "
-                    "(log of a negative? division by zero?)")
+            # Two lines: a run stops at the region's edge, often near the map's.
+            return (f"stopped at update {self.diverged_at}:\nthe loss is undefined here "
+                    "(log of a negative?)")
         if self.diverged_at is not None:
             return f"diverged at update {self.diverged_at}: learning rate too large?"
         return None

@@ -32,6 +32,10 @@ MIN_BLACK_CONTRAST = 5.0
 """Runs end in the map's dark valleys, outlined in black: a colour darker than this
 (WCAG contrast against black; Okabe-Ito's blue is 4.2) is lost there from afar."""
 
+UNDEFINED_GREYS = ((200, 200, 200), (120, 120, 120))
+"""Where the loss is undefined (NaN): the ground and the stripes of the map's hatching
+(the 3D view's flat grey is the ground); greys, which no colour map shows as a loss."""
+
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast
 way (see :mod:`gradviz.qt.layers.lines`)."""

@@ -140,7 +140,8 @@ def _colour_at(view, phi: tuple[float, float]) -> np.ndarray:  # type: ignore[no
 
 def test_undefined_cells_are_drawn_hatched_grey_and_noted(qtbot) -> None:
     make_application()
-    from gradviz.qt.views.surface_view import UNDEFINED_GREYS, UNDEFINED_NOTE, SurfaceView
+    from gradviz.qt.style import UNDEFINED_GREYS
+    from gradviz.qt.views.surface_view import UNDEFINED_NOTE, SurfaceView
 
     view = SurfaceView()
     qtbot.addWidget(view)
@@ -178,7 +179,7 @@ def test_a_run_into_the_undefined_region_stops_with_its_badge(window, qtbot) -> 
     assert stopped.record.undefined
     qtbot.waitUntil(lambda: stopped.run_id in window.surface_view._badges, timeout=3000)
     badge = window.surface_view._badges[stopped.run_id].textItem.toPlainText()
-    assert "stopped at update 1: the loss is undefined here" in badge
+    assert badge == "✖ stopped at update 1:\nthe loss is undefined here (log of a negative?)"
     assert "learning rate" not in badge
     assert "undefined at update 1" in window.surface_view._legend_text.get(stopped.run_id, "")
 

@@ -94,9 +94,6 @@ def _drop_cache(item: QGraphicsItem) -> None:
 UNDEFINED_NOTE = "▨ grey: undefined"
 """What the colour bar's label adds when some cells are undefined."""
 
-UNDEFINED_GREYS = ((200, 200, 200), (120, 120, 120))
-"""The undefined cells' hatching: its ground and its stripes."""
-
 _HATCH_PIXELS = 1024
 """About how many image pixels the hatching spans along the longer side of the grid."""
 
@@ -110,7 +107,8 @@ def hatched(undefined: np.ndarray) -> np.ndarray:
     rows, columns = np.indices(mask.shape)
     stripe = (rows + columns) % 12 < 4
     rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
-    rgba[..., :3] = np.where(stripe[..., None], UNDEFINED_GREYS[1], UNDEFINED_GREYS[0])
+    rgba[..., :3] = np.where(stripe[..., None], style.UNDEFINED_GREYS[1],
+                              style.UNDEFINED_GREYS[0])
     rgba[..., 3] = np.where(mask, 255, 0)
     return rgba
 

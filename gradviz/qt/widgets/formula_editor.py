@@ -3,7 +3,7 @@ marked where it is, examples to start from, and the derivative gradviz uses."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -39,6 +39,14 @@ def refused_range(error: FormulaError, length: int) -> tuple[int, int]:
     return start, min(max(start + len(error.text), start + 1), max(length, start + 1))
 
 
+class _FormulaText(QPlainTextEdit):
+    """The text box, no wider by its own wish than a number field: the panel keeps
+    its width, and a long formula wraps."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(120, super().sizeHint().height())
+
+
 class FormulaEditor(QWidget):
     """Edits a formula parameter (one whose reader is a
     :class:`~gradviz.core.formula_problems.FormulaReader`).
@@ -68,7 +76,7 @@ class FormulaEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        self.edit = QPlainTextEdit()
+        self.edit = _FormulaText()
         self.edit.setTabChangesFocus(True)  # Tab moves on, as in any form
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.edit.setPlaceholderText(f"a formula in {', '.join(self._reader.variables)}")
@@ -96,6 +104,10 @@ class FormulaEditor(QWidget):
             self.example_combo.addItem(example.title)
             self.example_combo.setItemData(self.example_combo.count() - 1,
                                            example.expression, Qt.ItemDataRole.ToolTipRole)
+        # Sized by a few letters, not by the longest title: the panel keeps its width.
+        self.example_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.example_combo.setMinimumContentsLength(4)
         self.example_combo.setToolTip("start from an example: its formula, window and start")
         self.example_combo.activated.connect(self._example_picked)
         self.example_combo.setVisible(bool(examples))
