@@ -181,7 +181,8 @@ def test_a_run_into_the_undefined_region_stops_with_its_badge(window, qtbot) -> 
     badge = window.surface_view._badges[stopped.run_id].textItem.toPlainText()
     assert badge == "✖ stopped at update 1:\nthe loss is undefined here (log of a negative?)"
     assert "learning rate" not in badge
-    assert "undefined at update 1" in window.surface_view._legend_text.get(stopped.run_id, "")
+    qtbot.waitUntil(lambda: "undefined at update 1" in window.surface_view._legend_text.get(
+        stopped.run_id, ""), timeout=3000)
 
 
 def test_return_in_the_editor_changes_the_surface(window, qtbot) -> None:
