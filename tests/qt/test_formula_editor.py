@@ -124,7 +124,7 @@ def test_the_derivative_shown_is_the_cores(panel, qtbot, kind, text, symbol) -> 
     editor.show_derivative.setChecked(True)
     assert editor.derivative.isVisibleTo(panel)
     gradient = (problem.model if hasattr(problem, "model") else problem).gradient_text()
-    assert editor.derivative.text().split("\n") == [
+    assert editor.derivative.toPlainText().split("\n") == [
         f"∂{symbol}/∂φ₀ = {gradient[0]}", f"∂{symbol}/∂φ₁ = {gradient[1]}"]
     _typed(qtbot, editor, "phi0 +")
     assert not editor.derivative.isVisibleTo(panel)  # nothing to show for a refused text

@@ -40,7 +40,7 @@ def refused_range(error: FormulaError, length: int) -> tuple[int, int]:
 
 
 class _FormulaText(QPlainTextEdit):
-    """The text box, no wider by its own wish than a number field: the panel keeps
+    """A text box no wider by its own wish than a number field: the panel keeps
     its width, and a long formula wraps."""
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -82,22 +82,15 @@ class FormulaEditor(QWidget):
         self.edit.setPlaceholderText(f"a formula in {', '.join(self._reader.variables)}")
         self.edit.setAccessibleName(f"formula {parameter.label or parameter.symbol}")
         lines = QFontMetrics(self.edit.font()).lineSpacing()
-        self.edit.setFixedHeight(2 * lines + 12)  # two lines: long formulas wrap
+        self.edit.setFixedHeight(3 * lines + 12)  # three lines: long formulas wrap
         self.edit.installEventFilter(self)
         self.edit.textChanged.connect(self._typed)
-        self.apply = QPushButton("Apply")
-        self.apply.setToolTip("use this formula (Return)")
-        self.apply.clicked.connect(self._commit)
-        top = QHBoxLayout()
-        top.addWidget(self.edit, 1)
-        top.addWidget(self.apply, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(top)
+        layout.addWidget(self.edit)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {ERROR_COLOUR}")
         self.error.hide()
         layout.addWidget(self.error)
-        row = QHBoxLayout()
         self.example_combo = QComboBox()
         self.example_combo.addItem("Examples…")
         for example in examples:
@@ -111,15 +104,24 @@ class FormulaEditor(QWidget):
         self.example_combo.setToolTip("start from an example: its formula, window and start")
         self.example_combo.activated.connect(self._example_picked)
         self.example_combo.setVisible(bool(examples))
+        self.apply = QPushButton("Apply")
+        self.apply.setToolTip("use this formula (Return)")
+        self.apply.clicked.connect(self._commit)
+        row = QHBoxLayout()
+        row.addWidget(self.example_combo, 1)
+        row.addWidget(self.apply)
+        layout.addLayout(row)
         self.show_derivative = QCheckBox("Show derivative")
         self.show_derivative.setToolTip("the gradient gradviz computes from the formula")
         self.show_derivative.toggled.connect(self._show_read)
-        row.addWidget(self.example_combo, 1)
-        row.addWidget(self.show_derivative)
-        layout.addLayout(row)
-        self.derivative = QLabel()
-        self.derivative.setWordWrap(True)
-        self.derivative.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.show_derivative)
+        # A box of its own, not a label: a derivative can run to hundreds of characters,
+        # which a wrapped label in a form would draw over the rows below.
+        self.derivative = _FormulaText()
+        self.derivative.setReadOnly(True)
+        self.derivative.setTabChangesFocus(True)
+        self.derivative.setFixedHeight(4 * lines + 12)
+        self.derivative.setAccessibleName("derivative")
         self.derivative.hide()
         layout.addWidget(self.derivative)
         self._debounce = Debouncer(CHECK_DELAY_MS, self.check, self)
@@ -174,7 +176,7 @@ class FormulaEditor(QWidget):
         self.edit.setExtraSelections(marks)
         self.apply.setEnabled(not refused and self.text != self._value)
         lines = self.derivative_lines()
-        self.derivative.setText("\n".join(lines) if lines else "")
+        self.derivative.setPlainText("\n".join(lines) if lines else "")
         self.derivative.setVisible(self.show_derivative.isChecked() and lines is not None)
 
     def _mark(self, start: int, end: int) -> QTextEdit.ExtraSelection:
