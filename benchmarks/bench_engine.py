@@ -47,8 +47,8 @@ from gradviz.core.data import Dataset
 from gradviz.core.engine import Engine
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import DataFitProblem, Problem, make_problem
-from gradviz.core.run import RunSettings, Step, _is_diverged, iterate
-from gradviz.core.step import escape_box
+from gradviz.core.run import RunSettings, Step, iterate
+from gradviz.core.step import escape_box, is_diverged
 
 # gradviz.core.run the module, not the function gradviz.core re-exports under that name.
 run_module = importlib.import_module("gradviz.core.run")
@@ -172,7 +172,7 @@ def _old_updates(problem: Problem, settings: RunSettings) -> Iterator[Step]:
         phi, state, batch_loss, used_grad = optimizer.update(phi, state, t, lr, objective)
         loss, grad = problem.loss_and_grad(phi)
         loss_value = float(loss)
-        diverged = _is_diverged(phi, loss_value, centre, reach)
+        diverged = is_diverged(phi, loss_value, centre, reach)
         yield Step(
             t + 1, epoch, phi, loss_value, float(batch_loss), lr, batch, used_grad, diverged
         )

@@ -35,19 +35,6 @@ of its speed); a hundredth of a second ahead is still far less than a consumer
 waiting for a step notices."""
 
 
-def _is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reach: float) -> bool:
-    """Whether one step diverged: the rule stated for one phi and loss, which the
-    engine tests on whole blocks at once (and its tests against this)."""
-    # Every comparison with NaN is false, so a NaN or infinite phi or loss fails
-    # these tests as well: no separate finiteness check is needed.
-    phi0, phi1 = phi.tolist()
-    return not (
-        loss <= DIVERGENCE_LOSS
-        and abs(phi0 - centre[0]) <= reach
-        and abs(phi1 - centre[1]) <= reach
-    )
-
-
 def iterate(problem: Problem, settings: RunSettings, terms: bool = False) -> Iterator[Step]:
     """Yield the start point, then one :class:`Step` per update.
 

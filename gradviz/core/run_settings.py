@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -12,7 +11,7 @@ from gradviz.core.batching import BATCHING_SCHEMES, check_batch_size
 from gradviz.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gradviz.core.problems import Problem
 from gradviz.core.schedules import Schedule, parse_schedule
-from gradviz.core.space import MAX_COORDINATE
+from gradviz.core.space import start_problem
 
 MAX_STEPS = 10_000_000
 MAX_SEED = 2**32 - 1
@@ -75,11 +74,9 @@ class RunSettings:
         object.__setattr__(self, "hyperparameters", MappingProxyType(dict(self.hyperparameters)))
         if self.start is not None:
             start = (float(self.start[0]), float(self.start[1]))
-            if not all(math.isfinite(v) for v in start):
-                raise ValueError(f"start must be finite, got {self.start}")
-            if max(map(abs, start)) > MAX_COORDINATE:
-                raise ValueError(f"start must be within ±{MAX_COORDINATE:g}, got "
-                                 f"({start[0]:g}, {start[1]:g})")
+            wrong = start_problem(start)
+            if wrong is not None:
+                raise ValueError(f"start {wrong}, got ({start[0]:g}, {start[1]:g})")
             object.__setattr__(self, "start", start)
         if self.batching not in BATCHING_SCHEMES:
             raise ValueError(

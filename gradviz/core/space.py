@@ -12,6 +12,18 @@ MAX_COORDINATE = 1e12
 """Largest parameter magnitude of a drawable window or a start point: far beyond
 any demo, and small enough that losses, pixel scales and their squares stay finite."""
 
+
+def start_problem(points: object) -> str | None:
+    """What is wrong with ``points`` (start coordinates, any shape) as starts of
+    runs: that they must be finite, or within ``±MAX_COORDINATE``; ``None`` if nothing."""
+    values = np.asarray(points, dtype=float)
+    if not np.isfinite(values).all():
+        return "must be finite"
+    if not (np.abs(values) <= MAX_COORDINATE).all():
+        return f"must be within ±{MAX_COORDINATE:g}"
+    return None
+
+
 MIN_RELATIVE_EXTENT = 1e-9
 """Smallest window width or height as a fraction of ``max(1, |bound|)``: below it
 the pixels of a view would no longer be distinct numbers (and 1 / width may overflow)."""

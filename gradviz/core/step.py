@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from collections import namedtuple
 
+import numpy as np
+
 from gradviz.core.columns import STEP_COLUMNS
 from gradviz.core.space import Window
 
@@ -45,6 +47,21 @@ def _step_type() -> type[tuple]:  # type: ignore[type-arg]
 Step = _step_type()
 
 
+def is_diverged(phi: np.ndarray, loss: float, centre: tuple[float, float], reach: float) -> bool:
+    """Whether one step diverged: its phi or loss is not finite, its loss exceeds
+    :data:`DIVERGENCE_LOSS`, or its phi is farther than ``reach`` from ``centre``
+    (see :func:`escape_box`) in either coordinate. The rule stated for one phi
+    and loss, which the engine tests on whole blocks at once (and its tests against this)."""
+    # Every comparison with NaN is false, so a NaN or infinite phi or loss fails
+    # these tests as well: no separate finiteness check is needed.
+    phi0, phi1 = phi.tolist()
+    return not (
+        loss <= DIVERGENCE_LOSS
+        and abs(phi0 - centre[0]) <= reach
+        and abs(phi1 - centre[1]) <= reach
+    )
+
+
 def escape_box(window: Window) -> tuple[tuple[float, float], float]:
     """The centre of ``window`` and how far from it (in either coordinate) a run may
     go before it counts as diverged: :data:`ESCAPE_FACTOR` times the window's size."""
@@ -52,4 +69,4 @@ def escape_box(window: Window) -> tuple[tuple[float, float], float]:
     return centre, ESCAPE_FACTOR * max(window.width, window.height)
 
 
-__all__ = ["DIVERGENCE_LOSS", "ESCAPE_FACTOR", "Step", "escape_box"]
+__all__ = ["DIVERGENCE_LOSS", "ESCAPE_FACTOR", "Step", "escape_box", "is_diverged"]

@@ -37,6 +37,7 @@ from gradviz.core.colormaps import load_colormap
 from gradviz.core.kinds import kinds_with_data
 from gradviz.core.problems import Problem
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
+from gradviz.core.stability import step_bound
 from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
 from gradviz.qt.widgets.control_panel import ControlPanel
@@ -515,6 +516,10 @@ class MainWindow(QMainWindow):
         selected = next((f for f in frames if f.selected), None)
         self.status.setText(self._status_text(selected))
         self._show_timeline(c.shown_update, c.last_update)
+        settings = c.selected_settings
+        if due:  # with the other numbers: a local bound is a pass over the data
+            self.control_panel.show_step_bound(None if settings is None else step_bound(
+                c.problem, settings.optimizer, None if selected is None else selected.current_phi))
 
     def _show_fans(self, frames: list[RunFrame]) -> None:
         """The final losses of the fans beside the loss curves, while there are fans."""

@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QFont, QPalette
 
 from gradviz.core.colormaps import load_colormap
 from gradviz.core.palette import RUN_COLOURS
+from gradviz.core.stability import Regime
 
 # A run keeps its entry of RUN_COLOURS (Okabe & Ito's palette, plain data in the
 # core) as its identity; what it is drawn in depends on the theme and the colour
@@ -35,6 +36,13 @@ MIN_BLACK_CONTRAST = 5.0
 UNDEFINED_GREYS = ((200, 200, 200), (120, 120, 120))
 """Where the loss is undefined (NaN): the ground and the stripes of the map's hatching
 (the 3D view's flat grey is the ground); greys, which no colour map shows as a loss."""
+
+REGIME_COLOURS: dict[Regime, str] = {
+    Regime.MONOTONE: "#009E73",  # Okabe-Ito's bluish green, yellow and vermillion:
+    Regime.OSCILLATES: "#F0E442",  # a traffic light that deuteranopes and protanopes
+    Regime.DIVERGES: "#D55E00",  # read by lightness as well as hue
+}
+"""The learning rates of gradient descent by what it does (the slider's bands, the bound)."""
 
 SHADOW = (0, 0, 0)
 """The dark outline of the runs' paths: opaque, so that it can be drawn the fast

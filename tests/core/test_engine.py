@@ -16,7 +16,8 @@ from gradviz.core.columns import TERM_COLUMNS
 from gradviz.core.engine import Engine, StepBlock, _diverged
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import MODELS, Problem, make_problem
-from gradviz.core.run import RunSettings, Step, _is_diverged, iterate
+from gradviz.core.run import RunSettings, Step, iterate
+from gradviz.core.step import is_diverged
 
 SCHEDULES = [
     "constant",
@@ -306,7 +307,7 @@ def test_an_engine_needs_runs_that_fit_the_problem() -> None:
     ],
 )
 def test_divergence_rule_is_the_single_runs(phi, loss) -> None:
-    expected = _is_diverged(np.array(phi), loss, (0.0, 0.0), 10.0)
+    expected = is_diverged(np.array(phi), loss, (0.0, 0.0), 10.0)
     got = _diverged(np.array([phi, phi]), np.array([loss, loss]), (0.0, 0.0), 10.0)
     assert got.tolist() == [expected, expected]
 

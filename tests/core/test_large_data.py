@@ -13,8 +13,8 @@ from gradviz.core import engine as engine_module
 from gradviz.core.data import Dataset
 from gradviz.core.engine import LARGE_DATA, Engine, full_loss_every
 from gradviz.core.losses import DataFitProblem
-from gradviz.core.run import RunSettings, Step, _is_diverged, iterate
-from gradviz.core.step import escape_box
+from gradviz.core.run import RunSettings, Step, iterate
+from gradviz.core.step import escape_box, is_diverged
 
 
 def bits(value: object) -> bytes:
@@ -83,8 +83,8 @@ def test_a_diverging_run_on_large_data_stops_by_phi_and_batch_loss(monkeypatch) 
     centre, reach = escape_box(p.window)
     tested = [(s.phi, s.loss if not math.isnan(s.loss) or s.update == 0 else s.batch_loss)
               for s in steps]
-    assert not any(_is_diverged(phi, loss, centre, reach) for phi, loss in tested[:-1])
-    assert _is_diverged(*tested[-1], centre, reach)
+    assert not any(is_diverged(phi, loss, centre, reach) for phi, loss in tested[:-1])
+    assert is_diverged(*tested[-1], centre, reach)
     for a, b in zip(steps, plain):  # the same path up to there
         assert bits(a.phi) == bits(b.phi)
 

@@ -11,7 +11,8 @@ import pytest
 from core_reference import problem
 
 from gradviz.core.optimizers import OPTIMIZERS, _average, _weights, make_optimizer
-from gradviz.core.run import BLOCK_STEPS, RunSettings, _is_diverged, iterate
+from gradviz.core.run import BLOCK_STEPS, RunSettings, iterate
+from gradviz.core.step import is_diverged
 
 # gradviz.core.run the module, not the function gradviz.core re-exports under that name.
 run_module = importlib.import_module("gradviz.core.run")
@@ -130,7 +131,7 @@ def test_a_failing_evaluation_reaches_the_consumer() -> None:
     ],
 )
 def test_divergence_test(phi, loss, expected) -> None:
-    assert _is_diverged(np.array(phi), loss, (0.0, 0.0), 10.0) is expected
+    assert is_diverged(np.array(phi), loss, (0.0, 0.0), 10.0) is expected
 
 
 def test_weights_are_read_only_and_shared() -> None:

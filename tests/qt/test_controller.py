@@ -17,7 +17,12 @@ from gradviz.core.problems import DataFitProblem, ProblemSpec
 from gradviz.core.run import RunSettings
 from gradviz.core.scenes import Scene, SceneRun, builtin_scenes, load_scene, save_scene
 from gradviz.core.space import Window
-from gradviz.qt.control.controller import MAX_RUNS, AppController
+from gradviz.qt.control.controller import (
+    FRAME_MS,
+    MAX_RUNS,
+    TO_END_FRAME_MS,
+    AppController,
+)
 from gradviz.qt.frame import RunFrame
 
 SIGNALS = (
@@ -302,6 +307,25 @@ def test_play_when_every_run_has_finished_starts_over(started, qtbot):
     assert c.runs[0].generation == generation + 1
     qtbot.waitUntil(lambda: c.runs[0].record.finished and not c.playing, timeout=5000)
     assert len(c.runs[0].record) == 4
+
+
+def test_frames_come_less_often_while_the_runs_are_run_to_the_end(started, qtbot):
+    c = started[0]
+    c.edit_selected(replace(c.selected.settings, steps=3))
+    assert c.frame_interval == FRAME_MS
+    c.run_to_end()
+    assert c.frame_interval == TO_END_FRAME_MS
+    qtbot.waitUntil(lambda: not c.playing, timeout=5000)
+    assert c.frame_interval == FRAME_MS  # finished: frames at their usual pace again
+    c.set_speed(0)  # played as fast as they can be, they are watched: every frame
+    c.play()
+    assert c.frame_interval == FRAME_MS
+    c.pause()
+    c.set_frame_interval(0)  # a benchmark lifts the cap; running to the end keeps this one
+    c.run_to_end()
+    assert c.frame_interval == TO_END_FRAME_MS
+    c.pause()
+    assert c.frame_interval == 0
 
 
 def test_toggle_play(started):

@@ -56,7 +56,7 @@ def test_running_to_the_end_takes_the_engines_in_turn_a_piece_at_a_time(qapp, mo
     from gradviz.qt.threads import workers as worker_module
 
     # No time to spare: each tick computes one piece of one engine, the next engine's next.
-    monkeypatch.setattr(worker_module, "INSTANT_BUDGET_S", 0.0)
+    monkeypatch.setattr(worker_module, "TO_END_BUDGET_S", 0.0)
     worker = RunWorker()
     worker.start()
     ticks: list[dict[int, int]] = []

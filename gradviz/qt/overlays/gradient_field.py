@@ -12,6 +12,7 @@ from gradviz.core.problems import Problem
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
+from gradviz.qt.layers.corner_note import CornerNote
 from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
 
 ARROWS_A_SIDE = 17
@@ -57,11 +58,7 @@ class GradientFieldOverlay(Overlay):
         self.layer.setZValue(2)  # over the map and contours, under the paths
         view.getPlotItem().addItem(self.layer, ignoreBounds=True)
         # Bottom right: the runs' legend and badges take the other corners first.
-        self.note = pg.TextItem(anchor=(1, 1), fill=pg.mkBrush(0, 0, 0, 150))
-        self.note.setParentItem(view.getPlotItem().vb)
-        self.note.hide()
-        view.getPlotItem().vb.sigResized.connect(self._place_note)
-        self._scale = 1.0
+        self.note = CornerNote(view, (1, 1))
         self._shown: object | None = None
 
     @staticmethod
@@ -74,23 +71,14 @@ class GradientFieldOverlay(Overlay):
         self._shown = data
         if not isinstance(data, FieldPicture):
             self.layer.set_arrows(())
-            self.note.hide()
+            self.note.set_text("")
             return
         self.layer.set_arrows([
             Arrow((float(a), float(b)), (float(c), float(d)), FIELD_COLOUR, width=1.3)
             for (a, b), (c, d) in zip(data.tails, data.steps)
         ])
-        self.note.setText(data.note)
-        self.note.show()
-        self._place_note()
+        self.note.set_text(data.note)
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
-        self._scale = scale
         self.layer.set_scale(scale)
-        self.note.setFont(style.axis_font(round(11 * scale)))
-        self.note.setColor("#ffffff")
-        self._place_note()
-
-    def _place_note(self, *_: object) -> None:
-        box = self.view.getPlotItem().vb.boundingRect()
-        self.note.setPos(box.right() - 6 * self._scale, box.bottom() - 6 * self._scale)
+        self.note.set_scale(scale)

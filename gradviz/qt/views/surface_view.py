@@ -19,6 +19,7 @@ from gradviz.qt.frame import FanTag, RunFrame
 from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
+from gradviz.qt.layers.corner_note import shown_notes
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
@@ -323,6 +324,7 @@ class SurfaceView(Panel):
     def show_overlays(self, data: Mapping[str, object]) -> None:
         """Draw each overlay of the map from its entry of ``data`` (a missing one is hidden)."""
         self.overlays.show(data)
+        self._place_legend(self._frames)  # out of the way of the notes they show
 
     def show_window(self, window: Window) -> None:
         """Show ``window`` without announcing it as a user's zoom (a new problem or
@@ -490,7 +492,9 @@ class SurfaceView(Panel):
             return
         vb = self.getPlotItem().vb
         shown = [f for f in frames if f.visible and f.index >= 0]
-        key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges))
+        notes = shown_notes(vb)  # the overlays' notes count as badges
+        key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges),
+               tuple((n.left(), n.top(), n.width(), n.height()) for n in notes))
         transform = vb.childGroup.transform()  # data -> the plot's pixels
         heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
         here = self.legend.mapRectToParent(self.legend.boundingRect())
@@ -499,7 +503,7 @@ class SurfaceView(Panel):
             return
         # A badge counts as a head: it says what became of a run.
         badges = [vb.mapRectFromScene(badge.sceneBoundingRect())
-                  for badge in self._badges.values()]
+                  for badge in self._badges.values()] + notes
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()

@@ -36,9 +36,11 @@ from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.run import MAX_STEPS, RunSettings
 from gradviz.core.schedules import SCHEDULES, WARMUP, Schedule, parse_schedule
 from gradviz.core.sources import DATA_SOURCES, data_source
+from gradviz.core.stability import Curvature
+from gradviz.qt.style import REGIME_COLOURS
 from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.widgets.formula_editor import FormulaEditor
-from gradviz.qt.widgets.parameter_field import ParameterField
+from gradviz.qt.widgets.parameter_field import Band, ParameterField
 
 STEPS = HyperParameter("steps", "T", 100, 1, MAX_STEPS, log=True, integer=True,
                        help="number of updates to run")
@@ -94,6 +96,8 @@ class ControlPanel(QWidget):
         self._settings: RunSettings | None = None
         self._n_points: int | None = None
         self._batch_points: int | None = None  # the n the minibatch controls were built for
+        self.hyper_fields: dict[str, ParameterField] = {}
+        """The fields of the selected run's optimizer's hyperparameters, by name."""
         layout = QVBoxLayout(self)
         layout.addWidget(self._problem_group())
         layout.addWidget(self._run_group())
@@ -325,6 +329,28 @@ class ControlPanel(QWidget):
         assert settings.start is not None
         self.start0.set_value(settings.start[0])
         self.start1.set_value(settings.start[1])
+
+    def show_step_bound(self, curvature: Curvature | None) -> None:
+        """Colour the learning rate's slider by what gradient descent does at each rate
+        under ``curvature``'s bound, and say beside it what the rate shown does;
+        ``None`` (another optimizer, a problem without that bound) shows nothing."""
+        field = self.hyper_fields.get("lr") if self._settings is not None else None
+        if field is None:
+            return
+        if curvature is None:
+            field.set_bands(())
+            return
+        bands = [Band(low, high, REGIME_COLOURS[regime], regime.value)
+                 for low, high, regime in curvature.bands()]
+        lr = float(field.value)
+        regime = curvature.regime(lr)
+        if regime is None:  # no bound here: the words say why
+            field.set_bands((), curvature.describe())
+            return
+        bound = f"2/\u2060λmax = {curvature.bound:#.3g}"  # never wrapped after the slash
+        where = "local bound at the current point: " if curvature.local else ""
+        field.set_bands(bands, f"{where}{bound}; α = {lr:.3g} {regime.value}",
+                        REGIME_COLOURS[regime])
 
     def _show_fanned(self, fanned: str | None) -> None:
         """Only the fan sets the parameter it spreads (Run > Fan over… changes its values)."""

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit, QSlider, QWidget
+from PySide6.QtCore import QEvent, QObject, QRectF, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QStyle,
+    QStyleOptionSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
 
@@ -21,6 +34,73 @@ def format_value(value: float | str) -> str:
     if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
         return str(int(value))
     return f"{value:.6g}"
+
+
+BAND_HEIGHT = 4
+"""Pixels of the strip of coloured bands under a slider's groove."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A range of a parameter's values that behave alike (a learning rate that
+    converges, oscillates or diverges), shown as a coloured stretch of the slider.
+
+    Attributes
+    ----------
+    low, high : float
+        The range (``high`` may be infinite).
+    colour : str
+        ``#rrggbb``.
+    name : str
+        What the values in it do, for the tooltip.
+    """
+
+    low: float
+    high: float
+    colour: str
+    name: str
+
+
+class BandedSlider(QSlider):
+    """A horizontal slider with a strip of coloured bands along the bottom of its groove."""
+
+    def __init__(self) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        self._bands: tuple[tuple[float, float, QColor], ...] = ()
+
+    @property
+    def bands(self) -> tuple[tuple[float, float, QColor], ...]:
+        """The bands drawn: ``(from, to, colour)``, as fractions of the slider's travel."""
+        return self._bands
+
+    def set_bands(self, bands: Sequence[tuple[float, float, QColor]]) -> None:
+        """Draw ``bands`` (fractions 0 to 1 of the travel); none removes the strip."""
+        bands = tuple(bands)
+        if bands != self._bands:
+            self._bands = bands
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._bands:
+            return
+        option = QStyleOptionSlider()
+        self.initStyleOption(option)
+        style = self.style()
+        groove = style.subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                      QStyle.SubControl.SC_SliderGroove, self)
+        handle = style.subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                      QStyle.SubControl.SC_SliderHandle, self)
+        # The handle's centre travels from half a handle in from each end.
+        left = groove.left() + handle.width() / 2
+        travel = max(1.0, groove.width() - handle.width())
+        top = min(self.height() - BAND_HEIGHT, groove.bottom() + 1)
+        painter = QPainter(self)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for low, high, colour in self._bands:
+            painter.setBrush(colour)
+            painter.drawRect(QRectF(left + low * travel, top, (high - low) * travel, BAND_HEIGHT))
+        painter.end()
 
 
 class ParameterField(QWidget):
@@ -41,12 +121,22 @@ class ParameterField(QWidget):
         super().__init__(parent)
         self.parameter = parameter
         self._value = value
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(1)
+        layout = QHBoxLayout()
+        outer.addLayout(layout)
+        # What the bands mean for the value shown (the bound beside a learning rate).
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        self.note.hide()
+        outer.addWidget(self.note)
+        self._bands: tuple[Band, ...] = ()
         self.setToolTip(f"{parameter.symbol} — {parameter.help}")
         self.combo: QComboBox | None = None
         self.edit: QLineEdit | None = None
-        self.slider: QSlider | None = None
+        self.slider: BandedSlider | None = None
         if parameter.is_choice:
             self.combo = QComboBox()
             self.combo.addItems(list(parameter.choices))
@@ -55,7 +145,7 @@ class ParameterField(QWidget):
         else:
             self._slider_range = parameter.slider_range
             if self._slider_range is not None:
-                self.slider = QSlider(Qt.Orientation.Horizontal)
+                self.slider = BandedSlider()
                 self.slider.setRange(0, SLIDER_STEPS)
                 self.slider.valueChanged.connect(self._slider_moved)
                 self.slider.sliderReleased.connect(self._slider_released)
@@ -86,7 +176,39 @@ class ParameterField(QWidget):
             with QSignalBlocker(self.slider):
                 self.slider.setValue(self._to_slider(float(value)))
 
+    @property
+    def bands(self) -> tuple[Band, ...]:
+        """The bands shown along the slider."""
+        return self._bands
+
+    def set_bands(self, bands: Sequence[Band], note: str = "", colour: str = "") -> None:
+        """Colour the slider's stretches of ``bands`` and show ``note`` under the field
+        (a small square of ``colour`` before it, if given); no bands and no note
+        remove both. The tooltip lists what each band means."""
+        bands = tuple(bands)
+        self._bands = bands
+        if self.slider is not None and self._slider_range is not None:
+            low, high = self._slider_range
+            self.slider.set_bands([
+                (self._fraction(max(band.low, low)), self._fraction(min(band.high, high)),
+                 QColor(band.colour))
+                for band in bands if band.high > low and band.low < high
+            ])
+            self.slider.setToolTip("\n".join(
+                f"{format_value(b.low)} to "
+                f"{format_value(b.high) if math.isfinite(b.high) else '∞'}: {b.name}"
+                for b in bands))
+        mark = f'<span style="color:{colour}">■</span> ' if colour else ""
+        text = mark + html.escape(note) if note else ""
+        if text != self.note.text():
+            self.note.setText(text)
+        self.note.setVisible(bool(note))
+
     # -- slider mapping: logarithmic when declared so ----------------------------------------
+    def _fraction(self, value: float) -> float:
+        """Where ``value`` lies along the slider, 0 to 1 (clamped to its range)."""
+        return self._to_slider(value) / SLIDER_STEPS
+
     def _to_slider(self, value: float) -> int:
         assert self._slider_range is not None
         low, high = self._slider_range

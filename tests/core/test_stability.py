@@ -1,0 +1,99 @@
+"""The step-size bound: the linear model's exact 2 / λmax at its minimum, the regimes of
+gradient descent around it, and the local bound of other losses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradviz
+from gradviz.core.problems import make_problem
+from gradviz.core.stability import Regime, is_quadratic, stability, takes_plain_steps
+
+START = (1.6, -0.5)  # scene 2's
+
+
+@pytest.fixture(scope="module")
+def linear():
+    return make_problem("linear")
+
+
+def test_the_linear_bound_is_two_over_the_largest_eigenvalue_at_the_minimum(linear):
+    assert is_quadratic(linear)
+    curvature = stability(linear)
+    assert not curvature.local and curvature.positive_definite
+    np.testing.assert_allclose(curvature.point, linear.known_minima()[0], rtol=1e-12)
+    values = np.linalg.eigvalsh(linear.hessian(np.array(START)))
+    np.testing.assert_allclose(curvature.eigenvalues, values, rtol=1e-12)
+    assert curvature.lambda_max == pytest.approx(50.03, abs=0.005)  # scene 2's comment
+    assert curvature.bound == pytest.approx(2.0 / values.max(), rel=1e-12)
+    assert curvature.describe() == "2/λmax = 0.0400"  # scene 2: "about 0.040"
+    h, v = curvature.hessian, curvature.eigenvectors
+    np.testing.assert_allclose(h @ v, v * curvature.eigenvalues, atol=1e-12)
+
+
+def _run(problem, lr, steps=400):
+    return gradviz.run(problem, gradviz.RunSettings("gd", {"lr": lr}, start=START, steps=steps))
+
+
+def test_just_below_the_bound_gd_converges_just_above_it_diverges(linear):
+    curvature = stability(linear)
+    minimum = linear.loss(curvature.point)
+    below = _run(linear, 0.98 * curvature.bound)
+    assert below.diverged_at is None
+    assert below.loss[-1] == pytest.approx(float(minimum), rel=1e-9)
+    np.testing.assert_allclose(below.phi[-1], curvature.point, atol=1e-6)
+    above = _run(linear, 1.02 * curvature.bound)
+    assert above.diverged_at is not None
+    assert above.loss[above.diverged_at - 1] > 100 * linear.loss(np.array(START))
+
+
+def _sign_changes(problem, curvature, lr, steps=10):
+    # Few steps: at 0.9 / λmax the top direction's distance shrinks tenfold a step, to
+    # rounding noise (of either sign) after about 16.
+    path = _run(problem, lr, steps).phi
+    along_top = (path - curvature.point) @ curvature.eigenvectors[:, -1]
+    return int(np.sum(np.sign(along_top[1:]) != np.sign(along_top[:-1])))
+
+
+def test_below_one_over_lambda_max_monotone_above_it_oscillates(linear):
+    curvature = stability(linear)
+    one = curvature.monotone_limit
+    assert curvature.regime(0.9 * one) is Regime.MONOTONE
+    assert curvature.regime(1.5 * one) is Regime.OSCILLATES
+    assert curvature.regime(0.042) is Regime.DIVERGES  # scene 2's rate
+    assert _sign_changes(linear, curvature, 0.9 * one) == 0
+    assert _sign_changes(linear, curvature, 1.5 * one) == 10  # every step crosses the floor
+    bands = curvature.bands()
+    assert [b[2] for b in bands] == list(Regime)
+    assert bands[0][0] == 0.0 and bands[1][1] == bands[2][0] == curvature.bound
+    assert bands[2][1] == np.inf
+
+
+def test_the_gabor_bound_is_local_at_the_point_asked_about():
+    gabor = make_problem("gabor")
+    assert not is_quadratic(gabor)
+    with pytest.raises(ValueError, match="local"):
+        stability(gabor)
+    near_minimum = np.array([0.0, 15.0])
+    curvature = stability(gabor, near_minimum)
+    assert curvature.local and curvature.positive_definite
+    np.testing.assert_array_equal(curvature.point, near_minimum)
+    largest = np.linalg.eigvalsh(gabor.hessian(near_minimum))[-1]
+    assert curvature.bound == pytest.approx(2.0 / largest)
+    assert curvature.describe().startswith("local bound at the current point: 2/λmax = ")
+
+
+def test_where_the_hessian_is_not_positive_definite_there_is_no_bound_and_it_says_so():
+    gabor = make_problem("gabor")
+    curvature = stability(gabor, np.array(gabor.start))
+    assert not curvature.positive_definite
+    assert curvature.bound is None and curvature.regime(0.1) is None and curvature.bands() == ()
+    assert "not positive definite" in curvature.describe()
+    saddle = make_problem("saddle")
+    assert stability(saddle, np.array([0.0, 0.0])).bound is None
+
+
+def test_only_plain_gradient_steps_have_this_bound():
+    assert takes_plain_steps("gd") and takes_plain_steps("sgd")
+    assert not any(takes_plain_steps(name) for name in ("momentum", "nesterov", "adam", "nope"))
