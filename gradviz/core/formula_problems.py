@@ -14,7 +14,7 @@ four numbers) and start point (``guess``, two numbers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -49,14 +49,30 @@ def compiled(text: str, variables: tuple[str, ...]) -> Formula:
     return Formula(text, variables)
 
 
-def _formula_reader(variables: tuple[str, ...]) -> Callable[[object], str]:
-    def read(value: object) -> str:
+@dataclass(frozen=True)
+class FormulaReader:
+    """The reader of a formula parameter (:attr:`HyperParameter.reader
+    <gradviz.core.hyperparameters.HyperParameter.reader>`): it checks a text as a
+    formula in ``variables``, and tells an editor what a text reads as.
+    """
+
+    variables: tuple[str, ...]
+
+    def formula(self, text: str) -> Formula:
+        """``text`` read and differentiated.
+
+        Raises
+        ------
+        FormulaError
+            If the text is refused: what is wrong, and where.
+        """
+        return compiled(text, self.variables)
+
+    def __call__(self, value: object) -> str:
         if not isinstance(value, str):
             raise ValueError(f"must be a formula (text); got {excerpt(repr(value))}")
-        compiled(value, variables)  # a FormulaError says what and where
+        self.formula(value)  # a FormulaError says what and where
         return value
-
-    return read
 
 
 def _numbers(value: object, count: int) -> tuple[float, ...]:
@@ -106,7 +122,7 @@ def _read_guess(value: object) -> str:
 def model_expression(default: str) -> HyperParameter:
     """The declaration of a model's formula, ``default`` when none is given."""
     return HyperParameter(
-        "expression", "f", default, reader=_formula_reader(MODEL_VARIABLES), label="f[x, φ] =",
+        "expression", "f", default, reader=FormulaReader(MODEL_VARIABLES), label="f[x, φ] =",
         help="the model, a formula in x, phi0 and phi1 (numbers, + - * / **, parentheses, "
         "sin cos tan exp log sqrt abs tanh sigmoid)",
     )
@@ -115,7 +131,7 @@ def model_expression(default: str) -> HyperParameter:
 def surface_expression(default: str) -> HyperParameter:
     """The declaration of a surface's formula, ``default`` when none is given."""
     return HyperParameter(
-        "expression", "L", default, reader=_formula_reader(SURFACE_VARIABLES), label="L[φ] =",
+        "expression", "L", default, reader=FormulaReader(SURFACE_VARIABLES), label="L[φ] =",
         help="the loss surface, a formula in phi0 and phi1 (the same syntax)",
     )
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from gradviz.core.columns import STEP_COLUMNS, Kind
 from gradviz.core.engine import StepBlock
-from gradviz.core.run import RunSettings, Trajectory
+from gradviz.core.run import RunSettings, Trajectory, loss_undefined
 
 _COLUMNS = tuple((c, c.dtype) for c in STEP_COLUMNS)
 """Every column with the type of its entries (looked up once: a piece is made per
@@ -42,6 +42,7 @@ def run_piece(parts: Sequence[tuple[StepBlock, int]], settings: RunSettings,
     """
     spans: list[tuple[StepBlock, int, slice]] = []
     diverged_at = None
+    undefined = False
     for block, run in parts:
         count = int(block.count[run])
         if not count:
@@ -51,6 +52,8 @@ def run_piece(parts: Sequence[tuple[StepBlock, int]], settings: RunSettings,
             end = count - 1
             if block.update[end] >= first:  # else left out with the steps before it
                 diverged_at = int(block.update[end])
+                undefined = loss_undefined(block.phi[run, end], block.loss[run, end],
+                                           block.batch_loss[run, end])
         start = min(max(0, first - int(block.update[0])), end)
         if start < end:
             spans.append((block, run, slice(start, end)))
@@ -75,7 +78,8 @@ def run_piece(parts: Sequence[tuple[StepBlock, int]], settings: RunSettings,
                       for values, (_, run, rows) in zip(held, spans)]
             columns[column.series] = (np.concatenate(values).astype(dtype, copy=False)
                                       if values else np.empty((0, *column.shape), dtype))
-    return Trajectory(settings=settings, diverged_at=diverged_at, **columns)  # type: ignore[arg-type]
+    return Trajectory(settings=settings, diverged_at=diverged_at, undefined=undefined,  # type: ignore[arg-type]
+                      **columns)
 
 
 def join_pieces(pieces: Sequence[Trajectory]) -> Trajectory:
@@ -91,8 +95,10 @@ def join_pieces(pieces: Sequence[Trajectory]) -> Trajectory:
             columns[column.series] = tuple(itertools.chain.from_iterable(held))
         else:
             columns[column.series] = np.concatenate(held)
-    diverged_at = next((p.diverged_at for p in pieces if p.diverged_at is not None), None)
-    return Trajectory(settings=pieces[0].settings, diverged_at=diverged_at, **columns)  # type: ignore[arg-type]
+    ended = next((p for p in pieces if p.diverged_at is not None), None)
+    return Trajectory(settings=pieces[0].settings,  # type: ignore[arg-type]
+                      diverged_at=None if ended is None else ended.diverged_at,
+                      undefined=ended is not None and ended.undefined, **columns)
 
 
 __all__ = ["join_pieces", "run_piece"]

@@ -36,6 +36,7 @@ class Recording:
             c.name: None if c.optional else self._new(c) for c in STEP_COLUMNS
         }
         self.diverged_at: int | None = None
+        self.undefined = False  # whether it diverged where the loss is undefined
         self.finished = False
 
     def _new(self, column: Column) -> Held:
@@ -51,6 +52,7 @@ class Recording:
                 if isinstance(held, list):
                     del held[self._size :]
             self.diverged_at = None
+            self.undefined = False
             self.finished = False
 
     def __len__(self) -> int:
@@ -83,6 +85,7 @@ class Recording:
         self._size = end
         if piece.diverged_at is not None:
             self.diverged_at = piece.diverged_at
+            self.undefined = piece.undefined
 
     def _grown(self, array: np.ndarray) -> np.ndarray:
         grown = np.empty((self._room, *array.shape[1:]), dtype=array.dtype)
@@ -110,7 +113,8 @@ class Recording:
             else values.copy() if isinstance(values, np.ndarray) else tuple(values)
             for name, values in self.columns().items()
         }
-        return Trajectory(settings=settings, diverged_at=self.diverged_at, **columns)
+        return Trajectory(settings=settings, diverged_at=self.diverged_at,
+                          undefined=self.undefined, **columns)
 
 
 def _series(column: Column) -> property:

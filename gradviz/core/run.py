@@ -93,17 +93,21 @@ class Trajectory:
         The resolved settings of the run.
     diverged_at : int or None
         The update at which the run diverged.
+    undefined : bool
+        Whether it stopped there because the loss is undefined (:func:`loss_undefined`).
     """
 
     settings: RunSettings
     diverged_at: int | None = None
+    undefined: bool = False
 
     @classmethod
     def from_steps(cls, settings: RunSettings, steps: Iterable[Step]) -> Trajectory:
         """Collect steps, stopping at (and leaving out) a diverged one."""
         tally = RunTally()
         columns = stack_steps(list(tally.kept(steps)))
-        return cls(settings=settings, diverged_at=tally.diverged_at, **columns)
+        return cls(settings=settings, diverged_at=tally.diverged_at, undefined=tally.undefined,
+                   **columns)
 
     @property
     def final_phi(self) -> np.ndarray:
@@ -134,6 +138,17 @@ def summary_line(phi: np.ndarray, loss: float, updates: int, diverged_at: int | 
     return text
 
 
+def loss_undefined(phi: np.ndarray, loss: float, batch_loss: float) -> bool:
+    """Whether a diverged step stopped where the loss is undefined, not huge: its
+    full-data loss at finite parameters is NaN (a formula's is where it takes the log
+    of a negative number or divides by zero). A step whose full-data loss was left
+    out (a large data set's schedule) was stopped by its batch loss, which must not
+    be huge either. A run that diverges has huge or infinite losses, or parameters
+    beyond reach."""
+    return (bool(np.isfinite(phi).all()) and bool(np.isnan(loss))
+            and not abs(batch_loss) > DIVERGENCE_LOSS)
+
+
 class RunTally:
     """What a consumer of a run's steps needs to know once it has seen them all,
     kept in constant memory: the last finite step, the divergence and the row count.
@@ -142,6 +157,7 @@ class RunTally:
     def __init__(self) -> None:
         self.last: Step | None = None
         self.diverged_at: int | None = None
+        self.undefined = False
         self.rows = 0
 
     def kept(self, steps: Iterable[Step]) -> Iterator[Step]:
@@ -149,6 +165,7 @@ class RunTally:
         for step in steps:
             if step.diverged:
                 self.diverged_at = step.update
+                self.undefined = loss_undefined(step.phi, step.loss, step.batch_loss)
                 return
             self.last = step
             self.rows += 1

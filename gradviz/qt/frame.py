@@ -63,6 +63,9 @@ class RunFrame:
         The fan the run is a member of, if any; ``member`` is its place there.
     diverged_shown : bool
         Whether the run has diverged by the shown update (not only later).
+    undefined : bool
+        Whether it stopped at ``diverged_at`` because the loss is undefined there
+        (:func:`~gradviz.core.run.loss_undefined`), not because it diverged.
     """
 
     run_id: int
@@ -78,6 +81,7 @@ class RunFrame:
     fan: FanTag | None = None
     member: int = -1
     diverged_shown: bool = False
+    undefined: bool = False
 
     @property
     def current_phi(self) -> np.ndarray | None:
@@ -94,6 +98,8 @@ class RunFrame:
         """The badge in a few words, for the legend and the status bar."""
         if self.error:
             return "error"
+        if self.diverged_at is not None and self.undefined:
+            return f"undefined at update {self.diverged_at}"
         if self.diverged_at is not None:
             return f"diverged at update {self.diverged_at}"
         return None
@@ -104,8 +110,11 @@ class RunFrame:
         if self.error:
             return f"error: {self.error}"
         if self.diverged_at is not None and self.fan is not None:  # many: each in few words
-            return (f"{self.fan.symbol}={self.fan.labels[self.member]} diverged at update "
-                    f"{self.diverged_at}")
+            return f"{self.fan.symbol}={self.fan.labels[self.member]} {self.short_badge}"
+        if self.diverged_at is not None and self.undefined:
+            # Two lines: a run stops at the region's edge, often near the map's.
+            return (f"stopped at update {self.diverged_at}:\nthe loss is undefined here "
+                    "(log of a negative?)")
         if self.diverged_at is not None:
             return f"diverged at update {self.diverged_at}: learning rate too large?"
         return None

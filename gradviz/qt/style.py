@@ -33,6 +33,10 @@ MIN_BLACK_CONTRAST = 5.0
 """Runs end in the map's dark valleys, outlined in black: a colour darker than this
 (WCAG contrast against black; Okabe-Ito's blue is 4.2) is lost there from afar."""
 
+UNDEFINED_GREYS = ((200, 200, 200), (120, 120, 120))
+"""Where the loss is undefined (NaN): the ground and the stripes of the map's hatching
+(the 3D view's flat grey is the ground); greys, which no colour map shows as a loss."""
+
 REGIME_COLOURS: dict[Regime, str] = {
     Regime.MONOTONE: "#009E73",  # Okabe-Ito's bluish green, yellow and vermillion:
     Regime.OSCILLATES: "#F0E442",  # a traffic light that deuteranopes and protanopes

@@ -41,3 +41,23 @@ def test_a_runs_pieces_of_an_engines_blocks_are_its_steps_alone(first, terms):
 def test_no_blocks_make_an_empty_piece():
     settings = RunSettings().resolve(make_problem("gabor"))
     assert_same_trajectory(run_piece([], settings), Trajectory.from_steps(settings, []))
+
+
+@pytest.mark.parametrize(("expression", "lr", "undefined"), [
+    ("log(phi0) + phi1**2", 0.1, True),  # steps to phi0 < 0, where the log is undefined
+    ("phi0**2 + phi1**2", 5.0, False),  # too large a rate: the loss grows past any bound
+])
+def test_a_run_that_stops_where_the_loss_is_undefined_says_so(expression, lr, undefined):
+    problem = make_problem("formula-surface", expression=expression, bounds="-1 3 -2 2",
+                           guess="0.3 1")
+    one = RunSettings(optimizer="gd", hyperparameters={"lr": lr}, steps=100).resolve(problem)
+    alone = Trajectory.from_steps(one, iterate(problem, one))
+    assert alone.diverged_at is not None and alone.undefined is undefined
+    engine = Engine(problem, [one, RunSettings(optimizer="adam", steps=100).resolve(problem)])
+    blocks = [engine.start, *(engine.advance(25) for _ in range(4))]
+    pieces = [run_piece([(block, 0)], one) for block in blocks]
+    assert join_pieces(pieces).undefined is undefined
+    assert run_piece([(block, 0) for block in blocks], one).undefined is undefined
+    other = engine.settings[1]  # stepped beside it, as alone
+    assert (run_piece([(block, 1) for block in blocks], other).undefined
+            is Trajectory.from_steps(other, iterate(problem, other)).undefined)

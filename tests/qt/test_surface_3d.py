@@ -332,3 +332,17 @@ def test_export_in_3d_says_why_it_cannot(capsys, tmp_path, qapp):
     assert cli.main(["export", "--scene", "1", "--out", str(out), "--view", "3d"]) == 2
     assert "--view: the 3D view cannot be drawn: Qt's offscreen" in capsys.readouterr().err
     assert not out.exists()
+
+
+@gl
+def test_undefined_cells_are_flat_grey(view):
+    from gradviz.qt.style import UNDEFINED_GREYS
+
+    phi0, phi1, values = _bowl()
+    values[:, phi0 < 0] = np.nan  # where a formula is undefined
+    view.set_surface(phi0, phi1, values, np.empty((0, 2)), np.array([1.0, 15.0]), False)
+    pixels = _pixels(view.render_image(480, 320))
+    grey = np.array(UNDEFINED_GREYS[0])
+    # Lit or not, a grey stays a grey: equal channels, near the undefined grey's level.
+    near = (np.abs(pixels - grey).max(axis=2) <= 40) & (np.ptp(pixels, axis=2) <= 6)
+    assert near.mean() > 0.03

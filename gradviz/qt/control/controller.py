@@ -1145,6 +1145,7 @@ class AppController(QObject):
                 selected=run.run_id == self.selected_id,
                 index=self._row(run, update),
                 diverged_at=run.record.diverged_at,
+                undefined=run.record.undefined,
                 error=run.error,
                 minibatches=n is not None and run.settings.batch_size != n,
                 fan=tags.get(run.entry_id),

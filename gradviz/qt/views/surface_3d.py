@@ -141,6 +141,7 @@ class Surface3DView(gl.GLViewWidget):
         self._table = np.zeros((256, 3), dtype=np.uint8)
         self._frames: list[RunFrame] = []
         self._grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._undefined = np.zeros((0, 0), dtype=bool)  # the grid's NaN cells
         self._levels = (0.0, 1.0)
         self._log = False
         self._text = _Text(self)
@@ -212,6 +213,7 @@ class Surface3DView(gl.GLViewWidget):
         if high <= low:
             high = low + 1.0
         self._levels, self._log = (low, high), log_scale
+        self._undefined = np.isnan(values)  # drawn flat grey, at the floor
         shown = np.nan_to_num(shown, nan=low, posinf=high, neginf=low)
         self._grid = (np.asarray(phi0, float), np.asarray(phi1, float), shown)
         self.surface.setData(x=self._along(self._grid[0], self._grid[0]),
@@ -339,6 +341,7 @@ class Surface3DView(gl.GLViewWidget):
         index = np.round(t * (len(self._table) - 1)).astype(int)
         rgba = np.empty(index.shape + (4,), dtype=np.float32)
         rgba[..., :3] = self._table[index] / 255.0
+        rgba[self._undefined, :3] = np.array(style.UNDEFINED_GREYS[0]) / 255.0
         rgba[..., 3] = 1.0
         self.surface.setData(colors=np.ascontiguousarray(rgba.transpose(1, 0, 2)))
         self.update()

@@ -92,6 +92,28 @@ def _drop_cache(item: QGraphicsItem) -> None:
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
+UNDEFINED_NOTE = "▨ grey: undefined"
+"""What the colour bar's label adds when some cells are undefined."""
+
+_HATCH_PIXELS = 1024
+"""About how many image pixels the hatching spans along the longer side of the grid."""
+
+
+def hatched(undefined: np.ndarray) -> np.ndarray:
+    """An RGBA picture of the ``(rows, columns)`` mask ``undefined``: grey stripes where
+    it is true, transparent elsewhere, drawn finer than the cells so that the
+    stripes read as a pattern at any grid size."""
+    factor = max(1, _HATCH_PIXELS // max(undefined.shape))
+    mask = np.repeat(np.repeat(undefined, factor, axis=0), factor, axis=1)
+    rows, columns = np.indices(mask.shape)
+    stripe = (rows + columns) % 12 < 4
+    rgba = np.zeros((*mask.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = np.where(stripe[..., None], style.UNDEFINED_GREYS[1],
+                              style.UNDEFINED_GREYS[0])
+    rgba[..., 3] = np.where(mask, 255, 0)
+    return rgba
+
+
 def _legend_pen(colour: object, width: float) -> QPen:
     """A pen for the legend's line samples: ``width`` legend pixels, so that an
     export at a higher pixel ratio widens it with everything else."""
@@ -127,6 +149,15 @@ class SurfaceView(Panel):
         # ColorBarItem fixes its axis at 45 pixels: too narrow for "0.2" at a
         # projector's text size (pyqtgraph then hides the labels) and for the label.
         bar_axis.setWidth(None)
+        # Where the loss is undefined (NaN): hatched grey over the map, a colour no
+        # colour map has, so it never reads as a low or a high loss.
+        self.undefined = pg.ImageItem(axisOrder="row-major")
+        self.undefined.setZValue(-9)
+        self.undefined.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.undefined.hide()
+        plot.addItem(self.undefined)
+        self.undefined_shown = False
+        """Whether some cells of the surface shown are undefined (drawn hatched grey)."""
         self.contours = pg.PlotDataItem(
             connect="pairs", pen=pg.mkPen(style.DARK.contour, width=1), skipFiniteCheck=True
         )
@@ -254,12 +285,20 @@ class SurfaceView(Panel):
         dx = (phi0[-1] - phi0[0]) / max(1, len(phi0) - 1)
         dy = (phi1[-1] - phi1[0]) / max(1, len(phi1) - 1)
         # Each grid value is the centre of its pixel.
-        self.image.setRect(
-            QRectF(phi0[0] - dx / 2, phi1[0] - dy / 2, phi0[-1] - phi0[0] + dx,
-                   phi1[-1] - phi1[0] + dy)
-        )
+        rect = QRectF(phi0[0] - dx / 2, phi1[0] - dy / 2, phi0[-1] - phi0[0] + dx,
+                      phi1[-1] - phi1[0] + dy)
+        self.image.setRect(rect)
+        undefined = np.isnan(values)
+        self.undefined_shown = bool(undefined.any())
+        if self.undefined_shown:
+            self.undefined.setImage(hatched(undefined), axisOrder="row-major", autoLevels=False,
+                                    levels=(0, 255))
+            self.undefined.setRect(rect)
+        self.undefined.setVisible(self.undefined_shown)
         self.colour_bar.setLevels((low, high))
-        self.colour_bar.setLabel("right", "log₁₀ loss" if log_scale else "loss")
+        label = "log₁₀ loss" if log_scale else "loss"
+        self.colour_bar.setLabel("right", f"{label}    {UNDEFINED_NOTE}" if self.undefined_shown
+                                 else label)
         if contours.size:
             self.contours.setData(contours[:, 0], contours[:, 1])
         else:
@@ -279,7 +318,7 @@ class SurfaceView(Panel):
         self._drop_map_caches()
 
     def _drop_map_caches(self) -> None:
-        for item in (self.image, self.contours.curve, self.basins.image):
+        for item in (self.image, self.undefined, self.contours.curve, self.basins.image):
             _drop_cache(item)
 
     def show_overlays(self, data: Mapping[str, object]) -> None:

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from gradviz.core.batching import BATCHING_SCHEMES
 from gradviz.core.colormaps import COLORMAPS
+from gradviz.core.formula_examples import FormulaExample, examples_of
+from gradviz.core.formula_problems import FormulaReader
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.kinds import PROBLEM_KINDS, describe_models
 from gradviz.core.optimizers import OPTIMIZERS
@@ -36,12 +38,17 @@ from gradviz.core.sources import DATA_SOURCES, data_source
 from gradviz.core.stability import Curvature
 from gradviz.qt.style import REGIME_COLOURS
 from gradviz.qt.view_options import ViewOptions
+from gradviz.qt.widgets.formula_editor import FormulaEditor
 from gradviz.qt.widgets.parameter_field import Band, ParameterField
 
 STEPS = HyperParameter("steps", "T", 100, 1, MAX_STEPS, log=True, integer=True,
                        help="number of updates to run")
 SEED = HyperParameter("seed", "seed", 0, 0, 2**32 - 1, integer=True,
                       help="seed of the minibatch sequence")
+
+
+Field = ParameterField | FormulaEditor
+"""A parameter's editor: a formula has one of its own."""
 
 
 def _start_parameter(name: str, symbol: str) -> HyperParameter:
@@ -126,23 +133,31 @@ class ControlPanel(QWidget):
         # A row for every parameter the data sources and the problem kinds declare,
         # made once and shown for the problem at hand. A hidden field keeps its
         # value, so a model chosen again gets back the value it had.
-        self._parameter_rows: dict[HyperParameter, tuple[QLabel, ParameterField]] = {}
+        self._parameter_rows: dict[HyperParameter, tuple[QLabel, Field]] = {}
         for source in DATA_SOURCES:
             self._add_parameter_rows(form, source.parameters, self._data_parameter_edited)
-        for kind in PROBLEM_KINDS.values():
-            self._add_parameter_rows(form, kind.parameters, self._model_parameter_edited)
-        self.data_fields: dict[str, ParameterField] = {}
+        for name, kind in PROBLEM_KINDS.items():
+            self._add_parameter_rows(form, kind.parameters, self._model_parameter_edited,
+                                     examples_of(name))
+        self.data_fields: dict[str, Field] = {}
         """The shown fields of the data source's parameters, by name."""
-        self.model_fields: dict[str, ParameterField] = {}
+        self.model_fields: dict[str, Field] = {}
         """The shown fields of the model's parameters, by name."""
         return group
 
     def _add_parameter_rows(self, form: QFormLayout, parameters: tuple[HyperParameter, ...],
-                            slot) -> None:  # type: ignore[no-untyped-def]
+                            slot, examples: tuple[FormulaExample, ...] = ()) -> None:  # type: ignore[no-untyped-def]
         for parameter in parameters:
             if parameter not in self._parameter_rows:
                 label = QLabel(_row_label(parameter))
-                field = self._field(parameter, parameter.default, slot)
+                field: Field
+                if isinstance(parameter.reader, FormulaReader):
+                    field = FormulaEditor(parameter, str(parameter.default), examples)
+                    field.committed.connect(slot)
+                    field.rejected.connect(self.message)
+                    field.exampleChosen.connect(self._example_chosen)
+                else:
+                    field = self._field(parameter, parameter.default, slot)
                 form.addRow(label, field)
                 self._parameter_rows[parameter] = (label, field)
 
@@ -260,7 +275,7 @@ class ControlPanel(QWidget):
         self.data_fields, self.model_fields = {}, {}
         for parameter, (label, field) in self._parameter_rows.items():
             name = parameter.name
-            shown_in: dict[str, ParameterField] | None = None
+            shown_in: dict[str, Field] | None = None
             if source is not None and parameter in source.parameters:
                 shown_in, value = self.data_fields, data_values[name]
             elif parameter in spec.kind.parameters:
@@ -429,6 +444,9 @@ class ControlPanel(QWidget):
         assert source is not None  # the fields are shown only for a source that has them
         data = source.with_values(self._spec.resolved_data, {name: value})
         self.problemRequested.emit(replace(self._spec, data=data))
+
+    def _example_chosen(self, example: FormulaExample) -> None:
+        self.problemRequested.emit(example.spec)
 
     def _model_parameter_edited(self, name: str, value: object) -> None:
         # The field has validated the value against the model's declaration already.
