@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.title.hide()
         self.caption.hide()
-        side = QSplitter(Qt.Orientation.Vertical)
+        side = self._side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.fit_view)
         side.addWidget(self.batch_panel)
         side.addWidget(self.loss_view)
@@ -538,8 +538,28 @@ class MainWindow(QMainWindow):
     def _show_fans(self, frames: list[RunFrame]) -> None:
         """The final losses of the fans beside the loss curves, while there are fans."""
         plot = self.controller.fan_plot(frames)
-        self.fan_view.setVisible(plot is not None)
+        if (plot is not None) != self.fan_view.isVisible():
+            self._show_in_column(self.fan_view, plot is not None)
         self.fan_view.set_plot(plot)
+
+    def _show_in_column(self, view: QWidget, shown: bool, share: float = 0.25) -> None:
+        """Show or hide ``view`` in the column beside the map; shown, it takes ``share``
+        of the column's height from the others (a splitter would give a view shown
+        after its first layout no room at all)."""
+        side = self._side
+        view.setVisible(shown)
+        if not shown or side.height() <= 0:
+            return
+        sizes = side.sizes()
+        at = side.indexOf(view)
+        total = sum(sizes)
+        others = total - sizes[at]
+        wanted = round(total * share)
+        if sizes[at] >= wanted or others <= 0:
+            return
+        scale = (total - wanted) / others
+        sizes = [wanted if i == at else round(size * scale) for i, size in enumerate(sizes)]
+        side.setSizes(sizes)
 
     def fan_over(self) -> None:
         """Ask how to fan out the selected run (Run > Fan over…); OK makes the fan."""

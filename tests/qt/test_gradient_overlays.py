@@ -68,10 +68,10 @@ def test_the_gradients_arrows_are_the_cores_at_the_shown_update_and_follow_a_scr
 
 def test_each_points_share_ends_at_the_gradient_and_hovering_picks_one(window, qtbot):
     c = window.controller
-    c.set_overlay("points", True)
+    c.set_overlay("shares", True)
     c.set_overlay("parts", True)
     stepped(window, qtbot, 3)
-    layer = shown(window, "points").layer
+    layer = shown(window, "shares").layer
     gradient = shown(window, "parts").layer.arrows[-1]  # the chain ends at its tip:
     assert layer.arrows[-1].tail == gradient.tail  # the same factor, the sum to rounding
     np.testing.assert_allclose(layer.arrows[-1].vector, gradient.vector, rtol=1e-12)
@@ -85,7 +85,7 @@ def test_each_points_share_ends_at_the_gradient_and_hovering_picks_one(window, q
         tips = tips + np.array(share.vector)
     np.testing.assert_allclose(tips, np.array(total.tail) + np.array(total.vector),
                                rtol=0, atol=1e-12)
-    scale = c.overlay_data(c.frames())["points"].scale
+    scale = c.overlay_data(c.frames())["shares"].scale
     np.testing.assert_allclose(np.array(total.vector) / scale, c.problem.grad(frame.current_phi),
                                rtol=1e-12)
     np.testing.assert_array_equal(np.array([s.vector for s in shares]) / scale, parts.grads)
@@ -102,7 +102,7 @@ def test_each_points_share_ends_at_the_gradient_and_hovering_picks_one(window, q
     focused = [a for a in layer.arrows if a.colour == FOCUS_COLOUR]
     assert len(focused) == 1
     np.testing.assert_array_equal(np.array(focused[0].vector) / scale, parts.grads[4])
-    residual = fit.overlays.overlays["points"]
+    residual = fit.overlays.overlays["shares"]
     xs, ys = residual.focus.getData()
     assert list(xs) == [x, x]
     assert ys[0] == y and ys[1] == pytest.approx(y + parts.residuals[4], abs=1e-15)
@@ -138,16 +138,16 @@ def test_a_minibatch_run_counts_only_its_batch(window, qtbot):
                     timeout=10_000)
     sgd = next(run for run in c.runs if run.settings.batch_size == 5)
     c.select_run(sgd.run_id)
-    for name in ("parts", "points", "limit"):
+    for name in ("parts", "shares", "limit"):
         c.set_overlay(name, True)
     stepped(window, qtbot, 4)
     frame = selected(c)
     batch = np.array(frame.batches[frame.index])
     assert batch.size == 5
     data = c.overlay_data(c.frames())
-    shares: PointShares = data["points"]
+    shares: PointShares = data["shares"]
     assert shares.parts.indices.tolist() == batch.tolist()
-    assert len(shown(window, "points").layer.arrows) == 5 + 1
+    assert len(shown(window, "shares").layer.arrows) == 5 + 1
     np.testing.assert_allclose(shares.parts.total, c.problem.grad(frame.current_phi, batch),
                                rtol=1e-12)
     parts: GradientParts = data["parts"]
@@ -162,8 +162,8 @@ def test_a_minibatch_run_counts_only_its_batch(window, qtbot):
     outside = next(i for i in range(c.problem.n_points) if i not in batch)
     c.set_focus_point(outside)
     c.publish_now()
-    assert not [a for a in shown(window, "points").layer.arrows if a.colour == FOCUS_COLOUR]
-    label = window.fit_view.overlays.overlays["points"].label.toPlainText()
+    assert not [a for a in shown(window, "shares").layer.arrows if a.colour == FOCUS_COLOUR]
+    label = window.fit_view.overlays.overlays["shares"].label.toPlainText()
     assert f"point {outside}" in label and "not in this batch" in label
 
 
@@ -194,12 +194,12 @@ def test_an_analytic_surface_has_no_points_to_share_the_gradient(window, qtbot):
     with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
         assert c.set_problem(ProblemSpec("ravine"))
     qtbot.waitUntil(lambda: len(c.runs[0].record) >= 1, timeout=5000)
-    for name in ("parts", "points", "limit"):
+    for name in ("parts", "shares", "limit"):
         c.set_overlay(name, True)
     c.publish_now()
     data = c.overlay_data(c.frames())
-    assert data["points"].note == NO_DATA and data["points"].parts is None
-    overlay = shown(window, "points")
+    assert data["shares"].note == NO_DATA and data["shares"].parts is None
+    overlay = shown(window, "shares")
     assert overlay.layer.arrows == () and overlay.layer.note == NO_DATA
     assert len(shown(window, "parts").layer.arrows) == 3  # the gradient needs no data
     assert data["limit"].over == ""
@@ -209,12 +209,12 @@ def test_they_toggle_while_the_runs_play(window, qtbot):
     c = window.controller
     c.play()
     for _ in range(3):
-        for name in ("parts", "points", "limit"):
+        for name in ("parts", "shares", "limit"):
             window.overlay_actions[name].trigger()
             qtbot.wait(20)
     c.pause()
     qtbot.waitUntil(lambda: not c.playing, timeout=5000)
-    assert {"parts", "points", "limit"} <= c.options.overlays
+    assert {"parts", "shares", "limit"} <= c.options.overlays
     c.publish_now()
     frame = selected(c)
     parts = shown(window, "parts").layer.arrows
@@ -223,7 +223,7 @@ def test_they_toggle_while_the_runs_play(window, qtbot):
 
 def test_presentation_mode_text_is_legible(window, qtbot):
     c = window.controller
-    for name in ("parts", "points", "limit"):
+    for name in ("parts", "shares", "limit"):
         c.set_overlay(name, True)
     c.set_presenting(True)
     qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
@@ -234,9 +234,9 @@ def test_presentation_mode_text_is_legible(window, qtbot):
     panel = shown(window, "limit").panel
     for label in (panel.title, panel.values, panel.table, panel.note):
         assert QFontInfo(label.font()).pixelSize() >= 24
-    residual = window.fit_view.overlays.overlays["points"]
+    residual = window.fit_view.overlays.overlays["shares"]
     assert QFontInfo(residual.label.textItem.font()).pixelSize() >= 24
-    for name in ("parts", "points"):
+    for name in ("parts", "shares"):
         assert QFontInfo(shown(window, name).layer.label_font).pixelSize() >= 24
 
 
@@ -246,7 +246,7 @@ def test_an_export_draws_the_gradients_arrows(window, qtbot, tmp_path):
     plain, drawn = tmp_path / "plain.png", tmp_path / "drawn.png"
     window.export_to(str(plain), (800, 600))
     c.set_overlay("parts", True)
-    c.set_overlay("points", True)
+    c.set_overlay("shares", True)
     window.export_to(str(drawn), (800, 600))
     a, b = QImage(str(plain)), QImage(str(drawn))
     assert a.size() == b.size() and a != b
@@ -269,14 +269,14 @@ def test_a_diverged_run_draws_what_is_finite_and_raises_nothing(window, qtbot):
     window.show_scene(1)  # scene 2: a learning rate too large, the run diverges
     qtbot.waitUntil(lambda: c.surface is not None and all(len(r.record) for r in c.runs),
                     timeout=10_000)
-    for name in ("parts", "points", "limit"):
+    for name in ("parts", "shares", "limit"):
         c.set_overlay(name, True)
     c.run_to_end()
     qtbot.waitUntil(lambda: not c.playing and c.runs[0].record.diverged_at is not None,
                     timeout=20_000)
     c.publish_now()
     data = c.overlay_data(c.frames())
-    assert set(data) == {"parts", "points", "limit"}
+    assert set(data) == {"parts", "shares", "limit"}
     for update in range(c.last_update + 1):  # every update of the timeline draws
         c.scrub(update)
         c.publish_now()

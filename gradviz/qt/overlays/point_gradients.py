@@ -180,7 +180,7 @@ class PointGradientsOverlay(Overlay):
     """
 
     spec = OverlaySpec(
-        "points", "Show each point's share of the gradient", "P",
+        "shares", "Show each point's share of the gradient", "P",
         "each data point's gradient dℓᵢ/dφ, drawn tip to tail: they sum to the gradient "
         "(point at a data point to pick its arrow and residual)",
         Place.MAP, order=51,

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
@@ -135,16 +135,34 @@ class FanView(Panel):
             title += f"<br><span style='font-size:{small}pt'>{lines}</span>"
         item.setTitle(title, color=self._theme.foreground,
                       size=f"{round((self.font_size + 1) * self._scale)}pt")
-        # pyqtgraph fixes the title's row at 30 pixels: too short for the lines of a note.
-        height = max(30.0, item.titleLabel.item.boundingRect().height())
-        item.titleLabel.setMaximumHeight(height)
-        item.layout.setRowFixedHeight(0, height)
+        self._fit_title()
         label = "" if plot.seeds else plot.symbol
         if any(s.diverged.any() for s in plot.series):
             label += f"      <span style='color:{DIVERGED_COLOUR}'>✖ diverged</span>"
         if label != self._label:
             self._label = label
             item.setLabel("bottom", label)
+
+    def _fit_title(self) -> None:
+        """Wrap the title to the view's width (a narrow column would cut its note off)
+        and give its row the height of its lines."""
+        item = self.getPlotItem()
+        label = item.titleLabel
+        label.item.setTextWidth(-1)
+        # The title sits over the plot's column, right of the loss axis.
+        room = max(self.width() - item.getAxis("left").width() - 16.0, 80.0)
+        if label.item.boundingRect().width() > room:
+            label.item.setTextWidth(room)
+        label.updateMin()
+        # pyqtgraph fixes the title's row at 30 pixels: too short for the lines of a note.
+        height = max(30.0, label.item.boundingRect().height())
+        label.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if vars(self).get("plot") is not None:  # resized while being made, too
+            self._fit_title()
 
     @staticmethod
     def _x(plot: FanPlot, index: int, series: FanSeries) -> np.ndarray:
