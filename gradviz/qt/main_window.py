@@ -46,7 +46,6 @@ from gradviz.qt.control.data_preview import PreviewControl
 from gradviz.qt.control.fan_entry import FanEntry
 from gradviz.qt.views.fit_view import FitView
 from gradviz.qt.frame import RunFrame
-from gradviz.qt.gl_check import opengl_problem
 from gradviz.qt.guard import reporter
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 from gradviz.qt.timing import Debouncer, Throttle
@@ -57,6 +56,7 @@ from gradviz.qt.widgets.data_dialog import FILE_FILTER, DataDialog
 from gradviz.qt.widgets.fan_dialog import FanDialog
 from gradviz.qt.widgets.synthetic_dialog import SyntheticDialog
 from gradviz.qt.widgets.run_list import RunList
+from gradviz.qt.views.view_3d_slot import View3DSlot
 from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
@@ -204,7 +204,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("gradviz — how optimizers fit models")
         self.controller = controller or AppController(self)
         self.surface_view = SurfaceView()
-        self.surface_3d: Surface3DView | None = None  # made when first shown: it needs OpenGL
         self.fit_view = FitView()
         self.loss_view = LossView()
         self.fan_view = FanView()
@@ -223,9 +222,9 @@ class MainWindow(QMainWindow):
         self._numbers_throttle = Throttle(1000 / NUMBERS_HZ, self.controller.request_frame,
                                           self)
         self._build_layout()
-        self._gl_problem: str | None = None
-        self._gl_checked = False
         self._build_actions()
+        self.view_3d = View3DSlot(self._views, self.view_3d_action, self._dress_3d)
+        """The 3D view's place beside the heatmap (the view is made when first shown)."""
         self._connect()
         self.controller.start()
         self._restore_settings()
@@ -872,20 +871,7 @@ class MainWindow(QMainWindow):
         self.controller.set_show_basins(self.basins_action.isChecked())
 
     def _opengl_problem(self) -> str | None:
-        """Why the 3D view cannot start here, or ``None``; asked when first needed (the
-        View menu, its key, an export), not at launch: it takes a tenth of a second.
-        Where it cannot, its menu item is greyed out and says why."""
-        if not self._gl_checked:
-            self._gl_checked = True
-            self._gl_problem = problem = opengl_problem()
-            if problem is not None:
-                action = self.view_3d_action
-                action.setEnabled(False)
-                action.setChecked(False)
-                action.setText(f"3D view (unavailable: {problem})")
-                action.setStatusTip(problem)
-                action.setToolTip(QtGui.Qt.convertFromPlainText(f"3D view unavailable: {problem}"))
-        return self._gl_problem
+        return self.view_3d.problem()
 
     def _toggle_3d(self) -> None:
         problem = self._opengl_problem()
@@ -895,28 +881,24 @@ class MainWindow(QMainWindow):
         self.controller.set_show_3d(self.view_3d_action.isChecked())
 
     def _show_3d(self, shown: bool) -> None:
-        """Show the loss surface in 3D beside the heatmap (made the first time), or hide it."""
-        problem = self._opengl_problem() if shown or self.surface_3d is not None else None
-        with QSignalBlocker(self.view_3d_action):
-            self.view_3d_action.setChecked(shown and problem is None)
-        if problem is not None or (self.surface_3d is None and not shown):
-            return
-        if self.surface_3d is None:
-            from gradviz.qt.views.surface_3d import Surface3DView  # loads OpenGL: only if asked
-
-            c, view = self.controller, Surface3DView()
-            view.set_look(self.theme, c.options.text_scale)
-            view.set_colormap(load_colormap(c.options.colormap), c.options.colormap)
-            self.surface_3d = view
-            if c.surface is not None:
-                self._show_surface(c.surface)
-            self._views.insertWidget(1, view)
-        self.surface_3d.setVisible(shown)
-        if shown:  # half of the heatmap's width
-            sizes = self._views.sizes()
-            sizes[0] = sizes[1] = (sizes[0] + sizes[1]) // 2
-            self._views.setSizes(sizes)
+        if self.view_3d.show(shown):
             self.controller.request_frame()
+
+    def _dress_3d(self, view: Surface3DView) -> None:
+        """A new 3D view in the window's look and colours, with the surface shown."""
+        c = self.controller
+        view.set_look(self.theme, c.options.text_scale)
+        view.set_colormap(load_colormap(c.options.colormap), c.options.colormap)
+        if c.surface is not None:
+            s = c.surface.surface
+            view.set_surface(s.phi0, s.phi1, s.values, c.surface.contours, c.surface.minimum,
+                             c.log_scale)
+
+    @property
+    def surface_3d(self) -> Surface3DView | None:
+        """The 3D view, once it has been shown."""
+        return self.view_3d.view
+
 
     def _show_explanations(self, shown: bool) -> None:
         """Show or hide the panels' column, taking (or giving back) a share of the width."""

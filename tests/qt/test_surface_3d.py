@@ -252,7 +252,9 @@ def test_menu_item_says_why_when_opengl_cannot_start(monkeypatch, qtbot):
     from gradviz.qt.app import make_application
 
     make_application()
-    monkeypatch.setattr(main_window, "opengl_problem", lambda: "no OpenGL driver here")
+    from gradviz.qt.views import view_3d_slot
+
+    monkeypatch.setattr(view_3d_slot, "opengl_problem", lambda: "no OpenGL driver here")
     window = main_window.MainWindow()
     qtbot.addWidget(window)
     try:
