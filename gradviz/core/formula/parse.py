@@ -72,7 +72,12 @@ def parse(text: object, variables: tuple[str, ...], builder: Builder) -> Node:
     try:
         tree = ast.parse(body, mode="eval")
     except SyntaxError as exc:
-        column = indent + max(1, exc.offset or 1)
+        if not exc.offset:  # Python's parser ran out of text: point at where it ends
+            end = len(text.rstrip())
+            start = end - len(text[:end].split()[-1]) if text[:end].split() else 0
+            raise FormulaError("the formula ends too soon: a term is missing after "
+                               f"{text[start:end]!r}", start + 1, text[start:end]) from None
+        column = indent + max(1, exc.offset)
         raise FormulaError(_syntax_message(exc), column, text[column - 1 :] or text) from None
     except (ValueError, RecursionError, MemoryError) as exc:  # the parser's own limits
         raise FormulaError(f"the formula cannot be read ({type(exc).__name__})", 1, text) from None
@@ -176,6 +181,11 @@ class _Reader:
         op = _OPERATORS.get(type(node.op))
         if op is None:
             if isinstance(node.op, ast.BitXor):
+                # At the operator itself, between its two sides.
+                between = self.body.find("^", node.left.end_col_offset or 0)
+                if between >= 0:
+                    column = self.indent + between + 1
+                    raise FormulaError("^ is not a power: write ** (x**2)", column, "^")
                 raise self.refuse(node, "^ is not a power: write ** (x**2)")
             raise self.refuse(node, "only the operators + - * / ** are allowed")
         own = _SAME_LEVEL.get(type(node.op))
