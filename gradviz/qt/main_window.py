@@ -920,6 +920,8 @@ class MainWindow(QMainWindow):
         self.surface_view.show_overlays(data)
         self.fit_view.show_overlays(data)
         self.explanation_overlays.show(data)
+        if self.surface_3d is not None and self.surface_3d.isVisible():
+            self.surface_3d.show_overlays(data)
 
     def _show_timeline(self, shown: int, last: int) -> None:
         with QSignalBlocker(self.timeline):

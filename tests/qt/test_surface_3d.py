@@ -348,3 +348,29 @@ def test_undefined_cells_are_flat_grey(view):
     # Lit or not, a grey stays a grey: equal channels, near the undefined grey's level.
     near = (np.abs(pixels - grey).max(axis=2) <= 40) & (np.ptp(pixels, axis=2) <= 6)
     assert near.mean() > 0.03
+
+
+@gl
+def test_the_field_and_the_updates_arrows_are_drawn_along_the_surface(window, qtbot):
+    view = _show_3d(window, qtbot)
+    c = window.controller
+    c.set_overlay("field", True)
+    c.set_overlay("arrows", True)
+    c.step(3)
+    qtbot.waitUntil(lambda: window.controller.shown_update >= 3, timeout=5000)
+    c.publish_now()
+    data = c.overlay_data(c.frames())
+    field = view.overlays.overlays["field"].arrows
+    picture = data["field"]
+    # Each arrow from its cell's centre to its tip, both on the drawn surface.
+    expected = np.stack([view.on_surface(picture.tails),
+                         view.on_surface(picture.tails + picture.steps)], axis=1).reshape(-1, 3)
+    np.testing.assert_allclose(field.positions, expected)
+    assert field.lines.visible()
+    update = view.overlays.overlays["arrows"].arrows
+    arrows = data["arrows"].arrows
+    assert len(update.positions) == 2 * len(arrows) > 0
+    np.testing.assert_allclose(update.positions[0, :2], view.on_surface(np.array([arrows[0].tail]))[0, :2])
+    c.set_overlay("field", False)
+    c.publish_now()
+    assert not field.lines.visible() and len(field.positions) == 0

@@ -202,6 +202,7 @@ class Surface3DExport:
         from gradviz.qt.views.surface_3d import Surface3DView
 
         self.ratio = ratio
+        self._controller = controller
         view = self.view = Surface3DView()
         view.on_screen = False
         _dressed(view, controller)
@@ -211,8 +212,9 @@ class Surface3DExport:
         view.show()  # an OpenGL widget gets its context when shown, even never on screen
 
     def show_frames(self, frames: list[RunFrame]) -> None:
-        """Draw the runs as ``frames`` have them."""
+        """Draw the runs as ``frames`` have them, and the overlays' parts on the surface."""
         self.view.set_runs(frames)
+        self.view.show_overlays(self._controller.overlay_data(frames))
 
     def paint(self, painter: QPainter, target: QRectF) -> None:
         """Paint the 3D picture at the image's resolution into ``target``, text over it."""

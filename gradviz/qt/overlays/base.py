@@ -54,6 +54,9 @@ class Place(Enum):
     """Over the data and fits (:class:`~gradviz.qt.views.fit_view.FitView`)."""
     PANEL = "panel"
     """In a panel of its own, beside the views."""
+    VIEW_3D = "3d"
+    """On the surface in the 3D view (:class:`~gradviz.qt.views.surface_3d.Surface3DView`),
+    for a :class:`Companion` of an overlay where that makes sense."""
 
 
 @dataclass(frozen=True)

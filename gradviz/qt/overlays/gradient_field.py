@@ -13,7 +13,8 @@ from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
 from gradviz.qt.layers.corner_note import CornerNote
-from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.layers.surface_arrows import SurfaceArrows
+from gradviz.qt.overlays.base import Companion, Overlay, OverlayInput, OverlaySpec, Place
 
 ARROWS_A_SIDE = 17
 FIELD_COLOUR = "#f2f2f2"
@@ -42,6 +43,27 @@ def field_picture(problem: Problem, window: Window) -> FieldPicture:
     return _last[1]
 
 
+class GradientFieldOn3D(Companion):
+    """The field's arrows along the 3D view's surface: downhill everywhere, in 3D too."""
+
+    place = Place.VIEW_3D
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        super().__init__(view)
+        self.arrows = SurfaceArrows(view)
+
+    def show(self, data: object | None) -> None:
+        # Drawn every frame (a few hundred points): a new surface moves them.
+        if isinstance(data, FieldPicture):
+            self.arrows.set_arrows(data.tails, data.tails + data.steps,
+                                   [FIELD_COLOUR] * len(data.tails), width=1.5)
+        else:
+            self.arrows.set_arrows(np.empty((0, 2)), np.empty((0, 2)), [])
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        self.arrows.set_scale(scale)
+
+
 class GradientFieldOverlay(Overlay):
     """-∇L at the centres of a 17 x 17 grid of the view."""
 
@@ -50,6 +72,7 @@ class GradientFieldOverlay(Overlay):
         "the negative gradient as a field of small arrows: which way is downhill everywhere",
         Place.MAP, order=40,
     )
+    companions = (GradientFieldOn3D,)
 
     def __init__(self, view: pg.PlotWidget) -> None:
         super().__init__(view)

@@ -18,7 +18,8 @@ import pyqtgraph as pg
 from gradviz.core.explain import magnification
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
-from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.layers.surface_arrows import SurfaceArrows
+from gradviz.qt.overlays.base import Companion, Overlay, OverlayInput, OverlaySpec, Place
 from gradviz.qt.overlays.update_rule import shown_update
 
 WIDTH = 3.0
@@ -70,6 +71,25 @@ def arrows_of(given: OverlayInput) -> UpdateArrows | None:
     return UpdateArrows(tuple(arrows), factor)
 
 
+class UpdateArrowsOn3D(Companion):
+    """The update's arrows along the 3D view's surface, from where the update started."""
+
+    place = Place.VIEW_3D
+
+    def __init__(self, view: pg.PlotWidget) -> None:
+        super().__init__(view)
+        self.arrows = SurfaceArrows(view, depth=30)
+
+    def show(self, data: object | None) -> None:
+        arrows = data.arrows if isinstance(data, UpdateArrows) else ()
+        tails = np.array([a.tail for a in arrows], dtype=float).reshape(-1, 2)
+        tips = tails + np.array([a.vector for a in arrows], dtype=float).reshape(-1, 2)
+        self.arrows.set_arrows(tails, tips, [a.colour for a in arrows], width=WIDTH)
+
+    def set_look(self, theme: style.Theme, scale: float) -> None:
+        self.arrows.set_scale(scale)
+
+
 class UpdateArrowsOverlay(Overlay):
     """Arrows of the selected run's shown update, from the point it started at."""
 
@@ -79,6 +99,7 @@ class UpdateArrowsOverlay(Overlay):
         "the scaled step",
         Place.MAP, order=20,
     )
+    companions = (UpdateArrowsOn3D,)
 
     def __init__(self, view: pg.PlotWidget) -> None:
         super().__init__(view)

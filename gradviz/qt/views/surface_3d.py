@@ -16,6 +16,7 @@ by a transparent widget above it, in exports onto the image.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import QWidget
 
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
+from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 
 BOX = 2.0
 """The side of the square the view's window is drawn on (scene units)."""
@@ -166,6 +168,8 @@ class Surface3DView(gl.GLViewWidget):
             self.addItem(item)
         self.axes.setVisible(True)
         self._draw_axes()
+        self.overlays = OverlayGroup.of(Place.VIEW_3D, self, OVERLAYS)
+        """The explanation overlays' parts drawn on the surface (:meth:`show_overlays`)."""
         self.set_camera(Camera())
         self.set_look(style.DARK, 1.0)
 
@@ -178,6 +182,7 @@ class Surface3DView(gl.GLViewWidget):
         self.axes.setData(color=_rgba(theme.muted))
         self.contours.setData(color=_rgba(theme.contour))
         self.set_runs(self._frames)
+        self.overlays.set_look(theme, scale)
         self.update()
 
     def _widen(self, ratio: float) -> None:
@@ -299,7 +304,21 @@ class Surface3DView(gl.GLViewWidget):
     def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         event.ignore()  # pyqtgraph's own arrow handling is replaced by keyPressEvent's
 
+    def show_overlays(self, data: Mapping[str, object]) -> None:
+        """Draw each overlay's part on the surface from its entry of ``data``."""
+        self.overlays.show(data)
+
     # -- scene coordinates ---------------------------------------------------------------
+    def on_surface(self, phi: np.ndarray) -> np.ndarray:
+        """Where the ``(n, 2)`` points ``phi`` lie on the drawn surface (clipped into the
+        box, lifted by :data:`LIFT` so lines along it are not hidden in it); ``(0, 3)``
+        before there is a surface."""
+        if self._grid is None:
+            return np.empty((0, 3))
+        phi = np.asarray(phi, float).reshape(-1, 2)
+        z = self._height(np.nan_to_num(bilinear(*self._grid, phi), nan=self._levels[0])) + LIFT
+        return np.column_stack([self._xy(phi), z])
+
     def scene_points(self, phi: np.ndarray, loss: np.ndarray) -> np.ndarray:
         """Where rows of ``phi`` with full-data ``loss`` are drawn: the rows with a
         finite loss and phi, clipped into the box, lifted by :data:`LIFT`."""
