@@ -4,7 +4,7 @@ marked where it is, examples to start from, and the derivative gradviz uses."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QKeyEvent, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QFontMetrics, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -22,6 +22,7 @@ from gradviz.core.formula_examples import FormulaExample
 from gradviz.core.formula_problems import FormulaReader
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.qt.timing import Debouncer
+from gradviz.qt.widgets.edit_keys import EditKey, edit_key
 
 CHECK_DELAY_MS = 150
 """Quiet time after a key before the text is read: each key would cost a parse."""
@@ -215,20 +216,15 @@ class FormulaEditor(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """Return and Enter commit, Escape restores; both end the edit (see the class)."""
-        if watched is not self.edit or not isinstance(event, QKeyEvent):
+        kind = edit_key(event) if watched is self.edit else EditKey.OTHER
+        if kind is EditKey.OTHER:
             return super().eventFilter(watched, event)
-        key = event.key()
-        if event.type() == QEvent.Type.ShortcutOverride and key == Qt.Key.Key_Escape:
-            event.accept()  # Escape restores the formula before it is the window's "leave"
-            return True
-        if event.type() == QEvent.Type.KeyPress and key in (
-                Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape):
-            if key == Qt.Key.Key_Escape:
-                self.set_value(self._value)
-            else:
-                self._commit()
-                if isinstance(self._read, FormulaError):
-                    return True  # stay in the editor to mend it
+        if kind is EditKey.RESTORE:
+            self.set_value(self._value)
+        elif kind is EditKey.COMMIT:
+            self._commit()
+            if isinstance(self._read, FormulaError):
+                return True  # stay in the editor to mend it
+        if kind is not EditKey.CLAIMED:
             self.window().setFocus(Qt.FocusReason.OtherFocusReason)
-            return True
-        return super().eventFilter(watched, event)
+        return True

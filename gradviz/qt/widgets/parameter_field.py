@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QRectF, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -22,10 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
+from gradviz.qt.widgets.edit_keys import EditKey, edit_key
 
 SLIDER_STEPS = 1000
-_END_EDIT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Escape)
-
 
 def format_value(value: float | str) -> str:
     """A number as the user would type it (no needless digits)."""
@@ -252,20 +251,16 @@ class ParameterField(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """Return, Enter and Escape in the text field end the edit (see the class)."""
-        if watched is not self.edit or not isinstance(event, QKeyEvent):
+        kind = edit_key(event) if watched is self.edit else EditKey.OTHER
+        if kind is EditKey.OTHER:
             return super().eventFilter(watched, event)
-        key = event.key()
-        if event.type() == QEvent.Type.ShortcutOverride and key == Qt.Key.Key_Escape:
-            event.accept()  # Escape restores the field before it is the window's "leave"
-            return True
-        if event.type() == QEvent.Type.KeyPress and key in _END_EDIT_KEYS:
-            if key == Qt.Key.Key_Escape:
-                self.set_value(self._value)
-            else:
-                self._text_committed()
+        if kind is EditKey.RESTORE:
+            self.set_value(self._value)
+        elif kind is EditKey.COMMIT:
+            self._text_committed()
+        if kind is not EditKey.CLAIMED:
             self.window().setFocus(Qt.FocusReason.OtherFocusReason)
-            return True
-        return super().eventFilter(watched, event)
+        return True
 
     def _choice_changed(self, text: str) -> None:
         self._commit(text)
