@@ -37,7 +37,6 @@ from gradviz.core.colormaps import load_colormap
 from gradviz.core.kinds import kinds_with_data
 from gradviz.core.problems import Problem
 from gradviz.core.scenes import Scene, SceneError, builtin_scenes, load_scene, save_scene
-from gradviz.core.stability import step_bound
 from gradviz.qt import style
 from gradviz.qt.views.batch_panel import BatchPanel
 from gradviz.qt.widgets.control_panel import ControlPanel
@@ -66,7 +65,8 @@ SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
 SPEED_STEP = 25  # + and - move the speed slider by a quarter decade
 MESSAGE_MS = 9000
 PANEL_SHARE = 0.25
-"""The part of the views' width the explanation panels' column takes when shown."""
+"""The part of its splitter a view shown later takes: the explanation panels' column
+of the views' width, the plot of final losses of the side column's height."""
 NUMBERS_HZ = 15
 """While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
 loss curves change together at most this often: faster cannot be read, and the curves are long."""
@@ -194,6 +194,21 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&Help", ("help",)),
 )
 """The menu bar: each menu's title and its actions' names in order."""
+
+
+def _make_room(splitter: QSplitter, widget: QWidget, share: float) -> None:
+    """Give ``widget``, just shown in ``splitter``, at least ``share`` of its length,
+    taken from the others in proportion."""
+    sizes = splitter.sizes()
+    at = splitter.indexOf(widget)
+    total = sum(sizes)
+    others = total - sizes[at]
+    wanted = round(total * share)
+    if total <= 0 or sizes[at] >= wanted or others <= 0:
+        return
+    scale = (total - wanted) / others
+    splitter.setSizes([wanted if i == at else round(size * scale)
+                       for i, size in enumerate(sizes)])
 
 
 class MainWindow(QMainWindow):
@@ -529,10 +544,8 @@ class MainWindow(QMainWindow):
         selected = next((f for f in frames if f.selected), None)
         self.status.setText(self._status_text(selected))
         self._show_timeline(c.shown_update, c.last_update)
-        settings = c.selected_settings
         if due:  # with the other numbers: a local bound is a pass over the data
-            self.control_panel.show_step_bound(None if settings is None else step_bound(
-                c.problem, settings.optimizer, None if selected is None else selected.current_phi))
+            self.control_panel.show_step_bound(c.step_bound(selected))
 
     def _show_fans(self, frames: list[RunFrame]) -> None:
         """The final losses of the fans beside the loss curves, while there are fans."""
@@ -541,24 +554,13 @@ class MainWindow(QMainWindow):
             self._show_in_column(self.fan_view, plot is not None)
         self.fan_view.set_plot(plot)
 
-    def _show_in_column(self, view: QWidget, shown: bool, share: float = 0.25) -> None:
-        """Show or hide ``view`` in the column beside the map; shown, it takes ``share``
-        of the column's height from the others (a splitter would give a view shown
-        after its first layout no room at all)."""
-        side = self._side
+    def _show_in_column(self, view: QWidget, shown: bool) -> None:
+        """Show or hide ``view`` in the column beside the map; shown, it takes a share
+        of the column's height (a splitter gives a view shown after its first layout
+        no room at all)."""
         view.setVisible(shown)
-        if not shown or side.height() <= 0:
-            return
-        sizes = side.sizes()
-        at = side.indexOf(view)
-        total = sum(sizes)
-        others = total - sizes[at]
-        wanted = round(total * share)
-        if sizes[at] >= wanted or others <= 0:
-            return
-        scale = (total - wanted) / others
-        sizes = [wanted if i == at else round(size * scale) for i, size in enumerate(sizes)]
-        side.setSizes(sizes)
+        if shown:
+            _make_room(self._side, view, PANEL_SHARE)
 
     def fan_over(self) -> None:
         """Ask how to fan out the selected run (Run > Fan over…); OK makes the fan."""
@@ -901,17 +903,12 @@ class MainWindow(QMainWindow):
 
 
     def _show_explanations(self, shown: bool) -> None:
-        """Show or hide the panels' column, taking (or giving back) a share of the width."""
-        if shown == self.explanations.isVisible():
+        """Show or hide the panels' column; shown, it takes a share of the width."""
+        if shown != self.explanations.isHidden():
             return
-        views, column = self._views, self._views.indexOf(self.explanations)
-        sizes = views.sizes()
-        if shown:  # a quarter of the width, taken from the others in proportion
-            total = sum(sizes)
-            sizes = [round(size * (1 - PANEL_SHARE)) for size in sizes]
-            sizes[column] = total - sum(sizes) + sizes[column]
         self.explanations.setVisible(shown)
-        views.setSizes(sizes)
+        if shown:
+            _make_room(self._views, self.explanations, PANEL_SHARE)
 
     def _toggle_overlay(self, name: str) -> None:
         self.controller.set_overlay(name, self.overlay_actions[name].isChecked())

@@ -20,6 +20,7 @@ from gradviz.core.rules import RulePart
 from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneFan, SceneRun
 from gradviz.core.space import Window
+from gradviz.core.stability import Curvature, step_bound
 from gradviz.qt.control.basin_control import BasinControl
 from gradviz.qt.control.fan_entry import FanEntry, fan_plot
 from gradviz.qt.control.spread_control import SpreadControl, spread_plot
@@ -454,8 +455,11 @@ class AppController(QObject):
 
     def stage_name(self) -> str | None:
         """Where step-by-step mode is, for the status bar ("momentum (2/3)")."""
-        parts, stage = self._parts(), self.stage
-        if stage is None or stage >= len(parts) or self._shown_row(self.selected) == 0:
+        stage = self.stage
+        if stage is None:  # the common case, every frame: no optimizer is made for it
+            return None
+        parts = self._parts()
+        if stage >= len(parts) or self._shown_row(self.selected) == 0:
             return None
         return f"{parts[stage].name} ({stage + 1}/{len(parts)})"
 
@@ -494,6 +498,15 @@ class AppController(QObject):
             else:
                 self._overlay_failures.pop(kind.spec.name, None)
         return data
+
+    def step_bound(self, selected: RunFrame | None) -> Curvature | None:
+        """The bound beside the selected run's learning rate, at its shown point
+        (:func:`~gradviz.core.stability.step_bound`)."""
+        settings = self.selected_settings
+        if settings is None:
+            return None
+        return step_bound(self.problem, settings.optimizer,
+                          None if selected is None else selected.current_phi)
 
     def cancel_basins(self) -> None:
         """Stop computing the basins, and stop showing them."""

@@ -14,7 +14,8 @@ from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
 from gradviz.qt.layers.corner_note import CornerNote
 from gradviz.qt.layers.surface_arrows import SurfaceArrows
-from gradviz.qt.overlays.base import Companion, Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import (Companion, LastResult, Overlay, OverlayInput, OverlaySpec,
+                                      Place)
 
 ARROWS_A_SIDE = 17
 FIELD_COLOUR = "#f2f2f2"
@@ -30,17 +31,15 @@ class FieldPicture:
     note: str = NOTE
 
 
-_last: tuple[tuple[int, Window], FieldPicture] | None = None  # the field depends on these alone
+_last = LastResult()  # the field depends on the problem and the window alone
 
 
 def field_picture(problem: Problem, window: Window) -> FieldPicture:
     """The field of ``problem`` over ``window``, computed once per problem and window."""
-    global _last
-    key = (id(problem), window)
-    if _last is None or _last[0] != key:
+    def make() -> FieldPicture:
         field: GradientField = gradient_field(problem, window, ARROWS_A_SIDE)
-        _last = key, FieldPicture(field.points, field.steps())
-    return _last[1]
+        return FieldPicture(field.points, field.steps())
+    return _last.get((id(problem), window), make)
 
 
 class GradientFieldOn3D(Companion):

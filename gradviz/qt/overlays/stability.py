@@ -23,7 +23,7 @@ from gradviz.core.stability import (
 )
 from gradviz.qt import style
 from gradviz.qt.layers.corner_note import CornerNote
-from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 
 LINE_COLOUR = "#ffffff"
 """The eigen-directions: white and dashed, unlike any run's path."""
@@ -114,18 +114,16 @@ NO_POINT = StabilityPicture(None, np.empty((0, 2, 2)), (
     ("local bound: the selected run has no current point", "#ffffff"),))
 """What a problem whose bound is local shows before the selected run has a point."""
 
-_last: tuple[tuple[object, ...], StabilityPicture] | None = None
+_last = LastResult()
 
 
 def _picture(curvature: Curvature, note: tuple[tuple[str, str], ...],
              window: Window) -> StabilityPicture:
     """The picture of ``curvature``, the same object as last time if nothing changed
     (a paused run, the quadratic's fixed minimum): the overlay then redraws nothing."""
-    global _last
     key = (curvature.point.tobytes(), curvature.hessian.tobytes(), curvature.local, note, window)
-    if _last is None or _last[0] != key:
-        _last = key, StabilityPicture(curvature, line_ends(curvature, window), note, window)
-    return _last[1]
+    return _last.get(key, lambda: StabilityPicture(curvature, line_ends(curvature, window), note,
+                                                   window))
 
 
 def _label_anchor(end: np.ndarray, width: float, window: Window | None) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from gradviz.core.explain import Explanation, explain_rule, explain_update
 from gradviz.qt import style
-from gradviz.qt.overlays.base import Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 from gradviz.qt.timing import Throttle
 
 TEXT_HZ = 15
@@ -52,22 +52,20 @@ class ShownUpdate:
     stage: int | None = None
 
 
-_last: tuple[tuple[object, ...], Explanation] | None = None  # per frame, both overlays ask
+_last = LastResult()  # per frame, both overlays ask
 
 
 def shown_update(given: OverlayInput) -> ShownUpdate | None:
     """The selected run's shown update explained, with the stage that belongs to it."""
-    global _last
     frame = given.selected
     if frame is None or frame.run_id not in given.settings:
         return None
     settings = given.settings[frame.run_id]
     # The rows up to the shown one never change while the run's generation holds.
     key = (frame.run_id, frame.generation, frame.index, settings)
-    if _last is None or _last[0] != key:
-        _last = key, (explain_update(settings, frame, frame.index) if frame.index >= 0
-                      else explain_rule(settings, frame.minibatches))
-    explanation = _last[1]
+    explanation: Explanation = _last.get(key, lambda: (
+        explain_update(settings, frame, frame.index) if frame.index >= 0
+        else explain_rule(settings, frame.minibatches)))
     stage = given.stage
     if stage is not None and not (explanation.update and 0 <= stage < len(explanation.parts)):
         stage = None

@@ -6,10 +6,12 @@ presentation mode: its shortcut override is accepted here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QWidget
 
 
 class EditKey(Enum):
@@ -37,3 +39,21 @@ def edit_key(event: QEvent) -> EditKey:
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             return EditKey.COMMIT
     return EditKey.OTHER
+
+
+def end_edit(field: QWidget, event: QEvent, restore: Callable[[], object],
+             commit: Callable[[], bool]) -> bool:
+    """Let ``event`` end ``field``'s edit if it is one of the keys that do: Escape
+    calls ``restore``, Return and Enter ``commit`` (which says whether the edit is
+    over; if not, the focus stays to mend it), and the focus goes to the window.
+    Whether the event was taken (an event filter returns this)."""
+    kind = edit_key(event)
+    if kind is EditKey.OTHER:
+        return False
+    if kind is EditKey.RESTORE:
+        restore()
+    elif kind is EditKey.COMMIT and not commit():
+        return True
+    if kind is not EditKey.CLAIMED:
+        field.window().setFocus(Qt.FocusReason.OtherFocusReason)
+    return True

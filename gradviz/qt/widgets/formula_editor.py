@@ -22,7 +22,7 @@ from gradviz.core.formula_examples import FormulaExample
 from gradviz.core.formula_problems import FormulaReader
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.qt.timing import Debouncer
-from gradviz.qt.widgets.edit_keys import EditKey, edit_key
+from gradviz.qt.widgets.edit_keys import end_edit
 
 CHECK_DELAY_MS = 150
 """Quiet time after a key before the text is read: each key would cost a parse."""
@@ -216,15 +216,12 @@ class FormulaEditor(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """Return and Enter commit, Escape restores; both end the edit (see the class)."""
-        kind = edit_key(event) if watched is self.edit else EditKey.OTHER
-        if kind is EditKey.OTHER:
-            return super().eventFilter(watched, event)
-        if kind is EditKey.RESTORE:
-            self.set_value(self._value)
-        elif kind is EditKey.COMMIT:
-            self._commit()
-            if isinstance(self._read, FormulaError):
-                return True  # stay in the editor to mend it
-        if kind is not EditKey.CLAIMED:
-            self.window().setFocus(Qt.FocusReason.OtherFocusReason)
-        return True
+        if watched is self.edit and end_edit(self, event, lambda: self.set_value(self._value),
+                                             self._commit_and_check):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _commit_and_check(self) -> bool:
+        """Commit the text; whether it was a formula (else the editor keeps the focus)."""
+        self._commit()
+        return not isinstance(self._read, FormulaError)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.hyperparameters import HyperParameter, HyperParameterError
-from gradviz.qt.widgets.edit_keys import EditKey, edit_key
+from gradviz.qt.widgets.edit_keys import end_edit
 
 SLIDER_STEPS = 1000
 
@@ -251,15 +251,13 @@ class ParameterField(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         """Return, Enter and Escape in the text field end the edit (see the class)."""
-        kind = edit_key(event) if watched is self.edit else EditKey.OTHER
-        if kind is EditKey.OTHER:
-            return super().eventFilter(watched, event)
-        if kind is EditKey.RESTORE:
-            self.set_value(self._value)
-        elif kind is EditKey.COMMIT:
-            self._text_committed()
-        if kind is not EditKey.CLAIMED:
-            self.window().setFocus(Qt.FocusReason.OtherFocusReason)
+        if watched is self.edit and end_edit(self, event, lambda: self.set_value(self._value),
+                                             self._text_ended):
+            return True
+        return super().eventFilter(watched, event)
+
+    def _text_ended(self) -> bool:
+        self._text_committed()
         return True
 
     def _choice_changed(self, text: str) -> None:
