@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from gradviz.core.optimizers import Optimizer
+from gradviz.core.round_numbers import round_below
 from gradviz.core.rules import RuleArrow, RulePart
 from gradviz.core.run_settings import RunSettings
 from gradviz.core.space import Window
@@ -339,14 +340,7 @@ def magnification(explanation: Explanation, window: Window, least: float = 0.1,
     longest = max((x for x in lengths if math.isfinite(x)), default=0.0)
     if longest == 0.0 or longest >= least:
         return 1.0
-    factor = 1.0
-    for power in range(13):
-        for mantissa in (2, 5, 10):
-            candidate = mantissa * 10.0**power
-            if longest * candidate > target:
-                return factor
-            factor = candidate
-    return factor
+    return max(1.0, round_below(target / longest))
 
 
 def step_stage(stage: int | None, parts: int, direction: int,

@@ -216,3 +216,11 @@ def test_step_by_step_goes_through_the_parts_and_on_to_the_next_update() -> None
     assert step_stage(None, 3, -1) == (2, -1)
     assert step_stage(2, 3, -1) == (1, 0)
     assert step_stage(None, 0, +1) == (None, 0)
+
+
+def test_round_factors_are_one_two_or_five_times_a_power_of_ten() -> None:
+    from gradviz.core.round_numbers import round_above, round_below
+
+    assert [round_below(v) for v in (0.3, 1.0, 4.99, 5.0, 73.0)] == [0.2, 1.0, 2.0, 5.0, 50.0]
+    assert [round_above(v) for v in (0.3, 1.0, 1.01, 4.99, 73.0, float("nan"))] == [
+        1.0, 1.0, 2.0, 5.0, 100.0, 1.0]

@@ -19,6 +19,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPainter, QPainterPath,
                            QTransform)
 from PySide6.QtWidgets import QWidget
 
+from gradviz.core.round_numbers import round_below
 from gradviz.qt import style
 from gradviz.qt.layers.corner_note import shown_notes
 from gradviz.qt.layers.lines import to_device
@@ -87,9 +88,7 @@ def readable_scale(offsets: np.ndarray, size: tuple[float, float], fraction: flo
     farthest = float(np.quantile(reach, quantile)) if reach.size else 0.0
     if farthest == 0.0:
         return 1.0
-    wanted = fraction / farthest
-    decade = 10.0 ** math.floor(math.log10(wanted))
-    return decade * max(m for m in (1.0, 2.0, 5.0) if m * decade <= wanted * (1 + 1e-12))
+    return round_below(fraction / farthest)
 
 
 def shortened(length: float, limit: float) -> float:

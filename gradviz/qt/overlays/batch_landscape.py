@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.core.batch_surface import BatchContours, batch_contours
 from gradviz.core.problems import Problem
+from gradviz.core.round_numbers import round_above
 from gradviz.core.space import Window
 from gradviz.qt import style
 from gradviz.qt.frame import RunFrame
@@ -98,14 +99,6 @@ def contours_of(problem: Problem, window: Window, batch: np.ndarray) -> BatchCon
     return found
 
 
-def _round_up(wanted: float) -> float:
-    """The least of 1, 2, 5, 10, 20, ... that is at least ``wanted``."""
-    if not np.isfinite(wanted) or wanted <= 1.0:
-        return 1.0
-    decade = 10.0 ** np.floor(np.log10(wanted))
-    return float(next(decade * m for m in (1, 2, 5, 10) if decade * m >= wanted))
-
-
 def _magnified(steps: np.ndarray, window: Window) -> tuple[float, float]:
     """Each step's factor: one round factor (2, 5, 10, ...) that makes the longer at
     least :data:`MIN_SHARE` of the view (measured in the view's units on each axis), so
@@ -115,8 +108,8 @@ def _magnified(steps: np.ndarray, window: Window) -> tuple[float, float]:
     longest = float(np.max(share))
     if not np.isfinite(longest) or longest == 0.0:
         return 1.0, 1.0
-    common = _round_up(MIN_SHARE / longest)
-    own = [common * _round_up(MIN_SHORT / (s * common)) if s > 0 else common for s in share]
+    common = round_above(MIN_SHARE / longest)
+    own = [common * round_above(MIN_SHORT / (s * common)) if s > 0 else common for s in share]
     return float(own[0]), float(own[1])
 
 
