@@ -16,7 +16,6 @@ from gradviz.core.parsing import excerpt, quote, read_number, shown_path
 from gradviz.core.resources import resource_path
 from gradviz.core.table import (
     MAX_MAGNITUDE,
-    MAX_TABLE_BYTES,
     DataError,
     FileSpec,
     read_table,
@@ -31,8 +30,6 @@ BUILTIN_DATASETS: dict[str, str] = {
 }
 
 
-MAX_CSV_BYTES = MAX_TABLE_BYTES
-"""Largest data file read: some two million rows, far more than a demo needs."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -198,12 +198,6 @@ class Explanation:
     values: Mapping[str, object]
     batch: tuple[int, ...] | None = None
 
-    def listed(self) -> list[tuple[str, str]]:
-        """The update's values as ``(symbol, text)``, those its optimizer has:
-        the gradient, the moments, the step per coordinate, the rate, old and new phi."""
-        return [(symbol, _text(self.values[name])) for name, symbol in VALUE_SYMBOLS.items()
-                if name in self.values]
-
 
 def explain_update(settings: RunSettings, rows: Rows, index: int) -> Explanation:
     """The update that led to row ``index`` of a run with ``settings``, explained.

@@ -104,7 +104,6 @@ class ArrowLayer(ViewLayer):
         self._style = arrow_style
         self._scale = 1.0
         self._arrows: tuple[Arrow, ...] = ()
-        self._shortened: tuple[Arrow, ...] = ()
         self._note = ""
         self._corner: tuple[int, int | None] = (0, None)
         self._boxes: list[QRectF] = []  # the labels and note of the last paint, in pixels
@@ -113,11 +112,6 @@ class ArrowLayer(ViewLayer):
     def arrows(self) -> tuple[Arrow, ...]:
         """The arrows drawn now."""
         return self._arrows
-
-    @property
-    def shortened_arrows(self) -> tuple[Arrow, ...]:
-        """The arrows the last paint had to shorten to keep them inside the view."""
-        return self._shortened
 
     @property
     def label_font(self) -> QFont:
@@ -163,7 +157,6 @@ class ArrowLayer(ViewLayer):
     def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
         self._boxes = []
         if not self._arrows and not self._note:
-            self._shortened = ()
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         transform = painter.transform()
@@ -179,7 +172,6 @@ class ArrowLayer(ViewLayer):
         if self._note:
             self._boxes.append(self._draw_note(painter, inside, np.vstack([start, end]), notes))
         if not arrows:
-            self._shortened = ()
             return
         device = painter.device()
         side = min(device.width(), device.height()) / max(device.devicePixelRatioF(), 1.0)
@@ -187,13 +179,11 @@ class ArrowLayer(ViewLayer):
         font = self.label_font
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        short: list[Arrow] = []
         labels: list[tuple[str, np.ndarray, np.ndarray, str]] = []
         for arrow, a, b in zip(arrows, start, end):
             delta = b - a
             factor = shortened(float(math.hypot(*delta)), limit)
             if factor < 1.0:
-                short.append(arrow)
                 b = a + delta * factor
             self._draw_one(painter, arrow, a, b)
             label = arrow.label + (f" (shortened ×{factor:.2g})" if factor < 1.0 and arrow.label
@@ -210,7 +200,6 @@ class ArrowLayer(ViewLayer):
             box = self._draw_label(painter, metrics, label, a, b, colour, taken, shafts, inside)
             taken.append(box)
             self._boxes.append(box)
-        self._shortened = tuple(short)
 
     def _corner_notes(self, transform: QTransform) -> list[QRectF]:
         """The shown corner notes of this view (:mod:`~gradviz.qt.layers.corner_note`),
