@@ -166,6 +166,10 @@ the data, one ``(B,)`` index array that all share, or one row of ``B`` each."""
 
 _FULL: list[Group] = [(_ALL, None)]
 
+Drawn = tuple[np.ndarray, "np.ndarray | list[np.ndarray]"]
+"""A stream's epochs and batches for a block's updates (:meth:`BatchStream.take
+<gradviz.core.batching.BatchStream.take>`)."""
+
 T = TypeVar("T")
 
 RUN_COLUMNS: tuple[Column, ...] = tuple(c for c in STEP_COLUMNS if c.name != "update")
@@ -703,7 +707,7 @@ class Engine:
                         for c in self._cohorts]
 
     def _close(
-        self, record: _Record, drawn: list[list[tuple[int, np.ndarray]]], tested: np.ndarray
+        self, record: _Record, drawn: list[Drawn], tested: np.ndarray
     ) -> StepBlock:
         """The block of ``record``: epochs and batches added, each row cut at its
         diverged step (by phi and the losses ``tested``), the rows that end or
@@ -716,9 +720,9 @@ class Engine:
         epoch[:full] = numbers[:-1]
         batch: list[tuple[np.ndarray, ...] | None] = [None] * full
         if self._batches is not None:
-            epochs = np.array([[e for e, _ in stream] for stream in drawn])
+            epochs = np.array([e for e, _ in drawn])
             epoch[full:] = epochs[self._batches.stream_of]
-            streams = [tuple(indices for _, indices in stream) for stream in drawn]
+            streams = [tuple(indices) for _, indices in drawn]
             batch += [streams[s] for s in self._batches.stream_of]
         bad = _diverged(record["phi"], tested, self._centre, self._reach)
         count = np.full(rows, size)
@@ -783,22 +787,26 @@ def _shared_optimizer(settings: Sequence[RunSettings]) -> Optimizer:
     return make_optimizer(name, **values)
 
 
-def _plan(
-    drawn: list[list[tuple[int, np.ndarray]]], stream_of: np.ndarray, updates: int
-) -> list[list[Group]]:
+def _plan(drawn: list[Drawn], stream_of: np.ndarray, updates: int) -> list[list[Group]]:
     """How to evaluate the minibatch rows at each of ``updates`` updates.
 
-    ``drawn`` holds each stream's ``(epoch, indices)`` for those updates.
+    ``drawn`` holds each stream's epochs and batches for those updates.
     """
     if len(drawn) == 1:
-        return [[(_ALL, indices)] for _, indices in drawn[0]]
-    size = drawn[0][0][1].size
-    if all(indices.size == size for stream in drawn for _, indices in stream):
+        return [[(_ALL, indices)] for indices in drawn[0][1]]
+    rows = [_as_rows(indices) for _, indices in drawn]
+    if all(r is not None and r.shape[1] == rows[0].shape[1] for r in rows):  # type: ignore[union-attr]
         # One gather for the block: (updates, rows, B).
-        stacked = np.array([[stream[i][1] for stream in drawn] for i in range(updates)])
-        per_row = stacked[:, stream_of]
+        per_row = np.stack(rows, axis=1)[:, stream_of]  # type: ignore[arg-type]
         return [[(_ALL, per_row[i])] for i in range(updates)]
-    return [_groups([stream[i][1] for stream in drawn], stream_of) for i in range(updates)]
+    return [_groups([indices[i] for _, indices in drawn], stream_of) for i in range(updates)]
+
+
+def _as_rows(indices: np.ndarray | list[np.ndarray]) -> np.ndarray | None:
+    """A stream's batches as one ``(updates, B)`` array, or ``None`` if their sizes differ."""
+    if isinstance(indices, np.ndarray):
+        return indices
+    return np.array(indices) if len({len(batch) for batch in indices}) == 1 else None
 
 
 def _groups(indices: list[np.ndarray], stream_of: np.ndarray) -> list[Group]:

@@ -164,10 +164,10 @@ def test_shared_batches_give_each_run_its_own_sequence() -> None:
     assert len(shared.streams) == 3 and shared.stream_of.tolist() == [0, 1, 0, 2]
     drawn = shared.draw(12)
     for run, spec in enumerate(specs):
-        got = drawn[shared.stream_of[run]]
-        for (epoch, indices), (want_epoch, want) in zip(got, take(30, *spec, 12)):
-            assert epoch == want_epoch
-            np.testing.assert_array_equal(indices, want)
+        epochs, indices = drawn[shared.stream_of[run]]
+        expected = take(30, *spec, 12)
+        assert epochs.tolist() == [e for e, _ in expected]
+        assert [b.tolist() for b in indices] == [b.tolist() for _, b in expected]
 
 
 def test_kept_runs_go_on_where_their_sequences_were() -> None:
@@ -177,8 +177,33 @@ def test_kept_runs_go_on_where_their_sequences_were() -> None:
     kept = shared.keep(np.array([False, True, True]))
     assert kept.stream_of.tolist() == [0, 1]
     later = kept.draw(3)
-    for stream, spec in zip(later, specs[1:]):
+    for (epochs, indices), spec in zip(later, specs[1:]):
         expected = take(30, *spec, 7)[4:]
-        assert [e for e, _ in stream] == [e for e, _ in expected]
-        for (_, indices), (_, want) in zip(stream, expected):
-            np.testing.assert_array_equal(indices, want)
+        assert epochs.tolist() == [e for e, _ in expected]
+        assert [b.tolist() for b in indices] == [b.tolist() for _, b in expected]
+
+
+@given(
+    n=st.integers(1, 40), b=st.integers(1, 40), scheme=st.sampled_from(sorted(BATCHING_SCHEMES)),
+    seed=st.integers(0, 2**32 - 1), draws=st.lists(st.integers(0, 30), min_size=1, max_size=6),
+)
+@FAST
+def test_a_stream_drawn_many_updates_at_a_time_is_the_sequence(n, b, scheme, seed, draws) -> None:
+    # Draws of any sizes, one after the other, cut the one sequence batches() yields.
+    b = min(b, n)
+    shared = SharedBatches.of(n, [(b, scheme, seed)])
+    epochs, indices = [], []
+    for updates in draws:
+        (got_epochs, got_indices), = shared.draw(updates)
+        assert len(got_epochs) == len(got_indices) == updates
+        epochs += got_epochs.tolist()
+        indices += [batch.tolist() for batch in got_indices]
+    expected = take(n, b, scheme, seed, sum(draws))
+    assert epochs == [e for e, _ in expected]
+    assert indices == [batch.tolist() for _, batch in expected]
+
+
+def test_a_large_draw_holds_views_not_copies() -> None:
+    # 256 updates of B = 4,000 on 8,000 points would copy a million indices: views instead.
+    (_, indices), = SharedBatches.of(8_000, [(4_000, "epoch", 0)]).draw(256)
+    assert isinstance(indices, list) and all(batch.base is not None for batch in indices)
