@@ -55,9 +55,11 @@ Terms
 With ``terms=True`` each run records the terms of each update that its
 optimizer reports (:attr:`Optimizer.terms <gradviz.core.optimizers.Optimizer.terms>`,
 the optional columns of :data:`~gradviz.core.columns.STEP_COLUMNS`): a
-cohort's update is wrapped so that it asks the optimizer for them
-(:meth:`~gradviz.core.optimizers.Optimizer.update_terms`) after each update
-and logs them beside phi. A block holds a term that some run reports for all
+cohort's update is wrapped so that it keeps each new state, and once the
+block's updates are done, one call of
+:meth:`~gradviz.core.optimizers.Optimizer.update_terms` over all of them (a
+leading axis of updates; its arithmetic is elementwise, so each update gets the
+bits it would alone) gives their terms. A block holds a term that some run reports for all
 its runs, NaN for the others; :attr:`StepBlock.recorded` names the runs that
 record it, and the others' steps hold ``None`` there, as alone. Without terms
 (the default) a cohort calls its optimizer's update itself, and nothing is
@@ -328,8 +330,11 @@ class _Log:
     batch_loss: list[np.ndarray] = field(default_factory=list)
     grad: list[np.ndarray] = field(default_factory=list)
     loss: list[np.ndarray] = field(default_factory=list)
-    terms: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    """The terms its optimizer reports, by column name, when they are asked for."""
+    states: list[State] = field(default_factory=list)
+    """Its new state after each update, when the runs record their optimizer's terms."""
+    terms: dict[str, np.ndarray] = field(default_factory=dict)
+    """The terms its optimizer reports, by column name, made from :attr:`states`
+    once the block's updates are done: shape ``(K, ...)``, an entry per update."""
 
 
 _RECORDED = tuple(c for c in RUN_COLUMNS if c.kind is Kind.FLOAT and not c.optional)
@@ -553,10 +558,15 @@ class Engine:
         drawn = [] if self._batches is None else self._batches.draw(size)
         plan = _plan(drawn, self._batches.stream_of, size) if drawn else []
         logs = [_Log() for _ in cohorts]
+        starts = [(c.phi, c.state) for c in cohorts]
         if len(cohorts) == 1:
             self._step_one(cohorts[0], logs[0], rates[0], plan)
         else:
             self._step_many(logs, rates, plan)
+        for cohort, log, (phi, state) in zip(cohorts, logs, starts):
+            if log.states:  # the runs record its optimizer's terms
+                column = lr[cohort.rows.start] if cohort.single else lr[cohort.rows].T
+                log.terms = _block_terms(cohort.optimizer, log, phi, state, column, self.update)
         rows, full = len(self._runs), self._full
         record = {name: _stacked(cohorts, logs, name, rows, size)
                   for name in ("phi", "batch_loss", "grad")}
@@ -672,21 +682,19 @@ class Engine:
         cohort.phi, cohort.state, cohort.known = phi, state, known
 
     def _update_of(self, cohort: _Cohort, log: _Log) -> Update:
-        """The update of ``cohort``: its optimizer's, which also logs the terms it
-        reports in ``log`` when the runs record them (else the optimizer's own, so
-        that the updates cost what they cost without terms)."""
+        """The update of ``cohort``: its optimizer's, which also keeps each new state
+        in ``log`` when the runs record its terms (else the optimizer's own, so that
+        the updates cost what they cost without terms)."""
         optimizer = cohort.optimizer
         if not self.terms or not optimizer.terms:
             return optimizer.update
-        adds = [(name, log.terms.setdefault(name, []).append) for name in optimizer.terms]
+        add_state = log.states.append
 
         def update(
             phi: np.ndarray, state: State, t: int, lr: float | np.ndarray, objective: Objective
         ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
             done = optimizer.update(phi, state, t, lr, objective)
-            terms = optimizer.update_terms(phi, state, t, lr, done[1])
-            for name, add in adds:
-                add(terms[name])
+            add_state(done[1])
             return done
 
         return update
@@ -894,12 +902,41 @@ def _cohort_rates(cohorts: list[_Cohort], lr: np.ndarray) -> list[float | np.nda
     return [float(lr[c.rows.start]) if c.single else lr[c.rows] for c in cohorts]
 
 
-def _columns(values: list[np.ndarray], single: bool) -> np.ndarray:
-    """One entry per update (a cohort's rows, or its one run) as rows of columns."""
+def _columns(values: list[np.ndarray] | np.ndarray, single: bool) -> np.ndarray:
+    """One entry per update (a cohort's rows, or its one run), as a list or stacked
+    along a leading axis, as rows of columns."""
+    stacked = values if isinstance(values, np.ndarray) else _stack(values)
+    return stacked[None] if single else stacked.swapaxes(0, 1)
+
+
+def _stack(values: list[np.ndarray]) -> np.ndarray:
+    """Arrays of one shape (or numbers) stacked along a new leading axis."""
     shape = np.shape(values[0])
     # One concatenation of arrays is faster than np.array of them (a third on (2,) ones).
-    stacked = np.concatenate(values).reshape(len(values), *shape) if shape else np.array(values)
-    return stacked[None] if single else stacked.swapaxes(0, 1)
+    return np.concatenate(values).reshape(len(values), *shape) if shape else np.array(values)
+
+
+def _block_terms(
+    optimizer: Optimizer, log: _Log, phi: np.ndarray, state: State, lr: np.ndarray, first: int
+) -> dict[str, np.ndarray]:
+    """The terms of a cohort's updates of a block, from its ``log`` of them, its phi
+    and state before the block and its rates ``lr`` (shape ``(K,)``, or ``(K, rows)``).
+
+    One call of :meth:`~gradviz.core.optimizers.Optimizer.update_terms` computes
+    them for all the block's updates at once, stacked along a leading axis: its
+    arithmetic is elementwise, so each update's terms are those it would compute
+    for that update alone, to the last bit, for the cost of a few array operations
+    per block rather than per update.
+    """
+    after = _stack(log.phi)
+    new = {name: _stack([s[name] for s in log.states]) for name in log.states[0]}
+    old = {name: np.concatenate([np.asarray(state[name])[None], values[:-1]])
+           for name, values in new.items()}
+    before = np.concatenate([np.asarray(phi)[None], after[:-1]])
+    # Update numbers shaped to broadcast as the rates do: (K, 1) or (K, 1, 1).
+    t = np.arange(first, first + len(after)).reshape(-1, *(1,) * (after.ndim - 1))
+    terms = optimizer.update_terms(before, old, t, lr, new)
+    return {name: terms[name] for name in optimizer.terms}
 
 
 def _stacked(

@@ -159,13 +159,17 @@ class Optimizer(ABC):
         """
 
     def update_terms(
-        self, phi: np.ndarray, state: State, t: int, lr: float | np.ndarray, new: State
+        self, phi: np.ndarray, state: State, t: int | np.ndarray, lr: float | np.ndarray,
+        new: State,
     ) -> dict[str, np.ndarray]:
         """The :attr:`terms` of the update from ``phi`` and ``state`` (update ``t``
         with rate ``lr``) whose new state is ``new``, by name.
 
         By default the terms are state, which ``new`` holds; an optimizer that
-        reports other terms computes them here, by the formulas its update uses.
+        reports other terms computes them here, by the formulas its update uses,
+        elementwise: the engine asks for a block of updates at once, each argument
+        with a leading axis of updates (``t`` an array of update numbers shaped to
+        broadcast against ``phi``, as ``lr`` is).
         """
         return {name: new[name] for name in self.terms}
 
@@ -204,17 +208,23 @@ def _average(
 
 
 def _each(
-    formula: Callable[[float, int], float], value: float | np.ndarray, t: int
+    formula: Callable[[float, int], float], value: float | np.ndarray, t: int | np.ndarray
 ) -> float | np.ndarray:
-    """``formula(value, t)`` of a shared value, or of each run's value, in Python floats.
+    """``formula(value, t)`` of a shared value, or of each run's value, in Python floats;
+    ``t`` may also be an array of update numbers (a block's updates, in
+    :meth:`Optimizer.update_terms`), broadcast against ``value``.
 
     numpy's ``**`` rounds some powers differently from Python's (``0.9 ** 3``
     among them), so a formula evaluated on an array of per-run values would
     put a run in a batch a bit off the path it follows alone.
     """
-    if isinstance(value, float):
-        return formula(value, t)
-    return np.array([formula(v, t) for v in value.ravel().tolist()]).reshape(value.shape)
+    if not isinstance(t, np.ndarray):  # an update's: the hot path
+        if isinstance(value, float):
+            return formula(value, t)
+        return np.array([formula(v, t) for v in value.ravel().tolist()]).reshape(value.shape)
+    values, numbers = np.broadcast_arrays(np.asarray(value, dtype=float), np.asarray(t))
+    return np.array([formula(v, n) for v, n in zip(values.ravel().tolist(),
+                                                   numbers.ravel().tolist())]).reshape(values.shape)
 
 
 def _lr(lr: float | np.ndarray) -> float | np.ndarray:

@@ -92,6 +92,28 @@ def test_the_terms_are_the_update_rules_values_to_the_last_bit(settings) -> None
                 assert bits(value) == bits(expected[name]), (name, step.update)
 
 
+def test_a_batchs_terms_are_each_runs_rule_values_across_blocks() -> None:
+    # Cohorts of many runs with per-run hyperparameters and schedules, stepped in
+    # blocks of uneven lengths: each block's terms are computed in one call over its
+    # updates, and every run's must still be its own rule's values, update by update.
+    p = problem("gabor")
+    batch = [
+        *(RunSettings(optimizer="adam", hyperparameters={"beta": b, "gamma": g}, steps=40)
+          for b, g in ((0.7, 0.95), (0.9, 0.99), (0.5, 0.9))),
+        *(RunSettings(optimizer="nesterov", hyperparameters={"lr": lr, "lookahead": "book"},
+                      schedule="exponential:decay=0.9", steps=40) for lr in (0.05, 0.1)),
+        RunSettings(optimizer="momentum", batch_size=6, seed=3, steps=25),
+    ]
+    engine = Engine(p, batch, terms=True)
+    blocks = [engine.start] + [engine.advance(n) for n in (1, 17, 300)]
+    assert engine.finished
+    for r, settings in enumerate(engine.settings):
+        steps = [s for b in blocks for s in b.steps(r)]
+        for step, expected in zip(steps[1:], by_hand(settings, steps), strict=True):
+            for name, value in expected.items():
+                assert bits(getattr(step, name)) == bits(value), (r, name, step.update)
+
+
 @pytest.mark.parametrize("lookahead", ["slide", "book"])
 def test_nesterovs_gradient_is_taken_at_its_look_ahead_point(lookahead) -> None:
     p = problem("gabor")
