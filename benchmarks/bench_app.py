@@ -9,10 +9,12 @@ Run ``python benchmarks/bench_app.py``. It prints figures and asserts nothing:
   rates drift with its load;
 - seconds from process start to the first painted frame (in a fresh process);
 - peak resident memory of the process after the frame-rate benchmark;
-- run to end of 8 runs of 12,000 updates at once (one of each optimizer, and
-  gradient descent from 8 starts): the seconds it takes, how often the window
-  repaints meanwhile and the longest wait of a 10-ms timer on the UI thread
-  (the event loop's answer time).
+- run to end of 8 runs of 12,000 updates at once (the compositions of
+  ``bench_engine.py``: one of each optimizer, gradient descent from 8 starts,
+  Adam at 8 learning rates, SGD at 8 seeds, momentum at 8 betas): the seconds
+  it takes, how often the window repaints meanwhile, the longest wait of a
+  10-ms timer on the UI thread (the event loop's answer time) and the UI
+  thread's CPU time. ``--to-end`` measures this alone, ``--rounds N`` times.
 
 The offscreen screen is 1920 x 1080. The script measures whichever gradviz
 is first on ``PYTHONPATH``: to compare two versions, run it once with each.
@@ -100,17 +102,21 @@ SPEED = 300
 
 
 def _eight_runs(kind: str) -> list[object]:
-    """The settings of 8 runs of :data:`RUN_STEPS` updates: one of each optimizer
-    (``"mixed"``) or gradient descent from 8 starts (``"gd"``)."""
-    import numpy as np
+    """The settings of 8 runs of :data:`RUN_STEPS` updates, of one of
+    :data:`TO_END` (``bench_engine.py``'s compositions)."""
+    import bench_engine
 
-    from gradviz.core.optimizers import OPTIMIZERS
-    from gradviz.core.run import RunSettings
+    return bench_engine.batches_of_eight(RUN_STEPS)[TO_END[kind]][1]
 
-    if kind == "mixed":
-        return [RunSettings(optimizer=name, steps=RUN_STEPS) for name in OPTIMIZERS]
-    return [RunSettings(optimizer="gd", start=(float(a), 6.5), steps=RUN_STEPS)
-            for a in np.linspace(-4.0, 4.0, 8)]
+
+TO_END = {
+    "mixed": "8 optimizers, one of each (defaults)",
+    "gd": "GD, 8 starts",
+    "adam": "Adam, 8 learning rates, full batch",
+    "sgd": "SGD B=5, 8 seeds",
+    "momentum": "momentum B=5, 8 betas",
+}
+"""The runs run to the end, by a short name: ``bench_engine.batches_of_eight``'s."""
 
 
 def shown_window(width: int = 1280, height: int = 800):  # type: ignore[no-untyped-def]
@@ -242,36 +248,57 @@ def run_to_end_responsiveness(kind: str) -> tuple[float, float, float, float]:
     return took, len(paints) / took, max(gaps) * 1000, ui_cpu
 
 
+def to_end_figures(rounds: int) -> None:
+    """Print :func:`run_to_end_responsiveness` for each of :data:`TO_END`, the
+    compositions in turn in each of ``rounds`` rounds, so that the machine's
+    load falls on all alike."""
+    figures: dict[str, list[tuple[float, float, float, float]]] = {kind: [] for kind in TO_END}
+    for _ in range(rounds):
+        for kind in TO_END:
+            figures[kind].append(run_to_end_responsiveness(kind))
+    for kind, rows in figures.items():
+        took = sorted(row[0] for row in rows)
+        print(f"run to end of 8 x {RUN_STEPS:,} updates, {TO_END[kind]}: best {took[0]:.2f} s, "
+              f"median {took[len(took) // 2]:.2f} s over {rounds} rounds   target < 0.5 s")
+        print(f"  meanwhile the landscape was repainted {min(r[1] for r in rows):.0f} to "
+              f"{max(r[1] for r in rows):.0f} times/s, the UI thread's 10-ms timer waited at "
+              f"most {max(r[2] for r in rows):.0f} ms and the UI thread used "
+              f"{min(r[3] for r in rows):.2f} to {max(r[3] for r in rows):.2f} s of CPU")
+
+
 def main() -> None:
+    import argparse
+
     import numpy
     import PySide6
     import pyqtgraph
 
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--to-end", action="store_true", help="measure running to the end only")
+    parser.add_argument("--rounds", type=int, default=1, metavar="N",
+                        help="rounds of running to the end (default 1)")
+    args = parser.parse_args()
     print(f"python {platform.python_version()}, numpy {numpy.__version__}, "
           f"PySide6 {PySide6.__version__}, pyqtgraph {pyqtgraph.__version__}, "
           f"{os.cpu_count()} cpus, QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM'].split(':')[0]}, "
           f"screen {SCREEN[0]} x {SCREEN[1]}")
-    inner, total = first_frame_seconds()
-    print(f"launch to first painted frame: {inner:.2f} s in-process "
-          f"({total:.2f} s including interpreter start)   target < 1.5 s")
-    figures, lengths = frame_rates()
-    for where, (rates, pace) in figures.items():
-        fps = sorted(rate for rate, _ in rates)
-        cpu = sorted(ms for _, ms in rates)
-        print(f"frame rate, {where}, 8 runs animating with paths of {SHOWN_FROM:,} to "
-              f"{min(lengths) - 1:,} points: median {fps[1]:.1f} frames/s "
-              f"(stretches {', '.join(f'{r:.1f}' for r, _ in rates)})   target >= 60")
-        print(f"  UI-thread CPU per frame: median {cpu[1]:.1f} ms "
-              f"(stretches {', '.join(f'{ms:.1f}' for _, ms in rates)})   target < 10 ms")
-        print(f"  the runs kept a pace of {pace:.0f} updates/s each (asked: {SPEED})")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak resident memory of the window in that benchmark: {peak:.0f} MiB")
-    for kind, what in (("mixed", "one of each optimizer"), ("gd", "GD from 8 starts")):
-        took, paint_rate, gap, ui_cpu = run_to_end_responsiveness(kind)
-        print(f"run to end of 8 x {RUN_STEPS:,} updates ({what}): {took:.2f} s   target < 0.5 s")
-        print(f"  meanwhile the landscape was repainted {paint_rate:.0f} times/s, the UI "
-              f"thread's 10-ms timer waited at most {gap:.0f} ms and the UI thread used "
-              f"{ui_cpu:.2f} s of CPU")
+    if not args.to_end:
+        inner, total = first_frame_seconds()
+        print(f"launch to first painted frame: {inner:.2f} s in-process "
+              f"({total:.2f} s including interpreter start)   target < 1.5 s")
+        figures, lengths = frame_rates()
+        for where, (rates, pace) in figures.items():
+            fps = sorted(rate for rate, _ in rates)
+            cpu = sorted(ms for _, ms in rates)
+            print(f"frame rate, {where}, 8 runs animating with paths of {SHOWN_FROM:,} to "
+                  f"{min(lengths) - 1:,} points: median {fps[1]:.1f} frames/s "
+                  f"(stretches {', '.join(f'{r:.1f}' for r, _ in rates)})   target >= 60")
+            print(f"  UI-thread CPU per frame: median {cpu[1]:.1f} ms "
+                  f"(stretches {', '.join(f'{ms:.1f}' for _, ms in rates)})   target < 10 ms")
+            print(f"  the runs kept a pace of {pace:.0f} updates/s each (asked: {SPEED})")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak resident memory of the window in that benchmark: {peak:.0f} MiB")
+    to_end_figures(max(1, args.rounds))
 
 
 if __name__ == "__main__":
