@@ -238,14 +238,22 @@ class FormulaModel(DataModel):
         rows = max(1, min(phi1.size, _GRID_BLOCK // max(1, phi0.size)))
         points = max(1, min(x.size, _GRID_BLOCK // (rows * max(1, phi0.size))))
         columns = phi0[None, None, :]
+        program = self.compiled.grid_program.workspace()
+        squares: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
         for first in range(0, x.size, points):
             xs = x[first : first + points, None, None]
             ys = y[first : first + points, None, None]
             for start in range(0, phi1.size, rows):
                 block = phi1[None, start : start + rows, None]
-                (f,) = _shaped(self.compiled.grid_program(xs, columns, block), xs, columns, block)
-                residual = f - ys
-                out[start : start + rows] += np.einsum("kij,kij->ij", residual, residual)
+                (f,) = _shaped(program(xs, columns, block), xs, columns, block)
+                # The block's residuals and squares in buffers of their own, reused.
+                shape = (xs.shape[0], block.shape[1], columns.shape[2])
+                if shape not in squares:
+                    squares[shape] = np.empty(shape), np.empty(shape[1:])
+                residual, square = squares[shape]
+                np.subtract(f, ys, out=residual)
+                np.einsum("kij,kij->ij", residual, residual, out=square)
+                out[start : start + rows] += square
         return _undefined_as_nan(out)
 
 
@@ -292,5 +300,6 @@ class FormulaSurface(AnalyticProblem):
 
     def loss_grid(self, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
         p0, p1 = np.asarray(phi0, dtype=float)[None, :], np.asarray(phi1, dtype=float)[:, None]
-        grid = np.array(_shaped(self.compiled.grid_program(p0, p1), p0, p1)[0], dtype=float)
+        values = self.compiled.grid_program.workspace()(p0, p1)
+        grid = np.array(_shaped(values, p0, p1)[0], dtype=float)
         return _undefined_as_nan(grid)

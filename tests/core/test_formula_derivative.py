@@ -10,28 +10,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from formula_checks import GABOR, model
-from gradviz.core.formula import FUNCTIONS
+from formula_checks import FORMULAS, GABOR, model
 from gradviz.core.formula.printing import to_text
 from gradviz.core.formula.tree import Binary, Call, Negative, Number
 
-_LEAVES = st.one_of(
-    st.sampled_from(["x", "phi0", "phi1"]),
-    st.sampled_from(["0.5", "2", "3", "0.06", "1.5", "-1"]),
-)
-
-
-def _extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.builds(lambda a, op, b: f"({a} {op} {b})", inner, st.sampled_from("+-*/"), inner),
-        st.builds(lambda a, e: f"({a})**{e}", inner, st.sampled_from(["2", "3", "0.5", "-1"])),
-        st.builds(lambda a, b: f"({a})**({b})", inner, inner),
-        st.builds(lambda f, a: f"{f}({a})", st.sampled_from(FUNCTIONS), inner),
-        st.builds(lambda a: f"-({a})", inner),
-    )
-
-
-FORMULAS = st.recursive(_LEAVES, _extend, max_leaves=12)
 # Away from 0, where a power's derivative can be 0 * inf (c u**(c-1) at c = 0, u = 0)
 # although the function is smooth.
 _COORDINATE = st.builds(lambda m, s: m * s, st.floats(0.05, 2.0), st.sampled_from([-1.0, 1.0]))
