@@ -251,8 +251,12 @@ class FormulaModel(DataModel):
                 if shape not in squares:
                     squares[shape] = np.empty(shape), np.empty(shape[1:])
                 residual, square = squares[shape]
-                np.subtract(f, ys, out=residual)
-                np.einsum("kij,kij->ij", residual, residual, out=square)
+                if points == 1:  # a number's residual and its square: loops of one pass
+                    np.subtract(f, y[first], out=residual)
+                    np.square(residual[0], out=square)
+                else:
+                    np.subtract(f, ys, out=residual)
+                    np.einsum("kij,kij->ij", residual, residual, out=square)
                 out[start : start + rows] += square
         return _undefined_as_nan(out)
 

@@ -64,6 +64,9 @@ the iteration."""
 _Operand = Node | float
 """What a step reads: a node computed earlier, or a number."""
 
+_Step = tuple[Callable[..., np.ndarray], tuple[_Operand, ...]]
+"""A numpy call and its operands."""
+
 
 class Program:
     """The trees ``outputs`` compiled for the ``variables`` named.
@@ -228,11 +231,11 @@ def _layout(value: object) -> _Layout | None:
     return ((), True) if isinstance(value, float) else None
 
 
-def _lowered(outputs: tuple[Node, ...]) -> tuple[list[Node], dict[int, tuple[Callable[..., np.ndarray], tuple[_Operand, ...]]]]:
+def _lowered(outputs: tuple[Node, ...]) -> tuple[list[Node], dict[int, _Step]]:
     """Every node the outputs need, each after its operands (without recursion), and
     the numpy call of each node that is not a number or a variable."""
     order: list[Node] = []
-    steps: dict[int, tuple[Callable[..., np.ndarray], tuple[_Operand, ...]]] = {}
+    steps: dict[int, _Step] = {}
     seen: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False) for root in reversed(outputs)]
     while stack:
@@ -251,7 +254,7 @@ def _lowered(outputs: tuple[Node, ...]) -> tuple[list[Node], dict[int, tuple[Cal
     return order, steps
 
 
-def _step(node: Node) -> tuple[Callable[..., np.ndarray], tuple[_Operand, ...]]:
+def _step(node: Node) -> _Step:
     """The numpy call computing ``node`` and its operands."""
     if isinstance(node, Binary):
         return _binary(node.op, node.left, node.right, 1.0)
@@ -265,8 +268,7 @@ def _step(node: Node) -> tuple[Callable[..., np.ndarray], tuple[_Operand, ...]]:
     return _FUNCTIONS[node.function], (node.argument,)
 
 
-def _binary(op: str, left: Node, right: Node,
-            sign: float) -> tuple[Callable[..., np.ndarray], tuple[_Operand, ...]]:
+def _binary(op: str, left: Node, right: Node, sign: float) -> _Step:
     """``sign * (left op right)``, where ``sign`` is -1 only for a product or a
     quotient with a number, which takes the sign: IEEE arithmetic is symmetric in
     sign, so the value is the same bit for bit (a NaN's sign aside)."""
