@@ -23,6 +23,7 @@ from gradviz.core.stability import (
 )
 from gradviz.qt import style
 from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.layers.label import Label
 from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 
 LINE_COLOUR = "#ffffff"
@@ -153,7 +154,7 @@ class StabilityOverlay(Overlay):
         self.lines = pg.PlotDataItem(connect="pairs", pen=_pen(1.0), skipFiniteCheck=True)
         self.lines.setZValue(6)  # over the map and the field, under the paths
         plot.addItem(self.lines, ignoreBounds=True)
-        self.labels = [pg.TextItem(color=LINE_COLOUR, fill=pg.mkBrush(0, 0, 0, 170),
+        self.labels = [Label(color=LINE_COLOUR, fill=pg.mkBrush(0, 0, 0, 170),
                                    anchor=(0, 0.5)) for _ in range(2)]
         for label in self.labels:
             label.setZValue(7)

@@ -20,6 +20,7 @@ from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.corner_note import shown_notes
+from gradviz.qt.layers.label import Label, TargetLabel
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
@@ -179,10 +180,12 @@ class SurfaceView(Panel):
         plot.addItem(self.paths, ignoreBounds=True)
         self.start = pg.TargetItem(
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
-            hoverPen=pg.mkPen("#ffff00", width=3), label="start",
-            labelOpts={"color": style.DARK.foreground, "offset": (12, 12),
-                       "fill": pg.mkBrush(style.DARK.legend_fill)},
+            hoverPen=pg.mkPen("#ffff00", width=3),
         )
+        self.start_label = TargetLabel(self.start, "start", offset=(12, 12),
+                                       color=style.DARK.foreground,
+                                       fill=pg.mkBrush(style.DARK.legend_fill))
+        """The start marker's label, on a panel of the theme's legend colour."""
         self.start.setZValue(40)
         plot.addItem(self.start)
         self.start.sigPositionChangeFinished.connect(self._start_dragged)
@@ -194,8 +197,8 @@ class SurfaceView(Panel):
         self._legend_key: tuple[object, ...] | None = None  # the runs it was placed for
         self._legend_covered: set[int] = set()  # the heads it hid when placed
         plot.vb.sigResized.connect(lambda *_: self.legend.follow_plot())
-        self._badges: dict[int, pg.TextItem] = {}
-        self._off_view: dict[int, tuple[pg.ArrowItem, pg.TextItem]] = {}
+        self._badges: dict[int, Label] = {}
+        self._off_view: dict[int, tuple[pg.ArrowItem, Label]] = {}
         self._frames: list[RunFrame] = []
         # What the legend shows for each entry: by run id, or ("fan", entry id) for a
         # fan, whose sample (a FanSample of its colours) stands for its item here.
@@ -207,9 +210,9 @@ class SurfaceView(Panel):
         # repainted with them every frame, from pixmaps.
         for item in (self.start, self.minimum, self.legend):
             _cache_drawing(item)
-        # Except the start label: drawn from a device cache it loses its panel
-        # (pyqtgraph's TextItem draws that for the painter's own transform).
-        for item in (self.start.label(), *self.start.label().childItems()):
+        # Except the start label: redrawn from a device cache after a zoom or pan, it
+        # left stale pixels (test_after_a_zoom_or_pan_the_screen_shows_a_fresh_drawing).
+        for item in (self.start_label, *self.start_label.childItems()):
             item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
@@ -228,13 +231,12 @@ class SurfaceView(Panel):
         bar_axis.setTickFont(style.axis_font(round(11 * scale)))
         bar_axis.setTextPen(pg.mkPen(theme.foreground))
         bar_axis.label.setFont(style.axis_font(round(12 * scale)))
-        label = self.start.label()
-        if label is not None:
-            label.setFont(style.axis_font(round(11 * scale)))
-            label.setColor(theme.foreground)
-            # On a panel of the theme's legend colour: readable on every map.
-            label.fill = pg.mkBrush(theme.legend_fill)
-            label.update()
+        label = self.start_label
+        label.setFont(style.axis_font(round(11 * scale)))
+        label.setColor(theme.foreground)
+        # On a panel of the theme's legend colour: readable on every map.
+        label.fill = pg.mkBrush(theme.legend_fill)
+        label.update()
         self.contours.setPen(pg.mkPen(theme.contour, width=1))
         self.legend.opts["labelTextSize"] = f"{round(12 * scale)}pt"
         self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
@@ -583,7 +585,7 @@ class SurfaceView(Panel):
         for run_id, (frame, point, text) in shown.items():
             badge = self._badges.get(run_id)
             if badge is None:
-                badge = self._badges[run_id] = pg.TextItem(
+                badge = self._badges[run_id] = Label(
                     color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1)
                 )
                 badge.setZValue(30)
@@ -656,7 +658,7 @@ class SurfaceView(Panel):
         for run_id, (frame, at, direction) in wanted.items():
             if run_id not in self._off_view:
                 arrow = pg.ArrowItem(pxMode=True, tailLen=0)
-                label = pg.TextItem()
+                label = Label()
                 for item in (arrow, label):
                     item.setZValue(35)
                     plot.addItem(item, ignoreBounds=True)
