@@ -9,7 +9,7 @@ import dataclasses
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -165,3 +165,23 @@ def test_an_exports_label_panels_are_under_their_text(diverged, whole, name, siz
     text = _box((drawn != _pixels(_render(diverged, size, name, "text"))).any(axis=-1))
     # A logical pixel of panel at least shows on each side, whatever the picture's size.
     _assert_inside(text, panel, MARGIN * image.devicePixelRatio())
+
+
+def test_no_label_shows_an_empty_panel_with_an_overlay_off_on_or_off_again(window, qtbot):
+    """An empty label on a panel is a dark bar (the bound's labels were one at φ = (0, 0))."""
+    c = window.controller
+
+    def empty_panels() -> list[str]:
+        return [f"{type(item).__name__} at {item.pos()}"
+                for plot in window.findChildren(pg.PlotWidget)
+                for item in plot.scene().items()
+                if isinstance(item, pg.TextItem) and item.isVisible()
+                and item.fill.style() != Qt.BrushStyle.NoBrush
+                and not item.textItem.toPlainText()]
+
+    assert empty_panels() == []
+    for shown in (True, False):
+        for name in ("stability", "shares", "minibatch"):
+            c.set_overlay(name, shown)
+        c.publish_now()
+        assert empty_panels() == []

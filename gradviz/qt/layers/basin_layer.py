@@ -76,7 +76,7 @@ class BasinOverlay:
             if not w.contains(*phi):  # a run ended outside the view: the legend has it
                 continue
             label = Label(f"{k + 1}: L = {loss:.3g}", color=theme.foreground,
-                                fill=pg.mkBrush(theme.legend_fill), anchor=(0, 1))
+                          fill=pg.mkBrush(theme.legend_fill), anchor=(0, 1))
             label.setFont(style.axis_font(round(10 * scale)))
             label.setPos(float(phi[0]), float(phi[1]))
             label.setZValue(17)
