@@ -167,3 +167,18 @@ def test_in_an_export_the_legend_keeps_clear_of_the_badge_the_arrow_and_the_note
     finally:
         diverged.set_presenting(False)
     assert len(painted) == 1
+
+
+def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(diverged):
+    """Frame by frame, with no event between a frame and its painting."""
+    view = LandscapeView(diverged, 1280, 620, 1.0)
+    try:
+        for update in (10, diverged.last_update):  # the second adds "diverged at update 49"
+            view.show_frames(diverged.frames_at(update))
+        legend = view.surface_view.legend
+        for _, label in legend.items:
+            text = label.item.mapRectToItem(legend, label.item.boundingRect())
+            assert legend.boundingRect().contains(text), (label.text, text)
+        _assert_apart(view.surface_view)
+    finally:
+        view.close()

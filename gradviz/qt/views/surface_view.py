@@ -389,9 +389,16 @@ class SurfaceView(Panel):
             self.legend.keep_inside()  # it may have grown past the edge
             shown = True
         elif losses:
+            changed = False
             for key, text in texts.items():
                 if self._legend_text[key] != text:
                     self.legend.getLabel(self._samples[key]).setText(text)
+                    changed = True
+            if changed:
+                # Its size for its new text now, not at the next event: an export paints
+                # before that (its text ran past its panel), and its place depends on it.
+                self.legend.layout.activate()
+                self.legend.updateSize()
             shown = True
         else:
             shown = False
