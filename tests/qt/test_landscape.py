@@ -172,7 +172,7 @@ def test_the_legend_does_not_hide_the_ends_of_eight_runs(window, qtbot):
 @pytest.mark.parametrize("theme", list(style.THEMES))
 def test_the_start_label_is_readable_on_every_colour_map(window, qtbot, theme):
     window.set_theme(theme)
-    label = window.surface_view.start.label()
+    label = window.surface_view.start_label
     text = np.array(label.color.getRgb()[:3], dtype=float)
     fill = label.fill.color()
     alpha = fill.alphaF() if label.fill.style() != Qt.BrushStyle.NoBrush else 0.0

@@ -146,7 +146,7 @@ def test_an_analytic_surface_gives_the_data_view_s_space_to_the_loss(window, qtb
 def test_the_views_have_the_theme_s_look_from_launch(window):
     # Exports draw with the theme's look; the window must show the same from the start.
     def look():  # type: ignore[no-untyped-def]
-        label = window.surface_view.start.label()
+        label = window.surface_view.start_label
         return (label.textItem.font().pointSize(), label.textItem.defaultTextColor().name(),
                 window.surface_view.legend.opts["brush"].color().getRgb())
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QSizePolicy
 from gradviz.core.basins import BASIN_DIVERGED, BASIN_NOT_CONVERGED, BasinMap
 from gradviz.core.palette import MINIMUM_COLOURS, basin_colour, basin_rgb
 from gradviz.qt import style
+from gradviz.qt.layers.label import Label
 
 OPACITY = 0.6
 """How much of the class colour covers the loss heatmap under it (which still shows)."""
@@ -44,7 +45,7 @@ class BasinOverlay:
         self.image.setZValue(-8)  # over the heatmap (-10), under the contours (-5)
         self.markers = pg.ScatterPlotItem(symbol="o", size=MARKER_SIZE)
         self.markers.setZValue(16)  # over the paths and the global minimum's star
-        self.labels: list[pg.TextItem] = []
+        self.labels: list[Label] = []
         self.legend = pg.LegendItem(offset=(12, -12), labelTextSize="11pt")
         # Beside the plot, as tall as its lines, not as the plot.
         self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -74,8 +75,8 @@ class BasinOverlay:
         for k, (phi, loss) in enumerate(zip(basins.minima, basins.minimum_losses.tolist())):
             if not w.contains(*phi):  # a run ended outside the view: the legend has it
                 continue
-            label = pg.TextItem(f"{k + 1}: L = {loss:.3g}", color=theme.foreground,
-                                fill=pg.mkBrush(theme.legend_fill), anchor=(0, 1))
+            label = Label(f"{k + 1}: L = {loss:.3g}", color=theme.foreground,
+                          fill=pg.mkBrush(theme.legend_fill), anchor=(0, 1))
             label.setFont(style.axis_font(round(10 * scale)))
             label.setPos(float(phi[0]), float(phi[1]))
             label.setZValue(17)

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
 from gradviz.qt import style
+from gradviz.qt.layers.label import Label
 
 MARGIN = 6
 """Pixels between the note and the plot's edges, at text scale 1."""
@@ -48,7 +49,7 @@ class CornerNote:
         self._corner = corner
         self._points = points
         self._scale = 1.0
-        self.item = pg.TextItem(anchor=corner, fill=pg.mkBrush(0, 0, 0, 160), color="#ffffff")
+        self.item = Label(anchor=corner, fill=pg.mkBrush(0, 0, 0, 160), color="#ffffff")
         self.item.setParentItem(self._vb)
         self.item.setZValue(50)
         self.item.hide()

@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from gradviz.core.contributions import NO_DATA, Contributions, point_contributions
 from gradviz.qt import style
 from gradviz.qt.layers.arrow_layer import Arrow, ArrowLayer, ArrowStyle
+from gradviz.qt.layers.label import Label
 from gradviz.qt.overlays.base import (Companion, GradientPoint, LastResult, Overlay, OverlayInput,
                                      OverlaySpec, Place)
 from gradviz.qt.overlays.gradient_parts import (GRADIENT_COLOUR, MAX_ARROWS, gradient_scale, number,
@@ -116,7 +117,7 @@ class Residuals(Companion):
         self.segments = pg.PlotCurveItem(connect="pairs")
         self.focus = pg.PlotCurveItem()
         self.ring = pg.ScatterPlotItem(size=24, brush=pg.mkBrush(None))
-        self.label = pg.TextItem(anchor=(0, 0.5), fill=pg.mkBrush(0, 0, 0, 190))
+        self.label = Label(anchor=(0, 0.5), fill=pg.mkBrush(0, 0, 0, 190))
         for z, item in enumerate((self.segments, self.focus, self.ring, self.label)):
             item.setZValue(12 + z)  # over the data and the batch's rings
             plot.addItem(item, ignoreBounds=True)

@@ -23,6 +23,7 @@ from gradviz.core.stability import (
 )
 from gradviz.qt import style
 from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.layers.label import Label
 from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 
 LINE_COLOUR = "#ffffff"
@@ -153,16 +154,17 @@ class StabilityOverlay(Overlay):
         self.lines = pg.PlotDataItem(connect="pairs", pen=_pen(1.0), skipFiniteCheck=True)
         self.lines.setZValue(6)  # over the map and the field, under the paths
         plot.addItem(self.lines, ignoreBounds=True)
-        self.labels = [pg.TextItem(color=LINE_COLOUR, fill=pg.mkBrush(0, 0, 0, 170),
-                                   anchor=(0, 0.5)) for _ in range(2)]
+        self.labels = [Label(color=LINE_COLOUR, fill=pg.mkBrush(0, 0, 0, 170), anchor=(0, 0.5))
+                       for _ in range(2)]
         for label in self.labels:
             label.setZValue(7)
+            # Until there is a bound: shown empty, its panel was a dark bar at φ = (0, 0).
+            label.hide()
             plot.addItem(label, ignoreBounds=True)
         # Top left, under the batch's note if both show: the legend prefers the top right,
         # and the badge of a run that left the view goes to an edge.
         self.note = CornerNote(view, (0, 0), points=12)
         self._shown: object | None = None
-        self.show(None)
 
     @property
     def shown(self) -> StabilityPicture | None:

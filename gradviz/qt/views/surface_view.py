@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -20,6 +20,8 @@ from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.corner_note import shown_notes
+from gradviz.qt.layers.corners import Corner, best_box, corner_offset
+from gradviz.qt.layers.label import Label, TargetLabel
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
@@ -30,6 +32,9 @@ LEGEND_MARGIN = 10
 EDGE_MARGIN = 14
 """Pixels between the view's edge and the marker of a run whose point lies outside it."""
 
+EDGE_ARROW = 20
+"""The length in pixels of that marker's arrow head, at text scale 1."""
+
 
 class _Legend(pg.LegendItem):
     """A legend that can be dragged but stays wholly inside its plot."""
@@ -38,8 +43,6 @@ class _Legend(pg.LegendItem):
         super().__init__(**options)
         self.dragged = False
         """Whether the user placed it (then it is not moved out of the paths' way)."""
-        self.corner = (1, 0)
-        """Where it was placed last, unless dragged: (1, 0) is the top right."""
 
     def mouseDragEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 (Qt's name)
         if ev.button() == Qt.MouseButton.LeftButton:
@@ -58,19 +61,9 @@ class _Legend(pg.LegendItem):
         y = min(max(pos.y(), area.top()), area.bottom() - size.height())
         self.autoAnchor(QPointF(max(x, area.left()), max(y, area.top())))
 
-    def place(self, corner: tuple[int, int]) -> None:
-        """Anchor in ``corner`` of the plot ((1, 0) is the top right) a margin from its edges."""
-        offset = (LEGEND_MARGIN * (1 - 2 * corner[0]), LEGEND_MARGIN * (1 - 2 * corner[1]))
-        self.corner = corner
-        self.anchor(corner, corner, offset)
-
-    def follow_plot(self) -> None:
-        """After the plot was resized: back in its corner, or inside if it was dragged
-        (re-anchoring where it stood would leave it off its margin)."""
-        if self.dragged:
-            self.keep_inside()
-        else:
-            self.place(self.corner)
+    def place(self, corner: Corner, box: QRectF) -> None:
+        """Stand at ``box`` (in the plot's pixels), kept there from ``corner`` of the plot."""
+        self.anchor(corner, corner, corner_offset(self.parentItem().boundingRect(), corner, box))
 
 
 def _cache_drawing(item: QGraphicsItem) -> None:
@@ -179,10 +172,12 @@ class SurfaceView(Panel):
         plot.addItem(self.paths, ignoreBounds=True)
         self.start = pg.TargetItem(
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
-            hoverPen=pg.mkPen("#ffff00", width=3), label="start",
-            labelOpts={"color": style.DARK.foreground, "offset": (12, 12),
-                       "fill": pg.mkBrush(style.DARK.legend_fill)},
+            hoverPen=pg.mkPen("#ffff00", width=3),
         )
+        self.start_label = TargetLabel(self.start, "start", offset=(12, 12),
+                                       color=style.DARK.foreground,
+                                       fill=pg.mkBrush(style.DARK.legend_fill))
+        """The start marker's label, on a panel of the theme's legend colour."""
         self.start.setZValue(40)
         plot.addItem(self.start)
         self.start.sigPositionChangeFinished.connect(self._start_dragged)
@@ -193,9 +188,9 @@ class SurfaceView(Panel):
         self.legend.setParentItem(plot.vb)
         self._legend_key: tuple[object, ...] | None = None  # the runs it was placed for
         self._legend_covered: set[int] = set()  # the heads it hid when placed
-        plot.vb.sigResized.connect(lambda *_: self.legend.follow_plot())
-        self._badges: dict[int, pg.TextItem] = {}
-        self._off_view: dict[int, tuple[pg.ArrowItem, pg.TextItem]] = {}
+        self._legend_overlaps = False  # whether it covered a badge or note when placed
+        self._badges: dict[int, Label] = {}
+        self._off_view: dict[int, tuple[pg.ArrowItem, Label]] = {}
         self._frames: list[RunFrame] = []
         # What the legend shows for each entry: by run id, or ("fan", entry id) for a
         # fan, whose sample (a FanSample of its colours) stands for its item here.
@@ -207,9 +202,9 @@ class SurfaceView(Panel):
         # repainted with them every frame, from pixmaps.
         for item in (self.start, self.minimum, self.legend):
             _cache_drawing(item)
-        # Except the start label: drawn from a device cache it loses its panel
-        # (pyqtgraph's TextItem draws that for the painter's own transform).
-        for item in (self.start.label(), *self.start.label().childItems()):
+        # Except the start label: redrawn from a device cache after a zoom or pan, it
+        # left stale pixels (test_after_a_zoom_or_pan_the_screen_shows_a_fresh_drawing).
+        for item in (self.start_label, *self.start_label.childItems()):
             item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
         self._quiet = False  # True while the view range is set from code
         plot.vb.sigRangeChangedManually.connect(self._range_changed)
@@ -218,6 +213,8 @@ class SurfaceView(Panel):
         self.scene().sigMouseClicked.connect(self._clicked)
         self.overlays = OverlayGroup.of(Place.MAP, self, OVERLAYS)
         """The explanation overlays drawn on the map, shown by :meth:`show_overlays`."""
+        # Connected after the overlays' notes: they are in their new places first.
+        plot.vb.sigResized.connect(self._plot_resized)
 
     # -- setters ---------------------------------------------------------------------------
     def set_look(self, theme: style.Theme, scale: float) -> None:
@@ -228,13 +225,12 @@ class SurfaceView(Panel):
         bar_axis.setTickFont(style.axis_font(round(11 * scale)))
         bar_axis.setTextPen(pg.mkPen(theme.foreground))
         bar_axis.label.setFont(style.axis_font(round(12 * scale)))
-        label = self.start.label()
-        if label is not None:
-            label.setFont(style.axis_font(round(11 * scale)))
-            label.setColor(theme.foreground)
-            # On a panel of the theme's legend colour: readable on every map.
-            label.fill = pg.mkBrush(theme.legend_fill)
-            label.update()
+        label = self.start_label
+        label.setFont(style.axis_font(round(11 * scale)))
+        label.setColor(theme.foreground)
+        # On a panel of the theme's legend colour: readable on every map.
+        label.fill = pg.mkBrush(theme.legend_fill)
+        label.update()
         self.contours.setPen(pg.mkPen(theme.contour, width=1))
         self.legend.opts["labelTextSize"] = f"{round(12 * scale)}pt"
         self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
@@ -393,9 +389,16 @@ class SurfaceView(Panel):
             self.legend.keep_inside()  # it may have grown past the edge
             shown = True
         elif losses:
+            changed = False
             for key, text in texts.items():
                 if self._legend_text[key] != text:
                     self.legend.getLabel(self._samples[key]).setText(text)
+                    changed = True
+            if changed:
+                # Its size for its new text now, not at the next event: an export paints
+                # before that (its text ran past its panel), and its place depends on it.
+                self.legend.layout.activate()
+                self.legend.updateSize()
             shown = True
         else:
             shown = False
@@ -484,67 +487,85 @@ class SurfaceView(Panel):
         for entry_id, (tag, diverged) in fans.items():
             self._fan_bars[entry_id].show_fan(tag, tuple(diverged))
 
+    def _plot_resized(self, *_: object) -> None:
+        # The edge markers stand a number of pixels in: their data places change.
+        self._show_badges(self._frames)
+        self._show_off_view(self._frames)
+        if self.legend.dragged:
+            self.legend.keep_inside()  # re-anchored where it stood, it would leave its margin
+        else:
+            self._legend_key = None
+            self._place_legend(self._frames)
+
+    def _taken(self) -> list[QRectF]:
+        """What the legends must not cover, in the plot's pixels: the badges, the arrows
+        at the view's edge and their labels (what became of a run), the overlays' notes."""
+        vb = self.getPlotItem().vb
+
+        def rect(item: QGraphicsItem) -> QRectF:
+            if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations:
+                # Its bounds are in pixels about its place (Qt's scene bounds would
+                # scale them by the view's data scale).
+                return item.boundingRect().translated(vb.mapFromScene(item.scenePos()))
+            return vb.mapRectFromScene(item.sceneBoundingRect())
+        items = [*self._badges.values(), *(i for pair in self._off_view.values() for i in pair)]
+        return [rect(item) for item in items if item.isVisible()] + shown_notes(vb)
+
     def _place_legend(self, frames: list[RunFrame]) -> None:
-        """Move the legend to the corner where it hides the fewest path points, run
-        heads and badges: when the runs or badges change, or when a head moves under
-        it, not every frame."""
+        """Move the legend to the corner where it hides the fewest path points and run
+        heads, clear of the badges, edge arrows and notes (stacked past them where they
+        hold its corner): when the runs, badges or notes change, or when a head or one
+        of those comes under it, not every frame."""
         if self.legend.dragged:
             return
         vb = self.getPlotItem().vb
         shown = [f for f in frames if f.visible and f.index >= 0]
-        notes = shown_notes(vb)  # the overlays' notes count as badges
+        # Data -> the plot's pixels, brought up to date after a resize (so are the
+        # badges' places, which follow it).
+        transform = vb.childTransform()
+        notes = shown_notes(vb)
+        taken = self._taken()
         key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges),
                tuple((n.left(), n.top(), n.width(), n.height()) for n in notes))
-        transform = vb.childGroup.transform()  # data -> the plot's pixels
         heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
-        if key == self._legend_key and covered <= self._legend_covered:
+        overlaps = any(here.intersects(t) for t in taken)
+        if (key == self._legend_key and covered <= self._legend_covered
+                and overlaps <= self._legend_overlaps):
             return
-        # A badge counts as a head: it says what became of a run.
-        badges = [vb.mapRectFromScene(badge.sceneBoundingRect())
-                  for badge in self._badges.values()] + notes
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()
         start = to_device(np.array([[self.start.pos().x(), self.start.pos().y()]]), transform)
 
-        def spot(corner: tuple[int, int], size: QSizeF) -> QRectF:
-            left = (area.left() + LEGEND_MARGIN if corner[0] == 0
-                    else area.right() - LEGEND_MARGIN - size.width())
-            top = (area.top() + LEGEND_MARGIN if corner[1] == 0
-                   else area.bottom() - LEGEND_MARGIN - size.height())
-            return QRectF(left, top, size.width(), size.height())
-
-        def hidden(corner: tuple[int, int], size: QSizeF = self.legend.boundingRect().size(),
-                   ) -> float:
-            place = spot(corner, size)
-            left, top, right, bottom = place.left(), place.top(), place.right(), place.bottom()
+        def hidden(box: QRectF, heads: np.ndarray = heads) -> float:
+            left, top, right, bottom = box.left(), box.top(), box.right(), box.bottom()
 
             def inside(xy: np.ndarray) -> np.ndarray:
                 return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
                         & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
-            # A head (where a run is, or ended) counts as much as a whole path.
-            covered = inside(heads).sum() + sum(place.intersects(b) for b in badges)
+            # A head (where a run is, or ended) counts as much as a whole path, and so
+            # does a badge or note (only when no place is clear of them all).
+            covered = inside(heads).sum() + sum(box.intersects(t) for t in taken)
             return float(inside(points).sum() + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
-        best = min(corners, key=lambda corner: (hidden(corner), corners.index(corner)))
-        self.legend.place(best)
+        corner, box = best_box(area, corners, self.legend.boundingRect().size(), LEGEND_MARGIN,
+                               taken, hidden)
+        self.legend.place(corner, box)
         if self.basin_map is not None:
-            # The basins' legend (bottom left by default) takes the best corner left,
-            # keeping clear of the selected run's start marker too.
-            basin_size = self.basins.legend.boundingRect().size()
-            heads = np.concatenate([heads, start])
-            runs = spot(best, self.legend.boundingRect().size())
-            rest = [c for c in ((0, 1), (1, 1), (0, 0), (1, 0)) if c != best]
-            corner = min(rest, key=lambda c: (spot(c, basin_size).intersects(runs),
-                                              hidden(c, basin_size), rest.index(c)))
-            offset = (LEGEND_MARGIN * (1 - 2 * corner[0]), LEGEND_MARGIN * (1 - 2 * corner[1]))
-            self.basins.legend.anchor(corner, corner, offset)
+            # The basins' legend (bottom left by default) takes the best place left,
+            # clear of the runs' legend and the selected run's start marker too.
+            with_start = np.concatenate([heads, start])
+            corner, basin_box = best_box(
+                area, ((0, 1), (1, 1), (0, 0), (1, 0)), self.basins.legend.boundingRect().size(),
+                LEGEND_MARGIN, [*taken, box],
+                lambda b: hidden(b, with_start) + 10_000 * b.intersects(box))
+            self.basins.legend.anchor(corner, corner, corner_offset(area, corner, basin_box))
         self._legend_key = key
-        here = self.legend.mapRectToParent(self.legend.boundingRect())
-        self._legend_covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
+        self._legend_covered = {i for i, (x, y) in enumerate(heads) if box.contains(QPointF(x, y))}
+        self._legend_overlaps = any(box.intersects(t) for t in taken)
 
     def _edge_point(self, phi: np.ndarray) -> tuple[QPointF, np.ndarray] | None:
         """Where on the view's edge (data coordinates, EDGE_MARGIN pixels in) a marker
@@ -583,7 +604,7 @@ class SurfaceView(Panel):
         for run_id, (frame, point, text) in shown.items():
             badge = self._badges.get(run_id)
             if badge is None:
-                badge = self._badges[run_id] = pg.TextItem(
+                badge = self._badges[run_id] = Label(
                     color="#ffffff", fill=pg.mkBrush(180, 20, 20, 220), anchor=(0, 1)
                 )
                 badge.setZValue(30)
@@ -597,9 +618,9 @@ class SurfaceView(Panel):
             if edge is None:
                 badge.setAnchor((0, 1))
                 badge.setPos(QPointF(float(point[0]), float(point[1])))
-            else:
+            else:  # where the edge arrow's label would be, which it replaces
                 badge.setAnchor(self._inward_anchor(edge[1]))
-                badge.setPos(edge[0])
+                badge.setPos(self._beside_arrow(*edge))
 
     @staticmethod
     def _badge_texts(frames: list[RunFrame]) -> list[tuple[RunFrame, str]]:
@@ -656,13 +677,13 @@ class SurfaceView(Panel):
         for run_id, (frame, at, direction) in wanted.items():
             if run_id not in self._off_view:
                 arrow = pg.ArrowItem(pxMode=True, tailLen=0)
-                label = pg.TextItem()
+                label = Label()
                 for item in (arrow, label):
                     item.setZValue(35)
                     plot.addItem(item, ignoreBounds=True)
                 self._off_view[run_id] = (arrow, label)
             arrow, label = self._off_view[run_id]
-            head = 20 * scale
+            head = EDGE_ARROW * scale
             arrow.setStyle(
                 # pyqtgraph draws angle 0 pointing left and turns it clockwise on screen.
                 angle=float(np.degrees(np.arctan2(-direction[1], -direction[0]))),
@@ -684,10 +705,14 @@ class SurfaceView(Panel):
                 label.fill = pg.mkBrush(self._theme.legend_fill)
                 label.setFont(font)
             label.setAnchor(self._inward_anchor(direction))
-            vb = plot.vb
-            px, py = (abs(float(v)) for v in vb.viewPixelSize())
-            back = head + 4  # beside the arrow's base, not over it
-            label.setPos(QPointF(at.x() - direction[0] * back * px, at.y() + direction[1] * back * py))
+            label.setPos(self._beside_arrow(at, direction))
+
+    def _beside_arrow(self, at: QPointF, direction: np.ndarray) -> QPointF:
+        """Where the text of an edge arrow at ``at`` pointing in the screen ``direction``
+        goes: beside the arrow's base, not over it."""
+        px, py = (abs(float(v)) for v in self.getPlotItem().vb.viewPixelSize())
+        back = EDGE_ARROW * self._scale + 4
+        return QPointF(at.x() - direction[0] * back * px, at.y() + direction[1] * back * py)
 
     @staticmethod
     def _legend_entry(frame: RunFrame) -> str:

@@ -1,0 +1,184 @@
+"""The map's legends keep clear of the badges, the edge arrows and the overlays'
+notes: moved to a free corner, or stacked past what holds theirs, in the window and
+in exports."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QRectF, QSizeF
+from PySide6.QtWidgets import QGraphicsItem
+
+from gradviz.core.scenes import builtin_scenes
+from gradviz.qt.control.controller import AppController
+from gradviz.qt.export import exporter
+from gradviz.qt.export.views import LandscapeView
+from gradviz.qt.layers.corners import best_box, clear_box, corner_box, corner_offset
+from gradviz.qt.views.surface_view import SurfaceView
+
+AREA = QRectF(0, 0, 400, 300)
+SIZE = QSizeF(120, 40)
+
+
+# -- the geometry -------------------------------------------------------------------------
+
+def test_a_box_in_a_free_corner_stays_a_margin_from_its_edges():
+    assert clear_box(AREA, (1, 1), SIZE, 10, [QRectF(0, 0, 50, 50)]) == QRectF(270, 250, 120, 40)
+
+
+def test_a_box_stacks_below_a_note_in_a_top_corner_and_above_a_badge_in_a_bottom_one():
+    note = QRectF(5, 5, 200, 60)
+    assert clear_box(AREA, (0, 0), SIZE, 10, [note]) == QRectF(10, 75, 120, 40)
+    badge, beside = QRectF(300, 270, 90, 20), QRectF(250, 225, 40, 30)
+    # Past the badge, then past what it meets there.
+    assert clear_box(AREA, (1, 1), SIZE, 10, [badge, beside]) == QRectF(270, 175, 120, 40)
+
+
+def test_a_box_that_cannot_pass_what_holds_its_corner_has_no_place_there():
+    assert clear_box(AREA, (0, 0), SIZE, 10, [QRectF(0, 0, 400, 260)]) is None
+
+
+def test_the_best_place_is_clear_and_a_corners_own_before_one_moved_along_its_side():
+    note = QRectF(5, 5, 200, 60)
+    corner, box = best_box(AREA, ((0, 0), (1, 1)), SIZE, 10, [note], lambda box: 0.0)
+    assert (corner, box) == ((1, 1), corner_box(AREA, (1, 1), SIZE, 10))
+    corner, box = best_box(AREA, ((0, 0), (1, 1)), SIZE, 10, [note],
+                           lambda box: 5.0 if box.bottom() > 200 else 0.0)
+    assert (corner, box) == ((0, 0), QRectF(10, 75, 120, 40))
+
+
+def test_where_nothing_is_clear_the_best_place_is_the_cheapest_corner():
+    everything = [AREA.adjusted(-1, -1, 1, 1)]
+    corner, box = best_box(AREA, ((0, 0), (1, 1)), SIZE, 10, everything,
+                           lambda box: box.top())
+    assert (corner, box) == ((0, 0), corner_box(AREA, (0, 0), SIZE, 10))
+
+
+@pytest.mark.parametrize("corner", [(0, 0), (1, 0), (0, 1), (1, 1)])
+def test_a_boxs_offset_from_its_corner_anchors_it_where_it_is(qtbot, corner):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    plot.show()
+    vb = plot.getPlotItem().vb
+    legend = pg.LegendItem()
+    legend.setParentItem(vb)
+    legend.addItem(pg.PlotDataItem(pen="w"), "a run")
+    area, size = vb.boundingRect(), legend.boundingRect().size()
+    box = corner_box(area, corner, size, 10).translated(0, 25 if corner[1] == 0 else -25)
+    legend.anchor(corner, corner, corner_offset(area, corner, box))
+    assert legend.mapRectToParent(legend.boundingRect()) == box
+
+
+# -- scene 2 with the step-size bound: a badge, an edge arrow and a note ------------------
+
+def _on_screen(view: SurfaceView, item: QGraphicsItem) -> QRectF:
+    """Where ``item`` is drawn in ``view``'s pixels (right for items that ignore the
+    view's transformations too, such as the edge arrows)."""
+    return item.deviceTransform(view.viewportTransform()).mapRect(item.boundingRect())
+
+
+def _corner_items(view: SurfaceView) -> dict[str, QRectF]:
+    items: dict[str, QGraphicsItem] = {"legend": view.legend}
+    items.update({f"badge {k}": badge for k, badge in view._badges.items()})
+    for k, (arrow, label) in view._off_view.items():
+        items.update({f"edge arrow {k}": arrow, f"edge label {k}": label})
+    for name, overlay in view.overlays.overlays.items():
+        note = getattr(overlay, "note", None)
+        if note is not None:
+            items[f"{name} note"] = note.item
+    return {name: _on_screen(view, item) for name, item in items.items() if item.isVisible()}
+
+
+def _assert_apart(view: SurfaceView) -> None:
+    shown = _corner_items(view)
+    assert {"legend", "stability note"} <= set(shown)
+    assert any(name.startswith("badge") for name in shown), shown
+    for (one, a), (other, b) in itertools.combinations(shown.items(), 2):
+        # A run's badge or label at the view's edge stands beside its arrow's base.
+        if one.split()[-1] != other.split()[-1] or "edge arrow" not in one + other:
+            assert not a.intersects(b), f"{one} {a} covers {other} {b}"
+
+
+def _diverged(window, qtbot):  # type: ignore[no-untyped-def]
+    c = window.controller
+    assert c.load_scene(next(s for s in window.scenes if s.number == 2))
+    c.set_overlay("stability", True)
+    c.run_to_end()
+    qtbot.waitUntil(lambda: c.runs[0].record.diverged_at is not None and not c.playing,
+                    timeout=20_000)
+    c.publish_now()
+    return c
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["window", "presentation"])
+def test_in_the_window_the_legend_keeps_clear_of_the_badge_the_arrow_and_the_note(
+        window, qtbot, presenting):
+    c = _diverged(window, qtbot)
+    if presenting:
+        window.toggle_presentation()
+        qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
+        c.publish_now()
+    _assert_apart(window.surface_view)
+    if presenting:
+        window.leave_presentation()
+
+
+def test_after_a_resize_the_legend_is_placed_anew_clear_of_them(window, qtbot):
+    _diverged(window, qtbot)
+    view = window.surface_view
+    for width in (1600, 900):
+        window.resize(width, 800)
+        qtbot.waitUntil(lambda: view.width() < width, timeout=5000)  # noqa: B023 (used at once)
+        _assert_apart(view)
+
+
+@pytest.fixture(scope="module")
+def diverged(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 2 computed until it diverged and the
+    step-size bound (E) on."""
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.number == 2)
+    exporter.show_scene_finished(controller, dataclasses.replace(scene, overlays=("stability",)),
+                                 timeout=60)
+    yield controller
+    controller.shutdown()
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
+@pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160), (1280, 1024)],
+                         ids=["1920", "3840", "1280x1024"])
+def test_in_an_export_the_legend_keeps_clear_of_the_badge_the_arrow_and_the_note(
+        diverged, size, presenting):
+    painted: list[SurfaceView] = []
+
+    class Noted(LandscapeView):
+        def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            _assert_apart(self.surface_view)  # as laid out for the picture
+            painted.append(self.surface_view)
+
+    diverged.set_presenting(presenting)
+    try:
+        exporter.render_landscape(diverged, size, Noted)
+    finally:
+        diverged.set_presenting(False)
+    assert len(painted) == 1
+
+
+def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(diverged):
+    """Frame by frame, with no event between a frame and its painting."""
+    view = LandscapeView(diverged, 1280, 620, 1.0)
+    try:
+        for update in (10, diverged.last_update):  # the second adds "diverged at update 49"
+            view.show_frames(diverged.frames_at(update))
+        legend = view.surface_view.legend
+        for _, label in legend.items:
+            text = label.item.mapRectToItem(legend, label.item.boundingRect())
+            assert legend.boundingRect().contains(text), (label.text, text)
+        _assert_apart(view.surface_view)
+    finally:
+        view.close()
