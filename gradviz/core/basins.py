@@ -494,7 +494,7 @@ def _falls_nearby(problem: Problem, points: np.ndarray, losses: np.ndarray,
         return np.zeros(0, dtype=bool)
     angles = np.linspace(0.0, 2 * np.pi, PROBES, endpoint=False)
     ring = SADDLE_PROBE * scale * np.column_stack([np.cos(angles), np.sin(angles)])
-    around = problem.loss_and_grad(points[:, None, :] + ring[None])[0]
+    around = problem.loss(points[:, None, :] + ring[None])
     return (around < losses[:, None]).any(axis=1)
 
 

@@ -765,7 +765,7 @@ class Engine:
         chunk = max(1, LOSS_CHUNK // int(self.problem.n_points or 1))
         out = np.empty(len(flat))
         for first in range(0, len(flat), chunk):
-            out[first : first + chunk] = self.problem.loss_and_grad(flat[first : first + chunk])[0]
+            out[first : first + chunk] = self.problem.loss(flat[first : first + chunk])
         return out.reshape(phi.shape[:-1])
 
 

@@ -215,6 +215,11 @@ class FormulaModel(DataModel):
         f, d0, d1 = _shaped(self.compiled.gradient_program(x, phi0, phi1), x, phi0, phi1)
         return f, d0, d1
 
+    def evaluate_for_loss(self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
+        # The value program computes the formula's nodes by the same numpy calls as
+        # the gradient program computes them, so its f has the same bits.
+        return self.evaluate(x, phi0, phi1)
+
     def second_derivatives(
         self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -64,6 +64,16 @@ class DataModel(ABC):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return f and its partial derivatives df/dphi0 and df/dphi1."""
 
+    def evaluate_for_loss(self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
+        """Return f as :meth:`evaluate_with_gradient` computes it, to the last bit, for
+        the loss alone (:meth:`~gradviz.core.losses.DataFitProblem.loss`).
+
+        :meth:`evaluate` may round differently (it serves the fit curve and synthetic
+        data). This default computes the derivatives too and drops them; a model
+        overrides it with its f alone, by the same operations.
+        """
+        return self.evaluate_with_gradient(x, phi0, phi1)[0]
+
     def second_derivatives(
         self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -126,6 +136,9 @@ class LinearModel(DataModel):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f = phi0 + phi1 * x
         return f, np.ones_like(f), np.broadcast_to(x, f.shape)
+
+    def evaluate_for_loss(self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
+        return phi0 + phi1 * x
 
     def second_derivatives(
         self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
@@ -203,6 +216,11 @@ class GaborModel(DataModel):
         f = np.sin(z) * gauss
         df_dz = gauss * np.cos(z) - (2.0 / self.envelope) * (z * f)
         return f, df_dz, scaled_x * df_dz
+
+    def evaluate_for_loss(self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray) -> np.ndarray:
+        # z as evaluate_with_gradient forms it: evaluate's (0.06 phi1) x rounds differently.
+        z = phi0 + phi1 * (0.06 * x)
+        return np.sin(z) * np.exp(z * z * (-1.0 / self.envelope))
 
     def second_derivatives(
         self, x: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
