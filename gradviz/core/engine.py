@@ -19,7 +19,10 @@ does too, on the same values:
   element the same result whatever the shape of its array;
 - a sum over the data is numpy's ``vecdot`` over the data axis: one dot
   product per run, of the same length as alone, and a dot product's
-  summation order depends on its length only, not on how many rows there are;
+  summation order depends on its length only, not on how many rows there are
+  nor on where its operands lie in memory (measured); OpenBLAS would split one
+  of over 10,000 elements among its threads, so a longer sum adds up dot
+  products of fixed chunks (:data:`~gradviz.core.losses.DOT_POINTS`);
 - scalar formulas of a hyperparameter are Python float arithmetic for each run
   (:func:`gradviz.core.optimizers._each`, :class:`~gradviz.core.schedules.RunRates`):
   numpy's ``**`` rounds some powers differently from Python's;

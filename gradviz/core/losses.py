@@ -39,6 +39,31 @@ MINIMUM_GRID = 201
 NO_DATA_RANGES: Ranges = ((0.0, 1.0), (0.0, 1.0))
 """The data view's ranges for a problem without data (nothing is drawn in them)."""
 
+DOT_POINTS = 10_000
+"""Most points of one dot product over the data (numpy's ``vecdot``, OpenBLAS's ``ddot``).
+OpenBLAS splits a longer one among its threads (measured: at 10,001 elements, not at
+10,000), so its last bit would depend on how many it has (the machine's cores by default),
+and the thread it wakes spins for about 0.1 s of CPU after it; a sum over more points adds
+up the dot products of its chunks of this many."""
+
+
+def _chunked(a: np.ndarray) -> np.ndarray:
+    """``a``'s last axis, a multiple of :data:`DOT_POINTS` long, cut into rows of that many."""
+    return a.reshape(a.shape[:-1] + (-1, DOT_POINTS))
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.vecdot(a, b)`` over the data (the last axis), on more than :data:`DOT_POINTS`
+    points the sum of the chunks' dot products: its bits depend on the number of points
+    alone, whatever the threads."""
+    n = b.shape[-1]
+    if n <= DOT_POINTS:
+        return np.vecdot(a, b)
+    whole = n - n % DOT_POINTS
+    sums = np.vecdot(_chunked(a[..., :whole]), _chunked(b[..., :whole])).sum(axis=-1)
+    return sums if whole == n else sums + np.vecdot(a[..., whole:], b[..., whole:])
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a problem can do besides its loss and gradient."""
@@ -235,7 +260,7 @@ class DataFitProblem(Problem):
         residual = f - y
         # One product gives the loss and both halves of the gradient: on a few
         # dozen points, numpy's per-call cost outweighs the arithmetic.
-        sums = np.vecdot(np.array((residual, df0, df1)), residual)
+        sums = _dot(np.array((residual, df0, df1)), residual)
         if ndim == 1:
             half = sums[1:]
             return sums[0], half + half  # 2 * half, exactly, in a cheaper call
@@ -251,7 +276,7 @@ class DataFitProblem(Problem):
         of the residual with itself), without the derivatives, in about half the time."""
         _, x, y, phi0, phi1 = self._arguments(phi, batch)
         residual = self.model.evaluate_for_loss(x, phi0, phi1) - y
-        return np.vecdot(residual, residual)
+        return _dot(residual, residual)
 
     def hessian(self, phi: np.ndarray, batch: Batch = None) -> np.ndarray:
         # H = 2 sum_i (grad f_i grad f_i^T + r_i Hess f_i), r_i the residual.

@@ -3,6 +3,10 @@ problem kind, every shape of phi and every kind of batch, NaN and inf included."
 
 from __future__ import annotations
 
+import math
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -12,7 +16,8 @@ from core_reference import problem
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradviz.core.losses import DataFitProblem, Problem
+from gradviz.core.data import Dataset
+from gradviz.core.losses import DOT_POINTS, DataFitProblem, Problem
 from gradviz.core.models import DataModel, GaborModel
 from gradviz.core.problems import MODELS, make_problem
 
@@ -126,3 +131,52 @@ def test_a_model_without_its_own_loss_alone_falls_back_on_its_gradient(rng) -> N
         phi = points(rng, p, shape)
         for batch in batches(rng, p.n_points, shape):
             assert_same_loss(p, phi, batch)
+
+
+def large_problem(n: int) -> DataFitProblem:
+    """The Gabor model on ``n`` points drawn around the built-in set."""
+    rng = np.random.default_rng(n)
+    x = rng.uniform(-15.0, 15.0, n)
+    y = GaborModel().evaluate(x, 0.0, 15.0) + rng.normal(0.0, 0.1, x.size)
+    base = problem("gabor")
+    return DataFitProblem(base.model, Dataset("large", x, y), base.window, base.start)
+
+
+@pytest.mark.parametrize("n", [DOT_POINTS, DOT_POINTS + 1, 2 * DOT_POINTS, 30_011])
+def test_sums_over_many_points_in_chunks(n, rng) -> None:
+    p = large_problem(n)
+    for shape in SHAPES:
+        assert_same_loss(p, points(rng, p, shape))
+    phi = points(rng, p, (5, 2))
+    loss, grad = p.loss_and_grad(phi)
+    for row in range(5):  # each run of a batch as alone, to the bit
+        alone_loss, alone_grad = p.loss_and_grad(phi[row])
+        assert bits(loss[row]) == bits(alone_loss) and bits(grad[row]) == bits(alone_grad)
+    residual = p.model.evaluate_with_gradient(p.data.x, phi[0, 0], phi[0, 1])[0] - p.data.y
+    exact = math.fsum(residual * residual)
+    assert abs(float(loss[0]) - exact) <= 1e-13 * exact
+
+
+_LOSS_BITS = """
+import numpy as np
+from gradviz.core.data import Dataset
+from gradviz.core.losses import DataFitProblem
+from gradviz.core.models import GaborModel
+x = np.random.default_rng(0).uniform(-15.0, 15.0, 100_003)
+y = np.sin(x)
+p = DataFitProblem(GaborModel(), Dataset("d", x, y), None, (0.0, 0.0))
+loss, grad = p.loss_and_grad(np.array([-1.5, 8.5]))
+print(loss.tobytes().hex(), grad.tobytes().hex())
+"""
+
+
+def test_a_loss_over_many_points_does_not_depend_on_the_number_of_threads() -> None:
+    # One OpenBLAS dot product over all the points would: it splits among its threads.
+    def loss_bits(threads: str) -> str:
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads,
+               "PYTHONPATH": os.pathsep.join(sys.path)}
+        done = subprocess.run([sys.executable, "-c", _LOSS_BITS], env=env, check=True,
+                              capture_output=True, text=True)
+        return done.stdout
+
+    assert loss_bits("1") == loss_bits("2") == loss_bits("4")
