@@ -19,8 +19,9 @@ other in this process. ``--quick`` takes fewer updates.
 4. Minibatches gathered by index: the batch evaluation of 8 runs costs the
    same on 30 points as on 1,000,000.
 5. Large data: one SGD run (B = 5) through ``iterate`` on 30 points and on
-   1,000,000, in turn; ``--large`` measures this alone (``--large-updates``
-   updates per run).
+   1,000,000, in turn, and the full-data loss on 1,000,000 points, which such a
+   run evaluates on a schedule and at its start and end; ``--large`` measures
+   this alone (``--large-updates`` updates per run).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import timing  # noqa: E402 - benchmarks/timing.py, beside this script
 
 from gradviz.core.batching import batches
 from gradviz.core.data import Dataset
-from gradviz.core.engine import Engine
+from gradviz.core.engine import Engine, full_loss_every
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.problems import DataFitProblem, Problem, make_problem
 from gradviz.core.run import RunSettings, Step, iterate
@@ -248,12 +249,13 @@ def large_problem(n: int) -> DataFitProblem:
                           base.recommended_lr)
 
 
-LARGE_UPDATES = 20_000
+LARGE_UPDATES = 160_000
 LARGE_REPEATS = 3
 
 
 def large_data(updates: int) -> None:
-    """Updates per second of one SGD run, B = 5, on 30 points and on 1,000,000."""
+    """Updates per second of one SGD run, B = 5, on 30 points and on 1,000,000, and what
+    a run on 1,000,000 pays once: the full-data loss at its start and its end."""
     print(f"Large data: SGD B = 5 through iterate, {updates:,} updates per run, updates per "
           f"CPU second, best of {LARGE_REPEATS}, the two in turn")
     problems = {n: large_problem(n) for n in (30, 1_000_000)}
@@ -265,9 +267,17 @@ def large_data(updates: int) -> None:
             drain(iterate(problem, settings))
             best[n] = min(best[n], time.process_time() - start)
     small, large = (updates / best[n] for n in problems)
+    million = problems[1_000_000]
+    loss = timing.best_cpu_of(lambda: million.loss(np.array(million.start)), LARGE_REPEATS)
+    with_grad = timing.best_cpu_of(lambda: million.loss_and_grad(np.array(million.start)),
+                                   LARGE_REPEATS)
+    every = full_loss_every(million.n_points, settings.batch_size)
     print(f"  N = {30:>9,}: {small:9,.0f} updates/s")
     print(f"  N = {1_000_000:>9,}: {large:9,.0f} updates/s, {small / large:.2f}x the cost of an "
-          f"update on 30 points\n")
+          f"update on 30 points")
+    print(f"  the full-data loss on 1,000,000 points: {loss * 1e3:.1f} ms alone "
+          f"({with_grad * 1e3:.1f} ms with its gradient), recorded every {every:,} updates and "
+          f"at a run's start and end: {loss / every * 1e6:.2f} us per update\n")
 
 
 def main() -> None:

@@ -85,7 +85,10 @@ Full-data loss and divergence
 -----------------------------
 A minibatch run needs the full-data loss only to record it and to test for
 divergence, so it is computed in bulk at the end of each block of updates
-(chunks of :data:`LOSS_CHUNK` elements), not after every update. Divergence is
+(chunks of :data:`LOSS_CHUNK` elements), not after every update, by the
+loss alone (:meth:`Problem.loss <gradviz.core.losses.Problem.loss>`: on a
+model fitted to data, the bits of ``loss_and_grad``'s loss without its
+gradient, at about half the cost), as is the start's when no run is full batch. Divergence is
 tested at the end of each block with the rule of ``step.is_diverged``: a run
 whose phi or loss is not finite, whose loss exceeds
 :data:`~gradviz.core.step.DIVERGENCE_LOSS`, or whose phi is farther than
@@ -100,7 +103,7 @@ On more than :data:`LARGE_DATA` points a minibatch run records the
 full-data loss on a schedule, so that an update costs about what its batch
 costs however many points there are: at the updates that are multiples of
 k = :func:`full_loss_every` (``ceil(N / max(FULL_LOSS_POINTS, B))``: for a
-million points and B = 5, every 7,813th) and at its last update; its other
+million points and B = 5, every 31,250th) and at its last update; its other
 steps hold NaN for the full-data loss, and divergence is tested there on phi
 and the batch loss (of the update that led there, at the phi before) in place
 of the full-data loss. The losses recorded are the full-data losses at those
@@ -141,17 +144,20 @@ LARGE_DATA = 100_000
 step (more than any synthetic set has); on more, it records it on a schedule
 (:func:`full_loss_every`)."""
 
-FULL_LOSS_POINTS = 128
+FULL_LOSS_POINTS = 32
 """Points of full-data loss that a minibatch run on large data evaluates per
 update on average (or its batch size, if larger), so that the full-data loss
-costs about what the update's batch costs: on the Gabor model, 128 points of a
-million evaluated at once take 23 us (180 ns each, out of cache), one
-evaluation of a batch of 5 about 29 us (numpy's cost per call)."""
+adds a few per cent to what an update costs: on the Gabor model the loss alone
+over a million points takes 21 ms (21 ns a point, out of cache), so 32 points
+0.7 us, against 11.5 us for an SGD update (B = 5) on 30 points, its full-data
+loss computed in bulk included; on the linear model, 2.3 ns a point. At 64
+points a run on a million points measured 1.14x to 1.16x the cost of one on 30."""
 
 LOSS_CHUNK = 1 << 12
 """Most (run, point) pairs of one bulk evaluation of full-data losses: each of
 its temporaries (32 KiB) stays in cache. On the Gabor model's 30 points this
-chunk costs 33 ns per point, one of 2,048 runs at once 59 ns, one of 8 99 ns."""
+chunk (136 runs) costs 11 ns per point with the loss alone (30 ns with its
+gradient), one of 2,048 runs at once 23 ns (48), one of 8 34 ns (61)."""
 
 _ALL = slice(None)
 
@@ -430,7 +436,11 @@ class Engine:
             if wrong is not None:
                 raise ValueError(f"starts {wrong}")
         with np.errstate(all="ignore"):
-            loss, grad = problem.loss_and_grad(phi)
+            # The gradient serves the full-batch runs' first update alone.
+            if any(map(self._is_full, range(len(self.settings)))):
+                loss, grad = problem.loss_and_grad(phi)
+            else:
+                loss, grad = problem.loss(phi), None
         self.start = _start_block(phi, loss, self._recorded)
         self._arrange(phi, loss, grad)
 
@@ -471,8 +481,9 @@ class Engine:
         n = self.problem.n_points
         return n is None or self.settings[run].batch_size == n
 
-    def _arrange(self, phi: np.ndarray, loss: np.ndarray, grad: np.ndarray) -> None:
-        """Sort the runs that have steps to take into cohorts, full batch first."""
+    def _arrange(self, phi: np.ndarray, loss: np.ndarray, grad: np.ndarray | None) -> None:
+        """Sort the runs that have steps to take into cohorts, full batch first
+        (``grad``: at ``phi``, ``None`` when no run is full batch)."""
         members: dict[tuple[object, ...], list[int]] = {}
         for run, settings in enumerate(self.settings):
             if settings.steps > 0:

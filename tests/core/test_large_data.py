@@ -24,9 +24,9 @@ def bits(value: object) -> bytes:
 def test_the_schedule_starts_beyond_the_declared_size() -> None:
     assert full_loss_every(30, 5) == full_loss_every(LARGE_DATA, 5) == 1
     assert full_loss_every(None, None) == 1
-    assert full_loss_every(1_000_000, 5) == math.ceil(1_000_000 / 128)
+    assert full_loss_every(1_000_000, 5) == math.ceil(1_000_000 / 32)
     assert full_loss_every(1_000_000, 1000) == 1000  # at most a batch's points a step
-    assert full_loss_every(LARGE_DATA + 1, 5) == math.ceil((LARGE_DATA + 1) / 128)
+    assert full_loss_every(LARGE_DATA + 1, 5) == math.ceil((LARGE_DATA + 1) / 32)
 
 
 def scheduled(monkeypatch: pytest.MonkeyPatch, every_points: int) -> None:
