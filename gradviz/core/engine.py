@@ -106,8 +106,11 @@ k = :func:`full_loss_every` (``ceil(N / max(FULL_LOSS_POINTS, B))``: for a
 million points and B = 5, every 31,250th) and at its last update; its other
 steps hold NaN for the full-data loss, and divergence is tested there on phi
 and the batch loss (of the update that led there, at the phi before) in place
-of the full-data loss. The losses recorded are the full-data losses at those
-steps to the last bit; every other number is as without the schedule. Up to
+of the full-data loss; the step where a run diverges holds its full-data loss
+too, which tells a run that left the view or blew up from one that reached
+a point where the loss is undefined. The losses recorded are the full-data
+losses at those steps to the last bit; every other number is as without the
+schedule. Up to
 :data:`LARGE_DATA` points (every data set of the lecture, a synthetic set of that many)
 every step holds its full-data loss. Full-batch runs evaluate all the data at
 every update anyway, and always record it.
@@ -598,16 +601,25 @@ class Engine:
 
     def _scheduled_losses(self, record: _Record, size: int) -> np.ndarray:
         """Fill in the minibatch rows' full-data losses of a block at the updates
-        their schedules say (NaN at the others) and return the losses divergence
-        is tested on: the full-data loss where there is one, else the batch loss."""
+        their schedules say and at a row's diverged step (NaN at the others), and
+        return the losses divergence is tested on: the full-data loss where the
+        schedule has one, else the batch loss."""
         full = self._full
         numbers = np.arange(self.update + 1, self.update + size + 1)
         due = (numbers % self._every[:, None] == 0) | (numbers == self._ends[full:, None])
-        loss = record["loss"][full:]
+        loss, phi = record["loss"][full:], record["phi"][full:]
         loss[:] = np.nan
-        loss[due] = self._full_losses(record["phi"][full:][due])
+        loss[due] = self._full_losses(phi[due])
         tested = record["loss"].copy()
         tested[full:][~due] = record["batch_loss"][full:][~due]
+        # The diverged step's own loss, once a run, tells a step out of the view or
+        # a blow-up from one where the loss is undefined (run.loss_undefined).
+        bad = _diverged(phi, tested[full:], self._centre, self._reach)
+        rows = np.flatnonzero(bad.any(axis=1))
+        if len(rows):
+            at = bad[rows].argmax(axis=1)
+            rows, at = rows[~due[rows, at]], at[~due[rows, at]]
+            loss[rows, at] = self._full_losses(phi[rows, at])
         return tested
 
     def _step_many(

@@ -141,10 +141,14 @@ def summary_line(phi: np.ndarray, loss: float, updates: int, diverged_at: int | 
 def loss_undefined(phi: np.ndarray, loss: float, batch_loss: float) -> bool:
     """Whether a diverged step stopped where the loss is undefined, not huge: its
     full-data loss at finite parameters is NaN (a formula's is where it takes the log
-    of a negative number or divides by zero). A step whose full-data loss was left
-    out (a large data set's schedule) was stopped by its batch loss, which must not
-    be huge either. A run that diverges has huge or infinite losses, or parameters
-    beyond reach."""
+    of a negative number or divides by zero) and its batch loss is not huge, or its
+    batch loss is NaN: the loss on that batch at the step before, whose parameters
+    passed the divergence test, inside the view's reach. A run on a large data set,
+    whose steps off its schedule hold no full-data loss, stops there, a step after it
+    reached the undefined point, mostly with NaN parameters. A run that diverges has
+    huge or infinite losses, or parameters beyond reach."""
+    if np.isnan(batch_loss):
+        return True
     return (bool(np.isfinite(phi).all()) and bool(np.isnan(loss))
             and not abs(batch_loss) > DIVERGENCE_LOSS)
 

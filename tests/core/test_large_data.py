@@ -13,7 +13,9 @@ from gradviz.core import engine as engine_module
 from gradviz.core.data import Dataset
 from gradviz.core.engine import LARGE_DATA, Engine, full_loss_every
 from gradviz.core.losses import DataFitProblem
-from gradviz.core.run import RunSettings, Step, iterate
+from gradviz.core.pieces import run_piece
+from gradviz.core.problems import make_problem
+from gradviz.core.run import RunSettings, Step, Trajectory, iterate
 from gradviz.core.step import escape_box, is_diverged
 
 
@@ -79,10 +81,10 @@ def test_a_diverging_run_on_large_data_stops_by_phi_and_batch_loss(monkeypatch) 
     scheduled(monkeypatch, 4)  # every ceil(12 / 5) = 3 updates
     steps = list(iterate(p, settings))
     assert steps[-1].diverged and len(steps) <= len(plain)
-    assert math.isnan(steps[-2].loss) or math.isnan(steps[-1].loss)  # off the schedule
+    assert steps[-1].update % 3  # off the schedule, yet with its full-data loss
+    assert bits(steps[-1].loss) == bits(p.loss_and_grad(steps[-1].phi)[0])
     centre, reach = escape_box(p.window)
-    tested = [(s.phi, s.loss if not math.isnan(s.loss) or s.update == 0 else s.batch_loss)
-              for s in steps]
+    tested = [(s.phi, s.loss if s.update % 3 == 0 else s.batch_loss) for s in steps]
     assert not any(is_diverged(phi, loss, centre, reach) for phi, loss in tested[:-1])
     assert is_diverged(*tested[-1], centre, reach)
     for a, b in zip(steps, plain):  # the same path up to there
@@ -104,3 +106,37 @@ def test_a_million_points_record_their_loss_at_the_start_the_schedule_and_the_en
         loss, _ = p.loss_and_grad(steps[update].phi)
         assert bits(steps[update].loss) == bits(loss)
     assert all(s.batch.size == 5 for s in steps[1:])
+
+
+SQRT_MODEL = {"data": "udl-linear", "expression": "sqrt(phi0) * x + phi1",
+              "bounds": "-1 3 -2 2", "guess": "1 1"}
+"""A formula model undefined for phi0 < 0, where SGD at lr = 0.3 steps from some starts."""
+
+
+@pytest.mark.parametrize("start", [(0.05, -1.0), (1.0, 1.0), (0.2, -1.0), (0.2, 0.0)])
+@pytest.mark.parametrize("every_points", [2, 4])
+def test_a_run_on_large_data_is_undefined_or_diverged_as_without_the_schedule(
+    monkeypatch, start, every_points
+) -> None:
+    # From these starts, alone: undefined at 65, undefined at 65 (out of the view at
+    # phi0 < 0), diverged at 65 (out of the view), undefined at 2.
+    p = make_problem("formula", **SQRT_MODEL)
+    settings = RunSettings(optimizer="sgd", hyperparameters={"lr": 0.3}, steps=100,
+                           start=start).resolve(p)
+    plain = Trajectory.from_steps(settings, iterate(p, settings))
+    scheduled(monkeypatch, every_points)
+    steps = list(iterate(p, settings))
+    alone = Trajectory.from_steps(settings, iter(steps))
+    engine = Engine(p, [settings, RunSettings(optimizer="adam", steps=100).resolve(p)])
+    blocks = [engine.start, *(engine.advance(n) for n in (7, 30, 100))]
+    piece = run_piece([(block, 0) for block in blocks], settings)
+    assert plain.diverged_at is not None
+    # A step off the schedule tests the batch loss, at the phi before: where the run
+    # reaches an undefined point it may stop an update later, with NaN parameters.
+    assert alone.diverged_at in (plain.diverged_at, plain.diverged_at + 1)
+    assert alone.undefined is piece.undefined is plain.undefined
+    assert piece.diverged_at == alone.diverged_at
+    last = steps[-1]
+    assert last.diverged and last.update == alone.diverged_at
+    with np.errstate(all="ignore"):  # its full-data loss, schedule or not
+        assert bits(last.loss) == bits(p.loss_and_grad(last.phi)[0])

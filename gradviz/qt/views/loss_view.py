@@ -70,8 +70,13 @@ class LossView(Panel):
                     epochs = frame.epoch[shown]
                     starts = np.flatnonzero(np.diff(epochs)) + 1
                     if 0 < starts.size <= 500:  # beyond that the marks merge into a bar
-                        epoch_x.append(starts.astype(float))
-                        epoch_y.append(self._positive(frame.loss[starts]))
+                        # On a large data set most steps hold no full-data loss (NaN):
+                        # the mark sits on the batch loss there.
+                        marks = frame.loss[starts]
+                        marks = np.where(np.isnan(marks), frame.batch_loss[starts], marks)
+                        kept = np.isfinite(marks)
+                        epoch_x.append(starts[kept].astype(float))
+                        epoch_y.append(self._positive(marks[kept]))
         # The faint batch losses first, so every run's full loss is drawn over them.
         self.curves.set_curves(batches + losses)
         if epoch_x:
