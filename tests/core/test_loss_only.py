@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 from core_reference import problem
+from formula_checks import FORMULAS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,16 @@ def test_the_gabor_model_at_other_envelopes(envelope, rng) -> None:
 def test_formula_models_have_loss_and_grads_loss(text, shape, seed) -> None:
     p = make_problem("formula", "udl-gabor", expression=text, bounds="-3 3 -3 20",
                      guess="1 1")
+    rng = np.random.default_rng(seed)
+    phi = points(rng, p, shape)
+    for batch in batches(rng, p.n_points, shape):
+        assert_same_loss(p, phi, batch)
+
+
+@given(text=FORMULAS, shape=st.sampled_from(SHAPES), seed=st.integers(0, 2**32 - 1))
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_random_formula_models_have_loss_and_grads_loss(text, shape, seed) -> None:
+    p = make_problem("formula", "udl-gabor", expression=text, bounds="-3 3 -3 3", guess="1 1")
     rng = np.random.default_rng(seed)
     phi = points(rng, p, shape)
     for batch in batches(rng, p.n_points, shape):
