@@ -70,10 +70,7 @@ class LossView(Panel):
                     epochs = frame.epoch[shown]
                     starts = np.flatnonzero(np.diff(epochs)) + 1
                     if 0 < starts.size <= 500:  # beyond that the marks merge into a bar
-                        # On a large data set most steps hold no full-data loss (NaN):
-                        # the mark sits on the batch loss there.
-                        marks = frame.loss[starts]
-                        marks = np.where(np.isnan(marks), frame.batch_loss[starts], marks)
+                        marks = _on_curve(frame.loss[shown], starts)
                         kept = np.isfinite(marks)
                         epoch_x.append(starts[kept].astype(float))
                         epoch_y.append(self._positive(marks[kept]))
@@ -94,3 +91,12 @@ class LossView(Panel):
             return values
         with np.errstate(invalid="ignore"):
             return np.log10(np.maximum(values, 1e-300))
+
+
+def _on_curve(loss: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The loss curve's height at the steps ``at``: on a large data set most steps hold
+    no full-data loss (NaN), and the curve runs straight between those that do."""
+    known = np.flatnonzero(np.isfinite(loss))
+    if known.size == loss.size or not known.size:
+        return loss[at]
+    return np.interp(at, known, loss[known], left=np.nan, right=np.nan)

@@ -1,8 +1,10 @@
 """A minibatch run on a large data set, whose steps hold the full-data loss on a
-schedule only, gets the badge a run on few points gets: undefined or diverged."""
+schedule only, gets the badge a run on few points gets (undefined or diverged), and its
+epochs are marked on its loss curve."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from gradviz.core import engine as engine_module
@@ -14,6 +16,13 @@ SQRT = ProblemSpec("formula", "udl-linear", expression="sqrt(phi0) * x + phi1",
 """Undefined for phi0 < 0, where SGD at lr = 0.3 steps from some starts."""
 
 
+def large_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make data sets of more than 10 points large: the full-data loss every
+    ceil(N / max(4, B)) updates (every 3rd update on 12 points and 6th on 30, B = 5)."""
+    monkeypatch.setattr(engine_module, "LARGE_DATA", 10)
+    monkeypatch.setattr(engine_module, "FULL_LOSS_POINTS", 4)
+
+
 @pytest.mark.parametrize(("start", "badge"), [
     # Alone, on few points: undefined at update 65; here an update later (a step off
     # the schedule tests the batch loss, at the phi before).
@@ -23,9 +32,7 @@ SQRT = ProblemSpec("formula", "udl-linear", expression="sqrt(phi0) * x + phi1",
 def test_a_run_on_large_data_gets_the_badge_of_a_run_on_few_points(
     window, qtbot, monkeypatch, start, badge
 ) -> None:
-    # The 12 points count as large data, with the full-data loss every 3rd update.
-    monkeypatch.setattr(engine_module, "LARGE_DATA", 10)
-    monkeypatch.setattr(engine_module, "FULL_LOSS_POINTS", 4)
+    large_data(monkeypatch)
     c = window.controller
     c.set_problem(SQRT)
     qtbot.waitUntil(lambda: c.spec == SQRT and window.surface_view.undefined_shown,
@@ -37,3 +44,23 @@ def test_a_run_on_large_data_gets_the_badge_of_a_run_on_few_points(
     qtbot.waitUntil(lambda: stopped.record.diverged_at is not None, timeout=5000)
     qtbot.waitUntil(lambda: stopped.run_id in window.surface_view._badges, timeout=3000)
     assert window.surface_view._badges[stopped.run_id].textItem.toPlainText() == f"✖ {badge}"
+
+
+def test_epochs_are_marked_on_the_loss_curve_between_its_scheduled_losses(
+    window, qtbot, monkeypatch
+) -> None:
+    large_data(monkeypatch)
+    c = window.controller
+    c.edit_selected(RunSettings(optimizer="sgd", steps=60, seed=1))  # 6 updates an epoch
+    run = c.runs[0]
+    c.run_to_end()
+    qtbot.waitUntil(lambda: len(run.record) == 61, timeout=5000)
+    frame = next(f for f in c.frames() if f.selected)
+    loss = frame.loss[: frame.index + 1]
+    known = np.flatnonzero(~np.isnan(loss))
+    assert list(known) == list(range(0, 61, 6))
+    qtbot.waitUntil(lambda: len(window.loss_view.epochs.getData()[0]) == 9, timeout=3000)
+    x, y = window.loss_view.epochs.getData()
+    starts = np.arange(7, 60, 6)  # updates 7, 13, ... begin an epoch: no loss of their own
+    np.testing.assert_array_equal(x, starts)
+    np.testing.assert_allclose(y, np.interp(starts, known, loss[known]), rtol=1e-12)
