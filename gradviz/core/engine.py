@@ -88,11 +88,11 @@ divergence, so it is computed in bulk at the end of each block of updates
 (chunks of :data:`LOSS_CHUNK` elements), not after every update, by the
 loss alone (:meth:`Problem.loss <gradviz.core.losses.Problem.loss>`: on a
 model fitted to data, the bits of ``loss_and_grad``'s loss without its
-gradient, at about half the cost), as is the start's when no run is full batch. Divergence is
-tested at the end of each block with the rule of ``step.is_diverged``: a run
-whose phi or loss is not finite, whose loss exceeds
-:data:`~gradviz.core.step.DIVERGENCE_LOSS`, or whose phi is farther than
-:data:`~gradviz.core.step.ESCAPE_FACTOR` view sizes from the view's centre
+gradient, at about half the cost), as is the start's when no run is full
+batch. Divergence is tested at the end of each block with the rule of
+``step.is_diverged``: a run whose phi or loss is not finite, whose loss
+exceeds :data:`~gradviz.core.step.DIVERGENCE_LOSS`, or whose phi is farther
+than :data:`~gradviz.core.step.ESCAPE_FACTOR` view sizes from the view's centre
 stops at that step, which is reported with ``diverged`` set; the updates it
 computed after that step are dropped (its rows touch no other run's numbers).
 The others go on.
@@ -110,10 +110,9 @@ of the full-data loss; the step where a run diverges holds its full-data loss
 too, which tells a run that left the view or blew up from one that reached
 a point where the loss is undefined. The losses recorded are the full-data
 losses at those steps to the last bit; every other number is as without the
-schedule. Up to
-:data:`LARGE_DATA` points (every data set of the lecture, a synthetic set of that many)
-every step holds its full-data loss. Full-batch runs evaluate all the data at
-every update anyway, and always record it.
+schedule. Up to :data:`LARGE_DATA` points (every data set of the lecture, a
+synthetic set of that many) every step holds its full-data loss. Full-batch
+runs evaluate all the data at every update anyway, and always record it.
 """
 
 from __future__ import annotations
