@@ -43,25 +43,26 @@ DOT_POINTS = 10_000
 """Most points of one dot product over the data (numpy's ``vecdot``, OpenBLAS's ``ddot``).
 OpenBLAS splits a longer one among its threads (measured: at 10,001 elements, not at
 10,000), so its last bit would depend on how many it has (the machine's cores by default),
-and the thread it wakes spins for about 0.1 s of CPU after it; a sum over more points adds
-up the dot products of its chunks of this many."""
+and the thread it wakes spins for about 0.1 s of CPU after it. A loss over more points is
+evaluated in chunks of this many, whose sums are added up: its bits depend on the number
+of points alone, and each chunk's temporaries stay in cache (80 KB each): on a million
+points the loss and its gradient of the Gabor model take 33 ms rather than 41 to 49 (the
+linear model's 2.5 ms rather than 5.5), of 8 runs at once 0.26 s rather than 0.43 s with
+4 MiB of temporaries rather than 427 MiB."""
+
+_Sums = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def _chunked(a: np.ndarray) -> np.ndarray:
-    """``a``'s last axis, a multiple of :data:`DOT_POINTS` long, cut into rows of that many."""
-    return a.reshape(a.shape[:-1] + (-1, DOT_POINTS))
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``np.vecdot(a, b)`` over the data (the last axis), on more than :data:`DOT_POINTS`
-    points the sum of the chunks' dot products: its bits depend on the number of points
-    alone, whatever the threads."""
-    n = b.shape[-1]
-    if n <= DOT_POINTS:
-        return np.vecdot(a, b)
+def _in_chunks(sums: _Sums, x: np.ndarray, y: np.ndarray, phi0: np.ndarray,
+               phi1: np.ndarray) -> np.ndarray:
+    """``sums(x, y, phi0, phi1)``, a sum over the data (the last axis of x and y), as the
+    sum of its value on each chunk of :data:`DOT_POINTS` points and on the rest."""
+    n = x.shape[-1]
     whole = n - n % DOT_POINTS
-    sums = np.vecdot(_chunked(a[..., :whole]), _chunked(b[..., :whole])).sum(axis=-1)
-    return sums if whole == n else sums + np.vecdot(a[..., whole:], b[..., whole:])
+    parts = [sums(x[..., i : i + DOT_POINTS], y[..., i : i + DOT_POINTS], phi0, phi1)
+             for i in range(0, whole, DOT_POINTS)]
+    total = np.stack(parts, axis=-1).sum(axis=-1)
+    return total if whole == n else total + sums(x[..., whole:], y[..., whole:], phi0, phi1)
 
 
 @dataclass(frozen=True)
@@ -254,13 +255,29 @@ class DataFitProblem(Problem):
             return 1, x, y, phi[..., 0], phi[..., 1]
         return phi.ndim, x, y, phi[..., 0, None], phi[..., 1, None]
 
-    def loss_and_grad(self, phi: np.ndarray, batch: Batch = None) -> tuple[np.ndarray, np.ndarray]:
-        ndim, x, y, phi0, phi1 = self._arguments(phi, batch)
+    def _sums(
+        self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> np.ndarray:
+        """The sums over the data of r r, r df/dphi0 and r df/dphi1, r the residual."""
         f, df0, df1 = self.model.evaluate_with_gradient(x, phi0, phi1)
         residual = f - y
         # One product gives the loss and both halves of the gradient: on a few
         # dozen points, numpy's per-call cost outweighs the arithmetic.
-        sums = _dot(np.array((residual, df0, df1)), residual)
+        return np.vecdot(np.array((residual, df0, df1)), residual)
+
+    def _squares(
+        self, x: np.ndarray, y: np.ndarray, phi0: np.ndarray, phi1: np.ndarray
+    ) -> np.ndarray:
+        """The sum over the data of r r, as :meth:`_sums` computes it."""
+        residual = self.model.evaluate_for_loss(x, phi0, phi1) - y
+        return np.vecdot(residual, residual)
+
+    def loss_and_grad(self, phi: np.ndarray, batch: Batch = None) -> tuple[np.ndarray, np.ndarray]:
+        ndim, x, y, phi0, phi1 = self._arguments(phi, batch)
+        if x.shape[-1] <= DOT_POINTS:
+            sums = self._sums(x, y, phi0, phi1)
+        else:
+            sums = _in_chunks(self._sums, x, y, phi0, phi1)
         if ndim == 1:
             half = sums[1:]
             return sums[0], half + half  # 2 * half, exactly, in a cheaper call
@@ -275,8 +292,9 @@ class DataFitProblem(Problem):
         :meth:`loss_and_grad`'s to the last bit (the same f, residual and dot product
         of the residual with itself), without the derivatives, in about half the time."""
         _, x, y, phi0, phi1 = self._arguments(phi, batch)
-        residual = self.model.evaluate_for_loss(x, phi0, phi1) - y
-        return _dot(residual, residual)
+        if x.shape[-1] <= DOT_POINTS:
+            return self._squares(x, y, phi0, phi1)
+        return _in_chunks(self._squares, x, y, phi0, phi1)
 
     def hessian(self, phi: np.ndarray, batch: Batch = None) -> np.ndarray:
         # H = 2 sum_i (grad f_i grad f_i^T + r_i Hess f_i), r_i the residual.
