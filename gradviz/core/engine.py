@@ -150,10 +150,11 @@ FULL_LOSS_POINTS = 32
 """Points of full-data loss that a minibatch run on large data evaluates per
 update on average (or its batch size, if larger), so that the full-data loss
 adds a few per cent to what an update costs: on the Gabor model the loss alone
-over a million points takes 21 ms (21 ns a point, out of cache), so 32 points
-0.7 us, against 11.5 us for an SGD update (B = 5) on 30 points, its full-data
-loss computed in bulk included; on the linear model, 2.3 ns a point. At 64
-points a run on a million points measured 1.14x to 1.16x the cost of one on 30."""
+over a million points takes 17 ms (17 ns a point), so 32 points 0.54 us,
+against 11.5 us for an SGD update (B = 5) on 30 points, its full-data loss
+computed in bulk included; on the linear model, 1.1 ns a point. At 64 points
+(before the loss was computed in chunks) a run on a million points measured
+1.14x to 1.16x the cost of one on 30, at 32 1.05x to 1.09x, now 1.04x to 1.05x."""
 
 LOSS_CHUNK = 1 << 12
 """Most (run, point) pairs of one bulk evaluation of full-data losses: each of
