@@ -126,14 +126,21 @@ class Trajectory:
 
     def summary(self) -> str:
         """One line: final phi, final loss, number of updates and any divergence."""
-        return summary_line(self.final_phi, self.final_loss, self.updates, self.diverged_at)
+        return summary_line(self.final_phi, self.final_loss, self.updates, self.diverged_at,
+                            self.undefined)
 
 
-def summary_line(phi: np.ndarray, loss: float, updates: int, diverged_at: int | None) -> str:
-    """The one-line summary of a run that ended at ``phi`` with ``loss`` after ``updates``."""
+def summary_line(
+    phi: np.ndarray, loss: float, updates: int, diverged_at: int | None, undefined: bool = False
+) -> str:
+    """The one-line summary of a run that ended at ``phi`` with ``loss`` after ``updates``,
+    and stopped at step ``diverged_at`` (if not ``None``) by diverging or, if
+    ``undefined``, where the loss is undefined."""
     phi0, phi1 = phi
     text = f"final phi = ({phi0:.4f}, {phi1:.4f}), final loss = {loss:.4f}, {updates} updates"
-    if diverged_at is not None:
+    if diverged_at is not None and undefined:
+        text += f"; stopped at step {diverged_at}: the loss is undefined there"
+    elif diverged_at is not None:
         text += f"; diverged at step {diverged_at}"
     return text
 
@@ -179,7 +186,8 @@ class RunTally:
         """:meth:`Trajectory.summary` of the steps seen (at least one)."""
         if self.last is None:
             raise ValueError("no step of the run has been seen")
-        return summary_line(self.last.phi, self.last.loss, self.last.update, self.diverged_at)
+        return summary_line(self.last.phi, self.last.loss, self.last.update, self.diverged_at,
+                            self.undefined)
 
 
 REPORT_EVERY = 1024

@@ -103,3 +103,14 @@ def test_export_writes_the_runs_of_a_scene_with_a_formula(tmp_path, capsys) -> N
     (run,) = written["runs"]
     assert run["settings"]["start"] == [0.9, 0.5] and len(run["rows"]) == 21
     assert run["rows"][0]["loss"] == pytest.approx(0.81 + 2.5)
+
+
+def test_a_run_stopped_where_the_loss_is_undefined_says_so(capsys) -> None:
+    # log(phi1) of a negative phi1: the start is on the map's hatched region.
+    surface = ["--model", "formula-surface", "--expression", "phi0**2 + log(phi1)",
+               "--bounds", "-2 2 -1 2", "--steps", "10"]
+    assert main(["run", *surface, "--start", "1", "-0.5"]) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.endswith("; stopped at step 1: the loss is undefined there")
+    assert main(["run", *surface[:3], "phi0**2 + phi1**2", *surface[4:], "--lr", "1000"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith("; diverged at step 1")
