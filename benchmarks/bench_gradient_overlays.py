@@ -18,7 +18,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-NAMES = ("parts", "points", "limit")
+NAMES = ("parts", "shares", "limit")
 
 
 def _median_us(work, repeats: int = 200) -> float:  # type: ignore[no-untyped-def]
