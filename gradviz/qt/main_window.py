@@ -327,6 +327,9 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.status.setContentsMargins(6, 2, 6, 2)
         self.statusBar().addWidget(self.status, 1)
+        # Qt hides a normal status widget under a temporary message, but on X11 it can show
+        # it again while the message stays (both texts overlapped): hide it explicitly.
+        self.statusBar().messageChanged.connect(lambda text: self.status.setVisible(not text))
         self.busy = QLabel("computing the loss surface…")
         self.busy.hide()
         self.statusBar().addPermanentWidget(self.busy)

@@ -135,6 +135,24 @@ def test_first_launch_opens_the_first_scene_with_a_welcome(qtbot):
     again.close()
 
 
+def test_a_status_message_is_never_drawn_over_the_run_s_status(qtbot):
+    # On X11 the welcome and the run's status line were drawn one over the other: Qt hides
+    # the status label under a message only if it is visible then, and may show it again.
+    from gradviz.qt.app import make_application
+    from gradviz.qt.main_window import MainWindow
+
+    make_application()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.statusBar().showMessage("a notice")
+    window.show()
+    qtbot.waitExposed(window)
+    assert not window.status.isVisible()
+    window.statusBar().clearMessage()
+    assert window.status.isVisible()
+    window.close()
+
+
 def test_an_analytic_surface_gives_the_data_view_s_space_to_the_loss(window, qtbot):
     c = window.controller
     c.set_problem(ProblemSpec("ravine"))
