@@ -405,6 +405,18 @@ def test_run_to_end_computes_every_run_and_stops_playing(started, qtbot):
         c.request_frame()
 
 
+def test_run_to_end_after_scrubbing_back_shows_the_end(started, qtbot):
+    c, view = started
+    c.step(5)
+    qtbot.waitUntil(lambda: _records(c) == [6], timeout=5000)
+    c.scrub(2)
+    with qtbot.waitSignal(c.playingChanged, timeout=10_000,
+                          check_params_cb=lambda playing: not playing):
+        c.run_to_end()
+    assert c.position is None and c.shown_update == c.last_update == 100
+    assert _records(c) == [101]
+
+
 # -- problems --------------------------------------------------------------------------------
 def test_a_new_model_gives_the_runs_its_own_start_and_rates(started, qtbot):
     c, view = started

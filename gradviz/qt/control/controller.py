@@ -1077,7 +1077,10 @@ class AppController(QObject):
         self.request_frame()
 
     def run_to_end(self) -> None:
-        """Compute every run to its last update as fast as possible."""
+        """Compute every run to its last update as fast as possible, and show it there."""
+        # Scrubbed back, the window would stay at the scrubbed update while the runs ran on.
+        self.position = None
+        self._stage = None
         self.playing = True
         self._running_to_end = True
         self._to_end.emit()
