@@ -43,6 +43,17 @@ def test_the_map_is_the_selected_runs_over_the_view(window, qtbot):
     assert not window.basin_progress.isVisible()  # done
 
 
+def test_the_basins_legend_shows_only_with_the_map(window, qtbot):
+    # Cleared but shown, the empty legend drew its fill as a dark square in a corner.
+    legend = window.surface_view.basins.legend
+    assert not legend.isVisible()
+    _show_basins(window, qtbot)
+    assert legend.isVisible()
+    with qtbot.waitSignal(window.controller.basins.changed, timeout=10_000):
+        window.controller.set_show_basins(False)
+    assert window.surface_view.basin_map is None and not legend.isVisible()
+
+
 def test_moving_the_start_keeps_the_map_and_a_new_rate_replaces_it(window, qtbot):
     c = window.controller
     first = _show_basins(window, qtbot)

@@ -50,6 +50,7 @@ class BasinOverlay:
         # Beside the plot, as tall as its lines, not as the plot.
         self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._samples: list[pg.GraphicsObject] = []
+        self.legend.hide()  # until there is a map
         plot.addItem(self.image, ignoreBounds=True)
         plot.addItem(self.markers, ignoreBounds=True)
         self.beside = beside
@@ -98,6 +99,7 @@ class BasinOverlay:
             self.legend.addItem(sample, html.escape(line))  # labels are rich text: "< 0.1 %"
         if not self.beside:
             self.legend.anchor((0, 1), (0, 1), offset=(12 * scale, -12 * scale))
+        self.legend.show()
 
     def clear(self) -> None:
         """Drop what :meth:`show` drew."""
@@ -107,6 +109,7 @@ class BasinOverlay:
             self.plot.removeItem(label)
         self.labels.clear()
         self.legend.clear()
+        self.legend.hide()  # empty, it still drew its fill: a dark square in a corner
         self._samples.clear()
 
     def remove(self) -> None:
