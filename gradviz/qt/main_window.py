@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -274,13 +275,20 @@ class MainWindow(QMainWindow):
         self.explanations = QWidget()
         QVBoxLayout(self.explanations).setContentsMargins(0, 0, 0, 0)
         self.explanation_overlays = OverlayGroup.of(Place.PANEL, self.explanations, OVERLAYS)
-        self.explanations.hide()
+        # In a scroll area: a long rule at presentation size in this narrow column is
+        # taller than the screen, and would make the window so (the timeline off its bottom).
+        self._explanations_column = QScrollArea()
+        self._explanations_column.setWidget(self.explanations)
+        self._explanations_column.setWidgetResizable(True)
+        self._explanations_column.setFrameShape(QFrame.Shape.NoFrame)
+        self._explanations_column.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._explanations_column.hide()
         self.batch_panel.hide()
         self.fan_view.hide()  # until there is a fan
         main = self._views = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.surface_view)
         main.addWidget(side)
-        main.addWidget(self.explanations)
+        main.addWidget(self._explanations_column)
         main.setStretchFactor(0, 3)
         main.setStretchFactor(1, 2)
         main.setStretchFactor(2, 2)
@@ -907,11 +915,11 @@ class MainWindow(QMainWindow):
 
     def _show_explanations(self, shown: bool) -> None:
         """Show or hide the panels' column; shown, it takes a share of the width."""
-        if shown != self.explanations.isHidden():
+        if shown != self._explanations_column.isHidden():
             return
-        self.explanations.setVisible(shown)
+        self._explanations_column.setVisible(shown)
         if shown:
-            _make_room(self._views, self.explanations, PANEL_SHARE)
+            _make_room(self._views, self._explanations_column, PANEL_SHARE)
 
     def _toggle_overlay(self, name: str) -> None:
         self.controller.set_overlay(name, self.overlay_actions[name].isChecked())

@@ -163,6 +163,27 @@ def test_presentation_mode_text_is_large(window, qtbot):
     c.set_presenting(False)
 
 
+def test_a_long_rule_never_makes_the_window_taller_than_the_screen(window, qtbot):
+    # Adam's six parts at presentation size in the narrow right-hand column are taller
+    # than the screen: the window grew past it, the timeline and status bar off its bottom.
+    c = _finished(window, qtbot, "adam")
+    window.overlay_actions["rule"].trigger()
+    c.set_presenting(True)
+    c.scrub(5)
+    c.publish_now()
+    label = _panel(window).label
+    _says(qtbot, label, "update 5")
+    # The label asks for its text's height at the width the layout gives it.
+    qtbot.waitUntil(lambda: label.minimumHeight() == label.heightForWidth(label.width())
+                    and label.width() < 600, timeout=3000)
+    # The views' splitter must not ask for more: on X11 the window takes the height its
+    # layout asks for (offscreen it does not grow, so the splitter's hint is what tells).
+    views = window.surface_view.parentWidget()
+    assert views.minimumSizeHint().height() < window.screen().geometry().height() / 2
+    assert label.isVisible() and label.height() >= label.minimumHeight()  # not cut short
+    c.set_presenting(False)
+
+
 def test_an_export_of_the_map_draws_the_arrows_and_the_panel_renders(window, qtbot, tmp_path):
     c = _finished(window, qtbot, "adam")
     plain, arrows = tmp_path / "plain.png", tmp_path / "arrows.png"
