@@ -68,7 +68,6 @@ def open_window(scene: Scene | None = None, play: bool = False) -> MainWindow:
     from gradviz.qt.main_window import MainWindow  # after pyqtgraph is configured
 
     window = MainWindow()
-    window.resize(1600, 950)
     window.show()
     if scene is not None:
         window.controller.load_scene(scene)

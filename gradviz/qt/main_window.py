@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtGui
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -71,6 +71,11 @@ of the views' width, the plot of final losses of the side column's height."""
 NUMBERS_HZ = 15
 """While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
 loss curves change together at most this often: faster cannot be read, and the curves are long."""
+FIRST_SIZE = QSize(1600, 950)
+"""The window's size at a first launch, if the screen has room (a laptop's may not)."""
+SCREEN_SHARE = 0.9
+"""At most this share of the screen's free width and height at a first launch, so that
+the window's frame and the desktop's panels fit too."""
 OVERSCAN = 0.03
 """Share of the screen's width and height kept clear at each edge in presentation
 mode: projectors and TVs crop up to a few per cent of the picture."""
@@ -243,6 +248,8 @@ class MainWindow(QMainWindow):
         """The 3D view's place beside the heatmap (the view is made when first shown)."""
         self._connect()
         self.controller.start()
+        room = self.screen().availableGeometry().size()
+        self.resize(FIRST_SIZE.boundedTo(room * SCREEN_SHARE))  # the remembered size wins
         self._restore_settings()
 
     # -- layout --------------------------------------------------------------------------------

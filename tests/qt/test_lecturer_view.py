@@ -135,6 +135,23 @@ def test_first_launch_opens_the_first_scene_with_a_welcome(qtbot):
     again.close()
 
 
+def test_the_window_fits_the_screen_and_keeps_its_size_between_launches(qtbot):
+    from gradviz.qt.app import make_application, open_window
+
+    make_application()
+    first = open_window()
+    qtbot.addWidget(first)
+    room = first.screen().availableGeometry()
+    assert first.width() <= room.width() and first.height() <= room.height()
+    first.resize(first.width() - 100, first.height() - 50)
+    size = first.size()
+    first.close()
+    again = open_window()  # the size the window had, not the first launch's
+    qtbot.addWidget(again)
+    assert again.size() == size
+    again.close()
+
+
 def test_a_status_message_is_never_drawn_over_the_run_s_status(qtbot):
     # On X11 the welcome and the run's status line were drawn one over the other: Qt hides
     # the status label under a message only if it is visible then, and may show it again.
