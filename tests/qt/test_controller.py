@@ -417,6 +417,16 @@ def test_run_to_end_after_scrubbing_back_shows_the_end(started, qtbot):
     assert _records(c) == [101]
 
 
+def test_an_edited_scene_run_is_named_by_its_settings(started, qtbot):
+    c, view = started
+    assert c.load_scene(next(s for s in builtin_scenes() if s.name == "linear-gd"))
+    assert c.runs[0].label(c.problem.n_points) == "GD α=0.02"  # the scene's name
+    settings = c.runs[0].settings
+    assert c.edit_selected(replace(settings, hyperparameters={**settings.hyperparameters,
+                                                              "lr": 0.035}))
+    assert c.runs[0].label(c.problem.n_points) == "GD α=0.035"
+
+
 # -- problems --------------------------------------------------------------------------------
 def test_a_new_model_gives_the_runs_its_own_start_and_rates(started, qtbot):
     c, view = started

@@ -794,6 +794,9 @@ class AppController(QObject):
         if resolved == run.settings:
             return True
         run.settings = resolved
+        # A scene's name for the run ("GD α=0.02") described the settings it had: the
+        # legend would go on saying so. The settings name it from now on.
+        run.name = None
         self._restart(run)
         self._mark_edited()
         self._changed_runs()
