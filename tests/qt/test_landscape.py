@@ -153,6 +153,18 @@ def test_a_dragged_legend_stays_inside_the_plot_and_reset_view_puts_it_back(wind
     assert not view.legend.dragged
 
 
+def test_a_legend_wider_than_the_map_keeps_its_colour_swatches_in_view(window, qtbot):
+    c, view = window.controller, window.surface_view
+    c.load_scene(find_scene("14"))  # a fan: its entry is the legend's widest
+    qtbot.waitUntil(lambda: c.surface is not None, timeout=10_000)
+    c.publish_now()
+    window.resize(700, window.height())  # a map narrower than the legend
+    qtbot.waitUntil(lambda: view.getPlotItem().vb.boundingRect().width()
+                    < view.legend.boundingRect().width(), timeout=5_000)
+    area = view.getPlotItem().vb.boundingRect()
+    assert _legend_rect(view).left() >= area.left()
+
+
 def test_the_legend_does_not_hide_the_ends_of_eight_runs(window, qtbot):
     c, view = window.controller, window.surface_view
     c.load_scene(find_scene("10"))

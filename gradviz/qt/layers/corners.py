@@ -12,8 +12,12 @@ Corner = tuple[int, int]
 
 
 def corner_box(area: QRectF, corner: Corner, size: QSizeF, margin: float) -> QRectF:
-    """A box of ``size`` in ``corner`` of ``area``, ``margin`` from its two edges."""
-    left = area.left() + margin if corner[0] == 0 else area.right() - margin - size.width()
+    """A box of ``size`` in ``corner`` of ``area``, ``margin`` from its two edges; a box
+    wider than ``area`` starts at its left (a legend's start is its colour swatches,
+    which say which line is which)."""
+    left = area.left() + margin
+    if corner[0] == 1:
+        left = max(left, area.right() - margin - size.width())
     top = area.top() + margin if corner[1] == 0 else area.bottom() - margin - size.height()
     return QRectF(left, top, size.width(), size.height())
 
