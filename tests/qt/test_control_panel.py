@@ -68,6 +68,23 @@ def test_the_model_fields_follow_the_model_and_keep_their_values(panel, qtbot) -
     assert blocker.args[0] == ProblemSpec("gabor", envelope=8.0)  # as the field last showed
 
 
+def test_another_model_keeps_the_user_s_own_data(panel, qtbot, tmp_path) -> None:
+    csv = tmp_path / "decay.csv"
+    csv.write_text("x,y\n0,2\n1,1.2\n2,0.7\n")
+    _show(panel, ProblemSpec("linear", str(csv)))
+    with qtbot.waitSignal(panel.problemRequested, timeout=1000) as blocker:
+        panel.model_combo.setCurrentText("formula")
+    assert blocker.args[0].model == "formula" and blocker.args[0].data == str(csv)
+    _show(panel, ProblemSpec("linear", "synthetic:n=20,noise=0.1,seed=3"))
+    with qtbot.waitSignal(panel.problemRequested, timeout=1000) as blocker:
+        panel.model_combo.setCurrentText("gabor")
+    assert blocker.args[0] == ProblemSpec("gabor")  # a generated set is the model's own
+    _show(panel, ProblemSpec("linear", str(csv)))
+    with qtbot.waitSignal(panel.problemRequested, timeout=1000) as blocker:
+        panel.model_combo.setCurrentText("ravine")
+    assert blocker.args[0] == ProblemSpec("ravine")  # a surface takes no data
+
+
 def test_the_envelope_field_takes_the_cores_range(panel, qtbot) -> None:
     _show(panel, ProblemSpec("gabor"))
     with qtbot.waitSignal(panel.problemRequested, timeout=1000) as blocker:

@@ -427,8 +427,16 @@ class ControlPanel(QWidget):
     def _model_chosen(self, model: str) -> None:
         if model in PROBLEM_KINDS and model != self._spec.model:
             # Its parameters as their fields last showed them (their defaults at first).
-            values = self._field_values(PROBLEM_KINDS[model].parameters)
-            self.problemRequested.emit(ProblemSpec(model, None, parameters=values))
+            kind = PROBLEM_KINDS[model]
+            values = self._field_values(kind.parameters)
+            # The user's own data (a file, points) stay for a model that fits data: a
+            # student opens a CSV file, then types a formula to fit to it. A built-in or
+            # synthetic set belongs to its model; the new one takes its own.
+            data = self._spec.data
+            own = (data is not None and kind.default_data is not None
+                   and not data_source(data).offered)
+            self.problemRequested.emit(ProblemSpec(model, data if own else None,
+                                                   parameters=values))
 
     def _data_chosen(self, _: int) -> None:
         choice = self.data_combo.currentData()
