@@ -278,6 +278,24 @@ def test_a_badge_is_as_large_as_the_other_text_in_presentation_mode(window, qtbo
     assert QFontInfo(badge.textItem.font()).pixelSize() >= 24
 
 
+def test_a_badge_near_the_view_s_edge_stays_inside_it(window, qtbot):
+    from dataclasses import replace
+
+    from gradviz.core.problems import ProblemSpec
+
+    c, view = window.controller, window.surface_view
+    # Undefined right of φ₀ = 1: a run started near the right edge stops at once.
+    with qtbot.waitSignal(c.surfaceChanged, timeout=10_000):
+        assert c.set_problem(ProblemSpec("formula-surface", None, bounds="-1 1.2 -1 1",
+                                         expression="log(1 - phi0) + phi1**2"))
+    c.edit_selected(replace(c.selected.settings, start=(1.15, 0.95)))
+    _run_to_end(window, qtbot)
+    qtbot.waitUntil(lambda: c.runs[0].run_id in view._badges, timeout=5_000)
+    badge = view._badges[c.runs[0].run_id]
+    area = view.getPlotItem().vb.boundingRect()
+    assert area.contains(badge.mapRectToItem(view.getPlotItem().vb, badge.boundingRect()))
+
+
 @pytest.mark.parametrize("where", [(40.0, 17.0), (-30.0, 17.0), (0.0, 60.0), (40.0, -20.0)])
 def test_the_edge_arrow_points_at_the_run_from_beside_it(window, qtbot, where):
     from dataclasses import replace

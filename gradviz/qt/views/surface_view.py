@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -616,11 +616,22 @@ class SurfaceView(Panel):
                 badge.setFont(font)
             edge = self._edge_point(point)
             if edge is None:
-                badge.setAnchor((0, 1))
-                badge.setPos(QPointF(float(point[0]), float(point[1])))
+                at = QPointF(float(point[0]), float(point[1]))
+                badge.setAnchor(self._badge_anchor(at, badge.boundingRect().size()))
+                badge.setPos(at)
             else:  # where the edge arrow's label would be, which it replaces
                 badge.setAnchor(self._inward_anchor(edge[1]))
                 badge.setPos(self._beside_arrow(*edge))
+
+    def _badge_anchor(self, at: QPointF, size: QSizeF) -> tuple[float, float]:
+        """Above and right of the point ``at`` (data), where a badge of ``size`` (pixels)
+        fits in the view; left or below it where it would leave the view (a run that
+        stopped near the right edge: its badge ran off the map, the reason cut short)."""
+        vb = self.getPlotItem().vb
+        spot, area = vb.childGroup.transform().map(at), vb.boundingRect()
+        x = 1.0 if spot.x() + size.width() > area.right() else 0.0
+        y = 0.0 if spot.y() - size.height() < area.top() else 1.0
+        return x, y
 
     @staticmethod
     def _badge_texts(frames: list[RunFrame]) -> list[tuple[RunFrame, str]]:
