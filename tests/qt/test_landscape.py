@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsItem
 from gradviz.core.colormaps import COLORMAPS, load_colormap
 from gradviz.core.scenes import find_scene
 from gradviz.qt import style
+from gradviz.qt.views.surface_view import LEGEND_MARGIN
 
 
 def _pixels(image: QImage) -> np.ndarray:
@@ -161,6 +162,41 @@ def test_a_legend_wider_than_the_map_keeps_its_colour_swatches_in_view(window, q
     window.resize(700, window.height())  # a map narrower than the legend
     qtbot.waitUntil(lambda: view.getPlotItem().vb.boundingRect().width()
                     < view.legend.boundingRect().width(), timeout=5_000)
+    area = view.getPlotItem().vb.boundingRect()
+    assert _legend_rect(view).left() >= area.left()
+    window.resize(1280, window.height())  # room again: back at the right
+    qtbot.waitUntil(lambda: not view.legend.too_wide(), timeout=5_000)
+    area = view.getPlotItem().vb.boundingRect()
+    assert _legend_rect(view).right() == pytest.approx(area.right() - LEGEND_MARGIN, abs=1)
+
+
+def test_a_legend_that_grows_past_the_map_s_width_is_placed_again(window, qtbot):
+    from dataclasses import replace
+
+    c, view = window.controller, window.surface_view
+    c.load_scene(find_scene("1"))
+    qtbot.waitUntil(lambda: c.surface is not None, timeout=10_000)
+    c.publish_now()
+    room = view.getPlotItem().vb.boundingRect().width()
+    wide = view.legend.boundingRect().width()
+    splitter = view.parentWidget()  # the map just wider than the legend
+    sizes = splitter.sizes()
+    sizes[1] += sizes[0] - (view.width() - round(room - wide - 60))
+    sizes[0] = view.width() - round(room - wide - 60)
+    splitter.setSizes(sizes)
+    qtbot.waitUntil(lambda: view.getPlotItem().vb.boundingRect().width() < wide + 80,
+                    timeout=5_000)
+    def too_wide() -> bool:
+        return (view.legend.boundingRect().width() + 2 * LEGEND_MARGIN
+                > view.getPlotItem().vb.boundingRect().width())
+
+    assert not too_wide()
+    # Diverged, its entry says so and grows past the map's width.
+    c.edit_selected(replace(c.selected.settings,
+                            hyperparameters={**c.selected.settings.hyperparameters, "lr": 1000}))
+    _run_to_end(window, qtbot)
+    qtbot.waitUntil(too_wide, timeout=5_000)
+    c.publish_now()
     area = view.getPlotItem().vb.boundingRect()
     assert _legend_rect(view).left() >= area.left()
 

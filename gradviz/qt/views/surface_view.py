@@ -65,6 +65,13 @@ class _Legend(pg.LegendItem):
         """Stand at ``box`` (in the plot's pixels), kept there from ``corner`` of the plot."""
         self.anchor(corner, corner, corner_offset(self.parentItem().boundingRect(), corner, box))
 
+    def too_wide(self) -> bool:
+        """Whether it is wider than its plot, margins included (then it starts at the
+        plot's left, whatever its corner)."""
+        parent = self.parentItem()
+        return (parent is not None and self.boundingRect().width() + 2 * LEGEND_MARGIN
+                > parent.boundingRect().width())
+
 
 def _cache_drawing(item: QGraphicsItem) -> None:
     """Repaint ``item`` and its children from pixmaps while they do not change."""
@@ -526,7 +533,8 @@ class SurfaceView(Panel):
         notes = shown_notes(vb)
         taken = self._taken()
         key = (tuple((f.run_id, f.generation) for f in shown), tuple(self._badges),
-               tuple((n.left(), n.top(), n.width(), n.height()) for n in notes))
+               tuple((n.left(), n.top(), n.width(), n.height()) for n in notes),
+               self.legend.too_wide())  # grown past the plot's width (a badge's words)
         heads = to_device(np.array([f.current_phi for f in shown]).reshape(-1, 2), transform)
         here = self.legend.mapRectToParent(self.legend.boundingRect())
         covered = {i for i, (x, y) in enumerate(heads) if here.contains(QPointF(x, y))}
