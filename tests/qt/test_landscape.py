@@ -330,6 +330,20 @@ def test_a_badge_near_the_view_s_edge_stays_inside_it(window, qtbot):
     badge = view._badges[c.runs[0].run_id]
     area = view.getPlotItem().vb.boundingRect()
     assert area.contains(badge.mapRectToItem(view.getPlotItem().vb, badge.boundingRect()))
+    # Wider than the room on either side of the point: slid to start at the view's left.
+    splitter = view.parentWidget()
+    sizes = splitter.sizes()
+    sizes[1], sizes[0] = sizes[1] + sizes[0] - 400, 400
+    splitter.setSizes(sizes)
+    qtbot.waitUntil(lambda: view.getPlotItem().vb.boundingRect().width() < 300, timeout=5_000)
+    c.edit_selected(replace(c.selected.settings, start=(1.1, 0.5)))
+    _run_to_end(window, qtbot)
+    qtbot.waitUntil(lambda: c.runs[0].run_id in view._badges, timeout=5_000)
+    c.publish_now()
+    badge = view._badges[c.runs[0].run_id]
+    area = view.getPlotItem().vb.boundingRect()
+    shown = badge.mapRectToItem(view.getPlotItem().vb, badge.boundingRect())
+    assert shown.width() > area.width() and shown.left() == pytest.approx(area.left(), abs=0.5)
 
 
 @pytest.mark.parametrize("where", [(40.0, 17.0), (-30.0, 17.0), (0.0, 60.0), (40.0, -20.0)])

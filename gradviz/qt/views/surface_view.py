@@ -632,12 +632,14 @@ class SurfaceView(Panel):
                 badge.setPos(self._beside_arrow(*edge))
 
     def _badge_anchor(self, at: QPointF, size: QSizeF) -> tuple[float, float]:
-        """Above and right of the point ``at`` (data), where a badge of ``size`` (pixels)
-        fits in the view; left or below it where it would leave the view (a run that
-        stopped near the right edge: its badge ran off the map, the reason cut short)."""
+        """Above and right of the point ``at`` (data) for a badge of ``size`` (pixels),
+        slid left and put below it as far as keeps it in the view (a run that stopped
+        near the right edge: its badge ran off the map, the reason cut short)."""
         vb = self.getPlotItem().vb
         spot, area = vb.childGroup.transform().map(at), vb.boundingRect()
-        x = 1.0 if spot.x() + size.width() > area.right() else 0.0
+        width = max(size.width(), 1.0)
+        x = max(0.0, (spot.x() + width - area.right()) / width)  # the right end in view
+        x = min(x, max(0.0, (spot.x() - area.left()) / width), 1.0)  # the start first
         y = 0.0 if spot.y() - size.height() < area.top() else 1.0
         return x, y
 
