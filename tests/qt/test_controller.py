@@ -422,8 +422,11 @@ def test_an_edited_scene_run_is_named_by_its_settings(started, qtbot):
     assert c.load_scene(next(s for s in builtin_scenes() if s.name == "linear-gd"))
     assert c.runs[0].label(c.problem.n_points) == "GD α=0.02"  # the scene's name
     settings = c.runs[0].settings
-    assert c.edit_selected(replace(settings, hyperparameters={**settings.hyperparameters,
-                                                              "lr": 0.035}))
+    # Another start or number of updates: the name still says what the run is.
+    assert c.edit_selected(replace(settings, start=(0.5, 0.5), steps=30))
+    assert c.runs[0].label(c.problem.n_points) == "GD α=0.02"
+    assert c.edit_selected(replace(c.runs[0].settings, hyperparameters={
+        **settings.hyperparameters, "lr": 0.035}))
     assert c.runs[0].label(c.problem.n_points) == "GD α=0.035"
 
 

@@ -793,10 +793,12 @@ class AppController(QObject):
             return False
         if resolved == run.settings:
             return True
+        if _described_apart(run.settings, resolved):
+            # A scene's name for the run ("GD α=0.02 (too small)") described the
+            # optimizer it had: the legend would go on saying so. The settings name it
+            # from now on. A new start or number of updates keeps the name.
+            run.name = None
         run.settings = resolved
-        # A scene's name for the run ("GD α=0.02") described the settings it had: the
-        # legend would go on saying so. The settings name it from now on.
-        run.name = None
         self._restart(run)
         self._mark_edited()
         self._changed_runs()
@@ -1236,3 +1238,9 @@ class AppController(QObject):
             for f in frames
             if f.visible and f.current_phi is not None
         ]
+
+
+def _described_apart(old: RunSettings, new: RunSettings) -> bool:
+    """Whether ``new`` differs from ``old`` in what a run's name describes: anything
+    but where it starts and how many updates it takes."""
+    return replace(old, start=new.start, steps=new.steps) != new
