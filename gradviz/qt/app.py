@@ -90,7 +90,8 @@ def main(argv: Sequence[str] | None = None, scene: Scene | None = None,
     with closed_on_interrupt(window) as interrupted:
         status = app.exec()
     dispose(window)
-    return INTERRUPTED if interrupted() else status
+    signum = interrupted()
+    return 128 + signum if signum else status
 
 
 def dispose(window: QObject) -> None:
@@ -104,11 +105,15 @@ def dispose(window: QObject) -> None:
 INTERRUPTED = 128 + signal.SIGINT
 """The exit status after Ctrl+C closed the window (130, as a shell reports an interrupted program)."""
 
+CLOSING_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""Ctrl+C, and the polite request to end that ``kill`` and a logout send."""
+
 
 @contextmanager
-def closed_on_interrupt(window: QWidget) -> Iterator[Callable[[], bool]]:
-    """While inside, Ctrl+C (SIGINT) closes ``window`` as its close button would:
-    settings saved, worker threads joined. Yields whether that happened.
+def closed_on_interrupt(window: QWidget) -> Iterator[Callable[[], int]]:
+    """While inside, Ctrl+C (SIGINT) or SIGTERM closes ``window`` as its close button
+    would: settings saved, worker threads joined. Yields what tells which signal did
+    (0 for none).
 
     Python runs its signal handlers only between bytecodes, and none run while
     Qt's event loop waits: the C handler's byte on a socket (Python's wakeup fd)
@@ -120,7 +125,7 @@ def closed_on_interrupt(window: QWidget) -> Iterator[Callable[[], bool]]:
 
     def on_interrupt(signum: int, frame: object) -> None:
         received.append(signum)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signum, signal.SIG_DFL)  # a second one ends the process at once
         QTimer.singleShot(0, window.close)
 
     reader, writer = socket.socketpair()
@@ -129,11 +134,12 @@ def closed_on_interrupt(window: QWidget) -> Iterator[Callable[[], bool]]:
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
     notifier.activated.connect(lambda: _drain(reader))  # Python's handler has run by then
     previous_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous = {signum: signal.signal(signum, on_interrupt) for signum in CLOSING_SIGNALS}
     try:
-        yield lambda: bool(received)
+        yield lambda: received[0] if received else 0
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         signal.set_wakeup_fd(previous_fd)
         notifier.setEnabled(False)
         reader.close()
