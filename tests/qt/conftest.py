@@ -93,3 +93,22 @@ def x_display():  # type: ignore[no-untyped-def]
     for process in (manager, server):
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def diverged(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 2 computed until it diverged and the step-size
+    bound (E) on: a badge, the start label and the bound's note, all on panels."""
+    import dataclasses
+
+    from gradviz.core.scenes import builtin_scenes
+    from gradviz.qt.control.controller import AppController
+    from gradviz.qt.export import exporter
+
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.number == 2)
+    exporter.show_scene_finished(controller, dataclasses.replace(scene, overlays=("stability",)),
+                                 timeout=60)
+    yield controller
+    controller.shutdown()

@@ -4,7 +4,6 @@ in exports."""
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 
 import pyqtgraph as pg
@@ -12,8 +11,6 @@ import pytest
 from PySide6.QtCore import QRectF, QSizeF
 from PySide6.QtWidgets import QGraphicsItem
 
-from gradviz.core.scenes import builtin_scenes
-from gradviz.qt.control.controller import AppController
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
 from gradviz.qt.layers.corners import best_box, clear_box, corner_box, corner_offset
@@ -134,19 +131,6 @@ def test_after_a_resize_the_legend_is_placed_anew_clear_of_them(window, qtbot):
         window.resize(width, 800)
         qtbot.waitUntil(lambda: view.width() < width, timeout=5000)  # noqa: B023 (used at once)
         _assert_apart(view)
-
-
-@pytest.fixture(scope="module")
-def diverged(qapp):  # type: ignore[no-untyped-def]
-    """A controller, no window, with scene 2 computed until it diverged and the
-    step-size bound (E) on."""
-    controller = AppController()
-    controller.start()
-    scene = next(s for s in builtin_scenes() if s.number == 2)
-    exporter.show_scene_finished(controller, dataclasses.replace(scene, overlays=("stability",)),
-                                 timeout=60)
-    yield controller
-    controller.shutdown()
 
 
 @pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])

@@ -4,7 +4,6 @@ any size, where pyqtgraph's own TextItem drew it off its text."""
 
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,7 +12,6 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QGraphicsItem
 
-from gradviz.core.scenes import builtin_scenes
 from gradviz.qt.control.controller import AppController
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
@@ -108,19 +106,6 @@ def test_a_panel_is_under_its_text_on_screen_from_a_pixmap_cache(plot, in_data):
 
 
 # -- in the app's exports ----------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def diverged(qapp):  # type: ignore[no-untyped-def]
-    """A controller, no window, with scene 2 computed until it diverged and the step-size
-    bound (E) on: a badge, the start label and the bound's note, all on panels."""
-    controller = AppController()
-    controller.start()
-    scene = next(s for s in builtin_scenes() if s.number == 2)
-    exporter.show_scene_finished(controller, dataclasses.replace(scene, overlays=("stability",)),
-                                 timeout=60)
-    yield controller
-    controller.shutdown()
-
 
 def _labels(view: LandscapeView) -> dict[str, Label]:
     surface = view.surface_view

@@ -21,7 +21,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from gradviz.core.formula.tree import Binary, Call, Negative, Node, Number, Variable
+from gradviz.core.formula.tree import (
+    Binary,
+    Call,
+    Negative,
+    Node,
+    Number,
+    Variable,
+    unique_nodes,
+)
 
 Value = np.ndarray | float
 
@@ -234,24 +242,16 @@ def _layout(value: object) -> _Layout | None:
 def _lowered(outputs: tuple[Node, ...]) -> tuple[list[Node], dict[int, _Step]]:
     """Every node the outputs need, each after its operands (without recursion), and
     the numpy call of each node that is not a number or a variable."""
-    order: list[Node] = []
     steps: dict[int, _Step] = {}
-    seen: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False) for root in reversed(outputs)]
-    while stack:
-        node, expanded = stack.pop()
-        if id(node) in seen:
-            continue
-        if expanded:
-            seen.add(id(node))
-            order.append(node)
-            continue
-        stack.append((node, True))
-        if _constant(node) is None and not isinstance(node, Variable):
-            steps[id(node)] = step = _step(node)
-            stack.extend((operand, False) for operand in reversed(step[1])
-                         if isinstance(operand, Node) and id(operand) not in seen)
-    return order, steps
+
+    def operands(node: Node) -> list[Node]:
+        """The nodes the call computing ``node`` reads (its lowered step's)."""
+        if _constant(node) is not None or isinstance(node, Variable):
+            return []
+        steps[id(node)] = step = _step(node)
+        return [operand for operand in step[1] if isinstance(operand, Node)]
+
+    return unique_nodes(outputs, operands), steps
 
 
 def _step(node: Node) -> _Step:

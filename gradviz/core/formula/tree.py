@@ -8,6 +8,7 @@ subtrees, however large a derivative grows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 FUNCTIONS: tuple[str, ...] = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sigmoid")
@@ -72,8 +73,11 @@ def children(node: Node) -> tuple[Node, ...]:
     return ()
 
 
-def unique_nodes(roots: tuple[Node, ...]) -> list[Node]:
-    """Every distinct node under ``roots``, each after its operands (without recursion)."""
+def unique_nodes(
+    roots: tuple[Node, ...], children: Callable[[Node], Iterable[Node]] = children
+) -> list[Node]:
+    """Every distinct node under ``roots``, each after its operands (without recursion);
+    ``children`` gives a node's operands (by default its own)."""
     order: list[Node] = []
     seen: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False) for root in reversed(roots)]
@@ -86,5 +90,6 @@ def unique_nodes(roots: tuple[Node, ...]) -> list[Node]:
             order.append(node)
             continue
         stack.append((node, True))
-        stack.extend((child, False) for child in reversed(children(node)) if id(child) not in seen)
+        stack.extend((child, False) for child in reversed(tuple(children(node)))
+                     if id(child) not in seen)
     return order
