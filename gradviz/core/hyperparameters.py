@@ -21,6 +21,12 @@ class HyperParameterError(ValueError):
     """A hyperparameter value outside its declared range or of the wrong kind."""
 
 
+def _number(value: float) -> str:
+    """``value`` as a message says it: every digit of a whole number (1000001, not
+    1e+06, which reads as the limit it exceeds), else up to 15 significant digits."""
+    return f"{value:.15g}"
+
+
 @dataclass(frozen=True)
 class HyperParameter:
     """One declared parameter of an optimizer, a schedule, a model or a data source.
@@ -96,15 +102,16 @@ class HyperParameter:
 
     def _allowed(self) -> str:
         """The numeric range in words, as the error messages say it."""
+        low, high = _number(self.low), _number(self.high)
         if self.high == math.inf:
             if self.open_low:
-                return "positive" if self.low == 0 else f"> {self.low:g}"
-            return f">= {self.low:g}"
+                return "positive" if self.low == 0 else f"> {low}"
+            return f">= {low}"
         if self.low == -math.inf:
-            return f"<= {self.high:g}"
+            return f"<= {high}"
         if self.open_low:
-            return f"> {self.low:g} and <= {self.high:g}"
-        return f"between {self.low:g} and {self.high:g}"
+            return f"> {low} and <= {high}"
+        return f"between {low} and {high}"
 
     def _in_range(self, number: float) -> bool:
         above = self.low < number if self.open_low else self.low <= number
@@ -146,7 +153,7 @@ class HyperParameter:
         if self.integer and number != int(number):
             raise HyperParameterError(f"{self.name} must be a whole number; got {shown}")
         if not self._in_range(number):
-            raise HyperParameterError(f"{self.name} must be {self._allowed()}; got {number:g}")
+            raise HyperParameterError(f"{self.name} must be {self._allowed()}; got {_number(number)}")
         return int(number) if self.integer else number
 
     def validate_each(self, values: np.ndarray) -> np.ndarray:

@@ -78,7 +78,7 @@ def test_synthetic_points_obey_the_one_declared_range(n: int) -> None:
     try:
         SyntheticSpec(n=n)
     except DataError as exc:
-        assert not allowed and "n must be between 2 and 1e+06" in str(exc)
+        assert not allowed and "n must be between 2 and 1000000" in str(exc)
     else:
         assert allowed
 

@@ -111,7 +111,7 @@ def test_out_of_range_value_is_refused_with_reason(window, qtbot):
     with qtbot.waitSignal(window.control_panel.message, timeout=1000) as blocker:
         lr_field.edit.setText("-3")
         lr_field.edit.editingFinished.emit()
-    assert "lr must be between" in blocker.args[0]
+    assert "α (lr) must be between" in blocker.args[0]
     assert lr_field.edit.text() == f"{before:g}"
     assert window.controller.selected.settings.hyperparameters["lr"] == before
     assert window.message_bar.isVisibleTo(window)

@@ -51,7 +51,7 @@ def test_a_registered_kind_shows_its_parameter_field(qtbot, tilted_kind) -> None
     assert blocker.args[0] == ProblemSpec("tilted", tilt=3.5)
     with qtbot.waitSignal(panel.message, timeout=1000) as refused:
         _type(field, "12")
-    assert "tilt must be between 0 and 10" in refused.args[0]
+    assert "t (tilt) must be between 0 and 10" in refused.args[0]
 
 
 def test_the_model_fields_follow_the_model_and_keep_their_values(panel, qtbot) -> None:
@@ -92,7 +92,7 @@ def test_the_envelope_field_takes_the_cores_range(panel, qtbot) -> None:
     assert blocker.args[0].parameters["envelope"] == 0.2
     with qtbot.waitSignal(panel.message, timeout=1000) as refused:
         _type(panel.model_fields["envelope"], "0")
-    assert "envelope must be positive" in refused.args[0]
+    assert "Envelope E must be positive" in refused.args[0]
 
 
 def test_the_synthetic_fields_are_the_generators_with_the_cores_ranges(panel, qtbot) -> None:
@@ -107,7 +107,7 @@ def test_the_synthetic_fields_are_the_generators_with_the_cores_ranges(panel, qt
     assert blocker.args[0].data == "synthetic:n=20000,noise=0.5,seed=3,phi0=1,phi1=2"
     with qtbot.waitSignal(panel.message, timeout=1000) as refused:
         _type(n, "1000001")
-    assert "n must be between 2 and 1e+06" in refused.args[0]
+    assert "Points N must be between 2 and 1000000; got 1000001" in refused.args[0]
 
 
 def test_the_data_list_is_the_declared_sources(panel, tmp_path) -> None:

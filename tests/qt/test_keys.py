@@ -395,7 +395,7 @@ def test_a_refused_value_is_kept_out_and_the_keys_come_back(active, qtbot):
     with qtbot.waitSignal(active.control_panel.message, timeout=1000) as blocker:
         _type_into(qtbot, field.edit, "-3")
         _press(qtbot, active, Qt.Key.Key_Return)
-    assert "lr must be between" in blocker.args[0]
+    assert "α (lr) must be between" in blocker.args[0]
     assert field.edit.text() == "0.1" and c.selected.settings.hyperparameters["lr"] == 0.1
     _press(qtbot, active, Qt.Key.Key_Space)
     assert c.playing and field.edit.text() == "0.1"

@@ -375,10 +375,10 @@ class ControlPanel(QWidget):
         """The minibatch controls for a problem of ``n`` data points."""
         _clear(self.batch_form)
         self._batch_points = n
-        batch = HyperParameter("batch_size", "B", n, 1, n, integer=True,
+        batch = HyperParameter("batch_size", "B", n, 1, n, integer=True, label="Batch size B",
                                help=f"points per minibatch; {n} (all) is full-batch descent")
         self.batch_size = self._field(batch, n, self._run_field_edited)
-        self.batch_form.addRow("Batch size B", self.batch_size)
+        self.batch_form.addRow(batch.label, self.batch_size)
         self.batching = QComboBox()
         for name, text in BATCHING_SCHEMES.items():
             self.batching.addItem(name)

@@ -268,10 +268,21 @@ class ParameterField(QWidget):
             value = self.parameter.validate(raw)
         except HyperParameterError as exc:
             self.set_value(self._value)
-            self.rejected.emit(str(exc))
+            self.rejected.emit(_on_screen(self.parameter, str(exc)))
             return
         if value == self._value:
             self.set_value(value)
             return
         self.set_value(value)
         self.committed.emit(self.parameter.name, value)
+
+
+def _on_screen(parameter: HyperParameter, message: str) -> str:
+    """``message`` about ``parameter`` naming it as the window does (``Batch size B``,
+    ``α (lr)``) rather than by the name code and files use (``batch_size``)."""
+    prefix = f"{parameter.name} "
+    if not message.startswith(prefix):
+        return message
+    shown = parameter.label or (parameter.name if parameter.symbol == parameter.name
+                                else f"{parameter.symbol} ({parameter.name})")
+    return f"{shown} {message[len(prefix):]}"
