@@ -390,7 +390,8 @@ class Surface3DView(gl.GLViewWidget):
             ((-h, -h - gap, 0.0), f"{phi0[0]:.3g}", a.AlignTop),
             ((0.0, -h - gap, 0.0), "φ₀", a.AlignTop),
             ((h, -h - gap, 0.0), f"{phi0[-1]:.3g}", a.AlignTop),
-            ((-h - gap, -h + gap, 0.0), f"{phi1[0]:.3g}", a.AlignRight),
+            # Standing on its point, clear of phi0's first value hanging below the corner.
+            ((-h - gap, -h + gap, 0.0), f"{phi1[0]:.3g}", a.AlignRight | a.AlignBottom),
             ((-h - gap, 0.0, 0.0), "φ₁", a.AlignRight),
             ((-h - gap, h, 0.0), f"{phi1[-1]:.3g}", a.AlignRight),
             ((h, h, HEIGHT + gap / 2),  # the base of the upright is behind the surface
@@ -440,11 +441,11 @@ class Surface3DView(gl.GLViewWidget):
             size = metrics.size(0, text)
             box = QRectF(0, 0, size.width(), size.height())
             box.moveCenter(point + area.topLeft())
-            if side == Qt.AlignmentFlag.AlignTop:  # the text hangs below its point
+            if side & Qt.AlignmentFlag.AlignTop:  # the text hangs below its point
                 box.moveTop(area.top() + point.y())
-            elif side == Qt.AlignmentFlag.AlignBottom:
+            elif side & Qt.AlignmentFlag.AlignBottom:  # the text stands on its point
                 box.moveBottom(area.top() + point.y())
-            elif side == Qt.AlignmentFlag.AlignRight:  # the text ends at its point
+            if side & Qt.AlignmentFlag.AlignRight:  # the text ends at its point
                 box.moveRight(area.left() + point.x())
             # Kept whole inside the picture: a narrow pane at a projector's text size
             # would cut the labels at its sides.
