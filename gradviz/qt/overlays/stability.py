@@ -17,7 +17,9 @@ from gradviz.core.space import Window
 from gradviz.core.stability import (
     Curvature,
     Regime,
+    batch_caveat,
     exact_bound,
+    minibatch,
     stability,
     takes_plain_steps,
 )
@@ -99,13 +101,15 @@ def _pen(scale: float) -> object:
     return pen
 
 
-def regime_words(curvature: Curvature, lr: float) -> tuple[str, str]:
+def regime_words(curvature: Curvature, lr: float, batch: int | None = None) -> tuple[str, str]:
     """What ``lr`` does under ``curvature``'s bound ("here", for a local one), and the
-    colour it is shown in."""
+    colour it is shown in; for a run of minibatches of ``batch`` points, what
+    full-batch descent at ``lr`` would do (the bound is the full data's)."""
     regime = curvature.regime(lr)
     if regime is None:
         return "", "#ffffff"
-    words = _COMPARED[regime].format(lr=f"{lr:.3g}", regime=regime.value)
+    said = regime.value if batch is None else f"full-batch descent {regime.conditional}"
+    words = _COMPARED[regime].format(lr=f"{lr:.3g}", regime=said)
     words += " here" if curvature.local else ""
     # Lightened: the traffic light's vermillion and green are dark on a dark panel.
     return words, QColor(style.REGIME_COLOURS[regime]).lighter(135).name()
@@ -180,16 +184,24 @@ class StabilityOverlay(Overlay):
             if point is None or not np.isfinite(point).all():
                 return NO_POINT
             curvature = stability(given.problem, point)
+        if not curvature.loss_defined:  # no numbers to draw there, only why
+            return StabilityPicture(None, NO_POINT.ends, ((curvature.describe(), "#ffffff"),))
+        settings = given.settings.get(frame.run_id) if frame is not None else None
+        n = given.problem.n_points
+        batch = None if settings is None else minibatch(settings.batch_size, n)
         first = curvature.describe()
-        if curvature.bound is not None and not curvature.local:
+        if curvature.bound is not None and batch is not None:
+            first += f", of the full data (the loss summed over all {n} points)"
+        elif curvature.bound is not None and not curvature.local:
             first += ": the largest stable α"
         note = [(first, "#ffffff")]
-        settings = given.settings.get(frame.run_id) if frame is not None else None
         if frame is not None and settings is not None and takes_plain_steps(settings.optimizer):
             lr = float(frame.lr[frame.index] if frame.index >= 1
                        else settings.hyperparameters["lr"])
-            words, colour = regime_words(curvature, lr)
+            words, colour = regime_words(curvature, lr, batch)
             note += [(words, colour)] if words else []
+            if words and batch is not None and n is not None:
+                note += [(batch_caveat(batch, n), "#ffffff")]
         return _picture(curvature, tuple(note), given.window)
 
     def show(self, data: object | None) -> None:
