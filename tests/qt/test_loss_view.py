@@ -22,6 +22,13 @@ def _tick_labels(axis: pg.AxisItem) -> list[str]:
     return [text for _, _, text in specs[2]]
 
 
+def _assert_about(shown, wanted) -> None:  # type: ignore[no-untyped-def]
+    """``shown`` ranges are ``wanted`` with pyqtgraph's padding (up to a tenth, by size)."""
+    for (low, high), (want_low, want_high) in zip(shown, wanted, strict=True):
+        margin = 0.1 * (want_high - want_low)
+        assert want_low - margin <= low <= want_low and want_high <= high <= want_high + margin
+
+
 @pytest.fixture
 def view(window):  # type: ignore[no-untyped-def]
     return window.loss_view
@@ -58,11 +65,9 @@ def test_with_its_curves_gone_it_shows_a_fresh_range_not_the_last_one(window, qt
     box = view.getPlotItem().vb
     box.setRange(xRange=(-5000, 5000), yRange=(-30, 30), padding=0)  # as a fan left it
     view.set_runs([])
-    (x_low, x_high), (y_low, y_high) = box.viewRange()
-    assert (x_low, x_high) == pytest.approx(EMPTY_UPDATES)
-    assert (y_low, y_high) == pytest.approx((0.0, 1.0))
+    _assert_about(box.viewRange(), (EMPTY_UPDATES, (0.0, 1.0)))
     labels = _tick_labels(view.getPlotItem().getAxis("bottom"))
-    assert "5" in labels and all(text.isdigit() for text in labels), labels
+    assert "0" in labels and "10" in labels and all(text.isdigit() for text in labels), labels
     # New curves are auto-ranged again: updates 0 to 8, with a margin.
     frames = _frames(window, qtbot, 5)
     assert len(frames[0].loss) == 9
@@ -83,6 +88,4 @@ def test_a_curve_of_one_point_shows_the_first_updates_not_the_last_width(window,
     assert all(f.index == 0 for f in frames)
     view.set_runs(frames)
     loss = float(frames[0].loss[0])
-    (x_low, x_high), (y_low, y_high) = box.viewRange()
-    assert (x_low, x_high) == pytest.approx(EMPTY_UPDATES)
-    assert (y_low, y_high) == pytest.approx((0.9 * loss, 1.1 * loss))
+    _assert_about(box.viewRange(), (EMPTY_UPDATES, (0.9 * loss, 1.1 * loss)))

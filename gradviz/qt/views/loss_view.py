@@ -111,7 +111,7 @@ class LossView(Panel):
         view = self.getPlotItem().vb
         held = self._held_range()
         if held is not None:
-            view.setRange(xRange=held[0], yRange=held[1], padding=0)  # stops the auto-range
+            view.setRange(xRange=held[0], yRange=held[1])  # stops the auto-range
         elif self._holding:
             view.enableAutoRange()
         self._holding = held is not None
