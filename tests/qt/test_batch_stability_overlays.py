@@ -276,6 +276,8 @@ def test_for_a_run_of_minibatches_the_notes_give_the_full_batch_bound_not_its_fa
     assert "full-batch 2/\u2060λmax" in note and "all 30 points" in note
     assert "full-batch descent would diverge" in note and "batch of 5" in note
     assert "α = 0.6 diverges" not in note
+    field = window.control_panel.hyper_fields["lr"]
+    assert field.bands[2].name == "full-batch descent would diverge"  # the tooltip
     lines = _overlay(window, "stability").note.text.splitlines()
     assert "of the full data (the loss summed over all 30 points)" in lines[0]
     assert lines[1].endswith("full-batch descent would diverge here")

@@ -342,14 +342,15 @@ class ControlPanel(QWidget):
         if curvature is None:
             field.set_bands(())
             return
-        bands = [Band(low, high, REGIME_COLOURS[regime], regime.value)
+        batch = minibatch(self._settings.batch_size, self._n_points)
+        bands = [Band(low, high, REGIME_COLOURS[regime],
+                      regime.value if batch is None else f"full-batch descent {regime.conditional}")
                  for low, high, regime in curvature.bands()]
         lr = float(field.value)
         regime = curvature.regime(lr)
         if regime is None:  # no bound here: the words say why
             field.set_bands((), curvature.describe())
             return
-        batch = minibatch(self._settings.batch_size, self._n_points)
         field.set_bands(bands, rate_words(curvature, lr, batch, self._n_points),
                         REGIME_COLOURS[regime])
 
