@@ -197,7 +197,7 @@ def rate_words(curvature: Curvature, lr: float, batch: int | None = None,
     bound = f"2/\u2060λmax = {curvature.bound:#.3g}"  # never wrapped after the slash
     if batch is None or n_points is None:
         return f"{where}{bound}; α = {lr:.3g} {regime.value}"
-    return (f"{where}full-batch {bound} (the loss summed over all {n_points} points); "
+    return (f"{where}full-batch {bound} (loss summed over all {n_points} points); "
             f"at α = {lr:.3g} full-batch descent {regime.conditional}; "
             f"{batch_caveat(batch, n_points)}")
 

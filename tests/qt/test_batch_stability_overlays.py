@@ -279,7 +279,7 @@ def test_for_a_run_of_minibatches_the_notes_give_the_full_batch_bound_not_its_fa
     field = window.control_panel.hyper_fields["lr"]
     assert field.bands[2].name == "full-batch descent would diverge"  # the tooltip
     lines = _overlay(window, "stability").note.text.splitlines()
-    assert "of the full data (the loss summed over all 30 points)" in lines[0]
+    assert lines[0].endswith(", of the full data (all 30 points)")
     assert lines[1].endswith("full-batch descent would diverge here")
     assert "batch of 5 of the 30 points" in lines[2]
 

@@ -191,7 +191,7 @@ class StabilityOverlay(Overlay):
         batch = None if settings is None else minibatch(settings.batch_size, n)
         first = curvature.describe()
         if curvature.bound is not None and batch is not None:
-            first += f", of the full data (the loss summed over all {n} points)"
+            first += f", of the full data (all {n} points)"
         elif curvature.bound is not None and not curvature.local:
             first += ": the largest stable α"
         note = [(first, "#ffffff")]
