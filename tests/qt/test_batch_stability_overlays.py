@@ -303,3 +303,23 @@ def test_where_the_loss_is_undefined_the_notes_say_so_not_a_regime(window, qtbot
     overlay = _overlay(window, "stability")
     assert "the loss is undefined" in overlay.note.text and "converges" not in overlay.note.text
     assert not any(label.isVisible() for label in overlay.labels)
+
+
+def test_the_eigenvalue_labels_keep_clear_of_the_long_notes_of_minibatches(window, qtbot):
+    from gradviz.qt.layers.corner_note import shown_notes
+
+    c = _scene(window, qtbot, 6)  # the shallow direction's top end is under the notes
+    c.set_overlay("stability", True)
+    c.publish_now()
+    overlay = _overlay(window, "stability")
+    box = window.surface_view.getPlotItem().vb
+    assert len(overlay.note.text.splitlines()) == 3
+
+    def clear() -> bool:
+        notes = shown_notes(box)
+        return bool(notes) and all(
+            not box.mapRectFromItem(label, label.boundingRect()).intersects(note)
+            for label in overlay.labels for note in notes)
+
+    qtbot.waitUntil(clear, timeout=3000)
+    assert all(label.isVisible() for label in overlay.labels)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 
 from gradviz.core.space import Window
@@ -24,7 +25,7 @@ from gradviz.core.stability import (
     takes_plain_steps,
 )
 from gradviz.qt import style
-from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.layers.corner_note import CornerNote, shown_notes
 from gradviz.qt.layers.label import Label
 from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 
@@ -217,18 +218,36 @@ class StabilityOverlay(Overlay):
             return
         points = data.ends.reshape(-1, 2)
         self.lines.setData(points[:, 0], points[:, 1])
+        self.note.set_lines(data.note)  # first: the labels keep clear of the notes
         steepest = int(np.argmax(data.curvature.eigenvalues))
         for k, label in enumerate(self.labels):
             words = (f"λ = {data.curvature.eigenvalues[k]:#.3g}"
                      + (" (steepest)" if k == steepest else ""))
             if label.textItem.toPlainText() != words:
                 label.setText(words)
-            end = data.ends[k, 1] if data.ends[k, 1, 0] >= data.ends[k, 0, 0] else data.ends[k, 0]
-            pixel = abs(float(self.view.getPlotItem().vb.viewPixelSize()[0]))
-            label.setAnchor(_label_anchor(end, label.boundingRect().width() * pixel, data.window))
+            right = int(data.ends[k, 1, 0] >= data.ends[k, 0, 0])
+            end = data.ends[k, right]
+            if self._under_a_note(label, end, data.window):  # a long note (a minibatch's)
+                end = data.ends[k, 1 - right]
+            label.setAnchor(self._anchor(label, end, data.window))
             label.setPos(float(end[0]), float(end[1]))
             label.show()
-        self.note.set_lines(data.note)
+
+    def _anchor(self, label: Label, end: np.ndarray, window: Window | None) -> tuple[float, float]:
+        """``label``'s anchor beyond the line's end ``end``, turned back into the view."""
+        pixel = abs(float(self.view.getPlotItem().vb.viewPixelSize()[0]))
+        return _label_anchor(end, label.boundingRect().width() * pixel, window)
+
+    def _under_a_note(self, label: Label, end: np.ndarray, window: Window | None) -> bool:
+        """Whether ``label`` at the line's end ``end`` would be under a corner note of the
+        plot (worked out here: the label itself moves only when next painted)."""
+        box = self.view.getPlotItem().vb
+        ax, ay = self._anchor(label, end, window)
+        at = box.mapFromView(QPointF(float(end[0]), float(end[1])))
+        size = label.boundingRect()
+        rect = QRectF(at.x() - ax * size.width(), at.y() - ay * size.height(),
+                      size.width(), size.height())
+        return any(rect.intersects(note) for note in shown_notes(box))
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         self.lines.setPen(_pen(scale))
