@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtGui import QPainter, QPicture
 
 from gradviz.qt import style
-from gradviz.qt.views.loss_view import EMPTY_UPDATES, LossView
+from gradviz.qt.views.loss_view import EMPTY_UPDATES
 
 
 def _tick_labels(axis: pg.AxisItem) -> list[str]:

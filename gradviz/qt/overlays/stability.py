@@ -27,7 +27,13 @@ from gradviz.core.stability import (
 from gradviz.qt import style
 from gradviz.qt.layers.corner_note import CornerNote, shown_notes
 from gradviz.qt.layers.label import Label
-from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import (
+    LastResult,
+    Overlay,
+    OverlayInput,
+    OverlaySpec,
+    Place,
+)
 
 LINE_COLOUR = "#ffffff"
 """The eigen-directions: white and dashed, unlike any run's path."""
