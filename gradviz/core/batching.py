@@ -205,3 +205,17 @@ class SharedBatches:
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
+
+
+def place_in_epoch(epochs: np.ndarray, row: int) -> tuple[int, int]:
+    """The epoch of a recorded update and its batch's number within that epoch, both
+    counted from 0 as on the lecture's batches-and-epochs slide.
+
+    ``epochs`` is a run's recorded epoch column, row 0 its start (which no batch
+    made), row ``k`` update ``k``; ``row`` is at least 1.
+    """
+    epoch = int(epochs[row])
+    first = row
+    while first > 1 and epochs[first - 1] == epoch:
+        first -= 1
+    return epoch, row - first

@@ -17,7 +17,14 @@ everywhere, and :func:`stability` gives the exact bound at its minimum. For
 any other loss the same numbers at a point describe only the steps taken near
 it, so they are labelled local; where the Hessian there is not positive
 definite (a saddle, a ridge) there is no such bound, and :func:`stability`
-says so.
+says so; nor is there one where the loss itself is undefined (a formula's
+``log(phi0)`` at ``phi0 < 0``), whatever its formal second derivatives are.
+
+The bound is that of the loss the Hessian is taken of: the full data's, summed
+over its N points. A minibatch of B points steps on the sum over B points, whose
+curvature is another (summed over fewer points, usually flatter), so for a run of
+minibatches :func:`rate_words` says what full-batch descent at its rate would do
+and claims nothing about the run itself.
 """
 
 from __future__ import annotations
@@ -45,6 +52,16 @@ class Regime(Enum):
     OSCILLATES = "oscillates while it converges"
     DIVERGES = "diverges"
 
+    @property
+    def conditional(self) -> str:
+        """The regime of a descent not taken: "would diverge"."""
+        return _WOULD[self]
+
+
+_WOULD = {Regime.MONOTONE: "would converge monotonically",
+          Regime.OSCILLATES: "would oscillate while it converges",
+          Regime.DIVERGES: "would diverge"}
+
 
 @dataclass(frozen=True, eq=False)
 class Curvature:
@@ -64,6 +81,9 @@ class Curvature:
     local : bool
         Whether the numbers hold only near :attr:`point` (the loss is not a
         quadratic); ``False`` for the exact, global bound of a quadratic.
+    loss_defined : bool
+        Whether the loss is finite at :attr:`point`; where it is not, there is no
+        bound, whatever the formal second derivatives say.
     """
 
     point: np.ndarray
@@ -71,6 +91,7 @@ class Curvature:
     eigenvalues: np.ndarray
     eigenvectors: np.ndarray
     local: bool
+    loss_defined: bool = True
 
     @property
     def lambda_max(self) -> float:
@@ -83,14 +104,19 @@ class Curvature:
         return bool(self.eigenvalues[0] > 0)
 
     @property
+    def has_bound(self) -> bool:
+        """Whether there is a bound: the loss is defined and its Hessian positive definite."""
+        return self.loss_defined and self.positive_definite
+
+    @property
     def bound(self) -> float | None:
-        """The largest stable learning rate 2 / λmax; ``None`` unless positive definite."""
-        return 2.0 / self.lambda_max if self.positive_definite else None
+        """The largest stable learning rate 2 / λmax; ``None`` without one (:attr:`has_bound`)."""
+        return 2.0 / self.lambda_max if self.has_bound else None
 
     @property
     def monotone_limit(self) -> float | None:
-        """1 / λmax, the largest rate that never overshoots; ``None`` unless positive definite."""
-        return 1.0 / self.lambda_max if self.positive_definite else None
+        """1 / λmax, the largest rate that never overshoots; ``None`` without a bound."""
+        return 1.0 / self.lambda_max if self.has_bound else None
 
     def regime(self, lr: float) -> Regime | None:
         """What gradient descent at ``lr`` does (see the module); ``None`` without a bound."""
@@ -112,6 +138,9 @@ class Curvature:
     def describe(self) -> str:
         """The bound in words, ``2/λmax = 0.0400``; a local one says so, and so does
         its absence."""
+        if not self.loss_defined:
+            return (f"no bound at the current point: the loss is undefined at "
+                    f"φ = ({self.point[0]:.3g}, {self.point[1]:.3g})")
         if self.bound is None:
             return ("no local bound at the current point: the Hessian is not positive "
                     f"definite there (λ = {self.eigenvalues[0]:.3g}, {self.eigenvalues[1]:.3g})")
@@ -136,7 +165,41 @@ def curvature_at(problem: Problem, phi: np.ndarray, local: bool = True) -> Curva
     if not np.isfinite(hessian).all():
         raise ValueError(f"the Hessian is not finite at φ = ({point[0]:.4g}, {point[1]:.4g})")
     values, vectors = np.linalg.eigh(hessian)
-    return Curvature(point, hessian, values, vectors, local)
+    with np.errstate(all="ignore"):
+        defined = bool(np.isfinite(problem.loss(point)))
+    return Curvature(point, hessian, values, vectors, local, defined)
+
+
+def minibatch(batch_size: int | None, n_points: int | None) -> int | None:
+    """The number of points of a run's batches if fewer than all ``n_points``, else
+    ``None`` (full-batch descent, or a problem without data points)."""
+    if batch_size is None or n_points is None or batch_size >= n_points:
+        return None
+    return batch_size
+
+
+def batch_caveat(batch: int, n_points: int) -> str:
+    """Why the full-data bound says nothing sure about a run of batches of ``batch``."""
+    return (f"a batch of {batch} of the {n_points} points sees another, usually "
+            "flatter, curvature")
+
+
+def rate_words(curvature: Curvature, lr: float, batch: int | None = None,
+               n_points: int | None = None) -> str:
+    """The bound and what ``lr`` does under it, in one line: ``2/λmax = 0.0400; α =
+    0.042 diverges``; for a run of batches of ``batch`` of ``n_points`` points (see
+    :func:`minibatch`), what full-batch descent at ``lr`` would do, and why that
+    need not be the run's fate. Without a bound, :meth:`Curvature.describe`."""
+    regime = curvature.regime(lr)
+    if regime is None:
+        return curvature.describe()
+    where = "local bound at the current point: " if curvature.local else ""
+    bound = f"2/\u2060λmax = {curvature.bound:#.3g}"  # never wrapped after the slash
+    if batch is None or n_points is None:
+        return f"{where}{bound}; α = {lr:.3g} {regime.value}"
+    return (f"{where}full-batch {bound} (loss summed over all {n_points} points); "
+            f"at α = {lr:.3g} full-batch descent {regime.conditional}; "
+            f"{batch_caveat(batch, n_points)}")
 
 
 def is_quadratic(problem: Problem) -> bool:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gradviz.core.batching import place_in_epoch
 from gradviz.core.colormaps import load_colormap
 from gradviz.core.kinds import kinds_with_data
 from gradviz.core.problems import Problem
@@ -96,6 +97,25 @@ def _font(points: float, bold: bool = False) -> QFont:
 def _fixed(value: float, digits: int = 4) -> str:
     """``value`` to ``digits`` decimals, without the "-0.0000" of a tiny negative."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
+EPOCH_HELP = (
+    "update k: the k-th step (update 0 is the start), as the timeline counts.\n"
+    "epoch e, batch b: a run of minibatches' update k belongs to the pass over the data "
+    "numbered e and used its batch numbered b, both counted from 0 as on the lecture's "
+    "batches-and-epochs slide and in the B panel (epoch 0 is the first pass).\n"
+    "A full-batch update is a whole pass by itself (update k is epoch k − 1), so no epoch "
+    "is shown for it.")
+"""What the status bar's update, epoch and batch numbers mean (its tooltip)."""
+
+
+def _epoch_words(frame: RunFrame) -> list[str]:
+    """Where the shown update of a run of minibatches lies in its epochs: nothing for
+    the start or a full-batch run (see :data:`EPOCH_HELP`)."""
+    if not frame.minibatches or frame.index < 1:
+        return []
+    epoch, number = place_in_epoch(frame.epoch, frame.index)
+    return [f"epoch {epoch}, batch {number}"]
 
 
 @dataclass(frozen=True)
@@ -341,6 +361,7 @@ class MainWindow(QMainWindow):
 
         self.status = QLabel()
         self.status.setContentsMargins(6, 2, 6, 2)
+        self.status.setToolTip(EPOCH_HELP)
         self.statusBar().addWidget(self.status, 1)
         # Qt hides a normal status widget under a temporary message, but on X11 it can show
         # it again while the message stays (both texts overlapped): hide it explicitly.
@@ -561,7 +582,7 @@ class MainWindow(QMainWindow):
             self.batch_panel.set_lines(c.batch_lines())
         selected = next((f for f in frames if f.selected), None)
         self.status.setText(self._status_text(selected))
-        self._show_timeline(c.shown_update, c.last_update)
+        self._show_timeline(c.shown_update, c.last_update, c.planned_updates)
         if due:  # with the other numbers: a local bound is a pass over the data
             self.control_panel.show_step_bound(c.step_bound(selected))
 
@@ -611,7 +632,7 @@ class MainWindow(QMainWindow):
         parts = [
             f"<b>{html.escape(frame.name)}</b>",  # a rich-text label: the name is the user's
             f"update {frame.index}",
-            f"epoch {int(frame.epoch[frame.index])}",
+            *_epoch_words(frame),
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
             f"loss {frame.current_loss:.4f}",
         ]
@@ -938,11 +959,15 @@ class MainWindow(QMainWindow):
         if self.surface_3d is not None and self.surface_3d.isVisible():
             self.surface_3d.show_overlays(data)
 
-    def _show_timeline(self, shown: int, last: int) -> None:
+    def _show_timeline(self, shown: int, last: int, planned: int) -> None:
+        """The slider and "update k of N": N the runs' length, not what is recorded so
+        far (a playing run reaches it), which is said when the update shown is before it."""
+        end = max(planned, last)
         with QSignalBlocker(self.timeline):
-            self.timeline.setRange(0, last)
+            self.timeline.setRange(0, end)  # past the recorded updates, scrubbing stops at the last
             self.timeline.setValue(shown)
-        self.timeline_label.setText(f"update {shown} of {last}")
+        so_far = f" ({last} so far)" if shown < last < end else ""
+        self.timeline_label.setText(f"update {shown} of {end}{so_far}")
 
     # -- presentation --------------------------------------------------------------------
     def toggle_presentation(self) -> None:

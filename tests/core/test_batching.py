@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradviz.core.batching import BATCHING_SCHEMES, SharedBatches, batches, check_batch_size
+import gradviz
+from gradviz.core.batching import (
+    BATCHING_SCHEMES,
+    SharedBatches,
+    batches,
+    check_batch_size,
+    place_in_epoch,
+)
+from gradviz.core.problems import make_problem
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -207,3 +215,14 @@ def test_a_large_draw_holds_views_not_copies() -> None:
     # 256 updates of B = 4,000 on 8,000 points would copy a million indices: views instead.
     (_, indices), = SharedBatches.of(8_000, [(4_000, "epoch", 0)]).draw(256)
     assert isinstance(indices, list) and all(batch.base is not None for batch in indices)
+
+
+def test_place_in_epoch_counts_epochs_and_batches_from_zero_as_the_slide() -> None:
+    # Scene 6: 30 points, batches of 5, the fixed permutation: 6 updates an epoch.
+    path = gradviz.run(make_problem("gabor"), gradviz.RunSettings(
+        "sgd", {"lr": 0.4}, batch_size=5, batching="fixed", seed=42, steps=13))
+    assert [place_in_epoch(path.epoch, k) for k in (1, 6, 7, 12, 13)] == [
+        (0, 0), (0, 5), (1, 0), (1, 5), (2, 0)]
+    # Full batch: each update is a whole epoch, update k the epoch k - 1.
+    full = gradviz.run(make_problem("linear"), gradviz.RunSettings("gd", steps=4))
+    assert [place_in_epoch(full.epoch, k) for k in range(1, 5)] == [(k - 1, 0) for k in range(1, 5)]

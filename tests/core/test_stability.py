@@ -8,7 +8,15 @@ import pytest
 
 import gradviz
 from gradviz.core.problems import make_problem
-from gradviz.core.stability import Regime, is_quadratic, stability, takes_plain_steps
+from gradviz.core.stability import (
+    Regime,
+    is_quadratic,
+    minibatch,
+    rate_words,
+    stability,
+    step_bound,
+    takes_plain_steps,
+)
 
 START = (1.6, -0.5)  # scene 2's
 
@@ -97,3 +105,33 @@ def test_where_the_hessian_is_not_positive_definite_there_is_no_bound_and_it_say
 def test_only_plain_gradient_steps_have_this_bound():
     assert takes_plain_steps("gd") and takes_plain_steps("sgd")
     assert not any(takes_plain_steps(name) for name in ("momentum", "nesterov", "adam", "nope"))
+
+
+def test_full_batch_words_say_what_the_rate_does(linear):
+    curvature = stability(linear)
+    assert rate_words(curvature, 0.042) == "2/\u2060λmax = 0.0400; α = 0.042 diverges"
+    assert rate_words(curvature, 0.01).endswith("α = 0.01 converges monotonically")
+
+
+def test_for_minibatches_the_words_give_the_full_batch_bound_and_claim_nothing_of_the_run():
+    gabor = make_problem("gabor")  # 30 points; scene 9 runs SGD at 0.6 in batches of 5
+    curvature = stability(gabor, np.array([0.25, 13.8]))
+    assert curvature.regime(0.6) is Regime.DIVERGES  # full-batch descent would diverge
+    n = gabor.n_points
+    assert minibatch(5, n) == 5 and minibatch(n, n) is None and minibatch(None, n) is None
+    words = rate_words(curvature, 0.6, minibatch(5, n), n)
+    assert "full-batch 2/\u2060λmax" in words and f"all {n} points" in words
+    assert "full-batch descent would diverge" in words and "batch of 5" in words
+    assert " diverges" not in words  # the run of batches of 5 need not: scene 9's does not
+
+
+def test_where_the_loss_is_undefined_there_is_no_bound_whatever_the_hessian_says():
+    # log(phi0) + phi0**2 at phi0 = -2: the loss is NaN, the formal Hessian
+    # (-1/phi0**2 + 2, 2) positive definite.
+    surface = make_problem("formula-surface", expression="log(phi0) + phi1**2 + phi0**2")
+    curvature = step_bound(surface, "gd", np.array([-2.0, 1.0]))
+    assert curvature is not None and curvature.positive_definite and not curvature.loss_defined
+    assert curvature.bound is None and curvature.regime(0.1) is None and curvature.bands() == ()
+    assert "the loss is undefined at φ = (-2, 1)" in curvature.describe()
+    assert rate_words(curvature, 0.1) == curvature.describe()
+    assert step_bound(surface, "gd", np.array([2.0, 1.0])).bound is not None

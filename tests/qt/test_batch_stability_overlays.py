@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtGui import QImage
 
 from gradviz.core.batch_surface import batch_contours
+from gradviz.core.problems import ProblemSpec
 from gradviz.core.run_settings import RunSettings
 from gradviz.core.stability import Regime, stability
 from gradviz.qt.overlays.batch_landscape import BATCH_COLOUR
@@ -261,3 +262,64 @@ def test_a_step_too_short_beside_the_other_is_drawn_longer_by_a_factor_of_its_ow
     share = np.hypot(*(np.array([0.3, 0.0]) * 10 / (window.width, window.height)))
     assert _magnified(np.array([[0.3, 0.0], [0.2, 0.0]]), window) == (10.0, 10.0)
     assert share >= MIN_SHARE
+
+
+def test_for_a_run_of_minibatches_the_notes_give_the_full_batch_bound_not_its_fate(
+        window, qtbot):
+    c = _scene(window, qtbot, 9)  # SGD, batches of 5 of 30 points, α = 0.6: it converges
+    c.set_overlay("stability", True)
+    c.publish_now()
+    assert c.selected.record.diverged_at is None
+    curvature = c.step_bound(next(f for f in c.frames() if f.selected))
+    assert curvature.regime(0.6) is Regime.DIVERGES  # for full-batch descent
+    note = window.control_panel.hyper_fields["lr"].note.text()
+    assert "full-batch 2/\u2060λmax" in note and "all 30 points" in note
+    assert "full-batch descent would diverge" in note and "batch of 5" in note
+    assert "α = 0.6 diverges" not in note
+    field = window.control_panel.hyper_fields["lr"]
+    assert field.bands[2].name == "full-batch descent would diverge"  # the tooltip
+    lines = _overlay(window, "stability").note.text.splitlines()
+    assert lines[0].endswith(", of the full data (all 30 points)")
+    assert lines[1].endswith("full-batch descent would diverge here")
+    assert "batch of 5 of the 30 points" in lines[2]
+
+
+def test_where_the_loss_is_undefined_the_notes_say_so_not_a_regime(window, qtbot):
+    c = window.controller
+    spec = ProblemSpec("formula-surface", None, expression="log(phi0) + phi1**2 + phi0**2",
+                       bounds="-3 3 -2 2", guess="1.5 1")
+    c.set_problem(spec)
+    qtbot.waitUntil(lambda: c.spec == spec and c.surface is not None, timeout=10_000)
+    c.set_overlay("stability", True)
+    # At φ0 = -2 the log is undefined; its formal Hessian is positive definite there.
+    assert c.edit_selected(RunSettings("gd", {"lr": 0.1}, steps=5, start=(-2.0, 1.0)))
+    qtbot.waitUntil(lambda: len(c.selected.record) >= 1, timeout=5000)
+    c.scrub(0)
+    c.publish_now()
+    field = window.control_panel.hyper_fields["lr"]
+    assert field.bands == ()
+    assert "the loss is undefined at φ = (-2, 1)" in field.note.text()
+    assert "converges" not in field.note.text()
+    overlay = _overlay(window, "stability")
+    assert "the loss is undefined" in overlay.note.text and "converges" not in overlay.note.text
+    assert not any(label.isVisible() for label in overlay.labels)
+
+
+def test_the_eigenvalue_labels_keep_clear_of_the_long_notes_of_minibatches(window, qtbot):
+    from gradviz.qt.layers.corner_note import shown_notes
+
+    c = _scene(window, qtbot, 6)  # the shallow direction's top end is under the notes
+    c.set_overlay("stability", True)
+    c.publish_now()
+    overlay = _overlay(window, "stability")
+    box = window.surface_view.getPlotItem().vb
+    assert len(overlay.note.text.splitlines()) == 3
+
+    def clear() -> bool:
+        notes = shown_notes(box)
+        return bool(notes) and all(
+            not box.mapRectFromItem(label, label.boundingRect()).intersects(note)
+            for label in overlay.labels for note in notes)
+
+    qtbot.waitUntil(clear, timeout=3000)
+    assert all(label.isVisible() for label in overlay.labels)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
+from gradviz.core.run_settings import RunSettings
 from gradviz.core.scenes import Scene, builtin_scenes
 from gradviz.qt import app
 from gradviz.qt.export import exporter
@@ -147,3 +149,40 @@ def test_the_status_bar_shows_the_learning_rate_of_the_frame_drawn(window, qtbot
     selected = next(f for f in frames if f.selected)
     c.frameReady.emit(frames)
     assert f"α = {selected.lr[selected.index]:.4g}" in window.status.text()
+
+
+def test_timeline_batch_panel_status_and_data_view_count_one_update(window, qtbot):
+    c = window.controller
+    scene = next(s for s in builtin_scenes() if s.number == 6)  # 60 updates, batches of 5
+    assert c.load_scene(scene)
+    qtbot.waitUntil(lambda: len(c.selected.record) >= 1, timeout=5000)
+    c.publish_now()
+    # Before any update the timeline gives the run's length, not what is recorded.
+    assert window.timeline_label.text() == "update 0 of 60"
+    c.step(13)
+    qtbot.waitUntil(lambda: len(c.selected.record) >= 14, timeout=5000)
+    c.publish_now()
+    assert window.timeline_label.text() == "update 13 of 60"
+    assert window.timeline.maximum() == 60 and window.timeline.value() == 13
+    # Update 13 is the first batch of epoch 2 (from 0: six updates an epoch).
+    assert "update 13  ·  epoch 2, batch 0  ·" in window.status.text()
+    last_line = window.batch_panel.toPlainText().splitlines()[-1]
+    assert last_line.startswith("Update   13  batch 0:")
+    batch = c.selected.record.batch(13)
+    assert last_line.endswith("[" + " ".join(f"{i:2d}" for i in batch) + "]")
+    highlighted = window.fit_view.batch.getData()[0]
+    np.testing.assert_array_equal(highlighted, c.problem.data.x[batch])
+    c.scrub(4)
+    c.publish_now()
+    assert window.timeline_label.text() == "update 4 of 60 (13 so far)"
+    assert window.batch_panel.toPlainText().splitlines()[-1].startswith("Update    4  batch 3:")
+
+
+def test_a_full_batch_update_shows_no_epoch_and_the_status_bar_says_why(window, qtbot):
+    c = window.controller
+    assert c.edit_selected(RunSettings("gd", steps=3))
+    c.run_to_end()
+    qtbot.waitUntil(lambda: len(c.selected.record) == 4 and not c.playing, timeout=5000)
+    c.publish_now()
+    assert "update 3  ·  φ" in window.status.text() and "epoch" not in window.status.text()
+    assert "epoch 0 is the first pass" in window.status.toolTip()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
+from gradviz.core.batching import place_in_epoch
 from gradviz.core.explain import step_stage
 from gradviz.core.fans import Fan, SeedSpread, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
@@ -1181,6 +1182,12 @@ class AppController(QObject):
         ]
 
     @property
+    def planned_updates(self) -> int:
+        """The runs' length: the most updates any run is set to take (the timeline's
+        end, whether or not they are computed yet)."""
+        return max((r.settings.steps for r in self.runs), default=0)
+
+    @property
     def shown_update(self) -> int:
         """The update the window shows: the scrubbed one, or the last recorded."""
         return self.last_update if self.position is None else self.position
@@ -1214,15 +1221,13 @@ class AppController(QObject):
         if run is None or len(run.record) < 2:
             return []
         end = self._shown_row(run) + 1
-        epochs = run.record.epoch[:end].astype(int)
+        epochs = run.record.epoch[:end]
         lines = []
-        for row in range(max(1, end - limit), end):
-            first = row
-            while first > 1 and epochs[first - 1] == epochs[row]:
-                first -= 1
+        for row in range(max(1, end - limit), end):  # row k is update k, as the timeline counts
+            epoch, number = place_in_epoch(epochs, row)
             batch = run.record.batch(row)
             indices = None if batch is None else tuple(int(i) for i in batch)
-            lines.append((int(epochs[row]), row - 1, row - first, indices))
+            lines.append((epoch, row, number, indices))
         return lines
 
     def fit_ranges(self) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -104,6 +104,11 @@ class CurveLayer(ViewLayer):
         """The curves drawn now."""
         return self._curves
 
+    @property
+    def extent(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The finite data's ``((x_min, x_max), (y_min, y_max))``; ``None`` without any."""
+        return self._extent
+
     # -- pyqtgraph: auto-range --------------------------------------------------------------
     def dataBounds(  # noqa: N802 (pyqtgraph's name)
         self, axis: int, frac: float = 1.0, orthoRange: object = None  # noqa: N803

@@ -11,20 +11,29 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QColor
 
 from gradviz.core.space import Window
 from gradviz.core.stability import (
     Curvature,
     Regime,
+    batch_caveat,
     exact_bound,
+    minibatch,
     stability,
     takes_plain_steps,
 )
 from gradviz.qt import style
-from gradviz.qt.layers.corner_note import CornerNote
+from gradviz.qt.layers.corner_note import CornerNote, shown_notes
 from gradviz.qt.layers.label import Label
-from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
+from gradviz.qt.overlays.base import (
+    LastResult,
+    Overlay,
+    OverlayInput,
+    OverlaySpec,
+    Place,
+)
 
 LINE_COLOUR = "#ffffff"
 """The eigen-directions: white and dashed, unlike any run's path."""
@@ -99,13 +108,15 @@ def _pen(scale: float) -> object:
     return pen
 
 
-def regime_words(curvature: Curvature, lr: float) -> tuple[str, str]:
+def regime_words(curvature: Curvature, lr: float, batch: int | None = None) -> tuple[str, str]:
     """What ``lr`` does under ``curvature``'s bound ("here", for a local one), and the
-    colour it is shown in."""
+    colour it is shown in; for a run of minibatches of ``batch`` points, what
+    full-batch descent at ``lr`` would do (the bound is the full data's)."""
     regime = curvature.regime(lr)
     if regime is None:
         return "", "#ffffff"
-    words = _COMPARED[regime].format(lr=f"{lr:.3g}", regime=regime.value)
+    said = regime.value if batch is None else f"full-batch descent {regime.conditional}"
+    words = _COMPARED[regime].format(lr=f"{lr:.3g}", regime=said)
     words += " here" if curvature.local else ""
     # Lightened: the traffic light's vermillion and green are dark on a dark panel.
     return words, QColor(style.REGIME_COLOURS[regime]).lighter(135).name()
@@ -180,16 +191,24 @@ class StabilityOverlay(Overlay):
             if point is None or not np.isfinite(point).all():
                 return NO_POINT
             curvature = stability(given.problem, point)
+        if not curvature.loss_defined:  # no numbers to draw there, only why
+            return StabilityPicture(None, NO_POINT.ends, ((curvature.describe(), "#ffffff"),))
+        settings = given.settings.get(frame.run_id) if frame is not None else None
+        n = given.problem.n_points
+        batch = None if settings is None else minibatch(settings.batch_size, n)
         first = curvature.describe()
-        if curvature.bound is not None and not curvature.local:
+        if curvature.bound is not None and batch is not None:
+            first += f", of the full data (all {n} points)"
+        elif curvature.bound is not None and not curvature.local:
             first += ": the largest stable α"
         note = [(first, "#ffffff")]
-        settings = given.settings.get(frame.run_id) if frame is not None else None
         if frame is not None and settings is not None and takes_plain_steps(settings.optimizer):
             lr = float(frame.lr[frame.index] if frame.index >= 1
                        else settings.hyperparameters["lr"])
-            words, colour = regime_words(curvature, lr)
+            words, colour = regime_words(curvature, lr, batch)
             note += [(words, colour)] if words else []
+            if words and batch is not None and n is not None:
+                note += [(batch_caveat(batch, n), "#ffffff")]
         return _picture(curvature, tuple(note), given.window)
 
     def show(self, data: object | None) -> None:
@@ -205,18 +224,36 @@ class StabilityOverlay(Overlay):
             return
         points = data.ends.reshape(-1, 2)
         self.lines.setData(points[:, 0], points[:, 1])
+        self.note.set_lines(data.note)  # first: the labels keep clear of the notes
         steepest = int(np.argmax(data.curvature.eigenvalues))
         for k, label in enumerate(self.labels):
             words = (f"λ = {data.curvature.eigenvalues[k]:#.3g}"
                      + (" (steepest)" if k == steepest else ""))
             if label.textItem.toPlainText() != words:
                 label.setText(words)
-            end = data.ends[k, 1] if data.ends[k, 1, 0] >= data.ends[k, 0, 0] else data.ends[k, 0]
-            pixel = abs(float(self.view.getPlotItem().vb.viewPixelSize()[0]))
-            label.setAnchor(_label_anchor(end, label.boundingRect().width() * pixel, data.window))
+            right = int(data.ends[k, 1, 0] >= data.ends[k, 0, 0])
+            end = data.ends[k, right]
+            if self._under_a_note(label, end, data.window):  # a long note (a minibatch's)
+                end = data.ends[k, 1 - right]
+            label.setAnchor(self._anchor(label, end, data.window))
             label.setPos(float(end[0]), float(end[1]))
             label.show()
-        self.note.set_lines(data.note)
+
+    def _anchor(self, label: Label, end: np.ndarray, window: Window | None) -> tuple[float, float]:
+        """``label``'s anchor beyond the line's end ``end``, turned back into the view."""
+        pixel = abs(float(self.view.getPlotItem().vb.viewPixelSize()[0]))
+        return _label_anchor(end, label.boundingRect().width() * pixel, window)
+
+    def _under_a_note(self, label: Label, end: np.ndarray, window: Window | None) -> bool:
+        """Whether ``label`` at the line's end ``end`` would be under a corner note of the
+        plot (worked out here: the label itself moves only when next painted)."""
+        box = self.view.getPlotItem().vb
+        ax, ay = self._anchor(label, end, window)
+        at = box.mapFromView(QPointF(float(end[0]), float(end[1])))
+        size = label.boundingRect()
+        rect = QRectF(at.x() - ax * size.width(), at.y() - ay * size.height(),
+                      size.width(), size.height())
+        return any(rect.intersects(note) for note in shown_notes(box))
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
         self.lines.setPen(_pen(scale))

@@ -12,12 +12,37 @@ from gradviz.qt.frame import RunFrame
 from gradviz.qt.views.panel import Panel
 
 
+LOSS_WIDTH = 1.0
+"""A full-data loss curve's width in pixels, at text scale 1 or less."""
+PRESENTED_WIDTH = 2.5
+"""Its width per unit of a larger text scale (presentation mode): that of the map's
+paths, so the curves are as bold as the paths they belong to."""
+EMPTY_UPDATES = (0.0, 10.0)
+"""The updates shown while there are no curves (not the stale range of runs gone, a
+fan unfanned, data replaced); the losses then go from 0 to 1 (0.01 to 1 on a log axis).
+Curves of one point show as many updates from theirs."""
+
+
+class UpdateAxis(pg.AxisItem):
+    """An axis of update numbers: ticks at whole numbers only (there is no update 0.5)."""
+
+    def tickSpacing(  # pyqtgraph's names
+        self, minVal: float, maxVal: float, size: float
+    ) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        return [(spacing, offset) for spacing, offset in levels if spacing >= 1] or [(1.0, 0.0)]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        return [f"{round(v * scale):d}" for v in values]
+
+
 class LossView(Panel):
     """Full-data loss per update for each run, the minibatch loss as a faint line,
     and the selected run's epoch starts marked."""
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__("Loss during training", 11, parent)
+        super().__init__("Loss during training", 11, parent,
+                         axis_items={"bottom": UpdateAxis("bottom")})
         plot = self.getPlotItem()
         plot.setLabel("bottom", "update")
         plot.setLabel("left", "loss")
@@ -30,6 +55,7 @@ class LossView(Panel):
         self.epochs.setZValue(20)
         plot.addItem(self.epochs)
         self._log = False
+        self._holding = False  # the range is one of _held_range's, not the auto-range's
         self._frames: list[RunFrame] = []  # drawn again at once when the axis changes
 
     def set_look(self, theme: style.Theme, scale: float) -> None:
@@ -56,7 +82,9 @@ class LossView(Panel):
         losses: list[Curve] = []
         epoch_x: list[np.ndarray] = []
         epoch_y: list[np.ndarray] = []
-        width = 1.0 if self._scale <= 1 else 2.0
+        scale = self._scale
+        width = LOSS_WIDTH if scale <= 1 else PRESENTED_WIDTH * scale
+        batch_width = 1.0 if scale <= 1 else scale
         for frame in (f for f in frames if f.visible):
             colour = self._theme.run_colour(frame.colour)
             shown = slice(0, frame.index + 1)
@@ -65,7 +93,7 @@ class LossView(Panel):
                                 width, increasing=True))
             if frame.minibatches:
                 batches.append(Curve(steps, self._positive(frame.batch_loss[shown]),
-                                     style.with_alpha(colour, 90), 1.0, increasing=True))
+                                     style.with_alpha(colour, 90), batch_width, increasing=True))
                 if frame.selected:
                     epochs = frame.epoch[shown]
                     starts = np.flatnonzero(np.diff(epochs)) + 1
@@ -80,9 +108,31 @@ class LossView(Panel):
             self.epochs.setData(np.concatenate(epoch_x), np.concatenate(epoch_y))
         else:
             self.epochs.setData([], [])
+        view = self.getPlotItem().vb
+        held = self._held_range()
+        if held is not None:
+            view.setRange(xRange=held[0], yRange=held[1])  # stops the auto-range
+        elif self._holding:
+            view.enableAutoRange()
+        self._holding = held is not None
         # Settle the auto-range now: left to the paint, it changes the axes there
         # and costs a second paint of the whole view.
-        self.getPlotItem().vb.prepareForPaint()
+        view.prepareForPaint()
+
+    def _held_range(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """The range to show instead of the auto-range's, for no curves or curves of one
+        point (a run restarted: new data, a fan unfanned), where pyqtgraph would keep
+        the last range's width about them (updates -5000 to 5000); ``None`` otherwise."""
+        extent = self.curves.extent
+        if extent is None:
+            return EMPTY_UPDATES, (-2.0, 0.0) if self._log else (0.0, 1.0)
+        (x_low, x_high), (y_low, y_high) = extent
+        if x_high > x_low and y_high > y_low:
+            return None
+        if y_high == y_low:  # a tenth of the loss either side (half a decade on a log axis)
+            half = 0.5 if self._log else max(0.1 * abs(y_low), 1e-3)
+            y_low, y_high = y_low - half, y_high + half
+        return (x_low, max(x_high, x_low + EMPTY_UPDATES[1])), (y_low, y_high)
 
     def _positive(self, values: np.ndarray) -> np.ndarray:
         """``values`` as plotted: their log10 on a log axis (where 0, which the

@@ -20,10 +20,13 @@ class Panel(pg.PlotWidget):
         Shown above the plot ("" for none).
     font_size : int
         Tick label size in points at scale 1.
+    axis_items : dict of str to pyqtgraph.AxisItem, optional
+        Axes of its own by side (``"bottom"``), in place of pyqtgraph's.
     """
 
-    def __init__(self, title: str = "", font_size: int = 11, parent=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(parent, background=style.DARK.background)
+    def __init__(self, title: str = "", font_size: int = 11, parent=None,  # type: ignore[no-untyped-def]
+                 axis_items: dict[str, pg.AxisItem] | None = None) -> None:
+        super().__init__(parent, background=style.DARK.background, axisItems=axis_items)
         self.title = title
         self.font_size = font_size
         plot = self.getPlotItem()

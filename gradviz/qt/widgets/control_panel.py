@@ -35,7 +35,7 @@ from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.run import MAX_STEPS, RunSettings
 from gradviz.core.schedules import SCHEDULES, WARMUP, Schedule, parse_schedule
 from gradviz.core.sources import DATA_SOURCES, data_source
-from gradviz.core.stability import Curvature
+from gradviz.core.stability import Curvature, minibatch, rate_words
 from gradviz.qt.style import REGIME_COLOURS
 from gradviz.qt.view_options import ViewOptions
 from gradviz.qt.widgets.formula_editor import FormulaEditor
@@ -332,24 +332,26 @@ class ControlPanel(QWidget):
 
     def show_step_bound(self, curvature: Curvature | None) -> None:
         """Colour the learning rate's slider by what gradient descent does at each rate
-        under ``curvature``'s bound, and say beside it what the rate shown does;
-        ``None`` (another optimizer, a problem without that bound) shows nothing."""
+        under ``curvature``'s bound, and say beside it what the rate shown does (for a
+        run of minibatches, what full-batch descent at it would do: the bound is the
+        full data's); ``None`` (another optimizer, a problem without that bound) shows
+        nothing."""
         field = self.hyper_fields.get("lr") if self._settings is not None else None
         if field is None:
             return
         if curvature is None:
             field.set_bands(())
             return
-        bands = [Band(low, high, REGIME_COLOURS[regime], regime.value)
+        batch = minibatch(self._settings.batch_size, self._n_points)
+        bands = [Band(low, high, REGIME_COLOURS[regime],
+                      regime.value if batch is None else f"full-batch descent {regime.conditional}")
                  for low, high, regime in curvature.bands()]
         lr = float(field.value)
         regime = curvature.regime(lr)
         if regime is None:  # no bound here: the words say why
             field.set_bands((), curvature.describe())
             return
-        bound = f"2/\u2060λmax = {curvature.bound:#.3g}"  # never wrapped after the slash
-        where = "local bound at the current point: " if curvature.local else ""
-        field.set_bands(bands, f"{where}{bound}; α = {lr:.3g} {regime.value}",
+        field.set_bands(bands, rate_words(curvature, lr, batch, self._n_points),
                         REGIME_COLOURS[regime])
 
     def _show_fanned(self, fanned: str | None) -> None:
