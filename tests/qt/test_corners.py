@@ -182,3 +182,55 @@ def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(d
         _assert_apart(view.surface_view)
     finally:
         view.close()
+
+
+# -- scene 16: the basins' legend among the minima's labels and the start -----------------
+
+def _basin_legend_apart(view: SurfaceView) -> int:
+    """Check that the basins' legend covers none of the runs' legend, the start marker
+    and its label, the badges and notes, and stays on the map; how many of the minima's
+    labels it covers."""
+    assert view.basin_map is not None and view.basins.legend.isVisible()
+    legend = _on_screen(view, view.basins.legend)
+    others = dict(_corner_items(view))
+    others.update({"start": _on_screen(view, view.start),
+                   "start label": _on_screen(view, view.start_label)})
+    for name, rect in others.items():
+        assert not legend.intersects(rect), f"the basins' legend {legend} covers {name} {rect}"
+    assert _on_screen(view, view.getPlotItem().vb).contains(legend)
+    return sum(legend.intersects(_on_screen(view, label)) for label in view.basins.labels)
+
+
+@pytest.fixture(scope="module")
+def basins_scene(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 16 computed to its end, its basins shown."""
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.number == 16)
+    exporter.show_scene_finished(controller, scene, timeout=60)
+    yield controller
+    controller.shutdown()
+
+
+@pytest.mark.parametrize(("size", "presenting", "labels"), [
+    ((1920, 1080), False, 1), ((1920, 1080), True, 2), ((1280, 800), False, 0),
+    ((1280, 800), True, 3)], ids=["1920", "1920-presentation", "1280", "1280-presentation"])
+def test_in_an_export_the_basins_legend_keeps_clear_of_the_start_and_most_labels(
+        basins_scene, size, presenting, labels):
+    """Clear of the runs' legend and the start always; of the minima's labels where the
+    map has a place for it, else at most ``labels`` of its 11 (main covered 2, 5, 2 and
+    the start at 1280 presenting)."""
+    painted: list[SurfaceView] = []
+
+    class Checked(LandscapeView):
+        def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            covered = _basin_legend_apart(self.surface_view)
+            assert covered <= labels
+            painted.append(self.surface_view)
+
+    basins_scene.set_presenting(presenting)
+    try:
+        exporter.render_landscape(basins_scene, size, Checked)
+    finally:
+        basins_scene.set_presenting(False)
+    assert len(painted) == 1
