@@ -234,3 +234,68 @@ def test_in_an_export_the_basins_legend_keeps_clear_of_the_start_and_most_labels
     finally:
         basins_scene.set_presenting(False)
     assert len(painted) == 1
+
+
+# -- scene 7 with the minibatch's landscape, the step-size bound and the field ------------
+
+def _notes_apart(view: SurfaceView) -> None:
+    shown = _corner_items(view)
+    assert {"legend", "stability note", "minibatch note", "field note"} <= set(shown), shown
+    for (one, a), (other, b) in itertools.combinations(shown.items(), 2):
+        assert not a.intersects(b), f"{one} {a} covers {other} {b}"
+
+
+@pytest.mark.parametrize("update", ["start", "end"])
+@pytest.mark.parametrize("presenting", [False], ids=["window"])
+def test_in_the_window_the_notes_and_the_legend_stack_without_overlap(
+        window, qtbot, presenting, update):
+    """Not presenting: full screen is the test's 800 x 600 screen, whose map has no room
+    for three notes and the legend (the exports below present at 1920 x 1080)."""
+    c = window.controller
+    assert c.load_scene(next(s for s in window.scenes if s.number == 7))
+    for name in ("field", "minibatch", "stability"):
+        c.set_overlay(name, True)
+    if presenting:
+        window.toggle_presentation()
+        qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
+    if update == "end":
+        c.run_to_end()
+        qtbot.waitUntil(lambda: not c.playing and c.shown_update == c.last_update > 0,
+                        timeout=20_000)
+    c.publish_now()
+
+    _notes_apart(window.surface_view)
+    if presenting:
+        window.leave_presentation()
+
+
+@pytest.fixture(scope="module")
+def noted(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 7 computed to its end and three notes on."""
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.number == 7)
+    exporter.show_scene_finished(
+        controller, dataclasses.replace(scene, overlays=("field", "minibatch", "stability")),
+        timeout=60)
+    yield controller
+    controller.shutdown()
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1024, 768)],
+                         ids=["1920", "1280", "1024"])
+def test_in_an_export_the_notes_and_the_legend_stack_without_overlap(noted, size, presenting):
+    painted: list[SurfaceView] = []
+
+    class Checked(LandscapeView):
+        def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            _notes_apart(self.surface_view)
+            painted.append(self.surface_view)
+
+    noted.set_presenting(presenting)
+    try:
+        exporter.render_landscape(noted, size, Checked)
+    finally:
+        noted.set_presenting(False)
+    assert len(painted) == 1

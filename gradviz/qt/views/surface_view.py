@@ -515,6 +515,16 @@ class SurfaceView(Panel):
         return ([self._pixels(item) for item in items if item.isVisible()]
                 + shown_notes(self.getPlotItem().vb))
 
+    def _map_labels(self, taken: list[QRectF]) -> list[QRectF]:
+        """Where the shown labels on the map are that are not in ``taken``: the overlays'
+        own (a direction's curvature), the minima's, the start marker's."""
+        vb = self.getPlotItem().vb
+        found = [self._pixels(item) for item in vb.childItems() if isinstance(item, Label)
+                 and item.isVisible() and item is not self.legend]
+        nested = [self._pixels(item) for item in [*vb.childGroup.childItems(), self.start_label]
+                  if isinstance(item, (Label, TargetLabel)) and item.isVisible()]
+        return [r for r in found + nested if r not in taken]
+
     def _pixels(self, item: QGraphicsItem) -> QRectF:
         """Where ``item`` is drawn, in the plot's pixels."""
         vb = self.getPlotItem().vb
@@ -566,8 +576,17 @@ class SurfaceView(Panel):
             return float(inside(points).sum() + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
-        corner, box = best_box(area, corners, self.legend.boundingRect().size(), LEGEND_MARGIN,
-                               taken, hidden)
+        size = self.legend.boundingRect().size()
+        # The labels on the map (the overlays', the minima's, the start's) are kept clear
+        # where the notes and badges leave a place for that, else only covered least.
+        labels = self._map_labels(taken)
+
+        def hidden_labels(box: QRectF) -> float:
+            return hidden(box) + 1_000 * sum(box.intersects(t) for t in labels)
+        corner, box = best_box(area, corners, size, LEGEND_MARGIN, [*taken, *labels],
+                               hidden_labels)
+        if not is_clear(box, LEGEND_MARGIN, [*taken, *labels]):
+            corner, box = best_box(area, corners, size, LEGEND_MARGIN, taken, hidden_labels)
         self.legend.place(corner, box)
         if self.basin_map is not None:
             # Never over the runs' legend: it says which line is which.
