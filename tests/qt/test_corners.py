@@ -16,7 +16,13 @@ from gradviz.core.scenes import builtin_scenes
 from gradviz.qt.control.controller import AppController
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
-from gradviz.qt.layers.corners import best_box, clear_box, corner_box, corner_offset
+from gradviz.qt.layers.corners import (
+    best_box,
+    clear_box,
+    corner_box,
+    corner_offset,
+    edge_boxes,
+)
 from gradviz.qt.views.surface_view import SurfaceView
 
 AREA = QRectF(0, 0, 400, 300)
@@ -48,6 +54,23 @@ def test_the_best_place_is_clear_and_a_corners_own_before_one_moved_along_its_si
     corner, box = best_box(AREA, ((0, 0), (1, 1)), SIZE, 10, [note],
                            lambda box: 5.0 if box.bottom() > 200 else 0.0)
     assert (corner, box) == ((0, 0), QRectF(10, 75, 120, 40))
+
+
+def test_a_box_whose_side_is_held_to_its_end_stands_beside_what_holds_its_corner():
+    note = QRectF(5, 5, 100, 290)  # notes down the whole left side
+    assert clear_box(AREA, (0, 0), SIZE, 10, [note]) is None
+    beside = QRectF(115, 10, 120, 40)
+    assert clear_box(AREA, (0, 0), SIZE, 10, [note], sideways=True) == beside
+    assert best_box(AREA, ((0, 0),), SIZE, 10, [note], lambda box: 0.0) == ((0, 0), beside)
+
+
+def test_the_places_along_the_edges_run_corner_to_corner_each_with_its_nearest_corner():
+    places = edge_boxes(AREA, SIZE, 10, steps=2)
+    assert len(places) == 8  # three along each edge, the four corners shared
+    assert ((0, 0), QRectF(10, 10, 120, 40)) in places
+    assert ((1, 1), QRectF(270, 250, 120, 40)) in places
+    assert ((0, 0), QRectF(10, 130, 120, 40)) in places  # the left edge's middle: the top's
+    assert edge_boxes(AREA, QSizeF(500, 40), 10) == []  # wider than the area
 
 
 def test_where_nothing_is_clear_the_best_place_is_the_cheapest_corner():
