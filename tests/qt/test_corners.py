@@ -13,7 +13,13 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
-from gradviz.qt.layers.corners import best_box, clear_box, corner_box, corner_offset
+from gradviz.qt.layers.corners import (
+    best_box,
+    clear_box,
+    corner_box,
+    corner_offset,
+    edge_boxes,
+)
 from gradviz.qt.views.surface_view import SurfaceView
 
 AREA = QRectF(0, 0, 400, 300)
@@ -45,6 +51,23 @@ def test_the_best_place_is_clear_and_a_corners_own_before_one_moved_along_its_si
     corner, box = best_box(AREA, ((0, 0), (1, 1)), SIZE, 10, [note],
                            lambda box: 5.0 if box.bottom() > 200 else 0.0)
     assert (corner, box) == ((0, 0), QRectF(10, 75, 120, 40))
+
+
+def test_a_box_whose_side_is_held_to_its_end_stands_beside_what_holds_its_corner():
+    note = QRectF(5, 5, 100, 290)  # notes down the whole left side
+    assert clear_box(AREA, (0, 0), SIZE, 10, [note]) is None
+    beside = QRectF(115, 10, 120, 40)
+    assert clear_box(AREA, (0, 0), SIZE, 10, [note], sideways=True) == beside
+    assert best_box(AREA, ((0, 0),), SIZE, 10, [note], lambda box: 0.0) == ((0, 0), beside)
+
+
+def test_the_places_along_the_edges_run_corner_to_corner_each_with_its_nearest_corner():
+    places = edge_boxes(AREA, SIZE, 10, steps=2)
+    assert len(places) == 8  # three along each edge, the four corners shared
+    assert ((0, 0), QRectF(10, 10, 120, 40)) in places
+    assert ((1, 1), QRectF(270, 250, 120, 40)) in places
+    assert ((0, 0), QRectF(10, 130, 120, 40)) in places  # the left edge's middle: the top's
+    assert edge_boxes(AREA, QSizeF(500, 40), 10) == []  # wider than the area
 
 
 def test_where_nothing_is_clear_the_best_place_is_the_cheapest_corner():
@@ -166,3 +189,120 @@ def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(d
         _assert_apart(view.surface_view)
     finally:
         view.close()
+
+
+# -- scene 16: the basins' legend among the minima's labels and the start -----------------
+
+def _basin_legend_apart(view: SurfaceView) -> int:
+    """Check that the basins' legend covers none of the runs' legend, the start marker
+    and its label, the badges and notes, and stays on the map; how many of the minima's
+    labels it covers."""
+    assert view.basin_map is not None and view.basins.legend.isVisible()
+    legend = _on_screen(view, view.basins.legend)
+    others = dict(_corner_items(view))
+    others.update({"start": _on_screen(view, view.start),
+                   "start label": _on_screen(view, view.start_label)})
+    for name, rect in others.items():
+        assert not legend.intersects(rect), f"the basins' legend {legend} covers {name} {rect}"
+    assert _on_screen(view, view.getPlotItem().vb).contains(legend)
+    return sum(legend.intersects(_on_screen(view, label)) for label in view.basins.labels)
+
+
+@pytest.fixture(scope="module")
+def basins_scene(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 16 computed to its end, its basins shown."""
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.number == 16)
+    exporter.show_scene_finished(controller, scene, timeout=60)
+    yield controller
+    controller.shutdown()
+
+
+@pytest.mark.parametrize(("size", "presenting", "labels"), [
+    ((1920, 1080), False, 1), ((1920, 1080), True, 2), ((1280, 800), False, 0),
+    ((1280, 800), True, 3)], ids=["1920", "1920-presentation", "1280", "1280-presentation"])
+def test_in_an_export_the_basins_legend_keeps_clear_of_the_start_and_most_labels(
+        basins_scene, size, presenting, labels):
+    """Clear of the runs' legend and the start always; of the minima's labels where the
+    map has a place for it, else at most ``labels`` of its 11 (main covered 2, 5, 2 and
+    the start at 1280 presenting)."""
+    painted: list[SurfaceView] = []
+
+    class Checked(LandscapeView):
+        def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            covered = _basin_legend_apart(self.surface_view)
+            assert covered <= labels
+            painted.append(self.surface_view)
+
+    basins_scene.set_presenting(presenting)
+    try:
+        exporter.render_landscape(basins_scene, size, Checked)
+    finally:
+        basins_scene.set_presenting(False)
+    assert len(painted) == 1
+
+
+# -- scene 7 with the minibatch's landscape, the step-size bound and the field ------------
+
+def _notes_apart(view: SurfaceView) -> None:
+    shown = _corner_items(view)
+    assert {"legend", "stability note", "minibatch note", "field note"} <= set(shown), shown
+    for (one, a), (other, b) in itertools.combinations(shown.items(), 2):
+        assert not a.intersects(b), f"{one} {a} covers {other} {b}"
+
+
+@pytest.mark.parametrize("update", ["start", "end"])
+@pytest.mark.parametrize("presenting", [False], ids=["window"])
+def test_in_the_window_the_notes_and_the_legend_stack_without_overlap(
+        window, qtbot, presenting, update):
+    """Not presenting: full screen is the test's 800 x 600 screen, whose map has no room
+    for three notes and the legend (the exports below present at 1920 x 1080)."""
+    c = window.controller
+    assert c.load_scene(next(s for s in window.scenes if s.number == 7))
+    for name in ("field", "minibatch", "stability"):
+        c.set_overlay(name, True)
+    if presenting:
+        window.toggle_presentation()
+        qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
+    if update == "end":
+        c.run_to_end()
+        qtbot.waitUntil(lambda: not c.playing and c.shown_update == c.last_update > 0,
+                        timeout=20_000)
+    c.publish_now()
+
+    _notes_apart(window.surface_view)
+    if presenting:
+        window.leave_presentation()
+
+
+@pytest.fixture(scope="module")
+def noted(qapp):  # type: ignore[no-untyped-def]
+    """A controller, no window, with scene 7 computed to its end and three notes on."""
+    controller = AppController()
+    controller.start()
+    scene = next(s for s in builtin_scenes() if s.number == 7)
+    exporter.show_scene_finished(
+        controller, dataclasses.replace(scene, overlays=("field", "minibatch", "stability")),
+        timeout=60)
+    yield controller
+    controller.shutdown()
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1024, 768)],
+                         ids=["1920", "1280", "1024"])
+def test_in_an_export_the_notes_and_the_legend_stack_without_overlap(noted, size, presenting):
+    painted: list[SurfaceView] = []
+
+    class Checked(LandscapeView):
+        def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            _notes_apart(self.surface_view)
+            painted.append(self.surface_view)
+
+    noted.set_presenting(presenting)
+    try:
+        exporter.render_landscape(noted, size, Checked)
+    finally:
+        noted.set_presenting(False)
+    assert len(painted) == 1

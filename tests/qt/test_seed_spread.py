@@ -44,3 +44,33 @@ def test_scene_10_shows_its_runs_over_100_seeds_with_the_lecture_odds(window, qt
     c.edit_selected(replace(c.selected.settings, steps=20))
     assert c.spreads.spread is None
     qtbot.waitUntil(lambda: not window.fan_view.isVisible(), timeout=5000)
+
+
+def test_in_presentation_the_strips_keep_their_room_under_the_note(window, qtbot):
+    """Scene 10 full screen: the note's lines come on top of the strips' least height,
+    and the strips' names stay inside the view."""
+    from PySide6.QtCore import QRectF, Qt
+    from PySide6.QtGui import QFontMetricsF
+
+    from gradviz.qt.views.fan_view import MIN_PLOT_HEIGHT
+
+    c = window.controller
+    assert c.load_scene(next(s for s in window.scenes if s.seed_spread))
+    qtbot.waitUntil(window.fan_view.isVisible, timeout=30_000)
+    window.toggle_presentation()
+    qtbot.waitUntil(lambda: c.options.presenting, timeout=5000)
+    view = window.fan_view
+    item = view.getPlotItem()
+    qtbot.waitUntil(lambda: view._scale > 1 and item.vb.height() >= MIN_PLOT_HEIGHT * view._scale,
+                    timeout=5000)
+    title = item.titleLabel.mapRectToScene(item.titleLabel.boundingRect())
+    plot = item.vb.mapRectToScene(item.vb.boundingRect())
+    axis = item.getAxis("bottom")
+    names = axis.mapRectToScene(QRectF(0, 0, axis.width(), axis.height()))  # not its grid
+    assert not title.intersects(plot)
+    assert "66 of 100" in item.titleLabel.text
+    # The view asks the splitter for all of it (the test's small screen may not have it).
+    assert item.mapRectToScene(item.boundingRect()).contains(names)
+    assert view.minimumHeight() >= item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+    assert names.height() >= QFontMetricsF(axis.style["tickFont"]).height()
+    window.leave_presentation()

@@ -49,7 +49,10 @@ class BasinOverlay:
         self.legend = pg.LegendItem(offset=(12, -12), labelTextSize="11pt")
         # Beside the plot, as tall as its lines, not as the plot.
         self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self._samples: list[pg.GraphicsObject] = []
+        self._samples: list[tuple[pg.GraphicsObject, str]] = []  # the legend's entries
+        self._scale = 1.0
+        self.text = 1.0
+        """The legend's text size now, of its size at the text scale."""
         self.legend.hide()  # until there is a map
         plot.addItem(self.image, ignoreBounds=True)
         plot.addItem(self.markers, ignoreBounds=True)
@@ -83,7 +86,6 @@ class BasinOverlay:
             label.setZValue(17)
             self.plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)
-        self.legend.opts["labelTextSize"] = f"{round(11 * scale)}pt"
         self.legend.opts["labelTextColor"] = pg.mkColor(theme.foreground)
         self.legend.setBrush(pg.mkBrush(theme.legend_fill))
         # The minima past the palette's share a colour, and one line.
@@ -95,11 +97,31 @@ class BasinOverlay:
             sample = (pg.PlotDataItem(pen=None) if colour is None else
                       pg.ScatterPlotItem(symbol="s", size=12 * scale, pen=outline,
                                          brush=pg.mkBrush(colour)))
-            self._samples.append(sample)
-            self.legend.addItem(sample, html.escape(line))  # labels are rich text: "< 0.1 %"
+            self._samples.append((sample, html.escape(line)))  # labels are rich text: "< 0.1 %"
+        self._scale = scale
+        self.set_legend_text(1.0)
         if not self.beside:
             self.legend.anchor((0, 1), (0, 1), offset=(12 * scale, -12 * scale))
         self.legend.show()
+
+    def set_legend_text(self, text: float, room: float | None = None) -> None:
+        """The legend's text ``text`` times its size at the text scale (smaller where at
+        its size it would cover the map's labels), each line wrapped to ``room`` pixels
+        if it is longer (a narrow map: the batch sequence's line is long)."""
+        self.text = text
+        self.legend.clear()
+        self.legend.opts["labelTextSize"] = f"{round(11 * self._scale * text)}pt"
+        for sample, line in self._samples:
+            self.legend.addItem(sample, line)
+        if room is not None:
+            for sample, label in self.legend.items:
+                label.item.setTextWidth(-1)
+                wanted = max(room - sample.boundingRect().width(), 40.0)
+                if label.item.boundingRect().width() > wanted:
+                    label.item.setTextWidth(wanted)
+                    label.updateMin()
+        self.legend.layout.activate()
+        self.legend.updateSize()
 
     def clear(self) -> None:
         """Drop what :meth:`show` drew."""

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QBrush, QColor, QResizeEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
@@ -24,6 +25,9 @@ STRIP_WIDTH = 0.5
 """How wide a seed fan's strip is, in strips (its points spread across it)."""
 MIN_HEIGHT = 200
 """Pixels: enough for a few decades of loss, whatever the splitter gives it when it appears."""
+MIN_PLOT_HEIGHT = 100
+"""Pixels of the plot itself at text scale 1 (more at larger text), whatever lines its
+title's note takes: under that its tick labels run together (a seed spread's 1 and 10)."""
 TOP_MARGIN = 0.35
 """How far above the highest finite loss (in decades) diverged members are marked."""
 
@@ -142,6 +146,11 @@ class FanView(Panel):
         if label != self._label:
             self._label = label
             item.setLabel("bottom", label)
+        bottom = item.getAxis("bottom")
+        # pyqtgraph sizes tick labels at 0.8 of their font's height: with no axis label
+        # under them, a seed spread's names would lose their lower part at the edge.
+        bottom.setHeight(None if label else QFontMetricsF(bottom.style["tickFont"]).height()
+                         + bottom.style["tickTextOffset"][1] + max(0, bottom.style["tickLength"]))
 
     def _fit_title(self) -> None:
         """Wrap the title to the view's width (a narrow column would cut its note off)
@@ -158,6 +167,11 @@ class FanView(Panel):
         height = max(30.0, label.item.boundingRect().height())
         label.setMaximumHeight(height)
         item.layout.setRowFixedHeight(0, height)
+        # The note's lines come on top of the plot's own room, not out of it: the
+        # splitter of the side column does not make a view smaller than its layout's least.
+        item.vb.setMinimumHeight(MIN_PLOT_HEIGHT * self._scale)
+        least = item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        self.setMinimumHeight(max(MIN_HEIGHT, math.ceil(least) + 2 * self.frameWidth()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,7 +20,7 @@ from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.corner_note import shown_notes
-from gradviz.qt.layers.corners import Corner, best_box, corner_offset
+from gradviz.qt.layers.corners import Corner, best_box, corner_offset, edge_boxes, is_clear
 from gradviz.qt.layers.label import Label, TargetLabel
 from gradviz.qt.layers.lines import to_device
 from gradviz.qt.layers.path_layer import PathLayer
@@ -28,6 +28,9 @@ from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 
 LEGEND_MARGIN = 10
 """Pixels between the legend and the plot's edge in its default places."""
+BASIN_LEGEND_TEXT = (1.0, 0.8)
+"""The basins' legend's text sizes (of its size at the text scale), tried in turn until
+one has a clear place."""
 
 EDGE_MARGIN = 14
 """Pixels between the view's edge and the marker of a run whose point lies outside it."""
@@ -246,6 +249,7 @@ class SurfaceView(Panel):
         self.paths.set_scale(scale)
         if self.basin_map is not None:  # in the new colours and sizes
             self.basins.show(self.basin_map, theme, scale)
+            self._legend_key = None  # in one column at its full size again: placed anew
         for bar in self._fan_bars.values():
             bar.set_look(theme, scale)
         self._samples.clear()  # rebuilt at the next frame with the new widths
@@ -507,16 +511,28 @@ class SurfaceView(Panel):
     def _taken(self) -> list[QRectF]:
         """What the legends must not cover, in the plot's pixels: the badges, the arrows
         at the view's edge and their labels (what became of a run), the overlays' notes."""
-        vb = self.getPlotItem().vb
-
-        def rect(item: QGraphicsItem) -> QRectF:
-            if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations:
-                # Its bounds are in pixels about its place (Qt's scene bounds would
-                # scale them by the view's data scale).
-                return item.boundingRect().translated(vb.mapFromScene(item.scenePos()))
-            return vb.mapRectFromScene(item.sceneBoundingRect())
         items = [*self._badges.values(), *(i for pair in self._off_view.values() for i in pair)]
-        return [rect(item) for item in items if item.isVisible()] + shown_notes(vb)
+        return ([self._pixels(item) for item in items if item.isVisible()]
+                + shown_notes(self.getPlotItem().vb))
+
+    def _map_labels(self, taken: list[QRectF]) -> list[QRectF]:
+        """Where the shown labels on the map are that are not in ``taken``: the overlays'
+        own (a direction's curvature), the minima's, the start marker's."""
+        vb = self.getPlotItem().vb
+        found = [self._pixels(item) for item in vb.childItems() if isinstance(item, Label)
+                 and item.isVisible() and item is not self.legend]
+        nested = [self._pixels(item) for item in [*vb.childGroup.childItems(), self.start_label]
+                  if isinstance(item, (Label, TargetLabel)) and item.isVisible()]
+        return [r for r in found + nested if r not in taken]
+
+    def _pixels(self, item: QGraphicsItem) -> QRectF:
+        """Where ``item`` is drawn, in the plot's pixels."""
+        vb = self.getPlotItem().vb
+        if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations:
+            # Its bounds are in pixels about its place (Qt's scene bounds would
+            # scale them by the view's data scale).
+            return item.boundingRect().translated(vb.mapFromScene(item.scenePos()))
+        return vb.mapRectFromScene(item.sceneBoundingRect())
 
     def _place_legend(self, frames: list[RunFrame]) -> None:
         """Move the legend to the corner where it hides the fewest path points and run
@@ -546,6 +562,7 @@ class SurfaceView(Panel):
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()
         start = to_device(np.array([[self.start.pos().x(), self.start.pos().y()]]), transform)
+        with_start = np.concatenate([heads, start])
 
         def hidden(box: QRectF, heads: np.ndarray = heads) -> float:
             left, top, right, bottom = box.left(), box.top(), box.right(), box.bottom()
@@ -559,21 +576,65 @@ class SurfaceView(Panel):
             return float(inside(points).sum() + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
-        corner, box = best_box(area, corners, self.legend.boundingRect().size(), LEGEND_MARGIN,
-                               taken, hidden)
+        size = self.legend.boundingRect().size()
+        # The labels on the map (the overlays', the minima's, the start's) are kept clear
+        # where the notes and badges leave a place for that, else only covered least.
+        labels = self._map_labels(taken)
+
+        def hidden_labels(box: QRectF) -> float:
+            return hidden(box) + 1_000 * sum(box.intersects(t) for t in labels)
+        corner, box = best_box(area, corners, size, LEGEND_MARGIN, [*taken, *labels],
+                               hidden_labels)
+        if not is_clear(box, LEGEND_MARGIN, [*taken, *labels]):
+            corner, box = best_box(area, corners, size, LEGEND_MARGIN, taken, hidden_labels)
         self.legend.place(corner, box)
         if self.basin_map is not None:
-            # The basins' legend (bottom left by default) takes the best place left,
-            # clear of the runs' legend and the selected run's start marker too.
-            with_start = np.concatenate([heads, start])
-            corner, basin_box = best_box(
-                area, ((0, 1), (1, 1), (0, 0), (1, 0)), self.basins.legend.boundingRect().size(),
-                LEGEND_MARGIN, [*taken, box],
-                lambda b: hidden(b, with_start) + 10_000 * b.intersects(box))
-            self.basins.legend.anchor(corner, corner, corner_offset(area, corner, basin_box))
+            # Never over the runs' legend: it says which line is which.
+            self._place_basin_legend(area, [*taken, box], lambda b: hidden(b, with_start)
+                                     + 1_000_000 * b.intersects(box))
         self._legend_key = key
         self._legend_covered = {i for i, (x, y) in enumerate(heads) if box.contains(QPointF(x, y))}
         self._legend_overlaps = any(box.intersects(t) for t in taken)
+
+    def _place_basin_legend(self, area: QRectF, taken: list[QRectF],
+                            cost: Callable[[QRectF], float]) -> None:
+        """Put the basins' legend (bottom left by default) in the best place left, clear
+        of ``taken`` (the runs' legend among them), of the minima's labels and of the
+        start marker, at a corner or along an edge; where no place is clear at its size,
+        in smaller text (wherever it covers least, if that has no clear place either)."""
+        legend = self.basins.legend
+        obstacles = [*taken, *self._basin_obstacles()]
+
+        def covering(b: QRectF) -> float:
+            return (cost(b) + 10_000 * sum(b.intersects(o) for o in obstacles[len(taken):])
+                    + 1_000_000 * (not area.contains(b)))  # cut off at the map's edge
+        corners = ((0, 1), (1, 1), (0, 0), (1, 0))
+        best: tuple[float, float, Corner, QRectF] | None = None
+        for text in BASIN_LEGEND_TEXT:
+            self.basins.set_legend_text(text, area.width() - 2 * LEGEND_MARGIN - 20)
+            size = legend.boundingRect().size()
+            # Its corners first (stacked past what holds them), then along the edges.
+            places = [best_box(area, corners, size, LEGEND_MARGIN, obstacles, covering),
+                      *edge_boxes(area, size, LEGEND_MARGIN)]
+            clear = [p for p in places if is_clear(p[1], LEGEND_MARGIN, obstacles)
+                     and area.contains(p[1])]
+            corner, box = min(clear or places, key=lambda p: covering(p[1]))
+            if clear:
+                best = (0.0, text, corner, box)
+                break
+            if best is None or covering(box) < best[0]:
+                best = (covering(box), text, corner, box)
+        assert best is not None  # BASIN_LEGEND_TEXT is not empty
+        _, text, corner, box = best
+        if self.basins.text != text:
+            self.basins.set_legend_text(text, area.width() - 2 * LEGEND_MARGIN - 20)
+        legend.anchor(corner, corner, corner_offset(area, corner, box))
+
+    def _basin_obstacles(self) -> list[QRectF]:
+        """What the basins' legend must not cover besides what the runs' legend must
+        not: the minima's labels and the start marker with its label, in the plot's pixels."""
+        items = [*self.basins.labels, self.start, self.start_label]
+        return [self._pixels(item) for item in items if item.isVisible()]
 
     def _edge_point(self, phi: np.ndarray) -> tuple[QPointF, np.ndarray] | None:
         """Where on the view's edge (data coordinates, EDGE_MARGIN pixels in) a marker
