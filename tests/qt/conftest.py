@@ -97,18 +97,8 @@ def x_display():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def diverged(qapp):  # type: ignore[no-untyped-def]
-    """A controller, no window, with scene 2 computed until it diverged and the step-size
-    bound (E) on: a badge, the start label and the bound's note, all on panels."""
-    import dataclasses
+    """Scene 2 computed until it diverged and the step-size bound (E) on: a badge, the
+    start label and the bound's note, all on panels."""
+    from finished_scenes import finished_scene
 
-    from gradviz.core.scenes import builtin_scenes
-    from gradviz.qt.control.controller import AppController
-    from gradviz.qt.export import exporter
-
-    controller = AppController()
-    controller.start()
-    scene = next(s for s in builtin_scenes() if s.number == 2)
-    exporter.show_scene_finished(controller, dataclasses.replace(scene, overlays=("stability",)),
-                                 timeout=60)
-    yield controller
-    controller.shutdown()
+    yield from finished_scene(2, ("stability",))

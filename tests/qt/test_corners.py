@@ -11,6 +11,8 @@ import pytest
 from PySide6.QtCore import QRectF, QSizeF
 from PySide6.QtWidgets import QGraphicsItem
 
+from finished_scenes import finished_scene
+
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
 from gradviz.qt.layers.corners import (
@@ -210,13 +212,8 @@ def _basin_legend_apart(view: SurfaceView) -> int:
 
 @pytest.fixture(scope="module")
 def basins_scene(qapp):  # type: ignore[no-untyped-def]
-    """A controller, no window, with scene 16 computed to its end, its basins shown."""
-    controller = AppController()
-    controller.start()
-    scene = next(s for s in builtin_scenes() if s.number == 16)
-    exporter.show_scene_finished(controller, scene, timeout=60)
-    yield controller
-    controller.shutdown()
+    """Scene 16 computed to its end, its basins shown."""
+    yield from finished_scene(16)
 
 
 @pytest.mark.parametrize(("size", "presenting", "labels"), [
@@ -278,15 +275,8 @@ def test_in_the_window_the_notes_and_the_legend_stack_without_overlap(
 
 @pytest.fixture(scope="module")
 def noted(qapp):  # type: ignore[no-untyped-def]
-    """A controller, no window, with scene 7 computed to its end and three notes on."""
-    controller = AppController()
-    controller.start()
-    scene = next(s for s in builtin_scenes() if s.number == 7)
-    exporter.show_scene_finished(
-        controller, dataclasses.replace(scene, overlays=("field", "minibatch", "stability")),
-        timeout=60)
-    yield controller
-    controller.shutdown()
+    """Scene 7 computed to its end with three notes on."""
+    yield from finished_scene(7, ("field", "minibatch", "stability"))
 
 
 @pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
