@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtGui
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,6 +54,7 @@ from gradviz.qt.views.fan_view import FanView
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.data_dialog import FILE_FILTER, DataDialog
 from gradviz.qt.widgets.fan_dialog import FanDialog
+from gradviz.qt.widgets.edit_keys import typed_digit
 from gradviz.qt.widgets.synthetic_dialog import SyntheticDialog
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.view_3d_slot import View3DSlot
@@ -770,6 +771,28 @@ class MainWindow(QMainWindow):
         index = names.index(current.name) if current and current.name in names else -1
         target = index + offset if index >= 0 else (0 if offset > 0 else len(self.scenes) - 1)
         self.show_scene(min(max(target, 0), len(self.scenes) - 1))
+
+    def event(self, event: QEvent) -> bool:
+        """A digit that would open a scene while the keyboard is with the controls (a
+        missed click beside a field, or Return or Escape that ended an edit) is typing,
+        not a scene key: it opens nothing and the status bar says how to open one."""
+        digit = typed_digit(event)
+        if digit is None or not self._keys_with_controls():
+            return super().event(event)
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # no shortcut: the key goes to the focus and on up to here
+        else:
+            self.statusBar().showMessage(
+                f"{digit} did not open scene {digit}: the keys are with the controls you "
+                "were editing; click the map first, or use PageDown or the Scenes menu",
+                MESSAGE_MS)
+        return True
+
+    def _keys_with_controls(self) -> bool:
+        """Whether the keyboard focus is in the controls, or was handed back to the
+        window by the end of an edit there (the map, when clicked, takes it)."""
+        focus = QApplication.focusWidget()
+        return focus is self or (focus is not None and self.controls_dock.isAncestorOf(focus))
 
     def back_to_kept(self) -> None:
         """Show again the edited setup that the last scene opened replaced."""

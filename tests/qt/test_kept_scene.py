@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from gradviz.core.problems import ProblemSpec
@@ -83,3 +83,37 @@ def test_embedded_points_come_back_too(active, qtbot):
     active.back_to_kept()
     assert c.to_scene() == edited and c.problem.n_points == 4
     assert c.scene is None and c.heading() == ("", "")
+
+
+# -- a digit typed for a field is not a scene key ---------------------------------------------
+def _type_into(qtbot, edit, text: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is edit
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)
+
+
+def test_digits_after_enter_or_a_missed_click_open_no_scene(active, qtbot):
+    c, field = active.controller, active.control_panel.hyper_fields["lr"]
+    active.show_scene(0)
+    _type_into(qtbot, field.edit, "0.05")
+    _press(qtbot, active, Qt.Key.Key_Return)  # the edit is over; the keys are the window's
+    _press(qtbot, active, Qt.Key.Key_3)
+    assert c.scene.number == 1 and "did not open scene 3" in active.statusBar().currentMessage()
+    _press(qtbot, active, Qt.Key.Key_Space)  # the lecture's other keys work as before
+    assert c.playing
+    _press(qtbot, active, Qt.Key.Key_Space)
+    # A click beside a field, on the panel's background, keeps the digits out of the scenes.
+    panel = active.controls_dock.widget()
+    qtbot.mouseClick(panel.viewport(), Qt.MouseButton.LeftButton,
+                     pos=panel.viewport().rect().bottomLeft() + QPoint(5, -5))
+    assert active.controls_dock.isAncestorOf(QApplication.focusWidget())
+    _press(qtbot, active, Qt.Key.Key_4)
+    assert c.scene.number == 1
+    # From the map, once clicked, the digits open scenes.
+    qtbot.mouseClick(active.surface_view.viewport(), Qt.MouseButton.LeftButton)
+    _press(qtbot, active, Qt.Key.Key_4)
+    assert c.scene.number == 4
+    # In a field a digit is typed, as ever.
+    _type_into(qtbot, field.edit, "2")
+    assert field.edit.text() == "2" and c.scene.number == 4
