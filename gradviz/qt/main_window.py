@@ -53,8 +53,8 @@ from gradviz.qt.view_options import THEME_SETTING, ViewOptions, remembered_theme
 from gradviz.qt.views.fan_view import FanView
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.data_dialog import FILE_FILTER, DataDialog
-from gradviz.qt.widgets.fan_dialog import FanDialog
 from gradviz.qt.widgets.edit_keys import typed_digit
+from gradviz.qt.widgets.fan_dialog import FanDialog
 from gradviz.qt.widgets.synthetic_dialog import SyntheticDialog
 from gradviz.qt.widgets.run_list import RunList
 from gradviz.qt.views.view_3d_slot import View3DSlot
