@@ -386,6 +386,7 @@ class MainWindow(QMainWindow):
             action = self._action(spec.text, list(spec.shortcuts),
                                   partial(spec.slot, self), spec.tip)
             action.setCheckable(spec.checkable)
+            action.triggered.connect(self._leave_the_controls)
             setattr(self, f"{spec.name}_action", action)
         self.controls_action.setChecked(True)
         self.back_to_kept_action.setEnabled(False)  # until an edited setup is kept
@@ -792,7 +793,14 @@ class MainWindow(QMainWindow):
         """Whether the keyboard focus is in the controls, or was handed back to the
         window by the end of an edit there (the map, when clicked, takes it)."""
         focus = QApplication.focusWidget()
-        return focus is self or (focus is not None and self.controls_dock.isAncestorOf(focus))
+        return self.controls_dock.isVisible() and (
+            focus is self or (focus is not None and self.controls_dock.isAncestorOf(focus)))
+
+    def _leave_the_controls(self) -> None:
+        """Once a key of the window's (Space, →) follows the end of an edit, the user is
+        done editing: the keys go to the map, where the digits open scenes again."""
+        if QApplication.focusWidget() is self:
+            self.surface_view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def back_to_kept(self) -> None:
         """Show again the edited setup that the last scene opened replaced."""

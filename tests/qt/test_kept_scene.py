@@ -103,13 +103,15 @@ def test_digits_after_enter_or_a_missed_click_open_no_scene(active, qtbot):
     _press(qtbot, active, Qt.Key.Key_Space)  # the lecture's other keys work as before
     assert c.playing
     _press(qtbot, active, Qt.Key.Key_Space)
+    _press(qtbot, active, Qt.Key.Key_3)  # and once one has, the editing is evidently over
+    assert c.scene.number == 3
     # A click beside a field, on the panel's background, keeps the digits out of the scenes.
     panel = active.controls_dock.widget()
     qtbot.mouseClick(panel.viewport(), Qt.MouseButton.LeftButton,
                      pos=panel.viewport().rect().bottomLeft() + QPoint(5, -5))
     assert active.controls_dock.isAncestorOf(QApplication.focusWidget())
     _press(qtbot, active, Qt.Key.Key_4)
-    assert c.scene.number == 1
+    assert c.scene.number == 3
     # From the map, once clicked, the digits open scenes.
     qtbot.mouseClick(active.surface_view.viewport(), Qt.MouseButton.LeftButton)
     _press(qtbot, active, Qt.Key.Key_4)
@@ -117,3 +119,14 @@ def test_digits_after_enter_or_a_missed_click_open_no_scene(active, qtbot):
     # In a field a digit is typed, as ever.
     _type_into(qtbot, field.edit, "2")
     assert field.edit.text() == "2" and c.scene.number == 4
+
+
+def test_with_the_controls_hidden_the_digits_open_scenes_after_an_edit(active, qtbot):
+    c, field = active.controller, active.control_panel.hyper_fields["lr"]
+    active.show_scene(0)
+    _type_into(qtbot, field.edit, "0.05")
+    _press(qtbot, active, Qt.Key.Key_Return)
+    active.toggle_presentation()  # the controls hidden: no edit can be going on
+    _press(qtbot, active, Qt.Key.Key_2)
+    assert c.scene.number == 2
+    active.leave_presentation()
