@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtGui
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,6 +54,7 @@ from gradviz.qt.view_options import THEME_SETTING, ViewOptions, remembered_theme
 from gradviz.qt.views.fan_view import FanView
 from gradviz.qt.views.loss_view import LossView
 from gradviz.qt.widgets.data_dialog import FILE_FILTER, DataDialog
+from gradviz.qt.widgets.edit_keys import typed_digit
 from gradviz.qt.widgets.fan_dialog import FanDialog
 from gradviz.qt.widgets.synthetic_dialog import SyntheticDialog
 from gradviz.qt.widgets.run_list import RunList
@@ -83,6 +84,8 @@ mode: projectors and TVs crop up to a few per cent of the picture."""
 WELCOME = ("Welcome to gradviz: Space plays and pauses, → steps, PageDown opens the next scene "
            "of the lecture, F5 presents, F1 lists every key.")
 WELCOME_MS = 30_000
+KEPT_MS = 20_000
+"""How long the status bar says how to get an edited setup back, once a scene replaced it."""
 
 
 def _font(points: float, bold: bool = False) -> QFont:
@@ -172,6 +175,8 @@ ACTIONS = (  # in the order the shortcut overlay (F1) lists them
                "the landscape as PNG or SVG, an animation as GIF or MP4, the runs as CSV or JSON"),
     ActionSpec("next_scene", "Next scene", ("PgDown",), _w("go_to_scene", +1)),
     ActionSpec("previous_scene", "Previous scene", ("PgUp",), _w("go_to_scene", -1)),
+    ActionSpec("back_to_kept", "Back to your edited scene", ("Ctrl+Z",), _w("back_to_kept"),
+               "the setup you had changed, as it was when another scene replaced it"),
     ActionSpec("faster", "Faster", ("+", "="), _w("_nudge_speed", +1)),
     ActionSpec("slower", "Slower", ("-",), _w("_nudge_speed", -1)),
     ActionSpec("present", "Presentation mode", ("F5",), _w("toggle_presentation"),
@@ -211,7 +216,7 @@ OVERLAY_LIST = "overlays"
 """In :data:`MENUS`, where the explanation overlays' actions go (:data:`OVERLAYS`)."""
 MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("&File", ("open", "synthesize", "open_scene", "save_scene", "screenshot", "export", SEPARATOR, "quit")),
-    ("&Scenes", ("next_scene", "previous_scene", SEPARATOR, SCENE_LIST)),
+    ("&Scenes", ("next_scene", "previous_scene", "back_to_kept", SEPARATOR, SCENE_LIST)),
     ("&Run", ("play", "step", "back", "reset", "end", "stage", "stage_back", "faster", "slower",
               SEPARATOR,
               "add", "duplicate", "remove", "fan", "unfan")),
@@ -402,8 +407,10 @@ class MainWindow(QMainWindow):
             action = self._action(spec.text, list(spec.shortcuts),
                                   partial(spec.slot, self), spec.tip)
             action.setCheckable(spec.checkable)
+            action.triggered.connect(self._leave_the_controls)
             setattr(self, f"{spec.name}_action", action)
         self.controls_action.setChecked(True)
+        self.back_to_kept_action.setEnabled(False)  # until an edited setup is kept
         self.overlay_actions: dict[str, QAction] = {}
         """Each explanation overlay's View-menu toggle, by the overlay's name."""
         for kind in OVERLAYS:
@@ -484,6 +491,7 @@ class MainWindow(QMainWindow):
         c.speedChanged.connect(self._show_speed)
         c.sceneChanged.connect(self._show_scene)
         c.sceneEdited.connect(self._show_caption)
+        c.keptChanged.connect(self._kept_changed)
         self.surface_view.startRequested.connect(c.set_start)
         self.surface_view.windowChanged.connect(c.set_window)
         panel.problemRequested.connect(self._problem_requested)
@@ -785,6 +793,52 @@ class MainWindow(QMainWindow):
         index = names.index(current.name) if current and current.name in names else -1
         target = index + offset if index >= 0 else (0 if offset > 0 else len(self.scenes) - 1)
         self.show_scene(min(max(target, 0), len(self.scenes) - 1))
+
+    def event(self, event: QEvent) -> bool:
+        """A digit that would open a scene while the keyboard is with the controls (a
+        missed click beside a field, or Return or Escape that ended an edit) is typing,
+        not a scene key: it opens nothing and the status bar says how to open one."""
+        digit = typed_digit(event)
+        if digit is None or not self._keys_with_controls():
+            return super().event(event)
+        if event.type() == QEvent.Type.ShortcutOverride:
+            event.accept()  # no shortcut: the key goes to the focus and on up to here
+        else:
+            self.statusBar().showMessage(
+                f"{digit} did not open scene {digit}: the keys are with the controls you "
+                "were editing; click the map first, or use PageDown or the Scenes menu",
+                MESSAGE_MS)
+        return True
+
+    def _keys_with_controls(self) -> bool:
+        """Whether the keyboard focus is in the controls, or was handed back to the
+        window by the end of an edit there (the map, when clicked, takes it)."""
+        focus = QApplication.focusWidget()
+        return self.controls_dock.isVisible() and (
+            focus is self or (focus is not None and self.controls_dock.isAncestorOf(focus)))
+
+    def _leave_the_controls(self) -> None:
+        """Once a key of the window's (Space, →) follows the end of an edit, the user is
+        done editing: the keys go to the map, where the digits open scenes again."""
+        if QApplication.focusWidget() is self:
+            self.surface_view.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def back_to_kept(self) -> None:
+        """Show again the edited setup that the last scene opened replaced."""
+        if self.controller.back_to_kept():
+            again = (f" (the one it replaced is kept: {self._back_keys()} again)"
+                     if self.controller.kept is not None else "")
+            self.statusBar().showMessage(f"Back to your edited scene{again}", KEPT_MS)
+
+    def _back_keys(self) -> str:
+        return self.back_to_kept_action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+
+    def _kept_changed(self, kept: object) -> None:
+        self.back_to_kept_action.setEnabled(kept is not None)
+        if kept is not None:
+            self.statusBar().showMessage(
+                f"Your edited scene is kept: {self._back_keys()} (Scenes > Back to your edited "
+                "scene) brings it back", KEPT_MS)
 
     def open_scene(self) -> None:
         """Ask for a scene file and open it; a bad file leaves everything as it was."""

@@ -171,6 +171,24 @@ def test_animation_with_progress_dialog(shown, tmp_path):
     assert not any(w.isVisible() for w in shown.findChildren(QProgressDialog))
 
 
+def test_the_apps_gif_keeps_its_layout_from_the_first_frame(shown, tmp_path):
+    # The app's export processes events between frames: the layout the axes asked for
+    # while painting frame 0 (the colour bar's axis 9 px narrower) came at frame 1.
+    path = tmp_path / "steady.gif"
+    assert exporter.export_animation_with_dialog(shown.controller, shown, path, frames=3)
+    with Image.open(path) as gif:
+        frames = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            frames.append(np.asarray(gif.convert("RGB")))
+    first, second = frames[0], frames[1]
+    header = 60  # the title, the caption and the changing "update n of m"
+    # The parts no run draws on: the colour bar with its axis, and the axis below the map.
+    assert np.array_equal(first[header:, -60:], second[header:, -60:])
+    assert np.array_equal(first[-25:], second[-25:])
+    assert not np.array_equal(first, second)  # the runs moved
+
+
 def test_animation_frames_are_spread_over_the_run():
     assert exporter.animation_updates(40, 5) == [0, 10, 20, 30, 40]
     assert exporter.animation_updates(3, 120) == [0, 1, 2, 3]  # a short run: fewer frames

@@ -140,6 +140,16 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.previous_scene_action.trigger()
         assert c.scene.number == 5
 
+    def back_to_kept() -> None:
+        w.show_scene(0)
+        c.add_run()
+        edited = c.to_scene()
+        w.show_scene(1)
+        w.back_to_kept_action.trigger()
+        assert c.to_scene() == edited and not w.back_to_kept_action.isEnabled()
+        # Left as next_previous leaves it: reset_view's zoom does not move scene 1's window.
+        w.show_scene(4)
+
     def faster_slower() -> None:
         speed = c.speed
         w.faster_action.trigger()
@@ -294,6 +304,7 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         w.stage_back_action: stages,
         w.next_scene_action: next_previous,
         w.previous_scene_action: next_previous,
+        w.back_to_kept_action: back_to_kept,
     }
     for name, action in w.overlay_actions.items():
         checks[action] = overlay_toggle(name, action)

@@ -64,6 +64,18 @@ EDITED_MARK = "Changed since the scene opened, which showed: "
 _OPTIMIZER_ORDER = tuple(OPTIMIZERS)
 
 
+@dataclass(frozen=True)
+class KeptSetup:
+    """An edited setup, kept when a scene replaced it, to go back to."""
+
+    setup: Scene
+    """Everything shown, as :meth:`AppController.to_scene` has it (and a scene file would)."""
+    opened: Scene | None
+    """The scene it was changed from, whose title and marked caption it shows, if any."""
+    selected: int
+    """The index of the selected run-list entry."""
+
+
 @dataclass
 class RunState:
     """One run as the controller keeps it: resolved settings, look and record."""
@@ -114,6 +126,7 @@ class AppController(QObject):
     optionsChanged = Signal(object, object)  # ViewOptions before, ViewOptions after
     sceneChanged = Signal(object)  # Scene: its title, caption and view options
     sceneEdited = Signal()  # the first change to the problem or runs since the scene opened
+    keptChanged = Signal(object)  # KeptSetup | None: the edited setup to go back to, once changed
     timelineChanged = Signal(int, int)  # shown update, last recorded update
     message = Signal(str)  # a notice or an error for the user
 
@@ -145,6 +158,9 @@ class AppController(QObject):
         self.scene_edited = False
         """Whether the problem or the runs changed since :attr:`scene` was opened,
         so that its caption may no longer hold."""
+        self._unsaved = False  # changed by the user since the last scene opened (or ever)
+        self.kept: KeptSetup | None = None
+        """The edited setup that the last scene opened replaced, to go back to."""
         self.position: int | None = None
         """The update shown while scrubbing the timeline; ``None`` follows the runs."""
         self.surface: SurfaceResult | None = None
@@ -255,6 +271,7 @@ class AppController(QObject):
         self._announce_problem()
         if not self.runs:
             self.add_run()
+        self._unsaved = False  # the initial setup is no one's work, to keep
 
     def set_problem(self, spec: ProblemSpec) -> bool:
         """Switch to the problem ``spec``; on failure report why and change nothing.
@@ -596,6 +613,9 @@ class AppController(QObject):
         except (ValueError, OSError) as exc:
             self.message.emit(f"Could not open the scene '{scene.name}': {exc}")
             return False
+        # A key pressed by mistake (a digit, PageDown) must not lose the user's work: an
+        # edited setup is kept to go back to; one not edited is the scene's, to be had again.
+        kept = self._keep() if self._unsaved else self.kept
         # A data file still being read for the problem before is not wanted any more.
         self._problem_request += 1
         self.problem_worker.latest_request = self._problem_request
@@ -605,7 +625,7 @@ class AppController(QObject):
             self._remove.emit(run.run_id)
         self.runs = []
         self.spec, self.problem, self.scene = scene.problem, problem, scene
-        self.scene_edited = False
+        self.scene_edited = self._unsaved = False
         self.window = scene.window or problem.window
         self.grid = scene.grid
         # Set before the surface is asked for (it is coloured by log_scale) and
@@ -632,6 +652,33 @@ class AppController(QObject):
         self.spreads.want(scene)
         self.sceneChanged.emit(scene)
         self._changed_runs()
+        if kept is not self.kept:
+            self.kept = kept
+            self.keptChanged.emit(kept)
+        return True
+
+    def _keep(self) -> KeptSetup:
+        selected = next((i for i, e in enumerate(self.entries())
+                         if self.selected_id in (r.run_id for r in self.runs_of(e))), 0)
+        return KeptSetup(self.to_scene(), self.scene, selected)
+
+    def back_to_kept(self) -> bool:
+        """Show the kept edited setup again, as it was when a scene replaced it, through
+        the path that opens a scene file; the setup shown, if edited, is kept in its
+        place. Whether there was one to show and it could be opened."""
+        kept, self.kept = self.kept, None  # in load_scene, the one shown if edited, or none
+        if kept is None or not self.load_scene(kept.setup):
+            self.kept = kept
+            return False
+        if self.kept is None:
+            self.keptChanged.emit(None)
+        # The heading of the scene it was changed from, marked as changed, as before.
+        self.scene, self.scene_edited = kept.opened, kept.opened is not None
+        self._unsaved = True
+        self.sceneEdited.emit()
+        entries = self.entries()
+        if kept.selected < len(entries):
+            self.select_run(self.runs_of(entries[kept.selected])[0].run_id)
         return True
 
     def heading(self) -> tuple[str, str]:
@@ -1005,6 +1052,7 @@ class AppController(QObject):
         self.request_frame()
 
     def _mark_edited(self) -> None:
+        self._unsaved = True
         if self.scene is not None and not self.scene_edited:
             self.scene_edited = True
             self.spreads.want(None)  # it was of the scene's runs, as they were

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRectF, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QRectF, Qt
+from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from gradviz.core.colormaps import load_colormap
@@ -92,6 +92,7 @@ class LandscapeView:
         self.ratio = ratio
         self._controller = controller
         self._widened: set[QGraphicsItem] = set()
+        self._painted = False  # once, to a scratch picture: see paint
         options = controller.options
         view = self.surface_view = _dressed(SurfaceView(), controller)
         view.set_axes(controller.problem.axes)
@@ -157,7 +158,26 @@ class LandscapeView:
                 (item.setPen if name == "pen" else item.setShadowPen)(wide)
 
     def paint(self, painter: QPainter, target: QRectF) -> None:
-        """Paint the plot into ``target``, and the shown panels at its right."""
+        """Paint the plot into ``target``, and the shown panels at its right, laid out."""
+        if not self._painted:
+            # pyqtgraph's axes learn their labels' widths while they paint, and only then
+            # ask for the room they need (the colour bar's axis moved 9 px after the first
+            # frame of a GIF): paint once to a scratch picture of the same kind first.
+            self._painted = True
+            device = painter.device()
+            scratch = QImage(device.width(), device.height(), QImage.Format.Format_RGB32)
+            scratch.setDevicePixelRatio(device.devicePixelRatioF())
+            scratch_painter = QPainter(scratch)
+            try:
+                self._render(scratch_painter, target)
+            finally:
+                scratch_painter.end()
+        # The layouts asked for since (the axes', a legend grown by a longer loss) are
+        # applied now, as the window's event loop would between two frames.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        self._render(painter, target)
+
+    def _render(self, painter: QPainter, target: QRectF) -> None:
         scale = target.height() / max(self.surface_view.height(), 1)
         panel = self.panel_width * scale
         plot = QRectF(target.left(), target.top(), target.width() - panel, target.height())

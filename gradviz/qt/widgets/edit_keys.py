@@ -41,6 +41,20 @@ def edit_key(event: QEvent) -> EditKey:
     return EditKey.OTHER
 
 
+SCENE_DIGITS = {getattr(Qt.Key, f"Key_{n}"): n for n in range(1, 10)}
+"""The keys that open the first nine scenes, and each one's number."""
+
+
+def typed_digit(event: QEvent) -> int | None:
+    """The digit 1 to 9 that ``event`` types (a key press or its shortcut override,
+    unmodified or on the keypad), or None."""
+    if event.type() not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+        return None
+    assert isinstance(event, QKeyEvent)
+    plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
+    return SCENE_DIGITS.get(Qt.Key(event.key())) if plain else None
+
+
 def end_edit(field: QWidget, event: QEvent, restore: Callable[[], object],
              commit: Callable[[], bool]) -> bool:
     """Let ``event`` end ``field``'s edit if it is one of the keys that do: Escape
