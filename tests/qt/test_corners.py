@@ -158,24 +158,30 @@ def test_after_a_resize_the_legend_is_placed_anew_clear_of_them(window, qtbot):
         _assert_apart(view)
 
 
+def _check_export(controller, size, presenting, check) -> None:  # type: ignore[no-untyped-def]
+    """Export ``controller``'s landscape at ``size`` (presenting or not) and run ``check``
+    on its surface view as it is laid out for the picture, when it is painted."""
+    painted: list[SurfaceView] = []
+
+    class Checked(LandscapeView):
+        def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            check(self.surface_view)
+            painted.append(self.surface_view)
+
+    controller.set_presenting(presenting)
+    try:
+        exporter.render_landscape(controller, size, Checked)
+    finally:
+        controller.set_presenting(False)
+    assert len(painted) == 1
+
+
 @pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
 @pytest.mark.parametrize("size", [(1920, 1080), (3840, 2160), (1280, 1024)],
                          ids=["1920", "3840", "1280x1024"])
 def test_in_an_export_the_legend_keeps_clear_of_the_badge_the_arrow_and_the_note(
         diverged, size, presenting):
-    painted: list[SurfaceView] = []
-
-    class Noted(LandscapeView):
-        def paint(self, painter, target):  # type: ignore[no-untyped-def]
-            _assert_apart(self.surface_view)  # as laid out for the picture
-            painted.append(self.surface_view)
-
-    diverged.set_presenting(presenting)
-    try:
-        exporter.render_landscape(diverged, size, Noted)
-    finally:
-        diverged.set_presenting(False)
-    assert len(painted) == 1
+    _check_export(diverged, size, presenting, _assert_apart)
 
 
 def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(diverged):
@@ -224,20 +230,10 @@ def test_in_an_export_the_basins_legend_keeps_clear_of_the_start_and_most_labels
     """Clear of the runs' legend and the start always; of the minima's labels where the
     map has a place for it, else at most ``labels`` of its 11 (main covered 2, 5, 2 and
     the start at 1280 presenting)."""
-    painted: list[SurfaceView] = []
+    def check(view: SurfaceView) -> None:
+        assert _basin_legend_apart(view) <= labels
 
-    class Checked(LandscapeView):
-        def paint(self, painter, target):  # type: ignore[no-untyped-def]
-            covered = _basin_legend_apart(self.surface_view)
-            assert covered <= labels
-            painted.append(self.surface_view)
-
-    basins_scene.set_presenting(presenting)
-    try:
-        exporter.render_landscape(basins_scene, size, Checked)
-    finally:
-        basins_scene.set_presenting(False)
-    assert len(painted) == 1
+    _check_export(basins_scene, size, presenting, check)
 
 
 # -- scene 7 with the minibatch's landscape, the step-size bound and the field ------------
@@ -283,16 +279,4 @@ def noted(qapp):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 800), (1024, 768)],
                          ids=["1920", "1280", "1024"])
 def test_in_an_export_the_notes_and_the_legend_stack_without_overlap(noted, size, presenting):
-    painted: list[SurfaceView] = []
-
-    class Checked(LandscapeView):
-        def paint(self, painter, target):  # type: ignore[no-untyped-def]
-            _notes_apart(self.surface_view)
-            painted.append(self.surface_view)
-
-    noted.set_presenting(presenting)
-    try:
-        exporter.render_landscape(noted, size, Checked)
-    finally:
-        noted.set_presenting(False)
-    assert len(painted) == 1
+    _check_export(noted, size, presenting, _notes_apart)

@@ -9,6 +9,8 @@ import numpy as np
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
+from key_typing import type_into
+
 from gradviz.core.problems import ProblemSpec
 
 
@@ -86,17 +88,10 @@ def test_embedded_points_come_back_too(active, qtbot):
 
 
 # -- a digit typed for a field is not a scene key ---------------------------------------------
-def _type_into(qtbot, edit, text: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
-    assert QApplication.focusWidget() is edit
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
-
-
 def test_digits_after_enter_or_a_missed_click_open_no_scene(active, qtbot):
     c, field = active.controller, active.control_panel.hyper_fields["lr"]
     active.show_scene(0)
-    _type_into(qtbot, field.edit, "0.05")
+    type_into(qtbot, field.edit, "0.05")
     _press(qtbot, active, Qt.Key.Key_Return)  # the edit is over; the keys are the window's
     _press(qtbot, active, Qt.Key.Key_3)
     assert c.scene.number == 1 and "did not open scene 3" in active.statusBar().currentMessage()
@@ -117,14 +112,14 @@ def test_digits_after_enter_or_a_missed_click_open_no_scene(active, qtbot):
     _press(qtbot, active, Qt.Key.Key_4)
     assert c.scene.number == 4
     # In a field a digit is typed, as ever.
-    _type_into(qtbot, field.edit, "2")
+    type_into(qtbot, field.edit, "2")
     assert field.edit.text() == "2" and c.scene.number == 4
 
 
 def test_with_the_controls_hidden_the_digits_open_scenes_after_an_edit(active, qtbot):
     c, field = active.controller, active.control_panel.hyper_fields["lr"]
     active.show_scene(0)
-    _type_into(qtbot, field.edit, "0.05")
+    type_into(qtbot, field.edit, "0.05")
     _press(qtbot, active, Qt.Key.Key_Return)
     active.toggle_presentation()  # the controls hidden: no edit can be going on
     _press(qtbot, active, Qt.Key.Key_2)

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from key_typing import type_into
+
 from gradviz.core.fans import Fan
 from gradviz.core.scenes import save_scene
 
@@ -363,17 +365,9 @@ def _press(qtbot, window, key) -> None:  # type: ignore[no-untyped-def]
     qtbot.keyClick(QApplication.focusWidget() or window, key)
 
 
-def _type_into(qtbot, edit, text: str) -> None:  # type: ignore[no-untyped-def]
-    """Click into a text field, select what it shows and type ``text`` over it."""
-    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
-    assert QApplication.focusWidget() is edit
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
-
-
 def test_enter_applies_the_rate_then_space_plays_and_r_resets(active, qtbot):
     c, field = active.controller, active.control_panel.hyper_fields["lr"]
-    _type_into(qtbot, field.edit, "0.05")
+    type_into(qtbot, field.edit, "0.05")
     _press(qtbot, active, Qt.Key.Key_Return)
     assert c.selected.settings.hyperparameters["lr"] == 0.05
     assert QApplication.focusWidget() is not field.edit
@@ -392,7 +386,7 @@ def test_escape_restores_the_value_and_leaves_the_field(active, qtbot):
     c, field = active.controller, active.control_panel.hyper_fields["lr"]
     before = c.selected.settings
     with qtbot.assertNotEmitted(field.committed):
-        _type_into(qtbot, field.edit, "7")
+        type_into(qtbot, field.edit, "7")
         _press(qtbot, active, Qt.Key.Key_Escape)
     assert field.edit.text() == "0.1"
     assert c.selected.settings == before
@@ -404,7 +398,7 @@ def test_escape_restores_the_value_and_leaves_the_field(active, qtbot):
 def test_a_refused_value_is_kept_out_and_the_keys_come_back(active, qtbot):
     c, field = active.controller, active.control_panel.hyper_fields["lr"]
     with qtbot.waitSignal(active.control_panel.message, timeout=1000) as blocker:
-        _type_into(qtbot, field.edit, "-3")
+        type_into(qtbot, field.edit, "-3")
         _press(qtbot, active, Qt.Key.Key_Return)
     assert "α (lr) must be between" in blocker.args[0]
     assert field.edit.text() == "0.1" and c.selected.settings.hyperparameters["lr"] == 0.1
