@@ -304,12 +304,17 @@ def test_what_is_on_screen_after_playing_matches_a_fresh_drawing(window, qtbot, 
     qtbot.waitUntil(lambda: min(len(r.record) for r in c.runs) > 40, timeout=15_000)
     c.pause()
     c.publish_now()
-    qtbot.wait(100)  # the last frame and the legend's pending losses are drawn
-    on_screen = _pixels(window.screen().grabWindow(window.winId()).toImage())
-    redrawn = _pixels(window.grab().toImage())
-    assert on_screen.shape == redrawn.shape
-    differing = np.abs(on_screen - redrawn).max(axis=2) > 40
-    assert differing.sum() == 0
+
+    def differing_pixels() -> int:
+        on_screen = _pixels(window.screen().grabWindow(window.winId()).toImage())
+        redrawn = _pixels(window.grab().toImage())
+        assert on_screen.shape == redrawn.shape
+        return int((np.abs(on_screen - redrawn).max(axis=2) > 40).sum())
+
+    # Steps computed before the pause are still published, and on a loaded machine
+    # their frame may reach the screen a while later: wait for it. Stale pixels
+    # never go away, so they still fail here.
+    qtbot.waitUntil(lambda: differing_pixels() == 0, timeout=5_000)
 
 
 class _HiDpiWidget:
