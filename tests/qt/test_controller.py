@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from gradviz.core.fans import Fan
 from gradviz.core.problems import DataFitProblem, ProblemSpec
 from gradviz.core.run import RunSettings
 from gradviz.core.scenes import Scene, SceneRun, builtin_scenes, load_scene, save_scene
@@ -460,6 +461,27 @@ def test_new_data_for_the_same_model_keep_the_runs_settings(started, qtbot):
     assert (sgd.hyperparameters["lr"], sgd.batch_size, sgd.start) == (0.3, 5, (1.0, 10.0))
     assert gd.batch_size == 200  # a full batch of the new data
     assert isinstance(c.problem, DataFitProblem) and c.problem.n_points == 200
+
+
+def test_a_new_default_start_moves_the_runs_there(started, qtbot):
+    c, view = started
+    spec = ProblemSpec("formula-surface", None, expression="log(phi0) + phi1**2",
+                       bounds="-1 3 -2 2", guess="1.5 1")
+    assert c.set_problem(spec)
+    c.add_run(RunSettings(optimizer="adam"))
+    c.add_fan(RunSettings(optimizer="gd"), Fan("lr", (0.01, 0.02)))
+    c.set_start((2.5, 0.5))  # a start of the fan's own, moved too
+    assert c.set_problem(replace(spec, parameters={**spec.parameters, "guess": "2 -1"}))
+    assert c.problem.start == (2.0, -1.0)
+    assert [run.settings.start for run in c.runs] == [(2.0, -1.0)] * 4
+    qtbot.waitUntil(lambda: all(len(run.record) >= 1 for run in c.runs), timeout=5000)
+    for run in c.runs:  # restarted from there
+        np.testing.assert_array_equal(run.record.phi[0], (2.0, -1.0))
+    # A new formula with the same Start keeps the runs' own starts.
+    c.set_start((2.5, 0.5))
+    assert c.set_problem(replace(c.spec, parameters={**c.spec.parameters,
+                                                     "expression": "log(phi0) + 2*phi1**2"}))
+    assert [run.settings.start for run in c.runs] == [(2.0, -1.0)] * 2 + [(2.5, 0.5)] * 2
 
 
 def test_a_problem_that_cannot_be_built_is_refused_and_nothing_changes(started):

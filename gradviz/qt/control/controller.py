@@ -321,13 +321,16 @@ class AppController(QObject):
 
     def _switch_problem(self, spec: ProblemSpec, problem: Problem) -> None:
         same_model = spec.model == self.spec.model
+        # A new default start (a formula problem's Start field) moves the runs there, as
+        # a new model's start does: the field is where the user asks the runs to start.
+        same_start = problem.start == self.problem.start
         old_n = self.problem.n_points
         self.spec, self.problem = spec, problem
         self.window = problem.window
         for run in self.runs:
             if run.fan is None:
-                run.settings = self._rebase(run.settings, old_n, problem, keep_values=same_model)
-        self._rebase_fans(old_n, same_model)
+                run.settings = self._rebase(run.settings, old_n, problem, same_model, same_start)
+        self._rebase_fans(old_n, same_model, same_start)
         self._announce_problem()
         for run in self.runs:
             self._restart(run)
@@ -336,10 +339,11 @@ class AppController(QObject):
 
     @staticmethod
     def _rebase(settings: RunSettings, old_n: int | None, problem: Problem,
-                keep_values: bool) -> RunSettings:
+                keep_values: bool, keep_start: bool) -> RunSettings:
         # A new model gets its own start and recommended rate; new data for the
         # same model keeps them, with a minibatch size fitted to the new N and
         # a full batch (gradient descent) kept a full batch of the new data.
+        # Without ``keep_start`` the start is the problem's (its new default start).
         n = problem.n_points
         if keep_values:
             batch = settings.batch_size
@@ -347,7 +351,8 @@ class AppController(QObject):
                 batch = None
             else:
                 batch = n if batch == old_n else min(batch, n)
-            return replace(settings, batch_size=batch).resolve(problem)
+            start = settings.start if keep_start else None
+            return replace(settings, batch_size=batch, start=start).resolve(problem)
         values = {k: v for k, v in settings.hyperparameters.items() if k != "lr"}
         return replace(settings, hyperparameters=values, batch_size=None, start=None).resolve(
             problem
@@ -1011,11 +1016,12 @@ class AppController(QObject):
         self._changed_runs()
         return True
 
-    def _rebase_fans(self, old_n: int | None, keep_values: bool) -> None:
+    def _rebase_fans(self, old_n: int | None, keep_values: bool, keep_start: bool) -> None:
         """The fans' base settings fitted to the new problem, as a run's are; a fan
         that cannot be run there (a seed fan without minibatches) becomes its base run."""
         for entry in [e for e in self.entries() if isinstance(e, FanEntry)]:
-            entry.settings = self._rebase(entry.settings, old_n, self.problem, keep_values)
+            entry.settings = self._rebase(entry.settings, old_n, self.problem, keep_values,
+                                          keep_start)
             try:
                 check_fan_run(self.problem, entry.settings, entry.fan)
             except ValueError as exc:
