@@ -642,8 +642,10 @@ class MainWindow(QMainWindow):
             f"update {frame.index}",
             *_epoch_words(frame),
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
-            f"loss {frame.current_loss:.4f}",
         ]
+        loss = frame.loss_text(".4f")
+        if loss is not None:
+            parts.append(f"loss {loss}")
         lr = float(frame.lr[frame.index])
         if math.isfinite(lr):
             parts.append(f"α = {lr:.4g}")

@@ -9,6 +9,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from gradviz.core.batching import place_in_epoch
+from gradviz.core.engine import full_loss_every
 from gradviz.core.explain import step_stage
 from gradviz.core.fans import Fan, SeedSpread, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
@@ -1225,7 +1226,8 @@ class AppController(QObject):
                 diverged_at=run.record.diverged_at,
                 undefined=run.record.undefined,
                 error=run.error,
-                minibatches=n is not None and run.settings.batch_size != n,
+                minibatches=(minibatches := n is not None and run.settings.batch_size != n),
+                loss_every=full_loss_every(n, run.settings.batch_size) if minibatches else 1,
                 fan=tags.get(run.entry_id),
                 member=run.member,
                 diverged_shown=run.record.diverged_at is not None and (
