@@ -393,8 +393,8 @@ class AppController(QObject):
                 still = "; the least α there is, still above it" if rate >= curvature.bound else ""
                 changed.append(f"{before} → α = {rate:g} ({curvature.describe()}{still})")
         if changed:
-            self.message.emit("New data: α lowered below the step-size bound, where it would diverge: "
-                              + "; ".join(changed))
+            self.message.emit("New data: α lowered below the step-size bound, where it would "
+                              "diverge: " + "; ".join(changed))
 
     def _announce_problem(self) -> None:
         # The fit curves are sampled at the same x every frame: compute them once.
