@@ -28,7 +28,7 @@ from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.pieces import run_piece
 from gradviz.core.problems import Problem
 from gradviz.core.parsing import finite_number
-from gradviz.core.run import REPORT_EVERY, RunSettings, Trajectory
+from gradviz.core.run import REPORT_EVERY, UNDEFINED_LOSS, RunSettings, Trajectory, loss_text
 from gradviz.core.run_settings import check_seed
 
 MAX_FAN = 32
@@ -304,9 +304,13 @@ class FanResult:
         width = max(len(self.fan.param), *map(len, labels))
         lines = [f"{self.fan.param:<{width}}  final loss"]
         for label, member in zip(labels, self.members):
-            text = f"{member.final_loss:.6g}"
-            if member.diverged_at is not None:
-                text = f"diverged at step {member.diverged_at} (loss {text} before)"
+            text = loss_text(member.final_loss, ".6g")
+            # A member that starts where the loss is undefined has no loss before.
+            before = f" (loss {text} before)" if text != UNDEFINED_LOSS else ""
+            if member.diverged_at is not None and member.undefined:
+                text = f"stopped at step {member.diverged_at}: the loss is undefined there{before}"
+            elif member.diverged_at is not None:
+                text = f"diverged at step {member.diverged_at}{before}"
             lines.append(f"{label:<{width}}  {text}")
         return "\n".join(lines)
 

@@ -137,12 +137,24 @@ def summary_line(
     and stopped at step ``diverged_at`` (if not ``None``) by diverging or, if
     ``undefined``, where the loss is undefined."""
     phi0, phi1 = phi
-    text = f"final phi = ({phi0:.4f}, {phi1:.4f}), final loss = {loss:.4f}, {updates} updates"
+    text = (f"final phi = ({phi0:.4f}, {phi1:.4f}), final loss = {loss_text(loss, '.4f')}, "
+            f"{updates} updates")
     if diverged_at is not None and undefined:
         text += f"; stopped at step {diverged_at}: the loss is undefined there"
     elif diverged_at is not None:
         text += f"; diverged at step {diverged_at}"
     return text
+
+
+UNDEFINED_LOSS = "undefined"
+"""How a NaN loss reads wherever a loss is shown as text (files keep NaN)."""
+
+
+def loss_text(loss: float, spec: str = ".4g") -> str:
+    """``loss`` as shown to people: formatted by ``spec``, or :data:`UNDEFINED_LOSS`
+    where it is NaN (a formula's loss where it takes the log of a negative number,
+    say), never "nan"."""
+    return UNDEFINED_LOSS if np.isnan(loss) else format(loss, spec)
 
 
 def loss_undefined(phi: np.ndarray, loss: float, batch_loss: float) -> bool:

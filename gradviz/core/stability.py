@@ -36,6 +36,7 @@ import numpy as np
 
 from gradviz.core.losses import Problem
 from gradviz.core.optimizers import OPTIMIZERS, GradientDescent
+from gradviz.core.round_numbers import round_below
 
 LOCAL_POINTS = 100_000
 """Most data points for which :func:`step_bound` works out a local bound (each costs a
@@ -287,3 +288,21 @@ def step_bound(problem: Problem, optimizer: str, phi: np.ndarray | None) -> Curv
         return curvature_at(problem, phi)
     except ValueError:  # not finite there
         return None
+
+
+_BELOW = 1 - 1e-9
+"""A bound shrunk by this before it is rounded down: a round bound (0.04) itself is
+not stable, so the rate must be the round number below it (0.02)."""
+
+
+def stable_rate(curvature: Curvature | None, lr: float, least: float = 0.0) -> float:
+    """A learning rate for plain gradient steps under ``curvature``'s bound: ``lr`` if it
+    is below the bound (or there is none), else the largest round rate (1, 2 or 5 times
+    a power of ten) below the bound, but not below ``least`` (the least rate allowed,
+    where it may still be above a bound that small)."""
+    bound = None if curvature is None else curvature.bound
+    if bound is None or lr < bound:
+        return lr
+    # Read back from one digit: the double nearest to 5e-06, as the user would type it
+    # (the decade times 5 is 4.9999999999999996e-06).
+    return max(float(f"{round_below(bound * _BELOW):.1g}"), least)

@@ -8,6 +8,7 @@ import numpy as np
 
 from gradviz.core.columns import column_fields
 from gradviz.core.fans import SEED
+from gradviz.core.run import loss_text
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,10 @@ class RunFrame:
     undefined : bool
         Whether it stopped at ``diverged_at`` because the loss is undefined there
         (:func:`~gradviz.core.run.loss_undefined`), not because it diverged.
+    loss_every : int
+        Every how many updates the run records its full-data loss
+        (:func:`~gradviz.core.engine.full_loss_every`: 1 but for minibatches of a large
+        data set, whose other rows hold NaN for a loss not computed).
     """
 
     run_id: int
@@ -82,6 +87,7 @@ class RunFrame:
     member: int = -1
     diverged_shown: bool = False
     undefined: bool = False
+    loss_every: int = 1
 
     @property
     def current_phi(self) -> np.ndarray | None:
@@ -92,6 +98,19 @@ class RunFrame:
     def current_loss(self) -> float:
         """The full-data loss at the shown position (NaN before the first step)."""
         return float(self.loss[self.index]) if self.index >= 0 else float("nan")
+
+    def loss_text(self, spec: str = ".4g") -> str | None:
+        """The loss at the shown position as the legend and the status bar show it
+        (:func:`~gradviz.core.run.loss_text`: "undefined" where it is NaN), or ``None``
+        where there is none to show: before the first step, or at an update whose
+        full-data loss a large data set's schedule did not compute."""
+        if self.index < 0:
+            return None
+        loss = self.current_loss
+        stopped_here = self.undefined and self.diverged_shown and self.index == len(self.loss) - 1
+        if np.isnan(loss) and not stopped_here and self.update[self.index] % self.loss_every:
+            return None
+        return loss_text(loss, spec)
 
     @property
     def short_badge(self) -> str | None:

@@ -642,8 +642,10 @@ class MainWindow(QMainWindow):
             f"update {frame.index}",
             *_epoch_words(frame),
             f"φ = ({_fixed(phi[0])}, {_fixed(phi[1])})",
-            f"loss {frame.current_loss:.4f}",
         ]
+        loss = frame.loss_text(".4f")
+        if loss is not None:
+            parts.append(f"loss {loss}")
         lr = float(frame.lr[frame.index])
         if math.isfinite(lr):
             parts.append(f"α = {lr:.4g}")
@@ -701,8 +703,8 @@ class MainWindow(QMainWindow):
         preview.changed.connect(dialog.show_table)
         preview.failed.connect(dialog.show_error)
         preview.progressed.connect(dialog.show_progress)
-        dialog.accepted.connect(lambda: self._problem_requested(
-            replace(self.controller.spec, data=dialog.chosen_spec())))
+        dialog.accepted.connect(lambda: self.controller.set_problem(
+            replace(self.controller.spec, data=dialog.chosen_spec()), new_data=True))
         dialog.finished.connect(lambda _: self._data_dialog_closed(dialog, preview))
         dialog.open()  # not exec(): the runs and the window go on meanwhile
         dialog.request_preview()
@@ -720,7 +722,8 @@ class MainWindow(QMainWindow):
         model = c.problem.model  # type: ignore[attr-defined]  # a problem that fits data
         dialog = SyntheticDialog(c.spec, model, self)
         self.synthetic_dialog = dialog
-        dialog.accepted.connect(lambda: self._problem_requested(replace(c.spec, data=dialog.data)))
+        dialog.accepted.connect(lambda: c.set_problem(replace(c.spec, data=dialog.data),
+                                                      new_data=True))
         dialog.finished.connect(lambda _: setattr(self, "synthetic_dialog", None))
         dialog.open()
 

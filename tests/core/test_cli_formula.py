@@ -112,5 +112,12 @@ def test_a_run_stopped_where_the_loss_is_undefined_says_so(capsys) -> None:
     assert main(["run", *surface, "--start", "1", "-0.5"]) == 0
     summary = capsys.readouterr().out.strip().splitlines()[-1]
     assert summary.endswith("; stopped at step 1: the loss is undefined there")
+    assert "final loss = undefined, 0 updates" in summary and "nan" not in summary
+    # A fan's table says it too, for the member stopped there (and the one stopped later).
+    assert main(["fan", *surface, "--start", "1", "-0.5", "--param", "lr",
+                 "--values", "0.01", "0.02"]) == 0
+    table = capsys.readouterr().out.strip().splitlines()
+    assert table[1:] == [f"{lr}  stopped at step 1: the loss is undefined there"
+                         for lr in ("0.01", "0.02")]
     assert main(["run", *surface[:3], "phi0**2 + phi1**2", *surface[4:], "--lr", "1000"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].endswith("; diverged at step 1")

@@ -16,6 +16,7 @@ from gradviz.core.formula_problems import FormulaModel, FormulaSurface
 
 _OPERATORS: dict[str, Callable[..., np.ndarray]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
+    "0*": lambda a, b: np.where(np.equal(a, 0.0), 0.0, np.multiply(a, b)),  # a zero a wins
 }
 _FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
@@ -151,6 +152,18 @@ def test_a_workspace_gives_the_programs_powers_of_a_grid(text: str) -> None:
               np.linspace(-2.0, 4.0, 64)[None, :, None])
     for actual, expected in zip(program.workspace()(*arrays), program(*arrays), strict=True):
         _same_bits(actual, expected)
+
+
+def test_the_derivatives_of_powers_are_finite_where_a_zero_factor_wins() -> None:
+    # d(u**v) has terms that are 0 where their first factor is (0 · log 0, v · 0**-1 at
+    # v = 0), in place in a workspace's buffers too.
+    formula = model("phi0**phi1 + (phi0 * x)**(phi1 * x)")
+    arrays = (X, PHI0, PHI1)
+    for program in (formula.gradient_program, formula.hessian_program):
+        for actual, expected in zip(program.workspace()(*arrays), program(*arrays), strict=True):
+            _same_bits(actual, expected)
+    _, d0, d1 = formula.gradient_program(0.0, 0.0, 3.0)  # 0**3 + 0**0 = 1 around
+    assert (float(d0), float(d1)) == (0.0, 0.0)
 
 
 def test_a_workspace_leaves_numpys_settings_as_they_were() -> None:

@@ -9,11 +9,13 @@ import pytest
 import gradviz
 from gradviz.core.problems import make_problem
 from gradviz.core.stability import (
+    Curvature,
     Regime,
     is_quadratic,
     minibatch,
     rate_words,
     stability,
+    stable_rate,
     step_bound,
     takes_plain_steps,
 )
@@ -135,3 +137,26 @@ def test_where_the_loss_is_undefined_there_is_no_bound_whatever_the_hessian_says
     assert "the loss is undefined at φ = (-2, 1)" in curvature.describe()
     assert rate_words(curvature, 0.1) == curvature.describe()
     assert step_bound(surface, "gd", np.array([2.0, 1.0])).bound is not None
+
+
+def _curvature(lambda_max: float) -> Curvature:
+    values = np.array([1e-3, lambda_max])
+    return Curvature(np.zeros(2), np.diag(values), values, np.eye(2), local=False)
+
+
+def test_a_rate_at_or_above_the_bound_is_lowered_to_a_round_one_below_it(linear):
+    curvature = stability(linear)  # 2/λmax = 0.03998
+    assert stable_rate(curvature, 0.02) == 0.02  # stable: kept, to the bit
+    assert stable_rate(curvature, 0.1) == stable_rate(curvature, 0.03998) == 0.02
+    assert _run(linear, stable_rate(curvature, 0.1)).diverged_at is None
+    assert stable_rate(_curvature(50.0), 0.04) == 0.02  # a round bound is itself unstable
+    assert stable_rate(_curvature(50.0), 0.5) == 0.02
+    assert stable_rate(_curvature(4e3), 0.1) == 0.0002  # 2/λmax = 0.0005
+    assert stable_rate(_curvature(4e7), 0.1, least=1e-6) == 1e-6  # none is stable: the least
+
+
+def test_without_a_bound_the_rate_is_kept():
+    assert stable_rate(None, 0.3) == 0.3
+    saddle = Curvature(np.zeros(2), np.diag([-1.0, 1.0]), np.array([-1.0, 1.0]), np.eye(2),
+                       local=True)
+    assert stable_rate(saddle, 0.3) == 0.3

@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from gradviz.core.fans import Fan
 from gradviz.core.problems import DataFitProblem, ProblemSpec
 from gradviz.core.run import RunSettings
 from gradviz.core.scenes import Scene, SceneRun, builtin_scenes, load_scene, save_scene
 from gradviz.core.space import Window
+from gradviz.core.stability import step_bound
 from gradviz.qt.control.controller import (
     FRAME_MS,
     MAX_RUNS,
@@ -460,6 +462,54 @@ def test_new_data_for_the_same_model_keep_the_runs_settings(started, qtbot):
     assert (sgd.hyperparameters["lr"], sgd.batch_size, sgd.start) == (0.3, 5, (1.0, 10.0))
     assert gd.batch_size == 200  # a full batch of the new data
     assert isinstance(c.problem, DataFitProblem) and c.problem.n_points == 200
+
+
+def test_a_new_default_start_moves_the_runs_there(started, qtbot):
+    c, view = started
+    spec = ProblemSpec("formula-surface", None, expression="log(phi0) + phi1**2",
+                       bounds="-1 3 -2 2", guess="1.5 1")
+    assert c.set_problem(spec)
+    c.add_run(RunSettings(optimizer="adam"))
+    c.add_fan(RunSettings(optimizer="gd"), Fan("lr", (0.01, 0.02)))
+    c.set_start((2.5, 0.5))  # a start of the fan's own, moved too
+    assert c.set_problem(replace(spec, parameters={**spec.parameters, "guess": "2 -1"}))
+    assert c.problem.start == (2.0, -1.0)
+    assert [run.settings.start for run in c.runs] == [(2.0, -1.0)] * 4
+    qtbot.waitUntil(lambda: all(len(run.record) >= 1 for run in c.runs), timeout=5000)
+    for run in c.runs:  # restarted from there
+        np.testing.assert_array_equal(run.record.phi[0], (2.0, -1.0))
+    # A new formula with the same Start keeps the runs' own starts.
+    c.set_start((2.5, 0.5))
+    assert c.set_problem(replace(c.spec, parameters={**c.spec.parameters,
+                                                     "expression": "log(phi0) + 2*phi1**2"}))
+    assert [run.settings.start for run in c.runs] == [(2.0, -1.0)] * 2 + [(2.5, 0.5)] * 2
+
+
+def test_new_data_of_a_larger_scale_get_a_stable_rate_and_say_so(started, qtbot, tmp_path):
+    c, view = started
+    assert c.set_problem(ProblemSpec("linear"))
+    c.add_run(RunSettings(optimizer="adam"))  # steps of about α, whatever the gradient
+    c.add_run(RunSettings(optimizer="gd", hyperparameters={"lr": 1e-6}))  # stable already
+    x = np.linspace(0.0, 100.0, 40)
+    path = tmp_path / "far.csv"
+    np.savetxt(path, np.column_stack([x, 3 + 0.5 * x]), delimiter=",", header="x,y",
+               comments="")
+    with qtbot.waitSignal(c.problemChanged, timeout=10_000):
+        assert c.set_problem(replace(c.spec, data=str(path)), new_data=True)
+    bound = step_bound(c.problem, "gd", None).bound
+    assert bound == pytest.approx(7.4e-6, rel=0.01)  # λmax = 2 Σ (1 + x²) roughly
+    assert [run.settings.hyperparameters["lr"] for run in c.runs] == [5e-6, 0.02, 1e-6]
+    assert view.last("message") == ("New data: α lowered below the step-size bound, where it "
+                                    "would diverge: GD α=0.02 → α = 5e-06 (2/λmax = 7.40e-06)")
+    c.run_to_end()
+    qtbot.waitUntil(lambda: all(len(run.record) == 101 for run in c.runs), timeout=10_000)
+    assert all(run.record.diverged_at is None for run in c.runs)
+    # Built-in data (and data not asked for as new) keep the runs' rates as they are.
+    c.edit_selected(replace(c.runs[-1].settings, hyperparameters={"lr": 0.02}))
+    assert c.set_problem(replace(c.spec, data="udl-linear"), new_data=True)
+    assert c.set_problem(replace(c.spec, data=str(path)))
+    qtbot.waitUntil(lambda: c.spec.data == str(path), timeout=10_000)
+    assert c.runs[-1].settings.hyperparameters["lr"] == 0.02
 
 
 def test_a_problem_that_cannot_be_built_is_refused_and_nothing_changes(started):

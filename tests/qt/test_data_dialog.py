@@ -195,3 +195,30 @@ def test_a_broken_file_spec_is_refused_with_its_reason(window, qtbot, tmp_path) 
         c.set_problem(replace(c.spec, data=f"{tmp_path}/a.csv:x=1,y=2,x=3"))
     assert (c.spec, c.problem) == before
     assert "x is given twice" in window.message_bar.text()
+
+
+@pytest.mark.parametrize("source", ["file", "synthetic"])
+def test_new_data_of_a_larger_scale_get_a_stable_rate_in_the_message_bar(
+    window, qtbot, tmp_path, source
+) -> None:
+    c = window.controller
+    c.set_problem(ProblemSpec("linear"))
+    qtbot.waitUntil(lambda: c.problem.name == "linear", timeout=5000)
+    if source == "file":
+        path = tmp_path / "far.csv"
+        path.write_text("x,y\n" + "".join(f"{x},{3 + x / 2}\n" for x in range(0, 100, 5)))
+        dialog = _open(window, qtbot, path)
+    else:
+        window.synthetic_data()
+        dialog = window.synthetic_dialog
+        for key, value in (("n", "200"), ("xmin", "-15"), ("xmax", "15")):
+            dialog.fields[key].setText(value)
+        dialog.preview()
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: c.problem.n_points in (20, 200), timeout=10_000)
+    lr = c.runs[0].settings.hyperparameters["lr"]
+    assert lr < c.problem.recommended_lr["gd"] and f"{lr:.1g}" == repr(lr)  # round, lower
+    assert window.message_bar.text().startswith(
+        "New data: α lowered below the step-size bound, where it would diverge: GD α=0.02 → "
+        f"α = {lr:g} (2/λmax = ")
+    qtbot.waitUntil(lambda: window.control_panel.hyper_fields["lr"].value == lr, timeout=3000)

@@ -185,6 +185,40 @@ def test_a_run_into_the_undefined_region_stops_with_its_badge(window, qtbot) -> 
         stopped.run_id, ""), timeout=3000)
 
 
+def test_a_run_that_starts_where_the_loss_is_undefined_says_so_not_nan(window, qtbot) -> None:
+    c = window.controller
+    c.set_problem(LOG)
+    qtbot.waitUntil(lambda: c.spec == LOG and window.surface_view.undefined_shown,
+                    timeout=10_000)
+    c.edit_selected(RunSettings(optimizer="gd", steps=50, start=(-0.5, 1.0)))
+    stopped = c.runs[0]
+    c.run_to_end()
+    qtbot.waitUntil(lambda: stopped.record.diverged_at == 1, timeout=5000)
+    qtbot.waitUntil(lambda: "undefined at update 1" in window.surface_view._legend_text.get(
+        stopped.run_id, ""), timeout=3000)
+    legend = window.surface_view._legend_text[stopped.run_id]
+    assert "loss undefined" in legend and "nan" not in legend.lower()
+    qtbot.waitUntil(lambda: "loss undefined" in window.status.text(), timeout=3000)
+    assert "nan" not in window.status.text().lower()
+
+
+def test_a_new_start_in_the_problems_start_field_restarts_the_runs_there(window, qtbot) -> None:
+    c = window.controller
+    c.set_problem(LOG)
+    qtbot.waitUntil(lambda: c.spec == LOG and c.surface is not None, timeout=10_000)
+    field = window.control_panel.model_fields["guess"]
+    field.edit.setText("2 -1")
+    with qtbot.waitSignal(window.control_panel.problemRequested, timeout=5000):
+        qtbot.keyClick(field.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: c.problem.start == (2.0, -1.0), timeout=5000)
+    assert c.runs[0].settings.start == (2.0, -1.0)
+    qtbot.waitUntil(lambda: len(c.runs[0].record) >= 1, timeout=5000)
+    np.testing.assert_array_equal(c.runs[0].record.phi[0], (2.0, -1.0))
+    panel = window.control_panel  # the run's own start fields show it too
+    qtbot.waitUntil(lambda: (panel.start0.value, panel.start1.value) == (2.0, -1.0),
+                    timeout=3000)
+
+
 def test_return_in_the_editor_changes_the_surface(window, qtbot) -> None:
     c = window.controller
     c.set_problem(ProblemSpec(SURFACE, None))

@@ -64,3 +64,27 @@ def test_epochs_are_marked_on_the_loss_curve_between_its_scheduled_losses(
     starts = np.arange(7, 60, 6)  # updates 7, 13, ... begin an epoch: no loss of their own
     np.testing.assert_array_equal(x, starts)
     np.testing.assert_allclose(y, np.interp(starts, known, loss[known]), rtol=1e-12)
+
+
+def test_an_update_without_a_full_data_loss_shows_none_rather_than_undefined(
+    window, qtbot, monkeypatch
+) -> None:
+    large_data(monkeypatch)
+    c = window.controller
+    c.edit_selected(RunSettings(optimizer="sgd", steps=60, seed=1))  # the loss every 6th
+    run = c.runs[0]
+    c.run_to_end()
+    qtbot.waitUntil(lambda: len(run.record) == 61, timeout=5000)
+    def legend() -> str:
+        return window.surface_view._legend_text[run.run_id]
+
+    for update, shown in ((7, False), (12, True)):
+        c.scrub(update)
+        qtbot.waitUntil(lambda update=update: f"update {update} " in window.status.text(),
+                        timeout=3000)
+        frame = next(f for f in c.frames() if f.selected)
+        assert frame.loss_every == 6
+        qtbot.waitUntil(lambda shown=shown: ("loss" in legend()) == shown, timeout=3000)
+        assert ("loss" in window.status.text()) == shown
+        assert "undefined" not in legend() + window.status.text()
+        assert frame.loss_text() == (f"{run.record.loss[update]:.4g}" if shown else None)

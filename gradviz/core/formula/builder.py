@@ -134,6 +134,20 @@ class Builder:
             return self.power(left, self.number(2.0))
         return self._binary("*", left, right)
 
+    def zero_product(self, left: Node, right: Node) -> Node:
+        """``left * right``, but 0 wherever ``left`` is 0, even where ``right`` is
+        infinite or NaN (``0*``: see :class:`~gradviz.core.formula.tree.Binary`)."""
+        if isinstance(left, Negative):
+            return self.negative(self.zero_product(left.operand, right))
+        if isinstance(right, Negative):
+            return self.negative(self.zero_product(left, right.operand))
+        a, b = _value(left), _value(right)
+        if a == 0.0:
+            return self.number(0.0)
+        if a is not None or b is not None:  # a number that is not 0, or a finite right
+            return self.multiply(left, right)
+        return self._binary("0*", left, right)
+
     def divide(self, left: Node, right: Node) -> Node:
         """``left / right``."""
         if (folded := self._folded("/", left, right)) is not None:

@@ -39,6 +39,8 @@ def _binary(node: Binary, du: Node, dv: Node, build: Builder) -> Node:
         return build.subtract(du, dv)
     if node.op == "*":
         return build.add(build.multiply(du, v), build.multiply(u, dv))
+    if node.op == "0*":  # the product rule, each term's zero factor winning as its own
+        return build.add(build.zero_product(du, v), build.zero_product(u, dv))
     if node.op == "/":
         # (du v - u dv) / v², written as du/v - u dv / v² so a constant
         # denominator keeps its simple form du / v.
@@ -47,13 +49,18 @@ def _binary(node: Binary, du: Node, dv: Node, build: Builder) -> Node:
             return first
         return build.subtract(first, build.divide(build.multiply(u, dv), build.power(v, build.number(2.0))))
     assert node.op == "**"
-    if dv is zero:  # u**c: c u**(c-1) du
-        reduced = build.power(u, build.subtract(v, build.number(1.0)))
-        return build.multiply(build.multiply(v, reduced), du)
-    # u**v = exp(v log u): u**v (dv log u + v du / u)
-    growth = build.add(build.multiply(dv, build.call("log", u)),
-                       build.divide(build.multiply(v, du), u))
-    return build.multiply(node, growth)
+    # d(u**v) = v u**(v-1) du + u**v log(u) dv: the constant exponent's rule and the
+    # exponential's, each 0 where it has no change to follow. Not u**v (dv log u +
+    # v du / u), whose 0 · log 0 and 0 / 0 are NaN at u = 0 where the power is smooth
+    # (v > 1). v u**(v-1) is 0 where v is (u**0 is 1 whatever u is, 0**-1 inf); the
+    # log term is 0 where u**v dv is: the limit of u**v log u at u = 0 for v > 0, and
+    # a log of any u (of a negative one, NaN) times a v that does not change there.
+    # For a number v the first factor is the plain product, as it has always been.
+    reduced = build.power(u, build.subtract(v, build.number(1.0)))
+    first = build.multiply(build.zero_product(v, reduced), du)
+    if dv is zero:
+        return first
+    return build.add(first, build.zero_product(build.multiply(dv, node), build.call("log", u)))
 
 
 def _outer(node: Call, build: Builder) -> Node:

@@ -7,7 +7,11 @@ from gradviz.core.formula.tree import Binary, Call, Negative, Node, Number, Vari
 MAX_PRINTED = 20_000
 """Most nodes printed; a larger tree (a long formula's second derivative) is cut."""
 
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "0*": 2, "/": 2, "neg": 3, "**": 4, "atom": 5}
+
+_SYMBOL = {"0*": "*"}
+"""How an operator of derivatives alone is written: a product whose zero factor wins
+reads as the product it is wherever both factors are finite."""
 
 
 def to_text(node: Node) -> str:
@@ -62,4 +66,4 @@ def _text(node: Node) -> str:
         return f"{left_text}**{right_text}"
     left_text = _wrapped(node.left, left < own)
     right_text = _wrapped(node.right, right <= own)
-    return f"{left_text} {node.op} {right_text}"
+    return f"{left_text} {_SYMBOL.get(node.op, node.op)} {right_text}"

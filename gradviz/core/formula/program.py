@@ -44,12 +44,24 @@ def _sigmoid(u: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     return np.add(0.5, out, out=out)
 
 
+def _zero_product(a: Value, b: Value, out: np.ndarray | None = None) -> Value:
+    # a * b, and 0 where a is 0: where b is inf or NaN too. The mask is taken first,
+    # as ``out`` may be a's own buffer.
+    zero = np.equal(a, 0.0)
+    product = np.multiply(a, b) if out is None else np.multiply(a, b, out=out)
+    if np.ndim(product) == 0:
+        return 0.0 if zero else product
+    np.copyto(product, 0.0, where=zero)
+    return product
+
+
 _FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
     "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
     "sqrt": np.sqrt, "abs": np.abs, "tanh": np.tanh, "sigmoid": _sigmoid, "sign": np.sign,
 }
 _OPERATORS: dict[str, Callable[..., np.ndarray]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "**": np.power,
+    "0*": _zero_product,
 }
 
 _BUFFER = 16

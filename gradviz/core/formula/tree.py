@@ -47,7 +47,9 @@ class Negative(Node):
 
 @dataclass(frozen=True, eq=False)
 class Binary(Node):
-    """``left op right``; ``op`` is one of ``+ - * / **``."""
+    """``left op right``; ``op`` is one of ``+ - * / **``, or ``0*`` (only in derivatives):
+    the product ``left * right`` but 0 wherever ``left`` is 0, even where ``right`` is
+    infinite or NaN (the limit 0 · log 0 = 0 in a power's derivative; printed as ``*``)."""
 
     op: str
     left: Node

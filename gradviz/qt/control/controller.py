@@ -9,10 +9,11 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
 from gradviz.core.batching import place_in_epoch
+from gradviz.core.engine import full_loss_every
 from gradviz.core.explain import step_stage
 from gradviz.core.fans import Fan, SeedSpread, check_fan_run, fan_settings, member_names
 from gradviz.core.hyperparameters import HyperParameterError
-from gradviz.core.optimizers import OPTIMIZERS
+from gradviz.core.optimizers import LR, OPTIMIZERS
 from gradviz.core.palette import first_unused_colour
 from gradviz.core.problems import Problem, ProblemSpec
 from gradviz.core.recording import Recording
@@ -21,7 +22,7 @@ from gradviz.core.rules import RulePart
 from gradviz.core.run_set import legend_name
 from gradviz.core.scenes import Scene, SceneFan, SceneRun
 from gradviz.core.space import Window
-from gradviz.core.stability import Curvature, step_bound
+from gradviz.core.stability import Curvature, stable_rate, step_bound
 from gradviz.qt.control.basin_control import BasinControl
 from gradviz.qt.control.fan_entry import FanEntry, fan_plot
 from gradviz.qt.control.spread_control import SpreadControl, spread_plot
@@ -170,6 +171,7 @@ class AppController(QObject):
         self._surface_progress: float | None = None  # of the latest surface, once it reports
         self._problem_request = 0
         self._loading: str | None = None  # the data file being read, in a few words, if any
+        self._new_data = False  # whether the problem asked for last is the user's new data
         self._start_threads()
         self.basins = BasinControl(self)
         """The basins of attraction laid over the map while :attr:`options` show them."""
@@ -273,12 +275,15 @@ class AppController(QObject):
             self.add_run()
         self._unsaved = False  # the initial setup is no one's work, to keep
 
-    def set_problem(self, spec: ProblemSpec) -> bool:
+    def set_problem(self, spec: ProblemSpec, new_data: bool = False) -> bool:
         """Switch to the problem ``spec``; on failure report why and change nothing.
 
         Data from a file are read by a worker, off the UI thread: the problem
         switches when they have been read (nothing changes before), and a newer
-        problem or scene asked for meanwhile replaces the request.
+        problem or scene asked for meanwhile replaces the request. ``new_data``: the
+        spec's data are the user's, new (a file opened, synthetic points made), whose
+        scale no default rate was chosen for: a run of plain gradient steps whose rate
+        would diverge on them gets a round rate below its bound (:meth:`_fit_rates`).
 
         Returns
         -------
@@ -288,6 +293,7 @@ class AppController(QObject):
         """
         self._problem_request += 1
         self.problem_worker.latest_request = self._problem_request
+        self._new_data = new_data
         if spec.reads_file:
             source, data = spec.data_source, spec.resolved_data
             self._loading = source.label(data)  # type: ignore[union-attr,arg-type]
@@ -321,13 +327,18 @@ class AppController(QObject):
 
     def _switch_problem(self, spec: ProblemSpec, problem: Problem) -> None:
         same_model = spec.model == self.spec.model
+        # A new default start (a formula problem's Start field) moves the runs there, as
+        # a new model's start does: the field is where the user asks the runs to start.
+        same_start = problem.start == self.problem.start
         old_n = self.problem.n_points
         self.spec, self.problem = spec, problem
         self.window = problem.window
         for run in self.runs:
             if run.fan is None:
-                run.settings = self._rebase(run.settings, old_n, problem, keep_values=same_model)
-        self._rebase_fans(old_n, same_model)
+                run.settings = self._rebase(run.settings, old_n, problem, same_model, same_start)
+        self._rebase_fans(old_n, same_model, same_start)
+        if self._new_data:
+            self._fit_rates()
         self._announce_problem()
         for run in self.runs:
             self._restart(run)
@@ -336,10 +347,11 @@ class AppController(QObject):
 
     @staticmethod
     def _rebase(settings: RunSettings, old_n: int | None, problem: Problem,
-                keep_values: bool) -> RunSettings:
+                keep_values: bool, keep_start: bool) -> RunSettings:
         # A new model gets its own start and recommended rate; new data for the
         # same model keeps them, with a minibatch size fitted to the new N and
         # a full batch (gradient descent) kept a full batch of the new data.
+        # Without ``keep_start`` the start is the problem's (its new default start).
         n = problem.n_points
         if keep_values:
             batch = settings.batch_size
@@ -347,11 +359,42 @@ class AppController(QObject):
                 batch = None
             else:
                 batch = n if batch == old_n else min(batch, n)
-            return replace(settings, batch_size=batch).resolve(problem)
+            start = settings.start if keep_start else None
+            return replace(settings, batch_size=batch, start=start).resolve(problem)
         values = {k: v for k, v in settings.hyperparameters.items() if k != "lr"}
         return replace(settings, hyperparameters=values, batch_size=None, start=None).resolve(
             problem
         )
+
+    def _fit_rates(self) -> None:
+        """Lower the rate of each run of plain gradient steps that would diverge on the
+        problem's data to a round one below its bound (:func:`stable_rate`), and say so.
+
+        Data of a larger scale than the lecture's (large x or y, many points) make the
+        loss, summed over the points, steeper: a rate chosen for the lecture's data
+        diverges at once on them. For a model linear in φ the full-data bound holds for
+        every minibatch too (a batch's Hessian is part of the data's, each point's being
+        positive semi-definite). A fan's members keep their rates: they are what the
+        fan compares.
+        """
+        changed = []
+        for run in self.runs:
+            settings = run.settings
+            lr = settings.hyperparameters.get("lr")
+            if run.fan is not None or not isinstance(lr, float):
+                continue
+            curvature = step_bound(self.problem, settings.optimizer, np.array(settings.start))
+            rate = stable_rate(curvature, lr, LR.low)
+            if rate != lr:
+                assert curvature is not None and curvature.bound is not None
+                before = run.label(self.problem.n_points)
+                run.settings = replace(settings, hyperparameters={**settings.hyperparameters,
+                                                                  "lr": rate})
+                still = "; the least α there is, still above it" if rate >= curvature.bound else ""
+                changed.append(f"{before} → α = {rate:g} ({curvature.describe()}{still})")
+        if changed:
+            self.message.emit("New data: α lowered below the step-size bound, where it would "
+                              "diverge: " + "; ".join(changed))
 
     def _announce_problem(self) -> None:
         # The fit curves are sampled at the same x every frame: compute them once.
@@ -1011,11 +1054,12 @@ class AppController(QObject):
         self._changed_runs()
         return True
 
-    def _rebase_fans(self, old_n: int | None, keep_values: bool) -> None:
+    def _rebase_fans(self, old_n: int | None, keep_values: bool, keep_start: bool) -> None:
         """The fans' base settings fitted to the new problem, as a run's are; a fan
         that cannot be run there (a seed fan without minibatches) becomes its base run."""
         for entry in [e for e in self.entries() if isinstance(e, FanEntry)]:
-            entry.settings = self._rebase(entry.settings, old_n, self.problem, keep_values)
+            entry.settings = self._rebase(entry.settings, old_n, self.problem, keep_values,
+                                          keep_start)
             try:
                 check_fan_run(self.problem, entry.settings, entry.fan)
             except ValueError as exc:
@@ -1219,7 +1263,8 @@ class AppController(QObject):
                 diverged_at=run.record.diverged_at,
                 undefined=run.record.undefined,
                 error=run.error,
-                minibatches=n is not None and run.settings.batch_size != n,
+                minibatches=(minibatches := n is not None and run.settings.batch_size != n),
+                loss_every=full_loss_every(n, run.settings.batch_size) if minibatches else 1,
                 fan=tags.get(run.entry_id),
                 member=run.member,
                 diverged_shown=run.record.diverged_at is not None and (

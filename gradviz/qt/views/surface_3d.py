@@ -417,8 +417,8 @@ class Surface3DView(gl.GLViewWidget):
                     fans.add(frame.fan.entry_id)
                     lines.append((frame.fan.name, self._theme.run_colour(frame.colour)))
                 continue
-            loss = frame.current_loss
-            lines.append((f"{frame.name}   loss {loss:.4g}" if math.isfinite(loss) else frame.name,
+            loss = frame.loss_text()
+            lines.append((frame.name if loss is None else f"{frame.name}   loss {loss}",
                           self._theme.run_colour(frame.colour)))
         return lines
 

@@ -798,7 +798,8 @@ class SurfaceView(Panel):
 
     @staticmethod
     def _legend_entry(frame: RunFrame) -> str:
-        text = f"{frame.name}   loss {frame.current_loss:.4g}"
+        loss = frame.loss_text()
+        text = frame.name if loss is None else f"{frame.name}   loss {loss}"
         if frame.short_badge:
             text += f"   ✖ {frame.short_badge}"
         return html.escape(text)  # pyqtgraph's legend labels are HTML; a run's name is not
