@@ -281,9 +281,6 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         self.message_bar = QLabel()
         self.message_bar.setWordWrap(True)
-        self.message_bar.setStyleSheet(
-            "background:#7a1f1f; color:white; padding:6px 10px; font-size:13pt; border-radius:4px;"
-        )
         self.message_bar.hide()
         self._message_hide = Debouncer(MESSAGE_MS, self.message_bar.hide, self)
 
@@ -1097,6 +1094,12 @@ class MainWindow(QMainWindow):
         scale = self.controller.options.text_scale
         self.title.setFont(_font(18 * scale, bold=True))
         self.caption.setFont(_font(13 * scale))
+        # A style sheet, for its background; its size follows presentation mode, as the
+        # caption's does, since an error must be read from the back row too.
+        self.message_bar.setStyleSheet(
+            f"background:#7a1f1f; color:white; padding:{round(6 * scale)}px {round(10 * scale)}px;"
+            f" font-size:{round(13 * scale)}pt; border-radius:4px;"
+        )
 
     # -- help ----------------------------------------------------------------------------
     def help_overlay_visible(self) -> bool:

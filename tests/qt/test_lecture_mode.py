@@ -125,6 +125,9 @@ def test_presentation_mode_is_full_screen_with_large_text(active, qtbot):
     assert QFontInfo(active.caption.font()).pixelSize() >= 24
     tick = active.surface_view.getPlotItem().getAxis("bottom").style["tickFont"]
     assert QFontInfo(tick).pixelSize() >= 24
+    active.show_message("A message must be read from the back row too.")
+    active.message_bar.ensurePolished()  # its size comes from a style sheet
+    assert QFontInfo(active.message_bar.font()).pixelSize() >= 24
     _key(active, qtbot, Qt.Key.Key_H)
     assert active.controls_dock.isVisible()
     scale = active.controller.options.text_scale
