@@ -189,6 +189,13 @@ def test_the_apps_gif_keeps_its_layout_from_the_first_frame(shown, tmp_path):
     assert not np.array_equal(first, second)  # the runs moved
 
 
+def test_the_apps_export_to_draws_the_frames_asked_for(shown, tmp_path):
+    path = tmp_path / "short.gif"
+    shown.export_to(str(path), exporter.MIN_SIZE, frames=3)
+    with Image.open(path) as gif:
+        assert (gif.n_frames, gif.size) == (3, exporter.MIN_SIZE)
+
+
 def test_animation_frames_are_spread_over_the_run():
     assert exporter.animation_updates(40, 5) == [0, 10, 20, 30, 40]
     assert exporter.animation_updates(3, 120) == [0, 1, 2, 3]  # a short run: fewer frames
