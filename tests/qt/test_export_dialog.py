@@ -158,6 +158,12 @@ def test_an_existing_file_is_named_before_it_is_replaced(dialog, tmp_path):
 # ----------------------------------------------------------------------------- file and format
 
 
+def test_typing_at_once_names_the_file_in_the_folder_shown(dialog, qtbot, tmp_path):
+    dialog.path.setFocus()
+    qtbot.keyClicks(dialog.path, "lecture-3")
+    assert dialog.path.text() == str(tmp_path / "lecture-3.png") and dialog.ok.isEnabled()
+
+
 def test_the_format_follows_the_file_name_and_the_name_the_format(dialog, tmp_path):
     dialog.path.setText(str(tmp_path / "slides.json"))
     assert dialog.choice.key == "runs.json"

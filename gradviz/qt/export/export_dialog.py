@@ -304,6 +304,9 @@ class ExportDialog(QDialog):
         self._shown_suffix: str | None = None  # whose sizes the size fields show
         self.format.setCurrentIndex(max(self.format.findData(remembered.format_key), 0))
         self.path.setText(_shown_path(remembered.folder / (DEFAULT_STEM + self.choice.suffix)))
+        # The name selected, as in a file dialog: typing names the file, in the same folder.
+        self.path.setSelection(len(self.path.text()) - len(DEFAULT_STEM + self.choice.suffix),
+                               len(DEFAULT_STEM))
         self._show_format()
         self.path.textChanged.connect(self._path_edited)
         self.format.currentIndexChanged.connect(self._format_chosen)
