@@ -250,12 +250,16 @@ def test_the_next_export_starts_from_the_last(window, qtbot, tmp_path, monkeypat
     first.ok.click()
     window.export_action.trigger()
     again = window.export_dialog
-    assert again.path.text() == str(folder / "gradviz.mp4")
-    assert again.request() == ExportRequest(str(folder / "gradviz.mp4"), again.choice,
-                                            (1280, 720), 60)
+    assert again.path.text() == str(folder / "a.mp4")
+    assert again.request() == ExportRequest(str(folder / "a.mp4"), again.choice, (1280, 720), 60)
     assert again.choice.key == "landscape.mp4" and not again.note.isVisibleTo(again)
-    again.ok.click()
-    assert calls[-1] == (str(folder / "gradviz.mp4"), (1280, 720), "landscape", 60)
+    (folder / "a.mp4").write_bytes(b"")  # as the first export would have
+    again.close()
+    window.export_action.trigger()
+    third = window.export_dialog
+    assert "a.mp4 exists and will be replaced" in third.note.text()
+    qtbot.keyClick(third.path, Qt.Key.Key_Return)  # exporting again after a change
+    assert calls[-1] == (str(folder / "a.mp4"), (1280, 720), "landscape", 60)
 
 
 @pytest.mark.parametrize("remembered_format", ["landscape.tiff", ["landscape", "tiff"]])
@@ -265,12 +269,14 @@ def test_unreadable_remembered_choices_are_named_and_the_defaults_used(dialog, q
     settings.setValue("export/format", remembered_format)
     settings.setValue("export/size.gif", ["4000", "3000"])
     settings.setValue("export/frames", "many")
+    settings.setValue("export/name", "../elsewhere")
     settings.sync()
     again = ExportDialog(offer_3d=False)
     qtbot.addWidget(again)
     assert again.choice.key == "landscape.png" and again.frames.value() == exporter.DEFAULT_FRAMES
     note = again.note.text()
-    assert "export settings that could not be read (format, size.gif, frames)" in note
+    assert "export settings that could not be read (name, format, size.gif, frames)" in note
+    assert again.path.text().endswith("gradviz.png")
     _choose(again, "landscape.gif")
     assert again.request().size == exporter.DEFAULT_SIZES[".gif"]
 

@@ -6,8 +6,9 @@ Every check is the exporter's own (:func:`~gradviz.qt.export.exporter.check_outp
 :func:`~gradviz.qt.export.exporter.check_size`,
 :func:`~gradviz.qt.export.exporter.check_frames`) and every range shown is its
 (:func:`~gradviz.qt.export.exporter.size_limits`), so the dialog and ``gradviz export``
-cannot disagree. The folder, format, sizes and frames of the last export are remembered
-(QSettings) for the next one.
+cannot disagree. The file name, folder, format, sizes and frames of the last export are
+remembered (QSettings) for the next one: exporting a figure again after a change is Ctrl+E,
+Enter (the dialog says that the file will be replaced), and typing names a new one.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from gradviz.qt.export.views import EXPORT_VIEWS
 from gradviz.qt.widgets.dialog_parts import file_row, message_line, ok_cancel
 
 DEFAULT_STEM = "gradviz"
-"""The file name an export is offered under, in the folder of the last one."""
+"""The file name the first export is offered under (then the last one's)."""
 PIXELS = " px"
 """The size fields' suffix."""
 SETTINGS_GROUP = "export"
@@ -165,6 +166,7 @@ def _shown_path(path: Path) -> str:
 @dataclass(frozen=True)
 class _Remembered:
     folder: Path
+    stem: str
     format_key: str
     sizes: dict[str, Size]
     frames: int
@@ -185,6 +187,12 @@ def _remembered(settings: QSettings, formats: tuple[ExportFormat, ...]
         ignored.append("folder")
     elif value is not None and Path(value).is_dir():  # not if removed since
         folder = Path(value)
+    stem = DEFAULT_STEM
+    value = read("name")
+    if isinstance(value, str) and value and Path(value).name == value:
+        stem = value
+    elif value is not None:
+        ignored.append("name")
     format_key = formats[0].key
     value = read("format")
     if value in [f.key for f in formats]:
@@ -209,12 +217,13 @@ def _remembered(settings: QSettings, formats: tuple[ExportFormat, ...]
             frames = exporter.check_frames(int(str(value)))
         except ValueError:
             ignored.append("frames")
-    return _Remembered(folder, format_key, sizes, frames), ignored
+    return _Remembered(folder, stem, format_key, sizes, frames), ignored
 
 
 def _remember(settings: QSettings, request: ExportRequest) -> None:
     settings.beginGroup(SETTINGS_GROUP)
     settings.setValue("folder", str(Path(request.path).absolute().parent))
+    settings.setValue("name", Path(request.path).stem)
     settings.setValue("format", request.format.key)
     if request.size is not None:
         settings.setValue(f"size{request.format.suffix}", list(request.size))
@@ -303,10 +312,10 @@ class ExportDialog(QDialog):
                          f"({', '.join(ignored)}): the defaults are shown." if ignored else "")
         self._shown_suffix: str | None = None  # whose sizes the size fields show
         self.format.setCurrentIndex(max(self.format.findData(remembered.format_key), 0))
-        self.path.setText(_shown_path(remembered.folder / (DEFAULT_STEM + self.choice.suffix)))
+        name = remembered.stem + self.choice.suffix
+        self.path.setText(_shown_path(remembered.folder / name))
         # The name selected, as in a file dialog: typing names the file, in the same folder.
-        self.path.setSelection(len(self.path.text()) - len(DEFAULT_STEM + self.choice.suffix),
-                               len(DEFAULT_STEM))
+        self.path.setSelection(len(self.path.text()) - len(name), len(remembered.stem))
         self._show_format()
         self.path.textChanged.connect(self._path_edited)
         self.format.currentIndexChanged.connect(self._format_chosen)
