@@ -728,6 +728,11 @@ def _add_export_arguments(parser: ArgumentParser) -> None:
         "default 3840x2160 for .png, 1280x720 for .svg, 800x450 for .gif, 1920x1080 for .mp4",
     )
     parser.add_argument(
+        "--frames", metavar="N", type=_int,
+        help="the frames of a .gif or .mp4, evenly spaced from the first update to the last "
+        "(default 120; fewer if the runs have fewer updates)",
+    )
+    parser.add_argument(
         "--steps", metavar="N", type=_int, help="run each run for N updates (default: the scene's)"
     )
     parser.add_argument(
@@ -775,8 +780,11 @@ def export_command(args: argparse.Namespace) -> int:
     with _blame("--out"):
         check_target(args.out)  # the exporter's own checks take x.gif/ for x.gif
     if Path(args.out).suffix.lower() in RUNS_FORMATS:
-        if args.view != "landscape":
-            raise CliError("--view", f"the runs' numbers ({Path(args.out).suffix}) have no view")
+        for flag, given in (("--view", args.view != "landscape"),
+                            ("--frames", args.frames is not None)):
+            if given:
+                raise CliError(flag, f"the runs' numbers ({Path(args.out).suffix}) have no "
+                               f"{flag[2:]}")
         return _export_runs(args.out, scene, size)
     # Qt is imported only now, and every value is checked before a Qt object exists.
     exporter = importlib.import_module(EXPORTER_MODULE)
@@ -789,11 +797,17 @@ def export_command(args: argparse.Namespace) -> int:
     if size is not None:
         with _blame("--size"):
             exporter.check_size(size, suffix)
+    if args.frames is not None:
+        if suffix not in exporter.ANIMATION_FORMATS:
+            raise CliError("--frames", f"goes with a {' or '.join(exporter.ANIMATION_FORMATS)} "
+                           "--out")
+        with _blame("--frames"):
+            exporter.check_frames(args.frames)
     _use_offscreen_without_display()
     try:
         with _progress("frame") as progress:
             details = importlib.import_module(APP_MODULE).export_scene(
-                scene, args.out, size,
+                scene, args.out, size, args.frames,
                 progress=progress if suffix in exporter.ANIMATION_FORMATS else None,
                 view=args.view,
             )

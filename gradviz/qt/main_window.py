@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -62,6 +61,7 @@ from gradviz.qt.views.view_3d_slot import View3DSlot
 from gradviz.qt.views.surface_view import SurfaceView
 
 if TYPE_CHECKING:
+    from gradviz.qt.export.export_dialog import ExportDialog, ExportRequest
     from gradviz.qt.views.surface_3d import Surface3DView
 
 SPEED_DECADES = 3  # the speed slider spans 1 to 10**3 updates per second
@@ -258,6 +258,8 @@ class MainWindow(QMainWindow):
         """The Open data dialog while it is open."""
         self.synthetic_dialog: SyntheticDialog | None = None
         """The Synthetic data dialog while it is open."""
+        self.export_dialog: ExportDialog | None = None
+        """The Export dialog while it is open."""
         self.control_panel = ControlPanel()
         self.run_list = RunList()
         self.batch_panel = BatchPanel()
@@ -886,37 +888,29 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"saved {path} ({written})", MESSAGE_MS)
 
     def export(self) -> None:
-        """Ask for a file and export to it in the format its suffix names."""
-        filters = ["Landscape PNG (*.png)", "Landscape SVG (*.svg)", "Animation GIF (*.gif)",
-                   "Animation MP4 (*.mp4)", "Runs CSV (*.csv)", "Runs JSON (*.json)"]
-        in_3d = "3D view PNG (*.png)"
-        if self._opengl_problem() is None:
-            filters.insert(2, in_3d)
-        path, chosen = QFileDialog.getSaveFileName(self, "Export", "gradviz.png",
-                                                   ";;".join(filters))
-        if not path:
-            return
-        size = None
-        if path.lower().endswith(".png"):
-            from gradviz.qt.export import exporter  # see export_to
+        """Ask for the file, format, size and frames in the Export dialog, which checks
+        them as they are typed; its Export writes the file (:meth:`export_to`)."""
+        # Imported on first use, as in export_to.
+        from gradviz.qt.export.export_dialog import ExportDialog
 
-            default = "x".join(map(str, exporter.DEFAULT_SIZES[".png"]))
-            text, ok = QInputDialog.getText(
-                self, "Image size", "Width x height in pixels (up to 7680x4320):", text=default
-            )
-            if not ok:
-                return
-            try:
-                width, height = (int(v) for v in text.lower().split("x"))
-                size = (width, height)
-            except ValueError:
-                self.show_message(f"The size {text!r} is not WIDTHxHEIGHT, e.g. 3840x2160.")
-                return
-        self.export_to(path, size, "3d" if chosen == in_3d else "landscape")
+        if self.export_dialog is not None:
+            self.export_dialog.close()
+        self.export_dialog = ExportDialog(self._opengl_problem() is None, self)
+        self.export_dialog.exportRequested.connect(self._export_requested)
+        self.export_dialog.finished.connect(self._export_dialog_closed)
+        self.export_dialog.open()  # not exec(): the runs and the window go on meanwhile
+
+    def _export_requested(self, request: ExportRequest) -> None:
+        self.export_to(request.path, request.size, request.format.view or "landscape",
+                       request.frames)
+
+    def _export_dialog_closed(self) -> None:
+        self.export_dialog = None
 
     def export_to(self, path: str, size: tuple[int, int] | None = None,
-                  view: str = "landscape") -> None:
-        """Export to ``path`` (a progress dialog with Cancel for animations); a picture
+                  view: str = "landscape", frames: int | None = None) -> None:
+        """Export to ``path`` (a progress dialog with Cancel for animations of ``frames``
+        frames, by default :data:`~gradviz.qt.export.exporter.DEFAULT_FRAMES`); a picture
         shows ``view`` (a name of :data:`~gradviz.qt.export.views.EXPORT_VIEWS`), the
         3D view from the angle it is seen from in the window."""
         # Imported on first use: the exporter brings Pillow and Qt SVG, which
@@ -928,8 +922,10 @@ class MainWindow(QMainWindow):
         if view == "3d" and self.surface_3d is not None:
             maker = partial(maker, camera=self.surface_3d.camera())
         try:
-            if path.lower().endswith((".gif", ".mp4")):
-                written = exporter.export_animation_with_dialog(self.controller, self, path, size)
+            if path.lower().endswith(exporter.ANIMATION_FORMATS):
+                written = exporter.export_animation_with_dialog(
+                    self.controller, self, path, size,
+                    exporter.DEFAULT_FRAMES if frames is None else frames)
             else:
                 written = exporter.export_file(self.controller, path, size, view=maker)
         except (OSError, ValueError) as exc:

@@ -128,6 +128,15 @@ def widget_palette(theme: Theme) -> QPalette:
     return palette
 
 
+ERROR_COLOURS = ("#ff6b6b", "#c62828")
+"""Red for an error's text on a dark and on a light window: each 5:1 or more against it."""
+
+
+def error_colour(palette: QPalette) -> str:
+    """The red an error is written in on ``palette``'s window colour (dark or light)."""
+    return ERROR_COLOURS[palette.color(QPalette.ColorRole.Window).lightness() >= 128]
+
+
 def axis_font(point_size: int = 12) -> QFont:
     """The font of tick labels."""
     font = QFont()

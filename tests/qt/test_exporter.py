@@ -189,6 +189,21 @@ def test_the_apps_gif_keeps_its_layout_from_the_first_frame(shown, tmp_path):
     assert not np.array_equal(first, second)  # the runs moved
 
 
+def test_the_apps_export_to_draws_the_frames_asked_for(shown, tmp_path):
+    path = tmp_path / "short.gif"
+    shown.export_to(str(path), exporter.MIN_SIZE, frames=3)
+    with Image.open(path) as gif:
+        assert (gif.n_frames, gif.size) == (3, exporter.MIN_SIZE)
+
+
+def test_the_export_command_draws_the_frames_asked_for(tmp_path):
+    path = tmp_path / "short.gif"
+    assert cli.main(["export", "--scene", _short_scene().name, "--steps", "10", "--frames", "4",
+                     "--size", "320x180", "--out", str(path)]) == 0
+    with Image.open(path) as gif:
+        assert gif.n_frames == 4
+
+
 def test_animation_frames_are_spread_over_the_run():
     assert exporter.animation_updates(40, 5) == [0, 10, 20, 30, 40]
     assert exporter.animation_updates(3, 120) == [0, 1, 2, 3]  # a short run: fewer frames
@@ -386,6 +401,9 @@ def test_the_export_command_exits_cleanly_every_time(tmp_path):
         (["--size", "big"], "--size"),
         (["--size", "800x450", "--out", "x.csv"], "--size"),
         (["--out", "x.bmp"], "--out"),
+        (["--frames", "1", "--out", "x.gif"], "--frames"),
+        (["--frames", "30"], "--frames"),
+        (["--frames", "30", "--out", "x.csv"], "--frames"),
         (["--steps", "0"], "--steps"),
         (["--steps", "100000000"], "--steps"),
         (["--scene", "no-such-scene"], "--scene"),

@@ -124,9 +124,11 @@ def _action_checks(window, qtbot, tmp_path, monkeypatch) -> dict[QAction, Callab
         assert Path(chosen["save"]).stat().st_size > 0
 
     def export() -> None:
-        chosen["save"] = str(tmp_path / "runs.csv")
+        path = tmp_path / "runs.csv"
         w.export_action.trigger()
-        rows = Path(chosen["save"]).read_text().splitlines()
+        w.export_dialog.path.setText(str(path))
+        w.export_dialog.ok.click()
+        rows = path.read_text().splitlines()
         assert len(rows) == 1 + sum(len(r.record) for r in c.runs)
 
     def scene_keys(action: QAction, number: int) -> Callable[[], None]:

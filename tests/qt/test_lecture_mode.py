@@ -200,17 +200,19 @@ def test_scene_theme_and_geometry_are_remembered(qtbot):
     again.close()
 
 
-def test_export_action_writes_the_chosen_format(window, qtbot, tmp_path, monkeypatch):
+def test_export_action_writes_the_chosen_format(window, qtbot, tmp_path):
     from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QFileDialog, QInputDialog
 
     c = window.controller
     c.load_scene(window.scenes[0])
     _finish(window, qtbot)
     target = tmp_path / "landscape.png"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("1600x900", True))
     window.export_action.trigger()
+    dialog = window.export_dialog
+    dialog.path.setText(str(target))
+    dialog.width_box.setValue(1600)
+    dialog.height_box.setValue(900)
+    dialog.ok.click()
     image = QImage(str(target))
     assert (image.width(), image.height()) == (1600, 900)
     assert window.export_action.shortcut().toString() == "Ctrl+E"

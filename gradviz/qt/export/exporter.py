@@ -77,6 +77,8 @@ MIN_SIZE: Size = (320, 180)
 MAX_SIZE: Size = (7680, 4320)
 MAX_GIF_SIZE: Size = (1280, 720)
 """GIF frames are kept whole until the file is written (Pillow's encoder needs them)."""
+EVEN_SIZE_FORMATS = (".mp4",)
+"""Formats whose width and height must be even (the H.264 encoder halves the colour resolution)."""
 DEFAULT_SIZES: dict[str, Size] = {
     ".png": (3840, 2160),
     ".svg": (1280, 720),
@@ -89,6 +91,7 @@ the image, as in the app on a screen of about this size."""
 MIN_PIXEL_RATIO = 0.75  # below this the text of a small image gets unreadable
 
 DEFAULT_FRAMES = 120
+MIN_FRAMES = 2
 MAX_FRAMES = 1000
 FPS = 20
 HOLD_LAST_MS = 1500  # the final state stays up a while before a GIF loops
@@ -142,27 +145,32 @@ def check_output(path: str | Path) -> str:
     return suffix
 
 
+def size_limits(suffix: str) -> tuple[Size, Size]:
+    """The smallest and the largest (width, height) of a ``suffix`` picture or animation:
+    :data:`MIN_SIZE` to :data:`MAX_SIZE`, or :data:`MAX_GIF_SIZE` for GIF."""
+    return MIN_SIZE, MAX_GIF_SIZE if suffix == ".gif" else MAX_SIZE
+
+
 def check_size(size: Size, suffix: str) -> Size:
     """``size`` if a ``suffix`` file can be drawn at it.
 
     Raises
     ------
     ValueError
-        Saying what is allowed, for a size outside :data:`MIN_SIZE` to
-        :data:`MAX_SIZE` (:data:`MAX_GIF_SIZE` for GIF), an odd MP4 size
-        (the H.264 encoder halves the colour resolution), or a size for numbers.
+        Saying what is allowed, for a size outside :func:`size_limits`, an odd
+        size for :data:`EVEN_SIZE_FORMATS`, or a size for numbers.
     """
     if suffix in NUMBER_FORMATS:
         check_no_size(suffix, size)
     width, height = size
-    high = MAX_GIF_SIZE if suffix == ".gif" else MAX_SIZE
-    if not (MIN_SIZE[0] <= width <= high[0] and MIN_SIZE[1] <= height <= high[1]):
+    low, high = size_limits(suffix)
+    if not (low[0] <= width <= high[0] and low[1] <= height <= high[1]):
         raise ValueError(
-            f"{width}x{height} is outside {MIN_SIZE[0]}x{MIN_SIZE[1]} to {high[0]}x{high[1]}"
+            f"{width}x{height} is outside {low[0]}x{low[1]} to {high[0]}x{high[1]}"
             + (" for a GIF" if suffix == ".gif" else "")
         )
-    if suffix == ".mp4" and (width % 2 or height % 2):
-        raise ValueError(f"an .mp4 needs an even width and height, not {width}x{height}")
+    if suffix in EVEN_SIZE_FORMATS and (width % 2 or height % 2):
+        raise ValueError(f"an {suffix} needs an even width and height, not {width}x{height}")
     return size
 
 
@@ -172,10 +180,10 @@ def check_frames(frames: int) -> int:
     Raises
     ------
     ValueError
-        Outside 2 to :data:`MAX_FRAMES`.
+        Outside :data:`MIN_FRAMES` to :data:`MAX_FRAMES`.
     """
-    if not 2 <= frames <= MAX_FRAMES:
-        raise ValueError(f"an animation has 2 to {MAX_FRAMES} frames, not {frames}")
+    if not MIN_FRAMES <= frames <= MAX_FRAMES:
+        raise ValueError(f"an animation has {MIN_FRAMES} to {MAX_FRAMES} frames, not {frames}")
     return frames
 
 
@@ -747,9 +755,13 @@ __all__ = [
     "ANIMATION_FORMATS",
     "DEFAULT_FRAMES",
     "DEFAULT_SIZES",
+    "EVEN_SIZE_FORMATS",
     "FORMATS",
     "IMAGE_FORMATS",
+    "MAX_FRAMES",
+    "MAX_GIF_SIZE",
     "MAX_SIZE",
+    "MIN_FRAMES",
     "MIN_SIZE",
     "NUMBER_FORMATS",
     "animation_updates",
@@ -766,4 +778,5 @@ __all__ = [
     "render_landscape",
     "run_set",
     "show_scene_finished",
+    "size_limits",
 ]

@@ -16,13 +16,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.table import WHITESPACE, FileSpec, Table
+from gradviz.qt.widgets.dialog_parts import file_row, message_line, ok_cancel
 
 FILE_FILTER = "Data files (*.csv *.txt *.dat *.tsv);;All files (*)"
 """What the file chooser offers."""
@@ -66,12 +64,7 @@ class DataDialog(QDialog):
 
         self.file_label = QLabel()
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.choose = QPushButton("&Choose file…")
-        self.choose.setAutoDefault(False)
-        self.choose.clicked.connect(self._choose_file)
-        file_row = QHBoxLayout()
-        file_row.addWidget(self.file_label, 1)
-        file_row.addWidget(self.choose)
+        chosen_row, self.choose = file_row(self.file_label, "&Choose file…", self._choose_file)
 
         self.header_combo = QComboBox()
         for text, _ in HEADER_CHOICES:
@@ -82,7 +75,7 @@ class DataDialog(QDialog):
             combo.currentIndexChanged.connect(self._check_choice)
 
         form = QFormLayout()
-        form.addRow("File", file_row)
+        form.addRow("File", chosen_row)
         header_label = QLabel("&Header")
         header_label.setBuddy(self.header_combo)
         form.addRow(header_label, self.header_combo)
@@ -102,13 +95,11 @@ class DataDialog(QDialog):
             label.setBuddy(combo)
             choice.addRow(label, combo)
 
-        self.problems = QLabel()
+        self.problems = message_line()
         """Why OK is off: the file's error, or the chosen columns' bad cells."""
-        self.notes = QLabel()
+        self.notes = message_line()
         """What is wrong with columns not chosen (nothing to fix unless they are)."""
         for label in (self.problems, self.notes):
-            label.setWordWrap(True)
-            label.setTextFormat(Qt.TextFormat.PlainText)
             label.hide()
         self.problems.setStyleSheet("color: #dc322f;")
         self.progress = QProgressBar()
@@ -116,12 +107,7 @@ class DataDialog(QDialog):
         self.progress.setFormat("reading… %p %")
         self.progress.hide()
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("&Fit to these data")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, self.ok = ok_cancel(self, "&Fit to these data")
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -24,6 +23,7 @@ from gradviz.core.fans import DEFAULT_FAN, MAX_FAN, SEED, Fan
 from gradviz.core.hyperparameters import HyperParameter
 from gradviz.core.optimizers import OPTIMIZERS
 from gradviz.core.run import RunSettings
+from gradviz.qt.widgets.dialog_parts import message_line, ok_cancel
 
 Apply = Callable[[Fan], str | None]
 """Makes the fan; returns why it could not (``None`` once done)."""
@@ -87,16 +87,11 @@ class FanDialog(QDialog):
         form.addRow("Members", self.count)
         form.addRow("", self.log)
         layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
+        self.error = message_line()
         self.error.setStyleSheet("color:#ff6b6b;")
         self.error.hide()
         layout.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons, _ = ok_cancel(self)
         layout.addWidget(self.buttons)
         self.param.currentIndexChanged.connect(lambda _: self._show_defaults())
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

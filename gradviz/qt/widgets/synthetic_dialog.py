@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from gradviz.core.parsing import parse_float
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.sources import DATA_SOURCES
+from gradviz.qt.widgets.dialog_parts import message_line, ok_cancel
 
 PREVIEW_POINTS = 2000
 """Most points the preview draws (every k-th of a larger set: they are sorted by x)."""
@@ -92,20 +92,13 @@ class SyntheticDialog(QDialog):
         self.curve = pg.PlotCurveItem(pen=pg.mkPen(230, 159, 0, width=2))
         self.plot.addItem(self.points)
         self.plot.addItem(self.curve)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
-        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note = message_line()
 
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("&Fit to these data")
+        self.buttons, self.ok = ok_cancel(self, "&Fit to these data")
         redraw = QPushButton("&Preview")
         redraw.setAutoDefault(False)
         redraw.clicked.connect(self.preview)
         self.buttons.addButton(redraw, QDialogButtonBox.ButtonRole.ActionRole)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
 
         top = QHBoxLayout()
         top.addLayout(form)
