@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QFont, QFontMetrics, QKeySequenc
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -621,7 +622,18 @@ class MainWindow(QMainWindow):
                                     None if run.fan is None else run.fan.fan,
                                     self._apply_fan, self)
         self.fan_dialog.finished.connect(self._fan_dialog_closed)
-        self.fan_dialog.open()  # not exec(): the runs and the window go on meanwhile
+        self._open_dialog(self.fan_dialog)
+
+    def _open_dialog(self, dialog: QDialog) -> None:
+        """Open ``dialog`` window-modal, its text at the window's text scale (a dialog
+        opened during a lecture is read from the back row too)."""
+        scale = self.controller.options.text_scale
+        font = QFont(dialog.font())
+        if scale != 1.0 and font.pointSizeF() > 0:  # a font sized in pixels is left as it is
+            font.setPointSizeF(font.pointSizeF() * scale)
+            dialog.setFont(font)
+            dialog.adjustSize()
+        dialog.open()  # not exec(): the runs and the window go on meanwhile
 
     def _apply_fan(self, fan) -> str | None:  # type: ignore[no-untyped-def]
         """Fan out the selected run; why not, if it cannot be (the controller says)."""
@@ -664,7 +676,7 @@ class MainWindow(QMainWindow):
                           QMessageBox.StandardButton.Ok, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()  # not exec(): the runs and the window go on meanwhile
+        self._open_dialog(box)
 
     def show_message(self, text: str) -> None:
         """Show a notice or an error above the plots for a few seconds."""
@@ -705,7 +717,7 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.controller.set_problem(
             replace(self.controller.spec, data=dialog.chosen_spec()), new_data=True))
         dialog.finished.connect(lambda _: self._data_dialog_closed(dialog, preview))
-        dialog.open()  # not exec(): the runs and the window go on meanwhile
+        self._open_dialog(dialog)
         dialog.request_preview()
 
     def _data_dialog_closed(self, dialog: DataDialog, preview: PreviewControl) -> None:
@@ -724,7 +736,7 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: c.set_problem(replace(c.spec, data=dialog.data),
                                                       new_data=True))
         dialog.finished.connect(lambda _: setattr(self, "synthetic_dialog", None))
-        dialog.open()
+        self._open_dialog(dialog)
 
     def reset_view(self) -> None:
         """Show the problem's own window again."""
@@ -898,7 +910,7 @@ class MainWindow(QMainWindow):
         self.export_dialog = ExportDialog(self._opengl_problem() is None, self)
         self.export_dialog.exportRequested.connect(self._export_requested)
         self.export_dialog.finished.connect(self._export_dialog_closed)
-        self.export_dialog.open()  # not exec(): the runs and the window go on meanwhile
+        self._open_dialog(self.export_dialog)
 
     def _export_requested(self, request: ExportRequest) -> None:
         self.export_to(request.path, request.size, request.format.view or "landscape",

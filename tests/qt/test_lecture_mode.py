@@ -228,3 +228,22 @@ def test_ctrl_s_saves_the_whole_window(active, qtbot, tmp_path, monkeypatch):
     assert (image.width(), image.height()) == (active.width(), active.height())
     _key(active, qtbot, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert active.controller.options.text_scale < 1.0
+
+
+def test_dialogs_opened_while_presenting_have_the_rooms_text_size(active, qtbot):
+    # A dialog opened during a lecture (a fan, new data, an export) is read from the
+    # back row too: its text follows the window's text scale, and it grows to fit.
+    from PySide6.QtWidgets import QApplication
+
+    normal = QFontInfo(QApplication.font()).pixelSize()
+    active.export()
+    assert QFontInfo(active.export_dialog.font()).pixelSize() == normal
+    active.export_dialog.reject()
+    active.resize(1920, 1080)
+    _key(active, qtbot, Qt.Key.Key_F5)
+    scale = active.controller.options.text_scale
+    active.fan_over()
+    dialog = active.fan_dialog
+    assert QFontInfo(dialog.font()).pixelSize() >= round(normal * scale) - 1  # rounding
+    assert dialog.size().width() >= dialog.sizeHint().width()
+    dialog.reject()
