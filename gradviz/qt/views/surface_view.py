@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,9 +20,11 @@ from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
 from gradviz.qt.layers.basin_layer import BasinOverlay
 from gradviz.qt.layers.corner_note import shown_notes
-from gradviz.qt.layers.corners import Corner, best_box, corner_offset, edge_boxes, is_clear
+from gradviz.qt.layers.corners import (Corner, best_box, clear_box, corner_box, corner_offset,
+                                       edge_boxes, is_clear)
 from gradviz.qt.layers.label import Label, TargetLabel
-from gradviz.qt.layers.lines import to_device
+from gradviz.qt.layers.label_places import SIDES, label_box
+from gradviz.qt.layers.lines import along, to_device
 from gradviz.qt.layers.path_layer import PathLayer
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 
@@ -31,6 +33,16 @@ LEGEND_MARGIN = 10
 BASIN_LEGEND_TEXT = (1.0, 0.8)
 """The basins' legend's text sizes (of its size at the text scale), tried in turn until
 one has a clear place."""
+BASIN_LEGEND_FORMS = tuple((text, losses) for losses in (True, False)
+                           for text in BASIN_LEGEND_TEXT)
+"""The basins' legend's forms, the better first: each text size with the minima's
+losses in its lines, then each without them (narrower)."""
+
+EDGE_PLACES = 32
+"""Steps along each edge of the map at which the basins' legend may stand: fine enough
+to find the gap between two minima's markers."""
+PATH_STEP = 4.0
+"""Pixels between the points along a run's path that the basins' legend counts as covered."""
 
 EDGE_MARGIN = 14
 """Pixels between the view's edge and the marker of a run whose point lies outside it."""
@@ -74,6 +86,13 @@ class _Legend(pg.LegendItem):
         parent = self.parentItem()
         return (parent is not None and self.boundingRect().width() + 2 * LEGEND_MARGIN
                 > parent.boundingRect().width())
+
+
+def _inside(points: np.ndarray, box: QRectF) -> int:
+    """How many of the ``(n, 2)`` ``points`` lie in ``box``."""
+    x, y = points[:, 0], points[:, 1]
+    return int(((x >= box.left()) & (x <= box.right())
+                & (y >= box.top()) & (y <= box.bottom())).sum())
 
 
 def _cache_drawing(item: QGraphicsItem) -> None:
@@ -517,12 +536,21 @@ class SurfaceView(Panel):
 
     def _map_labels(self, taken: list[QRectF]) -> list[QRectF]:
         """Where the shown labels on the map are that are not in ``taken``: the overlays'
-        own (a direction's curvature), the minima's, the start marker's."""
+        own (a direction's curvature), the start marker's, and the minima's where they
+        go unless something is there (they give way to the legends), with the minima's
+        markers."""
+        return (self._other_labels(taken) + self.basins.label_boxes()
+                + self.basins.marker_boxes())
+
+    def _other_labels(self, taken: list[QRectF]) -> list[QRectF]:
+        """:meth:`_map_labels` but the minima's."""
         vb = self.getPlotItem().vb
         found = [self._pixels(item) for item in vb.childItems() if isinstance(item, Label)
                  and item.isVisible() and item is not self.legend]
+        minima = set(self.basins.labels)
         nested = [self._pixels(item) for item in [*vb.childGroup.childItems(), self.start_label]
-                  if isinstance(item, (Label, TargetLabel)) and item.isVisible()]
+                  if isinstance(item, (Label, TargetLabel)) and item.isVisible()
+                  and item not in minima]
         return [r for r in found + nested if r not in taken]
 
     def _pixels(self, item: QGraphicsItem) -> QRectF:
@@ -540,6 +568,7 @@ class SurfaceView(Panel):
         hold its corner): when the runs, badges or notes change, or when a head or one
         of those comes under it, not every frame."""
         if self.legend.dragged:
+            self._place_basin_labels()  # clear of it where the user put it
             return
         vb = self.getPlotItem().vb
         shown = [f for f in frames if f.visible and f.index >= 0]
@@ -561,19 +590,12 @@ class SurfaceView(Panel):
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()
-        start = to_device(np.array([[self.start.pos().x(), self.start.pos().y()]]), transform)
-        with_start = np.concatenate([heads, start])
 
-        def hidden(box: QRectF, heads: np.ndarray = heads) -> float:
-            left, top, right, bottom = box.left(), box.top(), box.right(), box.bottom()
-
-            def inside(xy: np.ndarray) -> np.ndarray:
-                return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
-                        & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
+        def hidden(box: QRectF) -> float:
             # A head (where a run is, or ended) counts as much as a whole path, and so
             # does a badge or note (only when no place is clear of them all).
-            covered = inside(heads).sum() + sum(box.intersects(t) for t in taken)
-            return float(inside(points).sum() + 10_000 * covered)
+            covered = _inside(heads, box) + sum(box.intersects(t) for t in taken)
+            return float(_inside(points, box) + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
         size = self.legend.boundingRect().size()
@@ -590,51 +612,83 @@ class SurfaceView(Panel):
         self.legend.place(corner, box)
         if self.basin_map is not None:
             # Never over the runs' legend: it says which line is which.
-            self._place_basin_legend(area, [*taken, box], lambda b: hidden(b, with_start)
-                                     + 1_000_000 * b.intersects(box))
+            paths = [along(to_device(f.phi[: f.index + 1], transform), PATH_STEP) for f in shown]
+            self._place_basin_legend(area, [*taken, box], heads,
+                                     np.concatenate(paths) if paths else np.empty((0, 2)))
         self._legend_key = key
         self._legend_covered = {i for i, (x, y) in enumerate(heads) if box.contains(QPointF(x, y))}
         self._legend_overlaps = any(box.intersects(t) for t in taken)
 
-    def _place_basin_legend(self, area: QRectF, taken: list[QRectF],
-                            cost: Callable[[QRectF], float]) -> None:
-        """Put the basins' legend (bottom left by default) in the best place left, clear
-        of ``taken`` (the runs' legend among them), of the minima's labels and of the
-        start marker, at a corner or along an edge; where no place is clear at its size,
-        in smaller text (wherever it covers least, if that has no clear place either)."""
+    def _place_basin_legend(self, area: QRectF, taken: list[QRectF], heads: np.ndarray,
+                            paths: np.ndarray) -> None:
+        """Put the basins' legend (bottom left by default) in the best place left, at a
+        corner or along an edge: never over ``taken`` (the runs' legend among them),
+        the start marker or its label; where it can, over no minimum's marker, none of
+        the runs' ``heads`` and little of their ``paths`` (points :data:`PATH_STEP`
+        apart, all in the plot's pixels); clear of the minima's labels where it can at
+        its size, else where the labels it covers can go to another side (they give
+        way); in smaller text, then without the minima's losses
+        (:data:`BASIN_LEGEND_FORMS`), where that covers less."""
         legend = self.basins.legend
-        obstacles = [*taken, *self._basin_obstacles()]
-
-        def covering(b: QRectF) -> float:
-            return (cost(b) + 10_000 * sum(b.intersects(o) for o in obstacles[len(taken):])
-                    + 1_000_000 * (not area.contains(b)))  # cut off at the map's edge
+        hard = [*taken, *self._start_boxes()]
+        # The markers of the minima in view (one just outside shows a part of its own).
+        markers = [(k, m) for k, m in enumerate(self.basins.marker_boxes())
+                   if area.contains(m.center())]
+        labels = self.basins.label_places()
+        room = area.width() - 2 * LEGEND_MARGIN - 20
         corners = ((0, 1), (1, 1), (0, 0), (1, 0))
-        best: tuple[float, float, Corner, QRectF] | None = None
-        for text in BASIN_LEGEND_TEXT:
-            self.basins.set_legend_text(text, area.width() - 2 * LEGEND_MARGIN - 20)
-            size = legend.boundingRect().size()
-            # Its corners first (stacked past what holds them), then along the edges.
-            places = [best_box(area, corners, size, LEGEND_MARGIN, obstacles, covering),
-                      *edge_boxes(area, size, LEGEND_MARGIN)]
-            clear = [p for p in places if is_clear(p[1], LEGEND_MARGIN, obstacles)
-                     and area.contains(p[1])]
-            corner, box = min(clear or places, key=lambda p: covering(p[1]))
-            if clear:
-                best = (0.0, text, corner, box)
-                break
-            if best is None or covering(box) < best[0]:
-                best = (covering(box), text, corner, box)
-        assert best is not None  # BASIN_LEGEND_TEXT is not empty
-        _, text, corner, box = best
-        if self.basins.text != text:
-            self.basins.set_legend_text(text, area.width() - 2 * LEGEND_MARGIN - 20)
-        legend.anchor(corner, corner, corner_offset(area, corner, box))
 
-    def _basin_obstacles(self) -> list[QRectF]:
-        """What the basins' legend must not cover besides what the runs' legend must
-        not: the minima's labels and the start marker with its label, in the plot's pixels."""
-        items = [*self.basins.labels, self.start, self.start_label]
-        return [self._pixels(item) for item in items if item.isVisible()]
+        def price(box: QRectF, shrunk: int) -> float:
+            grown = box.adjusted(-LEGEND_MARGIN, -LEGEND_MARGIN, LEGEND_MARGIN, LEGEND_MARGIN)
+            covered = [(k, point, size) for k, (point, size) in enumerate(labels)
+                       if grown.intersects(label_box(point, size, SIDES[0]))]
+            # A covered label that has another side clear of the legend moves there.
+            dropped = [k for k, point, size in covered if not any(
+                area.contains(b) and not grown.intersects(b) and not any(map(b.intersects, hard))
+                for b in (label_box(point, size, side) for side in SIDES[1:]))]
+            return (1_000_000 * (sum(grown.intersects(h) for h in hard) + (not area.contains(box)))
+                    # The global minimum's marker and label (each list's first) count most.
+                    + 100_000 * sum(5 if k == 0 else 1 for k, m in markers if grown.intersects(m))
+                    + 20_000 * sum(5 if k == 0 else 1 for k in dropped)
+                    + 10_000 * _inside(heads, box) + 100 * _inside(paths, box)  # 25 px: a shrink
+                    + 5_000 * shrunk + 50 * (len(covered) - len(dropped)))
+        best: tuple[float, tuple[float, bool], Corner, QRectF] | None = None
+        for shrunk, form in enumerate(BASIN_LEGEND_FORMS):
+            self.basins.set_legend_text(form[0], room, form[1])
+            size = legend.boundingRect().size()
+            # Its corners (stacked past what holds them), then along the edges.
+            places = [*((c, box) for sideways in (False, True) for c in corners
+                        if (box := clear_box(area, c, size, LEGEND_MARGIN, hard, sideways))
+                        is not None),
+                      *((c, corner_box(area, c, size, LEGEND_MARGIN)) for c in corners),
+                      *edge_boxes(area, size, LEGEND_MARGIN, EDGE_PLACES)]
+            for corner, box in places:
+                here = price(box, shrunk)
+                if best is None or here < best[0]:
+                    best = (here, form, corner, box)
+        assert best is not None  # BASIN_LEGEND_FORMS is not empty
+        _, form, corner, box = best
+        if (self.basins.text, self.basins.losses) != form:
+            self.basins.set_legend_text(form[0], room, form[1])
+        legend.anchor(corner, corner, corner_offset(area, corner, box))
+        self._place_basin_labels([*hard, box])
+
+    def _place_basin_labels(self, legends: list[QRectF] | None = None) -> None:
+        """Put the minima's labels where they cover none of ``legends`` (by default the
+        shown legends, the notes, badges and edge arrows and the start marker), the
+        other labels on the map, the other minima's markers or each other."""
+        if not self.basins.labels:
+            return
+        if legends is None:
+            shown = [item for item in (self.legend, self.basins.legend) if item.isVisible()]
+            legends = [*self._taken(), *self._start_boxes(),
+                       *(item.mapRectToParent(item.boundingRect()) for item in shown)]
+        self.basins.place_labels([*legends, *self._other_labels(legends)])
+
+    def _start_boxes(self) -> list[QRectF]:
+        """Where the start marker and its label are, in the plot's pixels (when shown)."""
+        return [self._pixels(item) for item in (self.start, self.start_label)
+                if item.isVisible()]
 
     def _edge_point(self, phi: np.ndarray) -> tuple[QPointF, np.ndarray] | None:
         """Where on the view's edge (data coordinates, EDGE_MARGIN pixels in) a marker
@@ -824,6 +878,7 @@ class SurfaceView(Panel):
         self._drop_map_caches()
         self._show_badges(self._frames)  # the edge markers follow the view
         self._show_off_view(self._frames)
+        self._place_basin_labels()  # the minima move under the legends, which stay
         if self._quiet or not self._user_moved:
             return
         self._user_moved = False
