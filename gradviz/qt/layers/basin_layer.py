@@ -86,6 +86,10 @@ class BasinOverlay:
         """The legend's text size now, of its size at the text scale."""
         self.losses = True
         """Whether its lines show the minima's losses now."""
+        # The legend's size in each form (text, losses, room it is wrapped to or None)
+        # and the form it is in (see legend_size).
+        self._sizes: dict[tuple[float, bool, float | None], QSizeF] = {}
+        self._form: tuple[float, bool, float | None] | None = None
         self.legend.hide()  # until there is a map
         plot.addItem(self.image, ignoreBounds=True)
         plot.addItem(self.markers, ignoreBounds=True)
@@ -148,6 +152,7 @@ class BasinOverlay:
         longer (a narrow map: the batch sequence's line is long), the minima's losses in
         their lines or not (narrower, where the map has no room for it at all)."""
         self.text, self.losses = text, losses
+        self._form = (text, losses, room)
         self.legend.clear()
         self.legend.opts["labelTextSize"] = f"{round(11 * self._scale * text)}pt"
         for colours, line, short in self._samples:
@@ -195,6 +200,31 @@ class BasinOverlay:
             if side is not None and tuple(label.anchor) != side:
                 label.setAnchor(side)
 
+    def legend_size(self, text: float, room: float, losses: bool = True) -> QSizeF:
+        """The legend's size in the form :meth:`set_legend_text` gives it (which it may
+        be left in): measured once per map and look, for a legend is slow to fill."""
+        return self._sizes[self._measured(text, room, losses)]
+
+    def use_form(self, text: float, room: float, losses: bool = True) -> None:
+        """:meth:`set_legend_text`, unless the legend is in that form already."""
+        key = self._measured(text, room, losses)
+        if self._form != key:
+            self.set_legend_text(text, key[2], losses)
+
+    def _measured(self, text: float, room: float, losses: bool) -> tuple[float, bool, float | None]:
+        """The form of the legend at ``text``, ``losses`` and ``room``, its size measured:
+        unwrapped if its lines fit in ``room``, which most forms do."""
+        key: tuple[float, bool, float | None] = (text, losses, None)
+        if key not in self._sizes:
+            self.set_legend_text(text, None, losses)
+            self._sizes[key] = self.legend.boundingRect().size()
+        if self._sizes[key].width() > room:
+            key = (text, losses, room)
+            if key not in self._sizes:
+                self.set_legend_text(text, room, losses)
+                self._sizes[key] = self.legend.boundingRect().size()
+        return key
+
     def clear(self) -> None:
         """Drop what :meth:`show` drew."""
         self.image.clear()
@@ -205,6 +235,7 @@ class BasinOverlay:
         self.legend.clear()
         self.legend.hide()  # empty, it still drew its fill: a dark square in a corner
         self._samples.clear()
+        self._sizes.clear()
 
     def remove(self) -> None:
         """Take every item off the plot."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,7 +19,7 @@ from gradviz.qt import style
 from gradviz.qt.frame import FanTag, RunFrame
 from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
-from gradviz.qt.layers.basin_layer import BasinOverlay
+from gradviz.qt.layers.basin_layer import LISTED_MINIMA, BasinOverlay
 from gradviz.qt.layers.corner_note import shown_notes
 from gradviz.qt.layers.corners import (Corner, best_box, clear_box, corner_box, corner_offset,
                                        edge_boxes, is_clear)
@@ -86,6 +87,12 @@ class _Legend(pg.LegendItem):
         parent = self.parentItem()
         return (parent is not None and self.boundingRect().width() + 2 * LEGEND_MARGIN
                 > parent.boundingRect().width())
+
+
+def _weight(rank: int) -> int:
+    """How much covering the marker or label of the minimum of ``rank`` counts: the
+    global minimum's most, then those the basins' legend lists."""
+    return 5 if rank == 0 else 2 if rank < LISTED_MINIMA else 1
 
 
 def _inside(points: np.ndarray, box: QRectF) -> int:
@@ -629,33 +636,39 @@ class SurfaceView(Panel):
         its size, else where the labels it covers can go to another side (they give
         way); in smaller text, then without the minima's losses
         (:data:`BASIN_LEGEND_FORMS`), where that covers less."""
-        legend = self.basins.legend
         hard = [*taken, *self._start_boxes()]
         # The markers of the minima in view (one just outside shows a part of its own).
-        markers = [(k, m) for k, m in enumerate(self.basins.marker_boxes())
+        assert self.basin_map is not None
+        rank = {k: place for place, k in enumerate(self.basin_map.ranked())}
+        markers = [(rank[k], m) for k, m in enumerate(self.basins.marker_boxes())
                    if area.contains(m.center())]
-        labels = self.basins.label_places()
+        # Each label's first place, and those of its other sides that are clear of ``hard``.
+        labels = [(label_box(point, size, SIDES[0]),
+                   [b for b in (label_box(point, size, side) for side in SIDES[1:])
+                    if area.contains(b) and not any(map(b.intersects, hard))])
+                  for point, size in self.basins.label_places()]
         room = area.width() - 2 * LEGEND_MARGIN - 20
         corners = ((0, 1), (1, 1), (0, 0), (1, 0))
 
-        def price(box: QRectF, shrunk: int) -> float:
+        def price(box: QRectF, shrunk: int, bound: float) -> float:
+            """What ``box`` covers, or as much as shows it costs at least ``bound``."""
             grown = box.adjusted(-LEGEND_MARGIN, -LEGEND_MARGIN, LEGEND_MARGIN, LEGEND_MARGIN)
-            covered = [(k, point, size) for k, (point, size) in enumerate(labels)
-                       if grown.intersects(label_box(point, size, SIDES[0]))]
+            cost = (1_000_000 * (sum(map(grown.intersects, hard)) + (not area.contains(box)))
+                    + 100_000 * sum(_weight(r) for r, m in markers if grown.intersects(m))
+                    + 5_000 * shrunk)
+            if cost >= bound:
+                return cost
             # A covered label that has another side clear of the legend moves there.
-            dropped = [k for k, point, size in covered if not any(
-                area.contains(b) and not grown.intersects(b) and not any(map(b.intersects, hard))
-                for b in (label_box(point, size, side) for side in SIDES[1:]))]
-            return (1_000_000 * (sum(grown.intersects(h) for h in hard) + (not area.contains(box)))
-                    # The global minimum's marker and label (each list's first) count most.
-                    + 100_000 * sum(5 if k == 0 else 1 for k, m in markers if grown.intersects(m))
-                    + 20_000 * sum(5 if k == 0 else 1 for k in dropped)
-                    + 10_000 * _inside(heads, box) + 100 * _inside(paths, box)  # 25 px: a shrink
-                    + 5_000 * shrunk + 50 * (len(covered) - len(dropped)))
+            covered = [(k, others) for k, (first, others) in enumerate(labels)
+                       if grown.intersects(first)]
+            dropped = [k for k, others in covered if all(map(grown.intersects, others))]
+            return (cost + 20_000 * sum(map(_weight, dropped)) + 50 * (len(covered) - len(dropped))
+                    + 10_000 * _inside(heads, box) + 100 * _inside(paths, box))  # 25 px: a shrink
         best: tuple[float, tuple[float, bool], Corner, QRectF] | None = None
         for shrunk, form in enumerate(BASIN_LEGEND_FORMS):
-            self.basins.set_legend_text(form[0], room, form[1])
-            size = legend.boundingRect().size()
+            if best is not None and best[0] <= 5_000 * shrunk:
+                break  # no place in this form or those after it can cost less
+            size = self.basins.legend_size(form[0], room, form[1])
             # Its corners (stacked past what holds them), then along the edges.
             places = [*((c, box) for sideways in (False, True) for c in corners
                         if (box := clear_box(area, c, size, LEGEND_MARGIN, hard, sideways))
@@ -663,14 +676,13 @@ class SurfaceView(Panel):
                       *((c, corner_box(area, c, size, LEGEND_MARGIN)) for c in corners),
                       *edge_boxes(area, size, LEGEND_MARGIN, EDGE_PLACES)]
             for corner, box in places:
-                here = price(box, shrunk)
+                here = price(box, shrunk, math.inf if best is None else best[0])
                 if best is None or here < best[0]:
                     best = (here, form, corner, box)
         assert best is not None  # BASIN_LEGEND_FORMS is not empty
         _, form, corner, box = best
-        if (self.basins.text, self.basins.losses) != form:
-            self.basins.set_legend_text(form[0], room, form[1])
-        legend.anchor(corner, corner, corner_offset(area, corner, box))
+        self.basins.use_form(form[0], room, form[1])
+        self.basins.legend.anchor(corner, corner, corner_offset(area, corner, box))
         self._place_basin_labels([*hard, box])
 
     def _place_basin_labels(self, legends: list[QRectF] | None = None) -> None:
