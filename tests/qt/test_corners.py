@@ -225,11 +225,11 @@ def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(d
 
 # -- scene 16 and a surface of many minima: the basins' legend among the minima's labels --
 
-def _basin_legend_apart(view: SurfaceView, global_label: bool = True) -> None:
+def _basin_legend_apart(view: SurfaceView) -> None:
     """Check that the basins' legend covers none of the runs' legend, the start marker
     and its label, the badges and notes, nor any shown label of a minimum; that those
     labels cover none of that, each other nor another minimum's marker, all inside the
-    map; and (``global_label``) that the global minimum's label, when in view, is shown."""
+    map; and that the global minimum's label, when in view, is shown."""
     assert view.basin_map is not None and view.basins.legend.isVisible()
     legend = _on_screen(view, view.basins.legend)
     others = dict(_corner_items(view))
@@ -254,7 +254,7 @@ def _basin_legend_apart(view: SurfaceView, global_label: bool = True) -> None:
         own = int(text.split(":")[0]) - 1
         assert not any(rect.contains(m) for k, m in enumerate(markers) if k != own), text
     first = view.basin_map.minima[0]
-    if global_label and view.basin_map.window.contains(*first):
+    if view.basin_map.window.contains(*first):
         assert "1: L = " in "".join(labels), "the global minimum's label gave way"
 
 
@@ -315,9 +315,8 @@ def test_with_many_minima_the_legend_stays_short_and_apart_from_the_labels(
 
 @SIZES
 def test_in_the_window_the_basins_legend_and_the_minima_labels_keep_apart(window, qtbot, size):
-    """At 1280 x 800 with the controls shown the map is 420 pixels wide: no place for
-    the legend misses the global minimum, the start and the runs' legend, and the
-    minimum's label gives way (its marker shows through the legend's panel)."""
+    """At 1280 x 800 with the controls shown the map is 420 pixels wide: the legend
+    finds its place only where the start's label goes to the other side of the start."""
     c = window.controller
     window.resize(*size)
     with qtbot.waitSignal(c.basins.changed, timeout=30_000,
@@ -327,15 +326,14 @@ def test_in_the_window_the_basins_legend_and_the_minima_labels_keep_apart(window
     qtbot.waitUntil(lambda: not c.playing and c.shown_update == c.last_update > 0,
                     timeout=20_000)
     c.publish_now()
-    wide = size[0] > 1280
-    _basin_legend_apart(window.surface_view, wide)
+    _basin_legend_apart(window.surface_view)
     # After a pan, the map of the new view: its legend and labels are placed anew.
     with qtbot.waitSignal(c.basins.changed, timeout=30_000,
                           check_params_cb=lambda basins: basins is not None):
         window.surface_view._range_changed()  # a user's drag, as the view box says
         window.surface_view.getPlotItem().vb.translateBy(x=1.5, y=-1.0)
     c.publish_now()
-    _basin_legend_apart(window.surface_view, wide)
+    _basin_legend_apart(window.surface_view)
 
 
 # -- scene 7 with the minibatch's landscape, the step-size bound and the field ------------

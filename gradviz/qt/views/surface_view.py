@@ -45,6 +45,11 @@ to find the gap between two minima's markers."""
 PATH_STEP = 4.0
 """Pixels between the points along a run's path that the basins' legend counts as covered."""
 
+START_LABEL_SIDES: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = (
+    ((12.0, 12.0), (0.0, 0.5)), ((-12.0, 12.0), (1.0, 0.5)))
+"""The start label's offset from its marker (pixels, up positive) and text anchor: right
+of it, or left of it where the basins' legend has no other place."""
+
 EDGE_MARGIN = 14
 """Pixels between the view's edge and the marker of a run whose point lies outside it."""
 
@@ -210,7 +215,8 @@ class SurfaceView(Panel):
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
             hoverPen=pg.mkPen("#ffff00", width=3),
         )
-        self.start_label = TargetLabel(self.start, "start", offset=(12, 12),
+        self.start_label = TargetLabel(self.start, "start", offset=START_LABEL_SIDES[0][0],
+                                       anchor=START_LABEL_SIDES[0][1],
                                        color=style.DARK.foreground,
                                        fill=pg.mkBrush(style.DARK.legend_fill))
         """The start marker's label, on a panel of the theme's legend colour."""
@@ -594,6 +600,7 @@ class SurfaceView(Panel):
         if (key == self._legend_key and covered <= self._legend_covered
                 and overlaps <= self._legend_overlaps):
             return
+        self._set_start_side(0)  # the legends are placed from its own place
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()
@@ -642,6 +649,16 @@ class SurfaceView(Panel):
         rank = {k: place for place, k in enumerate(self.basin_map.ranked())}
         markers = [(rank[k], m) for k, m in enumerate(self.basins.marker_boxes())
                    if area.contains(m.center())]
+        # The start label may go to the other side of its marker, if that is clear.
+        start_label = self._pixels(self.start_label) if self.start_label.isVisible() else None
+        other_side = None
+        if start_label is not None:
+            hard.remove(start_label)
+            mirror = start_label.translated(
+                2 * (self._pixels(self.start).center().x() - start_label.center().x()), 0)
+            if area.contains(mirror) and not any(map(mirror.intersects, taken)) and not any(
+                    mirror.intersects(m) for _, m in markers):
+                other_side = mirror
         # Each label's first place, and those of its other sides that are clear of ``hard``.
         labels = [(label_box(point, size, SIDES[0]),
                    [b for b in (label_box(point, size, side) for side in SIDES[1:])
@@ -656,6 +673,9 @@ class SurfaceView(Panel):
             cost = (1_000_000 * (sum(map(grown.intersects, hard)) + (not area.contains(box)))
                     + 100_000 * sum(_weight(r) for r, m in markers if grown.intersects(m))
                     + 5_000 * shrunk)
+            if start_label is not None and grown.intersects(start_label):
+                cost += (50 if other_side is not None and not grown.intersects(other_side)
+                         else 1_000_000)
             if cost >= bound:
                 return cost
             # A covered label that has another side clear of the legend moves there.
@@ -683,7 +703,10 @@ class SurfaceView(Panel):
         _, form, corner, box = best
         self.basins.use_form(form[0], room, form[1])
         self.basins.legend.anchor(corner, corner, corner_offset(area, corner, box))
-        self._place_basin_labels([*hard, box])
+        grown = box.adjusted(-LEGEND_MARGIN, -LEGEND_MARGIN, LEGEND_MARGIN, LEGEND_MARGIN)
+        self._set_start_side(int(start_label is not None and grown.intersects(start_label)
+                                 and other_side is not None))
+        self._place_basin_labels([*taken, *self._start_boxes(), box])
 
     def _place_basin_labels(self, legends: list[QRectF] | None = None) -> None:
         """Put the minima's labels where they cover none of ``legends`` (by default the
@@ -696,6 +719,15 @@ class SurfaceView(Panel):
             legends = [*self._taken(), *self._start_boxes(),
                        *(item.mapRectToParent(item.boundingRect()) for item in shown)]
         self.basins.place_labels([*legends, *self._other_labels(legends)])
+
+    def _set_start_side(self, side: int) -> None:
+        """Put the start label on ``side`` of its marker (:data:`START_LABEL_SIDES`)."""
+        offset, anchor = START_LABEL_SIDES[side]
+        label = self.start_label
+        if (label.offset.x(), label.offset.y()) != offset:
+            label.offset = pg.Point(*offset)
+            label.setAnchor(anchor)
+            label.viewTransformChanged()
 
     def _start_boxes(self) -> list[QRectF]:
         """Where the start marker and its label are, in the plot's pixels (when shown)."""
