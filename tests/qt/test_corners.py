@@ -189,6 +189,7 @@ def _check_export(controller, size, presenting, check) -> None:  # type: ignore[
 
     class Checked(LandscapeView):
         def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            super().paint(painter, target)  # laid out anew as it paints: checked as painted
             check(self.surface_view)
             painted.append(self.surface_view)
 
