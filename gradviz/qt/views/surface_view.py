@@ -350,6 +350,7 @@ class SurfaceView(Panel):
         self.basin_map = basins
         if basins is None:
             self.basins.clear()
+            self._set_start_side(0)  # it went aside for the basins' legend, if at all
         else:
             self.basins.show(basins, self._theme, self._scale)
             self._legend_key = None  # its legend takes a corner the runs' leaves
