@@ -161,25 +161,44 @@ class BasinMap:
         order = [*range(len(self.minima)), BASIN_NOT_CONVERGED, BASIN_DIVERGED]
         return {label: int(counts[label - BASIN_DIVERGED]) / total for label in order}
 
-    def legend(self, distinct: int | None = None) -> list[str]:
+    def ranked(self) -> list[int]:
+        """The minima's indices, the global minimum (the lowest loss) first, then the
+        others by their share of the cells, largest first (equal shares: the lower
+        loss first). The order in which a short legend lists them and a palette
+        gives them its colours: the basins that matter most come first."""
+        shares = self.shares()
+        others = sorted(range(1, len(self.minima)), key=lambda k: (-shares[k], k))
+        return [0, *others] if len(self.minima) else []
+
+    def ranked_labels(self) -> np.ndarray:
+        """:attr:`labels` with each minimum's index replaced by its place in
+        :meth:`ranked` (the classes not converged and diverged stay as they are)."""
+        if not len(self.minima):  # every run diverged or wandered
+            return self.labels.copy()
+        place = np.empty(len(self.minima), dtype=self.labels.dtype)
+        place[self.ranked()] = np.arange(len(self.minima))
+        return np.where(self.labels >= 0, place[np.maximum(self.labels, 0)], self.labels)
+
+    def legend(self, listed: int | None = None, losses: bool = True) -> list[str]:
         """One line per class, as :meth:`shares` orders them, and for minibatch runs
         one saying that every cell uses the same batch sequence.
 
-        With ``distinct``, the minima after the first ``distinct`` share one line
-        (``minima 8-17: 9 %``), as they share a colour
-        (:data:`~gradviz.core.palette.OTHER_MINIMA_COLOUR`).
+        With ``listed``, a short legend: the first ``listed`` minima of :meth:`ranked`
+        have a line each, in that order, and the others one line
+        (``+ 11 more minima: 24 %``). Without ``losses``, the minima's lines leave
+        out their losses (``minimum 12: 7 %``: a narrower legend, beside the
+        minima's labels that show them).
         """
         shares = self.shares()
-        losses = self.minimum_losses.tolist()
-        shown = len(losses) if distinct is None or distinct + 1 >= len(losses) else distinct
-        lines = [
-            f"minimum {k + 1} (L = {loss:.3g}): {_percent(shares[k])}"
-            for k, loss in enumerate(losses[:shown])
-        ]
-        if shown < len(losses):
-            rest = sum(shares[k] for k in range(shown, len(losses)))
-            lines.append(f"minima {shown + 1}-{len(losses)} "
-                         f"(L = {losses[shown]:.3g} to {losses[-1]:.3g}): {_percent(rest)}")
+        count = len(self.minima)
+        order = list(range(count)) if listed is None else self.ranked()
+        # One minimum more than listed is its own line: a line for one would say no more.
+        shown = count if listed is None or listed + 1 >= count else listed
+        loss = [f" (L = {value:.3g})" if losses else "" for value in self.minimum_losses.tolist()]
+        lines = [f"minimum {k + 1}{loss[k]}: {_percent(shares[k])}" for k in order[:shown]]
+        if shown < count:
+            rest = sum(shares[k] for k in order[shown:])
+            lines.append(f"+ {count - shown} more minima: {_percent(rest)}")
         lines.append(f"not converged: {_percent(shares[BASIN_NOT_CONVERGED])}")
         lines.append(f"diverged: {_percent(shares[BASIN_DIVERGED])}")
         if self.minibatch:

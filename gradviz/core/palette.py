@@ -5,8 +5,9 @@ what the app draws it in depends on the theme and the colour map
 (``gradviz.qt.style.run_colour``), the same in every view.
 
 A basin map (:mod:`gradviz.core.basins`) colours each cell by its class:
-:func:`basin_colour` gives the one colour of each, which the app's overlay and
-the headless PNG both use.
+:func:`basin_colour` gives the one colour of each, a minimum's by its rank
+(``BasinMap.ranked``: the global minimum first, then the largest basins), which
+the app's overlay and the headless PNG both use.
 """
 
 from __future__ import annotations
@@ -52,11 +53,12 @@ MINIMUM_COLOURS: tuple[str, ...] = (
     "#D55E00",  # vermillion
     "#F0E442",  # yellow
 )
-"""The basins of the minima, lowest loss first (Okabe & Ito's palette)."""
+"""The basins of the minima by rank: the global minimum's, then the others' largest
+first (``BasinMap.ranked``; Okabe & Ito's palette)."""
 OTHER_MINIMA_COLOUR = "#6A3D9A"
-"""The basins of the minima after those of :data:`MINIMUM_COLOURS`: a deep purple,
-unlike every colour map's (browns, blues, greens, yellows, greys).
-Each still has its marker and label; a legend gives them one line."""
+"""The basins of the minima ranked after those of :data:`MINIMUM_COLOURS` (the
+smallest): a deep purple, unlike every colour map's (browns, blues, greens, yellows,
+greys). Each still has its marker and label; a legend gives them one line."""
 DIVERGED_COLOUR = "#1A1A1A"
 """Cells whose run diverged: near black, darker than any basin."""
 NOT_CONVERGED_COLOUR = "#8C8C8C"
@@ -65,7 +67,8 @@ the high-loss cream of the book's colour map)."""
 
 
 def basin_colour(label: int) -> str:
-    """The colour of a basin map's class: a minimum's index (0 = the lowest), or
+    """The colour of a basin map's class: a minimum's rank (0 = the global minimum,
+    see ``BasinMap.ranked_labels``), or
     :data:`~gradviz.core.basins.BASIN_DIVERGED` (-2) or
     :data:`~gradviz.core.basins.BASIN_NOT_CONVERGED` (-1)."""
     if label == -2:

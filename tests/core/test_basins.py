@@ -136,18 +136,38 @@ def test_shares_and_legend_cover_every_class() -> None:
     assert all(line.endswith(" %") for line in legend)
 
 
-def test_a_legend_can_give_the_minima_after_the_first_few_one_line() -> None:
+def test_a_short_legend_lists_the_global_minimum_and_the_largest_basins_then_the_rest() -> None:
     basins = compute_basins(problem("gabor"), RunSettings("gd", {"lr": 0.1}), grid=32,
                             steps=200)
     count = len(basins.minima)
     assert count > 5
-    short = basins.legend(distinct=3)
-    assert short[:3] == basins.legend()[:3] and len(short) == 3 + 1 + 2
-    rest = sum(basins.shares()[k] for k in range(3, count))
-    assert short[3] == (f"minima 4-{count} (L = {basins.minimum_losses[3]:.3g} to "
-                        f"{basins.minimum_losses[-1]:.3g}): {100 * rest:.0f} %")
-    # One minimum more than shown is its own line: a line for one would say no more.
-    assert basins.legend(distinct=count - 1) == basins.legend()
+    shares = basins.shares()
+    ranked = basins.ranked()
+    # The global minimum first, then the others by share, largest first.
+    assert ranked[0] == 0 and sorted(ranked) == list(range(count))
+    assert [shares[k] for k in ranked[1:]] == sorted((shares[k] for k in ranked[1:]),
+                                                     reverse=True)
+    full = basins.legend()
+    short = basins.legend(3)
+    assert short[:3] == [full[k] for k in ranked[:3]] and len(short) == 3 + 1 + 2
+    rest = sum(shares[k] for k in ranked[3:])
+    assert short[3] == f"+ {count - 3} more minima: {100 * rest:.0f} %"
+    assert short[-2:] == full[-2:]
+    # One minimum more than listed is its own line: a line for one would say no more.
+    assert basins.legend(count - 1) == [full[k] for k in ranked] + full[-2:]
+    # Without the losses (the labels on the map show them): "minimum 12: 7 %".
+    narrow = basins.legend(3, losses=False)
+    assert narrow[0] == f"minimum 1: {100 * shares[0]:.0f} %" and narrow[3:] == short[3:]
+
+
+def test_the_ranked_labels_put_each_minimum_at_its_rank() -> None:
+    basins = compute_basins(problem("gabor"), RunSettings("gd", {"lr": 0.1}), grid=24,
+                            steps=200)
+    ranked, labels = basins.ranked(), basins.ranked_labels()
+    for place, k in enumerate(ranked):
+        assert ((labels == place) == (basins.labels == k)).all()
+    assert ((labels < 0) == (basins.labels < 0)).all()
+    assert (labels[basins.labels < 0] == basins.labels[basins.labels < 0]).all()
 
 
 def test_progress_rises_to_one_and_should_stop_cancels() -> None:

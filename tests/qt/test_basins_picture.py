@@ -17,7 +17,7 @@ from gradviz.core.run import RunSettings
 from gradviz.qt import style
 from gradviz.qt.app import export_basins, make_application
 from gradviz.qt.export.basins import SIZE, basins_title, render_basins
-from gradviz.qt.layers.basin_layer import OPACITY, BasinOverlay
+from gradviz.qt.layers.basin_layer import LISTED_MINIMA, OPACITY, BasinOverlay
 from gradviz.qt.views.surface_view import SurfaceView
 
 
@@ -56,7 +56,17 @@ def test_the_overlay_marks_and_labels_the_minima_and_lists_every_class() -> None
     assert overlay.labels[0].toPlainText() == f"1: L = {basins.minimum_losses[0]:.3g}"
     assert overlay.labels[0].pos() == QPointF(*basins.minima[0])
     texts = [label.text for _, label in overlay.legend.items]
-    assert [t.replace("&lt;", "<") for t in texts] == basins.legend(distinct=7)
+    assert [t.replace("&lt;", "<") for t in texts] == basins.legend(LISTED_MINIMA)
+    # The largest basins by rank in the palette's colours, in the legend and on the map.
+    ranked = basins.ranked()
+    samples = [sample.colours for sample, _ in overlay.legend.items]
+    assert samples[:LISTED_MINIMA] == [(basin_colour(r),) for r in range(LISTED_MINIMA)]
+    count = len(basins.minima)
+    assert count > LISTED_MINIMA + 1  # the rest share a line, its sample in their colours
+    assert samples[LISTED_MINIMA] == tuple(dict.fromkeys(
+        basin_colour(r) for r in range(LISTED_MINIMA, count)))
+    brushes = [QColor(b.color()).name().upper() for b in overlay.markers.data["brush"]]
+    assert [brushes[k] for k in ranked] == [basin_colour(r).upper() for r in range(count)]
     overlay.clear()
     assert not overlay.labels and not overlay.legend.items
     overlay.remove()

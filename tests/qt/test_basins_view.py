@@ -8,10 +8,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from gradviz.core.palette import MINIMUM_COLOURS
 from gradviz.core.run import run
 from gradviz.qt.control.basin_control import BASIN_DEBOUNCE_MS, BASIN_GRID, BASIN_STEPS
 from gradviz.qt.export.views import LandscapeView
+from gradviz.qt.layers.basin_layer import LISTED_MINIMA
 from gradviz.qt.views.surface_view import BASIN_LEGEND_TEXT
 
 
@@ -39,7 +39,7 @@ def test_the_map_is_the_selected_runs_over_the_view(window, qtbot):
     view = window.surface_view
     assert view.basin_map is basins
     assert view.basins.image.image.shape == (BASIN_GRID, BASIN_GRID, 3)
-    assert len(view.basins.legend.items) == len(basins.legend(distinct=len(MINIMUM_COLOURS)))
+    assert len(view.basins.legend.items) == len(basins.legend(LISTED_MINIMA))
     assert len(view.basins.markers.data) == len(basins.minima) >= 1
     assert not window.basin_progress.isVisible()  # done
 

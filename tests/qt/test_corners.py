@@ -4,15 +4,18 @@ in exports."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QRectF, QSizeF
+from PySide6.QtCore import QPointF, QRectF, QSizeF
 from PySide6.QtWidgets import QGraphicsItem
 
 from finished_scenes import finished_scene
 
+from gradviz.core.problems import ProblemSpec
+from gradviz.core.scenes import Scene
 from gradviz.qt.export import exporter
 from gradviz.qt.export.views import LandscapeView
 from gradviz.qt.layers.corners import (
@@ -22,6 +25,8 @@ from gradviz.qt.layers.corners import (
     corner_offset,
     edge_boxes,
 )
+from gradviz.qt.layers.basin_layer import LISTED_MINIMA
+from gradviz.qt.layers.label_places import label_box, place_labels
 from gradviz.qt.views.surface_view import SurfaceView
 
 AREA = QRectF(0, 0, 400, 300)
@@ -77,6 +82,25 @@ def test_where_nothing_is_clear_the_best_place_is_the_cheapest_corner():
     corner, box = best_box(AREA, ((0, 0), (1, 1)), SIZE, 10, everything,
                            lambda box: box.top())
     assert (corner, box) == ((0, 0), corner_box(AREA, (0, 0), SIZE, 10))
+
+
+def test_a_label_takes_the_first_clear_side_and_gives_way_when_none_is():
+    size = QSizeF(60, 20)
+    # Above right; beside the right edge, above left; under a legend, below right.
+    sides = place_labels([(QPointF(100, 100), size), (QPointF(380, 100), size),
+                          (QPointF(100, 200), size)], AREA, [QRectF(90, 170, 100, 25)])
+    assert sides == [(0.0, 1.0), (1.0, 1.0), (0.0, 0.0)]
+    # Another point's marker where it would go: the next side.
+    marker = QRectF(125, 85, 14, 14)
+    assert place_labels([(QPointF(100, 100), size)], AREA, [], [marker]) == [(1.0, 1.0)]
+    # A label gives way to the one before it: below its point, clear of the first.
+    sides = place_labels([(QPointF(100, 100), size), (QPointF(100, 115), size)], AREA, [])
+    assert sides == [(0.0, 1.0), (0.0, 0.0)]
+    first, second = (label_box(p, size, side) for p, side in
+                     zip((QPointF(100, 100), QPointF(100, 115)), sides))
+    assert not first.intersects(second)
+    everywhere = [AREA]
+    assert place_labels([(QPointF(100, 100), size)], AREA, everywhere) == [None]
 
 
 @pytest.mark.parametrize("corner", [(0, 0), (1, 0), (0, 1), (1, 1)])
@@ -165,6 +189,7 @@ def _check_export(controller, size, presenting, check) -> None:  # type: ignore[
 
     class Checked(LandscapeView):
         def paint(self, painter, target):  # type: ignore[no-untyped-def]
+            super().paint(painter, target)  # laid out anew as it paints: checked as painted
             check(self.surface_view)
             painted.append(self.surface_view)
 
@@ -199,12 +224,13 @@ def test_in_an_animation_the_legend_holds_its_text_as_it_grows_and_keeps_clear(d
         view.close()
 
 
-# -- scene 16: the basins' legend among the minima's labels and the start -----------------
+# -- scene 16 and a surface of many minima: the basins' legend among the minima's labels --
 
-def _basin_legend_apart(view: SurfaceView) -> int:
+def _basin_legend_apart(view: SurfaceView) -> None:
     """Check that the basins' legend covers none of the runs' legend, the start marker
-    and its label, the badges and notes, and stays on the map; how many of the minima's
-    labels it covers."""
+    and its label, the badges and notes, nor any shown label of a minimum; that those
+    labels cover none of that, each other nor another minimum's marker, all inside the
+    map; and that the global minimum's label, when in view, is shown."""
     assert view.basin_map is not None and view.basins.legend.isVisible()
     legend = _on_screen(view, view.basins.legend)
     others = dict(_corner_items(view))
@@ -212,8 +238,25 @@ def _basin_legend_apart(view: SurfaceView) -> int:
                    "start label": _on_screen(view, view.start_label)})
     for name, rect in others.items():
         assert not legend.intersects(rect), f"the basins' legend {legend} covers {name} {rect}"
-    assert _on_screen(view, view.getPlotItem().vb).contains(legend)
-    return sum(legend.intersects(_on_screen(view, label)) for label in view.basins.labels)
+    area = _on_screen(view, view.getPlotItem().vb)
+    assert area.contains(legend)
+    labels = {label.toPlainText(): _on_screen(view, label) for label in view.basins.labels
+              if label.isVisible()}
+    others["basins' legend"] = legend
+    for text, rect in labels.items():
+        assert area.contains(rect), f"{text} {rect} leaves the map {area}"
+        for name, other in others.items():
+            assert not rect.intersects(other), f"{text} {rect} covers {name} {other}"
+    for (one, a), (other, b) in itertools.combinations(labels.items(), 2):
+        assert not a.intersects(b), f"{one} {a} covers {other} {b}"
+    vb, to_screen = view.getPlotItem().vb, view.viewportTransform()
+    markers = [to_screen.map(vb.mapViewToScene(QPointF(*phi))) for phi in view.basin_map.minima]
+    for text, rect in labels.items():
+        own = int(text.split(":")[0]) - 1
+        assert not any(rect.contains(m) for k, m in enumerate(markers) if k != own), text
+    first = view.basin_map.minima[0]
+    if view.basin_map.window.contains(*first):
+        assert "1: L = " in "".join(labels), "the global minimum's label gave way"
 
 
 @pytest.fixture(scope="module")
@@ -222,18 +265,76 @@ def basins_scene(qapp):  # type: ignore[no-untyped-def]
     yield from finished_scene(16)
 
 
-@pytest.mark.parametrize(("size", "presenting", "labels"), [
-    ((1920, 1080), False, 1), ((1920, 1080), True, 2), ((1280, 800), False, 0),
-    ((1280, 800), True, 3)], ids=["1920", "1920-presentation", "1280", "1280-presentation"])
-def test_in_an_export_the_basins_legend_keeps_clear_of_the_start_and_most_labels(
-        basins_scene, size, presenting, labels):
-    """Clear of the runs' legend and the start always; of the minima's labels where the
-    map has a place for it, else at most ``labels`` of its 11 (main covered 2, 5, 2 and
-    the start at 1280 presenting)."""
-    def check(view: SurfaceView) -> None:
-        assert _basin_legend_apart(view) <= labels
+MANY_MINIMA = ProblemSpec("formula-surface",
+                          expression="sin(3*phi0)*cos(3*phi1) + 0.1*(phi0**2+phi1**2)",
+                          bounds="-3 3 -3 3", guess="0.3 0.4")
+"""A surface with 28 minima in its view, most of them in a basin of about the same size."""
 
-    _check_export(basins_scene, size, presenting, check)
+
+@pytest.fixture(scope="module")
+def many_minima(qapp):  # type: ignore[no-untyped-def]
+    """Scene 16's runs, started inside the view, on :data:`MANY_MINIMA`, computed to their end."""
+    def change(scene: Scene) -> Scene:
+        runs = tuple(dataclasses.replace(run, settings=dataclasses.replace(run.settings,
+                                                                           start=start))
+                     for run, start in zip(scene.runs, [(0.3, 0.4), (-1.0, 1.2), (1.5, -1.5)]))
+        return dataclasses.replace(scene, problem=MANY_MINIMA, runs=runs)
+
+    yield from finished_scene(16, change=change)
+
+
+SIZES = pytest.mark.parametrize("size", [(1920, 1080), (1280, 800)], ids=["1920", "1280"])
+PRESENTING = pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presentation"])
+
+
+@SIZES
+@PRESENTING
+def test_in_an_export_the_basins_legend_and_the_minima_labels_keep_apart(
+        basins_scene, size, presenting):
+    _check_export(basins_scene, size, presenting, _basin_legend_apart)
+
+
+@SIZES
+@PRESENTING
+def test_with_many_minima_the_legend_stays_short_and_apart_from_the_labels(
+        many_minima, size, presenting):
+    def check(view: SurfaceView) -> None:
+        _basin_legend_apart(view)
+        minima = len(view.basin_map.minima)
+        assert minima > 20
+        # The global minimum and the 3 largest basins a line each, the rest one line,
+        # not converged, diverged.
+        lines = [label.text for _, label in view.basins.legend.items]
+        assert len(lines) == LISTED_MINIMA + 3
+        assert lines[LISTED_MINIMA].startswith(f"+ {minima - LISTED_MINIMA} more minima: ")
+        # Most labels keep their place: those that gave way are the smaller basins'.
+        shown = [label.isVisible() for label in view.basins.labels]
+        assert sum(shown) >= len(shown) // 2
+
+    _check_export(many_minima, size, presenting, check)
+
+
+@SIZES
+def test_in_the_window_the_basins_legend_and_the_minima_labels_keep_apart(window, qtbot, size):
+    """At 1280 x 800 with the controls shown the map is 420 pixels wide: the legend
+    finds its place only where the start's label goes to the other side of the start."""
+    c = window.controller
+    window.resize(*size)
+    with qtbot.waitSignal(c.basins.changed, timeout=30_000,
+                          check_params_cb=lambda basins: basins is not None):
+        assert c.load_scene(next(s for s in window.scenes if s.number == 16))
+    c.run_to_end()
+    qtbot.waitUntil(lambda: not c.playing and c.shown_update == c.last_update > 0,
+                    timeout=20_000)
+    c.publish_now()
+    _basin_legend_apart(window.surface_view)
+    # After a pan, the map of the new view: its legend and labels are placed anew.
+    with qtbot.waitSignal(c.basins.changed, timeout=30_000,
+                          check_params_cb=lambda basins: basins is not None):
+        window.surface_view._range_changed()  # a user's drag, as the view box says
+        window.surface_view.getPlotItem().vb.translateBy(x=1.5, y=-1.0)
+    c.publish_now()
+    _basin_legend_apart(window.surface_view)
 
 
 # -- scene 7 with the minibatch's landscape, the step-size bound and the field ------------

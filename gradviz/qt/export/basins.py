@@ -66,6 +66,7 @@ def render_basins(basins: BasinMap, problem: Problem, size: tuple[int, int] = SI
         view.resize(*size)
         view.show()  # laid out, as a shown view is, but never put on screen
         view.show_window(basins.window)
+        overlay.place_labels()  # inside the map, clear of each other and the markers
         image = QImage(*size, QImage.Format.Format_RGB32)
         image.fill(theme.background)
         painter = QPainter(image)

@@ -41,6 +41,20 @@ def to_device(points: np.ndarray, transform: QTransform) -> np.ndarray:
     return points @ linear + (transform.dx(), transform.dy())
 
 
+def along(points: np.ndarray, step: float, most: int = 1000) -> np.ndarray:
+    """Points at most ``step`` apart along the polyline of ``(n, 2)`` device points
+    (at most ``most`` a segment): as many as its drawn length, however few the steps
+    that made it (a fast first update is one long segment)."""
+    if len(points) < 2:
+        return points
+    d = np.diff(points, axis=0)
+    counts = np.clip(np.ceil(np.hypot(d[:, 0], d[:, 1]) / step), 1, most).astype(int)
+    segment = np.repeat(np.arange(len(d)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    t = (np.arange(counts.sum()) - first) / counts[segment]
+    return np.concatenate([points[segment] + d[segment] * t[:, None], points[-1:]])
+
+
 def distinct_pixels(points: np.ndarray) -> np.ndarray:
     """Drop consecutive device points that fall in the same pixel (keeping the last):
     a converged run's thousands of tiny steps cost nothing to draw."""

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,11 +19,13 @@ from gradviz.qt import style
 from gradviz.qt.frame import FanTag, RunFrame
 from gradviz.qt.layers.fan_bar import FanBar, FanSample
 from gradviz.qt.views.panel import Panel
-from gradviz.qt.layers.basin_layer import BasinOverlay
+from gradviz.qt.layers.basin_layer import LISTED_MINIMA, BasinOverlay
 from gradviz.qt.layers.corner_note import shown_notes
-from gradviz.qt.layers.corners import Corner, best_box, corner_offset, edge_boxes, is_clear
+from gradviz.qt.layers.corners import (Corner, best_box, clear_box, corner_box, corner_offset,
+                                       edge_boxes, is_clear)
 from gradviz.qt.layers.label import Label, TargetLabel
-from gradviz.qt.layers.lines import to_device
+from gradviz.qt.layers.label_places import SIDES, label_box
+from gradviz.qt.layers.lines import along, to_device
 from gradviz.qt.layers.path_layer import PathLayer
 from gradviz.qt.overlays import OVERLAYS, OverlayGroup, Place
 
@@ -31,6 +34,21 @@ LEGEND_MARGIN = 10
 BASIN_LEGEND_TEXT = (1.0, 0.8)
 """The basins' legend's text sizes (of its size at the text scale), tried in turn until
 one has a clear place."""
+BASIN_LEGEND_FORMS = tuple((text, losses) for losses in (True, False)
+                           for text in BASIN_LEGEND_TEXT)
+"""The basins' legend's forms, the better first: each text size with the minima's
+losses in its lines, then each without them (narrower)."""
+
+EDGE_PLACES = 32
+"""Steps along each edge of the map at which the basins' legend may stand: fine enough
+to find the gap between two minima's markers."""
+PATH_STEP = 4.0
+"""Pixels between the points along a run's path that the basins' legend counts as covered."""
+
+START_LABEL_SIDES: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = (
+    ((12.0, 12.0), (0.0, 0.5)), ((-12.0, 12.0), (1.0, 0.5)))
+"""The start label's offset from its marker (pixels, up positive) and text anchor: right
+of it, or left of it where the basins' legend has no other place."""
 
 EDGE_MARGIN = 14
 """Pixels between the view's edge and the marker of a run whose point lies outside it."""
@@ -74,6 +92,19 @@ class _Legend(pg.LegendItem):
         parent = self.parentItem()
         return (parent is not None and self.boundingRect().width() + 2 * LEGEND_MARGIN
                 > parent.boundingRect().width())
+
+
+def _weight(rank: int) -> int:
+    """How much covering the marker or label of the minimum of ``rank`` counts: the
+    global minimum's most, then those the basins' legend lists."""
+    return 5 if rank == 0 else 2 if rank < LISTED_MINIMA else 1
+
+
+def _inside(points: np.ndarray, box: QRectF) -> int:
+    """How many of the ``(n, 2)`` ``points`` lie in ``box``."""
+    x, y = points[:, 0], points[:, 1]
+    return int(((x >= box.left()) & (x <= box.right())
+                & (y >= box.top()) & (y <= box.bottom())).sum())
 
 
 def _cache_drawing(item: QGraphicsItem) -> None:
@@ -184,7 +215,8 @@ class SurfaceView(Panel):
             pos=(0, 0), size=16, movable=True, pen=pg.mkPen("#ffffff", width=2.5),
             hoverPen=pg.mkPen("#ffff00", width=3),
         )
-        self.start_label = TargetLabel(self.start, "start", offset=(12, 12),
+        self.start_label = TargetLabel(self.start, "start", offset=START_LABEL_SIDES[0][0],
+                                       anchor=START_LABEL_SIDES[0][1],
                                        color=style.DARK.foreground,
                                        fill=pg.mkBrush(style.DARK.legend_fill))
         """The start marker's label, on a panel of the theme's legend colour."""
@@ -318,6 +350,7 @@ class SurfaceView(Panel):
         self.basin_map = basins
         if basins is None:
             self.basins.clear()
+            self._set_start_side(0)  # it went aside for the basins' legend, if at all
         else:
             self.basins.show(basins, self._theme, self._scale)
             self._legend_key = None  # its legend takes a corner the runs' leaves
@@ -517,12 +550,21 @@ class SurfaceView(Panel):
 
     def _map_labels(self, taken: list[QRectF]) -> list[QRectF]:
         """Where the shown labels on the map are that are not in ``taken``: the overlays'
-        own (a direction's curvature), the minima's, the start marker's."""
+        own (a direction's curvature), the start marker's, and the minima's where they
+        go unless something is there (they give way to the legends), with the minima's
+        markers."""
+        return (self._other_labels(taken) + self.basins.label_boxes()
+                + self.basins.marker_boxes())
+
+    def _other_labels(self, taken: list[QRectF]) -> list[QRectF]:
+        """:meth:`_map_labels` but the minima's."""
         vb = self.getPlotItem().vb
         found = [self._pixels(item) for item in vb.childItems() if isinstance(item, Label)
                  and item.isVisible() and item is not self.legend]
+        minima = set(self.basins.labels)
         nested = [self._pixels(item) for item in [*vb.childGroup.childItems(), self.start_label]
-                  if isinstance(item, (Label, TargetLabel)) and item.isVisible()]
+                  if isinstance(item, (Label, TargetLabel)) and item.isVisible()
+                  and item not in minima]
         return [r for r in found + nested if r not in taken]
 
     def _pixels(self, item: QGraphicsItem) -> QRectF:
@@ -540,6 +582,7 @@ class SurfaceView(Panel):
         hold its corner): when the runs, badges or notes change, or when a head or one
         of those comes under it, not every frame."""
         if self.legend.dragged:
+            self._place_basin_labels()  # clear of it where the user put it
             return
         vb = self.getPlotItem().vb
         shown = [f for f in frames if f.visible and f.index >= 0]
@@ -558,22 +601,16 @@ class SurfaceView(Panel):
         if (key == self._legend_key and covered <= self._legend_covered
                 and overlaps <= self._legend_overlaps):
             return
+        self._set_start_side(0)  # the legends are placed from its own place
         points = to_device(np.concatenate([f.phi[: f.index + 1] for f in shown])
                            if shown else np.empty((0, 2)), transform)
         area = vb.boundingRect()
-        start = to_device(np.array([[self.start.pos().x(), self.start.pos().y()]]), transform)
-        with_start = np.concatenate([heads, start])
 
-        def hidden(box: QRectF, heads: np.ndarray = heads) -> float:
-            left, top, right, bottom = box.left(), box.top(), box.right(), box.bottom()
-
-            def inside(xy: np.ndarray) -> np.ndarray:
-                return ((xy[:, 0] >= left) & (xy[:, 0] <= right)
-                        & (xy[:, 1] >= top) & (xy[:, 1] <= bottom))
+        def hidden(box: QRectF) -> float:
             # A head (where a run is, or ended) counts as much as a whole path, and so
             # does a badge or note (only when no place is clear of them all).
-            covered = inside(heads).sum() + sum(box.intersects(t) for t in taken)
-            return float(inside(points).sum() + 10_000 * covered)
+            covered = _inside(heads, box) + sum(box.intersects(t) for t in taken)
+            return float(_inside(points, box) + 10_000 * covered)
 
         corners = ((1, 0), (0, 0), (1, 1), (0, 1))  # the top right first: the default
         size = self.legend.boundingRect().size()
@@ -590,51 +627,113 @@ class SurfaceView(Panel):
         self.legend.place(corner, box)
         if self.basin_map is not None:
             # Never over the runs' legend: it says which line is which.
-            self._place_basin_legend(area, [*taken, box], lambda b: hidden(b, with_start)
-                                     + 1_000_000 * b.intersects(box))
+            paths = [along(to_device(f.phi[: f.index + 1], transform), PATH_STEP) for f in shown]
+            self._place_basin_legend(area, [*taken, box], heads,
+                                     np.concatenate(paths) if paths else np.empty((0, 2)))
         self._legend_key = key
         self._legend_covered = {i for i, (x, y) in enumerate(heads) if box.contains(QPointF(x, y))}
         self._legend_overlaps = any(box.intersects(t) for t in taken)
 
-    def _place_basin_legend(self, area: QRectF, taken: list[QRectF],
-                            cost: Callable[[QRectF], float]) -> None:
-        """Put the basins' legend (bottom left by default) in the best place left, clear
-        of ``taken`` (the runs' legend among them), of the minima's labels and of the
-        start marker, at a corner or along an edge; where no place is clear at its size,
-        in smaller text (wherever it covers least, if that has no clear place either)."""
-        legend = self.basins.legend
-        obstacles = [*taken, *self._basin_obstacles()]
-
-        def covering(b: QRectF) -> float:
-            return (cost(b) + 10_000 * sum(b.intersects(o) for o in obstacles[len(taken):])
-                    + 1_000_000 * (not area.contains(b)))  # cut off at the map's edge
+    def _place_basin_legend(self, area: QRectF, taken: list[QRectF], heads: np.ndarray,
+                            paths: np.ndarray) -> None:
+        """Put the basins' legend (bottom left by default) in the best place left, at a
+        corner or along an edge: never over ``taken`` (the runs' legend among them),
+        the start marker or its label; where it can, over no minimum's marker, none of
+        the runs' ``heads`` and little of their ``paths`` (points :data:`PATH_STEP`
+        apart, all in the plot's pixels); clear of the minima's labels where it can at
+        its size, else where the labels it covers can go to another side (they give
+        way); in smaller text, then without the minima's losses
+        (:data:`BASIN_LEGEND_FORMS`), where that covers less."""
+        hard = [*taken, *self._start_boxes()]
+        # The markers of the minima in view (one just outside shows a part of its own).
+        assert self.basin_map is not None
+        rank = {k: place for place, k in enumerate(self.basin_map.ranked())}
+        markers = [(rank[k], m) for k, m in enumerate(self.basins.marker_boxes())
+                   if area.contains(m.center())]
+        # The start label may go to the other side of its marker, if that is clear.
+        start_label = self._pixels(self.start_label) if self.start_label.isVisible() else None
+        other_side = None
+        if start_label is not None:
+            hard.remove(start_label)
+            mirror = start_label.translated(
+                2 * (self._pixels(self.start).center().x() - start_label.center().x()), 0)
+            if area.contains(mirror) and not any(map(mirror.intersects, taken)) and not any(
+                    mirror.intersects(m) for _, m in markers):
+                other_side = mirror
+        # Each label's first place, and those of its other sides that are clear of ``hard``.
+        labels = [(label_box(point, size, SIDES[0]),
+                   [b for b in (label_box(point, size, side) for side in SIDES[1:])
+                    if area.contains(b) and not any(map(b.intersects, hard))])
+                  for point, size in self.basins.label_places()]
+        room = area.width() - 2 * LEGEND_MARGIN - 20
         corners = ((0, 1), (1, 1), (0, 0), (1, 0))
-        best: tuple[float, float, Corner, QRectF] | None = None
-        for text in BASIN_LEGEND_TEXT:
-            self.basins.set_legend_text(text, area.width() - 2 * LEGEND_MARGIN - 20)
-            size = legend.boundingRect().size()
-            # Its corners first (stacked past what holds them), then along the edges.
-            places = [best_box(area, corners, size, LEGEND_MARGIN, obstacles, covering),
-                      *edge_boxes(area, size, LEGEND_MARGIN)]
-            clear = [p for p in places if is_clear(p[1], LEGEND_MARGIN, obstacles)
-                     and area.contains(p[1])]
-            corner, box = min(clear or places, key=lambda p: covering(p[1]))
-            if clear:
-                best = (0.0, text, corner, box)
-                break
-            if best is None or covering(box) < best[0]:
-                best = (covering(box), text, corner, box)
-        assert best is not None  # BASIN_LEGEND_TEXT is not empty
-        _, text, corner, box = best
-        if self.basins.text != text:
-            self.basins.set_legend_text(text, area.width() - 2 * LEGEND_MARGIN - 20)
-        legend.anchor(corner, corner, corner_offset(area, corner, box))
 
-    def _basin_obstacles(self) -> list[QRectF]:
-        """What the basins' legend must not cover besides what the runs' legend must
-        not: the minima's labels and the start marker with its label, in the plot's pixels."""
-        items = [*self.basins.labels, self.start, self.start_label]
-        return [self._pixels(item) for item in items if item.isVisible()]
+        def price(box: QRectF, shrunk: int, bound: float) -> float:
+            """What ``box`` covers, or as much as shows it costs at least ``bound``."""
+            grown = box.adjusted(-LEGEND_MARGIN, -LEGEND_MARGIN, LEGEND_MARGIN, LEGEND_MARGIN)
+            cost = (1_000_000 * (sum(map(grown.intersects, hard)) + (not area.contains(box)))
+                    + 100_000 * sum(_weight(r) for r, m in markers if grown.intersects(m))
+                    + 5_000 * shrunk)
+            if start_label is not None and grown.intersects(start_label):
+                cost += (50 if other_side is not None and not grown.intersects(other_side)
+                         else 1_000_000)
+            if cost >= bound:
+                return cost
+            # A covered label that has another side clear of the legend moves there.
+            covered = [(k, others) for k, (first, others) in enumerate(labels)
+                       if grown.intersects(first)]
+            dropped = [k for k, others in covered if all(map(grown.intersects, others))]
+            return (cost + 20_000 * sum(map(_weight, dropped)) + 50 * (len(covered) - len(dropped))
+                    + 10_000 * _inside(heads, box) + 100 * _inside(paths, box))  # 25 px: a shrink
+        best: tuple[float, tuple[float, bool], Corner, QRectF] | None = None
+        for shrunk, form in enumerate(BASIN_LEGEND_FORMS):
+            if best is not None and best[0] <= 5_000 * shrunk:
+                break  # no place in this form or those after it can cost less
+            size = self.basins.legend_size(form[0], room, form[1])
+            # Its corners (stacked past what holds them), then along the edges.
+            places = [*((c, box) for sideways in (False, True) for c in corners
+                        if (box := clear_box(area, c, size, LEGEND_MARGIN, hard, sideways))
+                        is not None),
+                      *((c, corner_box(area, c, size, LEGEND_MARGIN)) for c in corners),
+                      *edge_boxes(area, size, LEGEND_MARGIN, EDGE_PLACES)]
+            for corner, box in places:
+                here = price(box, shrunk, math.inf if best is None else best[0])
+                if best is None or here < best[0]:
+                    best = (here, form, corner, box)
+        assert best is not None  # BASIN_LEGEND_FORMS is not empty
+        _, form, corner, box = best
+        self.basins.use_form(form[0], room, form[1])
+        self.basins.legend.anchor(corner, corner, corner_offset(area, corner, box))
+        grown = box.adjusted(-LEGEND_MARGIN, -LEGEND_MARGIN, LEGEND_MARGIN, LEGEND_MARGIN)
+        self._set_start_side(int(start_label is not None and grown.intersects(start_label)
+                                 and other_side is not None))
+        self._place_basin_labels([*taken, *self._start_boxes(), box])
+
+    def _place_basin_labels(self, legends: list[QRectF] | None = None) -> None:
+        """Put the minima's labels where they cover none of ``legends`` (by default the
+        shown legends, the notes, badges and edge arrows and the start marker), the
+        other labels on the map, the other minima's markers or each other."""
+        if not self.basins.labels:
+            return
+        if legends is None:
+            shown = [item for item in (self.legend, self.basins.legend) if item.isVisible()]
+            legends = [*self._taken(), *self._start_boxes(),
+                       *(item.mapRectToParent(item.boundingRect()) for item in shown)]
+        self.basins.place_labels([*legends, *self._other_labels(legends)])
+
+    def _set_start_side(self, side: int) -> None:
+        """Put the start label on ``side`` of its marker (:data:`START_LABEL_SIDES`)."""
+        offset, anchor = START_LABEL_SIDES[side]
+        label = self.start_label
+        if (label.offset.x(), label.offset.y()) != offset:
+            label.offset = pg.Point(*offset)
+            label.setAnchor(anchor)
+            label.viewTransformChanged()
+
+    def _start_boxes(self) -> list[QRectF]:
+        """Where the start marker and its label are, in the plot's pixels (when shown)."""
+        return [self._pixels(item) for item in (self.start, self.start_label)
+                if item.isVisible()]
 
     def _edge_point(self, phi: np.ndarray) -> tuple[QPointF, np.ndarray] | None:
         """Where on the view's edge (data coordinates, EDGE_MARGIN pixels in) a marker
@@ -825,6 +924,7 @@ class SurfaceView(Panel):
         self._drop_map_caches()
         self._show_badges(self._frames)  # the edge markers follow the view
         self._show_off_view(self._frames)
+        self._place_basin_labels()  # the minima move under the legends, which stay
         if self._quiet or not self._user_moved:
             return
         self._user_moved = False
