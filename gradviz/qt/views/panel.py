@@ -58,4 +58,9 @@ class Panel(pg.PlotWidget):
         # reaches half its height above it: without a title there, that half
         # would be cut off by the widget's edge (and hidden under the caption).
         top = 0 if self.title else math.ceil(QFontMetrics(style.axis_font(font_size)).height() / 2)
-        plot.layout.setContentsMargins(1, 1 + top, 1, 1)
+        # Views stand side by side with their axis labels at their outer edges (the
+        # map's colour bar "loss" beside the loss curves' "loss"): half a label's
+        # height each side keeps a whole one between neighbours' labels, so they
+        # never read as one line.
+        side = math.ceil(QFontMetrics(style.axis_font(font_size + 1)).height() / 2)
+        plot.layout.setContentsMargins(side, 1 + top, side, 1)
