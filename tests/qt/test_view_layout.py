@@ -1,4 +1,5 @@
-"""How the views share the window: labels of neighbouring views kept apart."""
+"""How the views share the window: labels of neighbouring views kept apart, and the
+map's share of the width when the panels' column comes in."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QFontInfo
+
+from gradviz.qt.main_window import MAP_SHARE, PANEL_SHARE
+
 
 def _ink(window, view: pg.PlotWidget, label: pg.AxisItem) -> QRect:  # type: ignore[no-untyped-def]
     """Where an axis's label text is drawn, in ``window``'s coordinates: its item's
@@ -38,3 +42,35 @@ def test_the_colour_bar_s_label_keeps_clear_of_the_plots_beside_the_map(window, 
         assert em >= (24 if presenting else 12)
         # At least a letter's height of space: "loss" and "loss" never read as one line.
         assert _ink(window, view, label).left() - bar_ink.right() >= em, view.title
+
+
+def test_the_map_keeps_half_the_width_when_the_explanations_come_in(window, qtbot):
+    window.show_scene(9)  # three plots beside the map: the fit, the loss, the seeds' strip
+    qtbot.waitUntil(window.fan_view.isVisible, timeout=10_000)
+    views = window._views
+    map_, side, column = (views.indexOf(w) for w in
+                          (window.surface_view, window._side, window._explanations_column))
+    before = views.sizes()
+    window.controller.set_overlay("rule", True)
+    assert window._explanations_column.isVisible()
+    sizes = views.sizes()
+    total = sum(sizes)
+    assert total == sum(before)
+    assert sizes[column] >= PANEL_SHARE * total - 1
+    assert sizes[map_] >= MAP_SHARE * total - 1
+    # The room came from the column of plots first.
+    assert before[side] - sizes[side] > before[map_] - sizes[map_] >= 0
+    window.controller.set_overlay("rule", False)
+    assert not window._explanations_column.isVisible()
+    assert views.sizes() == before  # each got back what it gave
+
+
+def test_a_map_made_narrow_by_hand_gives_the_explanations_no_room(window, qtbot):
+    views = window._views
+    total = sum(views.sizes())
+    views.setSizes([round(total * 0.3), total - round(total * 0.3), 0])
+    before = views.sizes()
+    window.controller.set_overlay("rule", True)
+    sizes = views.sizes()
+    assert sizes[0] == before[0]  # below its share already: the map gives nothing
+    assert sizes[2] >= PANEL_SHARE * total - 1
