@@ -7,11 +7,12 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QFontInfo
+from PySide6.QtWidgets import QGraphicsTextItem
 
 from gradviz.qt.main_window import MAP_SHARE, PANEL_SHARE
 
 
-def _ink(window, view: pg.PlotWidget, label: pg.AxisItem) -> QRect:  # type: ignore[no-untyped-def]
+def _ink(window, view: pg.PlotWidget, label: QGraphicsTextItem) -> QRect:  # type: ignore[no-untyped-def]
     """Where an axis's label text is drawn, in ``window``'s coordinates: its item's
     rectangle less the text document's empty margin."""
     margin = round(label.document().documentMargin())
