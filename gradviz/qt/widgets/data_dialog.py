@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.table import WHITESPACE, FileSpec, Table
+from gradviz.qt.widgets.buddy_label import BuddyLabel
 
 FILE_FILTER = "Data files (*.csv *.txt *.dat *.tsv);;All files (*)"
 """What the file chooser offers."""
@@ -83,9 +84,7 @@ class DataDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("File", file_row)
-        header_label = QLabel("&Header")
-        header_label.setBuddy(self.header_combo)
-        form.addRow(header_label, self.header_combo)
+        form.addRow(BuddyLabel("&Header", self.header_combo), self.header_combo)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         form.addRow("Read", self.summary)
@@ -98,9 +97,7 @@ class DataDialog(QDialog):
 
         choice = QFormLayout()
         for text, combo in (("&x column", self.x_combo), ("&y column", self.y_combo)):
-            label = QLabel(text)
-            label.setBuddy(combo)
-            choice.addRow(label, combo)
+            choice.addRow(BuddyLabel(text, combo), combo)
 
         self.problems = QLabel()
         """Why OK is off: the file's error, or the chosen columns' bad cells."""
