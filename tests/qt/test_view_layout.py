@@ -66,6 +66,20 @@ def test_the_map_keeps_half_the_width_when_the_explanations_come_in(window, qtbo
     assert views.sizes() == before  # each got back what it gave
 
 
+def test_the_plots_beside_the_map_keep_their_titles_inside_them(window, qtbot):
+    window.show_scene(9)  # the seeds' strip too, with its note in its title
+    qtbot.waitUntil(window.fan_view.isVisible, timeout=10_000)
+    window.controller.set_overlay("rule", True)  # their column at its narrowest
+    qtbot.wait(50)
+    for view in (window.fit_view, window.loss_view, window.fan_view):
+        item = view.getPlotItem()
+        assert view.width() < 300
+        title = view.mapFromScene(item.titleLabel.item.sceneBoundingRect()).boundingRect()
+        plot = view.mapFromScene(item.vb.sceneBoundingRect()).boundingRect()
+        assert 0 <= title.left() and title.right() < view.width(), view.title
+        assert plot.right() < view.width(), view.title  # not pushed off by the title
+
+
 def test_a_map_made_narrow_by_hand_gives_the_explanations_no_room(window, qtbot):
     views = window._views
     total = sum(views.sizes())
@@ -75,3 +89,26 @@ def test_a_map_made_narrow_by_hand_gives_the_explanations_no_room(window, qtbot)
     sizes = views.sizes()
     assert sizes[0] == before[0]  # below its share already: the map gives nothing
     assert sizes[2] >= PANEL_SHARE * total - 1
+
+
+def test_a_title_wraps_where_there_is_height_and_is_cut_short_where_there_is_none(qtbot):
+    from gradviz.qt.views.loss_view import LossView
+    from gradviz.qt.views.panel import TITLE_SHARE
+
+    view = LossView()
+    qtbot.addWidget(view)
+    view.show()
+    text = view.getPlotItem().titleLabel.item
+
+    def shown(width: int, height: int) -> str:
+        view.resize(width, height)
+        qtbot.waitUntil(lambda: view.size().toTuple() == (width, height), timeout=3000)
+        return text.toPlainText()
+
+    assert shown(600, 300) == "Loss during training"
+    assert shown(200, 300) == "Loss during training"
+    assert text.document().firstBlock().layout().lineCount() == 2
+    cut = shown(200, 120)  # two lines would take more than its share of the height
+    assert cut.endswith("…") and "Loss during training".startswith(cut[:-1])
+    assert len(cut) > len("Loss…") and text.boundingRect().height() <= TITLE_SHARE * 120
+    assert shown(600, 300) == "Loss during training"

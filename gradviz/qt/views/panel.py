@@ -5,10 +5,15 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtGui import QFontMetrics
+from PySide6.QtGui import QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from gradviz.qt import style
+
+
+TITLE_SHARE = 1 / 3
+"""At most this part of a view's height goes to its title's lines; a title that would
+need more is cut short, so that the plot keeps its room."""
 
 
 class Panel(pg.PlotWidget):
@@ -64,3 +69,43 @@ class Panel(pg.PlotWidget):
         # never read as one line.
         side = math.ceil(QFontMetrics(style.axis_font(font_size + 1)).height() / 2)
         plot.layout.setContentsMargins(side, 1 + top, side, 1)
+        self.fit_title()
+
+    def fit_title(self) -> None:
+        """The title in the plot's width: on one line if it fits, else wrapped, or, where
+        its lines would take more than TITLE_SHARE of the view's height, cut short after
+        a word with an ellipsis (pyqtgraph widens the plot's column to a title's width,
+        so in a narrow column the title and the plot's right side ran off the view)."""
+        item = self.getPlotItem()
+        if item is None or not self.title:  # closed (pyqtgraph let its plot go), or none
+            return
+        label = item.titleLabel
+        words = self.title.split()
+        label.setText(self.title)
+        self.wrap_title()
+        shown = len(words)
+        while label.item.boundingRect().height() > TITLE_SHARE * self.height() and shown > 1:
+            shown -= 1
+            label.setText(" ".join(words[:shown]) + "…")
+            self.wrap_title()
+
+    def wrap_title(self) -> None:
+        """Wrap the title's text to the plot's width, its row as high as its lines."""
+        item = self.getPlotItem()
+        label = item.titleLabel
+        label.item.setTextWidth(-1)
+        left, _, right, _ = item.layout.getContentsMargins()
+        room = max(self.width() - 2 * self.frameWidth() - item.getAxis("left").width()
+                   - left - right, 80.0)
+        if label.item.boundingRect().width() > room:
+            label.item.setTextWidth(room)
+        label.updateMin()
+        # pyqtgraph fixes the title's row at 30 pixels: too short for two lines.
+        height = max(30.0, label.item.boundingRect().height())
+        label.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if "_theme" in vars(self):  # pyqtgraph resizes the view while it makes it, too
+            self.fit_title()
