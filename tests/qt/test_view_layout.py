@@ -70,14 +70,19 @@ def test_the_plots_beside_the_map_keep_their_titles_inside_them(window, qtbot):
     window.show_scene(9)  # the seeds' strip too, with its note in its title
     qtbot.waitUntil(window.fan_view.isVisible, timeout=10_000)
     window.controller.set_overlay("rule", True)  # their column at its narrowest
-    qtbot.wait(50)
-    for view in (window.fit_view, window.loss_view, window.fan_view):
+    views = (window.fit_view, window.loss_view, window.fan_view)
+    assert all(view.width() < 300 for view in views)
+
+    def inside(view) -> bool:  # type: ignore[no-untyped-def]
         item = view.getPlotItem()
-        assert view.width() < 300
-        title = view.mapFromScene(item.titleLabel.item.sceneBoundingRect()).boundingRect()
-        plot = view.mapFromScene(item.vb.sceneBoundingRect()).boundingRect()
-        assert 0 <= title.left() and title.right() < view.width(), view.title
-        assert plot.right() < view.width(), view.title  # not pushed off by the title
+        # A plot's scene is its view's viewport, pixel for pixel.
+        width = view.viewport().width()
+        title = item.titleLabel.item.sceneBoundingRect()
+        return (0 <= title.left() and title.right() <= width
+                and item.vb.sceneBoundingRect().right() <= width)  # not pushed off
+
+    # Once the axes have their widths for the new ranges and the layouts settled.
+    qtbot.waitUntil(lambda: all(inside(view) for view in views), timeout=3000)
 
 
 def test_a_map_made_narrow_by_hand_gives_the_explanations_no_room(window, qtbot):
