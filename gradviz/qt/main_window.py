@@ -71,6 +71,11 @@ MESSAGE_MS = 9000
 PANEL_SHARE = 0.25
 """The part of its splitter a view shown later takes: the explanation panels' column
 of the views' width, the plot of final losses of the side column's height."""
+MAP_SHARE = 0.5
+"""The part of the views' width the map keeps when the panels' column comes in: their
+room is taken from the data and loss column first. On a laptop the map is what the
+rule's numbers and arrows are read against; the plots beside it still read at a
+quarter of the width (at 1280 x 800, 229 px to the map's 456), their titles wrapped."""
 NUMBERS_HZ = 15
 """While runs play, the numbers shown (legend, status bar, timeline, batch lines) and the
 loss curves change together at most this often: faster cannot be read, and the curves are long."""
@@ -228,19 +233,54 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
 """The menu bar: each menu's title and its actions' names in order."""
 
 
-def _make_room(splitter: QSplitter, widget: QWidget, share: float) -> None:
+def _make_room(splitter: QSplitter, widget: QWidget, share: float,
+               keep: dict[QWidget, float] | None = None) -> dict[QWidget, int]:
     """Give ``widget``, just shown in ``splitter``, at least ``share`` of its length,
-    taken from the others in proportion."""
+    taken from the others in proportion to their lengths, but none of ``keep`` below its
+    share of the length: what it would give beyond that is taken from the others.
+    Returns what each gave, for :func:`_give_back`."""
     sizes = splitter.sizes()
     at = splitter.indexOf(widget)
     total = sum(sizes)
-    others = total - sizes[at]
-    wanted = round(total * share)
-    if total <= 0 or sizes[at] >= wanted or others <= 0:
+    need = round(total * share) - sizes[at]
+    keep = keep or {}
+    spare = {i: max(0, size - round(total * keep.get(splitter.widget(i), 0.0)))
+             for i, size in enumerate(sizes) if i != at}
+    taken = dict.fromkeys(spare, 0.0)
+    giving = [i for i in spare if spare[i] > 0]
+    # Each round takes what is still needed in proportion from those that can give;
+    # those it would take past their spare give all of it and are out of the next.
+    while need > 0.5 and giving:
+        weight = sum(sizes[i] for i in giving)
+        asked = {i: need * sizes[i] / weight for i in giving}
+        full = [i for i in giving if asked[i] >= spare[i] - taken[i]]
+        for i in full or giving:
+            given = min(asked[i], spare[i] - taken[i])
+            taken[i] += given
+            need -= given
+        giving = [i for i in giving if i not in full] if full else []
+    given = {splitter.widget(i): round(length) for i, length in taken.items() if round(length)}
+    if given:
+        new = [size - round(taken.get(i, 0.0)) for i, size in enumerate(sizes)]
+        new[at] = total - sum(new) + sizes[at]
+        splitter.setSizes(new)
+    return given
+
+
+def _give_back(splitter: QSplitter, widget: QWidget, given: dict[QWidget, int]) -> None:
+    """Hide ``widget``, its length going back to those that ``given`` says gave it
+    room, in proportion to what each gave (a splitter would share it by stretch, and
+    the data and loss column would shrink each time the panels come and go)."""
+    sizes = splitter.sizes()
+    at = splitter.indexOf(widget)
+    widget.hide()
+    gave = sum(given.values())
+    if gave <= 0:
         return
-    scale = (total - wanted) / others
-    splitter.setSizes([wanted if i == at else round(size * scale)
-                       for i, size in enumerate(sizes)])
+    sizes = [size + round(sizes[at] * given.get(splitter.widget(i), 0) / gave)
+             for i, size in enumerate(sizes)]
+    sizes[at] = 0
+    splitter.setSizes(sizes)
 
 
 class MainWindow(QMainWindow):
@@ -297,6 +337,9 @@ class MainWindow(QMainWindow):
             label.setTextFormat(Qt.TextFormat.PlainText)
         self.title.hide()
         self.caption.hide()
+        self._room_given: dict[QWidget, dict[QWidget, int]] = {}
+        """For each view shown later, what the others in its splitter gave it (see
+        :meth:`_show_in_splitter`)."""
         side = self._side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.fit_view)
         side.addWidget(self.batch_panel)
@@ -605,9 +648,17 @@ class MainWindow(QMainWindow):
         """Show or hide ``view`` in the column beside the map; shown, it takes a share
         of the column's height (a splitter gives a view shown after its first layout
         no room at all)."""
-        view.setVisible(shown)
+        self._show_in_splitter(self._side, view, shown, PANEL_SHARE)
+
+    def _show_in_splitter(self, splitter: QSplitter, widget: QWidget, shown: bool,
+                          share: float, keep: dict[QWidget, float] | None = None) -> None:
+        """Show ``widget`` with ``share`` of ``splitter`` made for it (see
+        :func:`_make_room`), or hide it and give its room back to where it came from."""
         if shown:
-            _make_room(self._side, view, PANEL_SHARE)
+            widget.show()
+            self._room_given[widget] = _make_room(splitter, widget, share, keep)
+        else:
+            _give_back(splitter, widget, self._room_given.pop(widget, {}))
 
     def fan_over(self) -> None:
         """Ask how to fan out the selected run (Run > Fan over…); OK makes the fan."""
@@ -1002,14 +1053,13 @@ class MainWindow(QMainWindow):
         """The 3D view, once it has been shown."""
         return self.view_3d.view
 
-
     def _show_explanations(self, shown: bool) -> None:
-        """Show or hide the panels' column; shown, it takes a share of the width."""
+        """Show or hide the panels' column; shown, it takes a share of the width, from
+        the data and loss column first, so that the map keeps MAP_SHARE of it."""
         if shown != self._explanations_column.isHidden():
             return
-        self._explanations_column.setVisible(shown)
-        if shown:
-            _make_room(self._views, self._explanations_column, PANEL_SHARE)
+        self._show_in_splitter(self._views, self._explanations_column, shown, PANEL_SHARE,
+                               keep={self.surface_view: MAP_SHARE})
 
     def _toggle_overlay(self, name: str) -> None:
         self.controller.set_overlay(name, self.overlay_actions[name].isChecked())

@@ -152,6 +152,47 @@ def test_step_by_step_pauses_the_runs_first(window, qtbot):
     assert window.isVisible()
 
 
+def test_step_by_step_scrolls_the_part_explained_into_view(window, qtbot):
+    c = _finished(window, qtbot, "adam", lr=0.05)
+    window.overlay_actions["rule"].trigger()
+    c.set_presenting(True)  # Adam's six parts at their largest: taller than the column
+    c.scrub(6)
+    c.publish_now()
+    panel, column = _panel(window), window._explanations_column
+    bar, label = column.verticalScrollBar(), panel.label
+    qtbot.waitUntil(lambda: bar.maximum() > label.height() // 4, timeout=3000)
+    parts = len(explain_update(c.selected.settings, _selected(c), 6).parts)
+    assert parts == 6
+
+    def in_view() -> bool:
+        span = panel.stage_span()
+        if span is None:
+            return False
+        top, bottom = (label.mapTo(column.viewport(), label.rect().topLeft()).y() + y
+                       for y in span)
+        return 0 <= top and bottom <= column.viewport().height()
+
+    spans, scrolled = [], []
+    for stage in range(parts):
+        window.stage_action.trigger()
+        c.publish_now()
+        assert c.stage == stage
+        qtbot.waitUntil(lambda: f"part {stage + 1} of {parts}" in label.text() and in_view(),
+                        timeout=3000)
+        spans.append(panel.stage_span())
+        scrolled.append(bar.value())
+    # The parts in order down the label, the first with the run and update above it,
+    # the last with the keys below; the column follows them down to its end.
+    assert spans[0][0] == 0 and spans[-1][1] == label.height()
+    assert all(a[1] <= b[0] for a, b in zip(spans[1:], spans[2:]))
+    assert scrolled[0] == 0 and scrolled[-1] == bar.maximum()
+    assert scrolled == sorted(scrolled)
+    window.stage_action.trigger()  # the next update's gradient: back to the top
+    c.publish_now()
+    qtbot.waitUntil(lambda: "update 7" in label.text() and bar.value() == 0, timeout=3000)
+    c.set_presenting(False)
+
+
 def test_presentation_mode_text_is_large(window, qtbot):
     c = _finished(window, qtbot, "adam")
     window.overlay_actions["rule"].trigger()

@@ -37,6 +37,7 @@ from gradviz.qt import style
 from gradviz.qt.export import exporter
 from gradviz.qt.export.exporter import Size
 from gradviz.qt.export.views import EXPORT_VIEWS
+from gradviz.qt.widgets.buddy_label import BuddyLabel
 from gradviz.qt.widgets.dialog_parts import file_row, message_line, ok_cancel
 
 DEFAULT_STEM = "gradviz"
@@ -293,8 +294,7 @@ class ExportDialog(QDialog):
         for text, field, row in (("&File", self.path, path_row), ("F&ormat", self.format, None),
                                  ("&Size", self.width_box, size_row),
                                  ("F&rames", self.frames, frames_row)):
-            label = QLabel(text)
-            label.setBuddy(field)
+            label = BuddyLabel(text, field)
             self._labels[field] = label
             form.addRow(label, row if row is not None else field)
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette, QResizeEvent, QTextDocument
+from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QWidget
 
 from gradviz.core.explain import Explanation, explain_rule, explain_update
 from gradviz.qt import style
 from gradviz.qt.overlays.base import LastResult, Overlay, OverlayInput, OverlaySpec, Place
 from gradviz.qt.timing import Throttle
 
+CURRENT = "▶ "
+"""What marks the part being explained in step-by-step mode."""
 TEXT_HZ = 15
 """At most this many new texts a second on screen, as the window's other numbers
 while the runs play: faster cannot be read, and laying out the rule's text costs
@@ -149,7 +151,57 @@ class UpdateRuleOverlay(Overlay):
         if self._throttle.ready(hold=on_screen):
             self._shown = data
             self.label.show()
-            self.label.setText(self.html(data))
+            self._set_text(data)
+
+    def _set_text(self, shown: ShownUpdate) -> None:
+        self.label.setText(self.html(shown))
+        if shown.stage is not None:
+            # Once the label's new height is laid out, which its scroll area learns later.
+            QTimer.singleShot(0, self.label, self._reveal_stage)
+
+    def _reveal_stage(self) -> None:
+        """Scroll the part being explained into view, in the scroll area that holds the
+        panel, if any (the window's column does; an export's copy has none)."""
+        area = self.label.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None or area.widget() is None:
+            return
+        # The new height laid out, and the label rewrapped if a scroll bar came with it.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        span = self.stage_span()
+        if span is None:
+            return
+        inner = area.widget()
+        top = self.label.mapTo(inner, self.label.rect().topLeft()).y()
+        margin = self.label.fontMetrics().lineSpacing()  # a line of what comes next
+        area.ensureVisible(0, top + span[1], 0, margin)
+        # Last, so that a part taller than the column shows from its start.
+        area.ensureVisible(0, top + span[0], 0, margin)
+
+    def stage_span(self) -> tuple[int, int] | None:
+        """Where the part being explained is in the label, from its top to its bottom
+        in pixels, while there is one: the first part's from the label's top (the run
+        and update it explains), the last part's to its bottom (the keys that go on)."""
+        if self._shown is None or self._shown.stage is None or not self.label.isVisible():
+            return None
+        # The label's own document is private: the same text laid out at its width.
+        document = QTextDocument()
+        document.setDefaultFont(self.label.font())
+        document.setDocumentMargin(0)
+        document.setHtml(self.label.text())
+        box = self.label.contentsRect()
+        document.setTextWidth(box.width())
+        block = document.begin()
+        while block.isValid() and not block.text().startswith(CURRENT):
+            block = block.next()
+        if not block.isValid():
+            return None
+        rect = document.documentLayout().blockBoundingRect(block)
+        parts = len(self._shown.explanation.parts)
+        return (0 if self._shown.stage == 0 else box.top() + round(rect.top()),
+                self.label.height() if self._shown.stage == parts - 1
+                else box.top() + round(rect.bottom()))
 
     def _catch_up(self) -> None:
         """The slot is open again: show the latest update held back, if any."""
@@ -166,7 +218,7 @@ class UpdateRuleOverlay(Overlay):
         margin = round(8 * scale)
         self.label.setContentsMargins(margin, margin // 2, margin, margin // 2)
         if self._shown is not None:
-            self.label.setText(self.html(self._shown))
+            self._set_text(self._shown)
 
     def html(self, shown: ShownUpdate) -> str:
         """The panel's rich text for ``shown``: its name, the update and each part."""
@@ -198,7 +250,7 @@ class UpdateRuleOverlay(Overlay):
                 else:
                     lines.append(formula)
             background = f"background-color:{self._highlight()};" if current else ""
-            marker = "▶ " if current else ""
+            marker = CURRENT if current else ""
             # Paragraphs, not a table: Qt lays a table out at twice the cost.
             rows.append(
                 f"<p style='{background} color:{text_colour}; margin-top:{gap}px'>"

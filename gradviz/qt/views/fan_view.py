@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
@@ -139,7 +139,7 @@ class FanView(Panel):
             title += f"<br><span style='font-size:{small}pt'>{lines}</span>"
         item.setTitle(title, color=self._theme.foreground,
                       size=f"{round((self.font_size + 1) * self._scale)}pt")
-        self._fit_title()
+        self.fit_title()
         label = "" if plot.seeds else plot.symbol
         if any(s.diverged.any() for s in plot.series):
             label += f"      <span style='color:{DIVERGED_COLOUR}'>✖ diverged</span>"
@@ -152,31 +152,18 @@ class FanView(Panel):
         bottom.setHeight(None if label else QFontMetricsF(bottom.style["tickFont"]).height()
                          + bottom.style["tickTextOffset"][1] + max(0, bottom.style["tickLength"]))
 
-    def _fit_title(self) -> None:
-        """Wrap the title to the view's width (a narrow column would cut its note off)
-        and give its row the height of its lines."""
+    def fit_title(self) -> None:
+        """The title wrapped to the plot's width, never cut short (its note says what
+        the plot shows), and the view as high as the title's lines and the plot's least."""
+        if vars(self).get("plot") is None:  # resized while being made, too
+            return
+        self.wrap_title()
         item = self.getPlotItem()
-        label = item.titleLabel
-        label.item.setTextWidth(-1)
-        # The title sits over the plot's column, right of the loss axis.
-        room = max(self.width() - item.getAxis("left").width() - 16.0, 80.0)
-        if label.item.boundingRect().width() > room:
-            label.item.setTextWidth(room)
-        label.updateMin()
-        # pyqtgraph fixes the title's row at 30 pixels: too short for the lines of a note.
-        height = max(30.0, label.item.boundingRect().height())
-        label.setMaximumHeight(height)
-        item.layout.setRowFixedHeight(0, height)
         # The note's lines come on top of the plot's own room, not out of it: the
         # splitter of the side column does not make a view smaller than its layout's least.
         item.vb.setMinimumHeight(MIN_PLOT_HEIGHT * self._scale)
         least = item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
         self.setMinimumHeight(max(MIN_HEIGHT, math.ceil(least) + 2 * self.frameWidth()))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
-        super().resizeEvent(event)
-        if vars(self).get("plot") is not None:  # resized while being made, too
-            self._fit_title()
 
     @staticmethod
     def _x(plot: FanPlot, index: int, series: FanSeries) -> np.ndarray:

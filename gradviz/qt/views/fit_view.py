@@ -176,6 +176,8 @@ def _union(limits: tuple[float, float], values: np.ndarray) -> tuple[float, floa
 def _padding(span: float, margin: float, pixels: float) -> float:
     """The padding in data units that leaves ``margin`` pixels at each end when a
     ``span`` plus twice the padding fills ``pixels``."""
-    if pixels <= 4 * margin:  # not laid out yet, or tiny: a tenth each side
+    # Not laid out yet, or so small that the points would have under a third of it (a
+    # short view in presentation mode, its title on two lines): a tenth each side.
+    if pixels <= 3 * margin:
         return 0.1 * span
     return span * margin / (pixels - 2 * margin)

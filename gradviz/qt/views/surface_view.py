@@ -166,7 +166,7 @@ class SurfaceView(Panel):
     windowChanged = Signal(object)  # Window: the visible rectangle after a zoom or pan
 
     def __init__(self, parent=None) -> None:  # type: ignore[no-untyped-def]
-        super().__init__("", 12, parent)
+        super().__init__("", 12, parent, clear_left=False)
         plot = self.getPlotItem()
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.table import WHITESPACE, FileSpec, Table
+from gradviz.qt.widgets.buddy_label import BuddyLabel
 from gradviz.qt.widgets.dialog_parts import file_row, message_line, ok_cancel
 
 FILE_FILTER = "Data files (*.csv *.txt *.dat *.tsv);;All files (*)"
@@ -76,9 +77,7 @@ class DataDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("File", chosen_row)
-        header_label = QLabel("&Header")
-        header_label.setBuddy(self.header_combo)
-        form.addRow(header_label, self.header_combo)
+        form.addRow(BuddyLabel("&Header", self.header_combo), self.header_combo)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         form.addRow("Read", self.summary)
@@ -91,9 +90,7 @@ class DataDialog(QDialog):
 
         choice = QFormLayout()
         for text, combo in (("&x column", self.x_combo), ("&y column", self.y_combo)):
-            label = QLabel(text)
-            label.setBuddy(combo)
-            choice.addRow(label, combo)
+            choice.addRow(BuddyLabel(text, combo), combo)
 
         self.problems = message_line()
         """Why OK is off: the file's error, or the chosen columns' bad cells."""

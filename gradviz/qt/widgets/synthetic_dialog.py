@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from gradviz.core.parsing import parse_float
 from gradviz.core.problems import ProblemSpec
 from gradviz.core.sources import DATA_SOURCES
+from gradviz.qt.widgets.buddy_label import BuddyLabel
 from gradviz.qt.widgets.dialog_parts import message_line, ok_cancel
 
 PREVIEW_POINTS = 2000
@@ -79,9 +80,7 @@ class SyntheticDialog(QDialog):
             edit = QLineEdit(_text(values[key]))
             edit.setToolTip(tip)
             edit.editingFinished.connect(self.preview)
-            text = QLabel(label)
-            text.setBuddy(edit)
-            form.addRow(text, edit)
+            form.addRow(BuddyLabel(label, edit), edit)
             self.fields[key] = edit
 
         self.plot = pg.PlotWidget()
