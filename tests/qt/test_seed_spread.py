@@ -74,3 +74,32 @@ def test_in_presentation_the_strips_keep_their_room_under_the_note(window, qtbot
     assert view.minimumHeight() >= item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
     assert names.height() >= QFontMetricsF(axis.style["tickFont"]).height()
     window.leave_presentation()
+
+
+def test_strip_names_are_cut_short_only_where_they_would_run_together(qtbot) -> None:
+    from PySide6.QtGui import QFontMetrics
+
+    from gradviz.qt.views.fan_view import FanView
+
+    spread = SeedSpread((0, 1, 2), np.array([[3.0, 2.0, 5.0], [1.0, 1.5, 4.0],
+                                             [2.0, 3.0, 6.0]]))
+    titles = ["SGD", "Momentum", "Nesterov"]
+    view = FanView()
+    qtbot.addWidget(view)
+    view.set_plot(spread_plot(spread, titles, ["#E69F00", "#0072B2", "#009E73"], seed=0))
+    view.resize(900, 400)
+    view.show()
+    bottom = view.getPlotItem().getAxis("bottom")
+
+    def names() -> list[str]:
+        return [name for _, name in bottom._tickLevels[0]]
+
+    qtbot.waitUntil(lambda: names() == titles, timeout=2000)  # room enough: whole
+    view.resize(240, 400)
+    qtbot.waitUntil(lambda: names() != titles, timeout=2000)
+    room = view.getPlotItem().vb.width() / len(titles)
+    metrics = QFontMetrics(bottom.style["tickFont"] or bottom.font())
+    for name, title in zip(names(), titles):
+        assert metrics.horizontalAdvance(name) < room  # apart from each other
+        assert name == title or (name.endswith("…") and title.startswith(name[:-1]))
+    assert names()[0] == "SGD"  # short names stay whole

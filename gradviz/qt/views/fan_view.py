@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
 from gradviz.qt import style
@@ -83,6 +83,7 @@ class FanView(Panel):
             plot.addItem(item)
         self.lines: list[pg.PlotCurveItem] = []
         self.plot: FanPlot | None = None
+        self._strip_names: list[str] | None = None  # the seed strips' names as shown
         # The scatter items render a symbol per pen and brush object they have not seen:
         # the same objects each frame, not new ones.
         self._brushes: dict[str, QBrush] = {}
@@ -116,11 +117,9 @@ class FanView(Panel):
             return
         seeds = plot.seeds
         item.setLogMode(x=plot.log and not seeds, y=True)
-        bottom = item.getAxis("bottom")
-        if seeds:
-            bottom.setTicks([[(i, s.title) for i, s in enumerate(series)]])
-        else:
-            bottom.setTicks(None)
+        if not seeds:
+            item.getAxis("bottom").setTicks(None)
+        self._strip_names = None  # named anew, for this plot's strips (in fit_title)
         xs = [self._x(plot, i, s) for i, s in enumerate(series)]
         self._draw_points(series, xs, seeds)
         self._draw_marks(series, xs, seeds)
@@ -158,12 +157,29 @@ class FanView(Panel):
         if vars(self).get("plot") is None:  # resized while being made, too
             return
         self.wrap_title()
+        if self.plot.seeds:
+            self._name_strips()
         item = self.getPlotItem()
         # The note's lines come on top of the plot's own room, not out of it: the
         # splitter of the side column does not make a view smaller than its layout's least.
         item.vb.setMinimumHeight(MIN_PLOT_HEIGHT * self._scale)
         least = item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
         self.setMinimumHeight(max(MIN_HEIGHT, math.ceil(least) + 2 * self.frameWidth()))
+
+    def _name_strips(self) -> None:
+        """Each seed strip named under it, the names cut short (``Momen…``) where the
+        strips are narrower than they are: whole, they would run together."""
+        assert self.plot is not None
+        item = self.getPlotItem()
+        bottom = item.getAxis("bottom")
+        titles = [s.title for s in self.plot.series]
+        room = item.vb.width() / max(1, len(titles)) - bottom.style["tickTextOffset"][0] * 2
+        metrics = QFontMetrics(bottom.style["tickFont"] or bottom.font())
+        names = [metrics.elidedText(t, Qt.TextElideMode.ElideRight, max(0, int(room)))
+                 for t in titles]
+        if names != self._strip_names:  # the ticks set anew lay the plot out again
+            self._strip_names = names
+            bottom.setTicks([list(enumerate(names))])
 
     @staticmethod
     def _x(plot: FanPlot, index: int, series: FanSeries) -> np.ndarray:
