@@ -314,6 +314,7 @@ def test_what_is_on_screen_after_playing_matches_a_fresh_drawing(window, qtbot, 
     # Steps computed before the pause are still published, and on a loaded machine
     # their frame may reach the screen a while later: wait for it. Stale pixels
     # never go away, so they still fail here.
+    qtbot.wait(100)  # the last frame and the legend's pending losses are drawn
     qtbot.waitUntil(lambda: differing_pixels() == 0, timeout=5_000)
 
 
