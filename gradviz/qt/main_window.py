@@ -672,12 +672,16 @@ class MainWindow(QMainWindow):
         self.fan_dialog = FanDialog(settings, n is not None and settings.batch_size != n,
                                     None if run.fan is None else run.fan.fan,
                                     self._apply_fan, self)
-        self.fan_dialog.finished.connect(self._fan_dialog_closed)
-        self._open_dialog(self.fan_dialog)
+        self._open_dialog(self.fan_dialog, "fan_dialog")
 
-    def _open_dialog(self, dialog: QDialog) -> None:
+    def _open_dialog(self, dialog: QDialog, kept_as: str | None = None) -> None:
         """Open ``dialog`` window-modal, its text at the window's text scale (a dialog
-        opened during a lecture is read from the back row too)."""
+        opened during a lecture is read from the back row too); with ``kept_as``, the
+        window's attribute of that name holds it until it closes."""
+        if kept_as is not None:
+            setattr(self, kept_as, dialog)
+            dialog.finished.connect(lambda _: getattr(self, kept_as) is dialog
+                                    and setattr(self, kept_as, None))
         scale = self.controller.options.text_scale
         font = QFont(dialog.font())
         if scale != 1.0 and font.pointSizeF() > 0:  # a font sized in pixels is left as it is
@@ -690,9 +694,6 @@ class MainWindow(QMainWindow):
         """Fan out the selected run; why not, if it cannot be (the controller says)."""
         said: list[str] = []
         return None if self.controller.fan_selected(fan, tell=said.append) else said[0]
-
-    def _fan_dialog_closed(self) -> None:
-        self.fan_dialog = None
 
     def _status_text(self, frame: RunFrame | None) -> str:
         if frame is None or frame.index < 0:
@@ -759,7 +760,7 @@ class MainWindow(QMainWindow):
                 return
         if self.data_dialog is not None:
             self.data_dialog.reject()
-        dialog = self.data_dialog = DataDialog(path, self)
+        dialog = DataDialog(path, self)
         preview = PreviewControl(dialog)
         dialog.previewRequested.connect(preview.want)
         preview.changed.connect(dialog.show_table)
@@ -767,14 +768,9 @@ class MainWindow(QMainWindow):
         preview.progressed.connect(dialog.show_progress)
         dialog.accepted.connect(lambda: self.controller.set_problem(
             replace(self.controller.spec, data=dialog.chosen_spec()), new_data=True))
-        dialog.finished.connect(lambda _: self._data_dialog_closed(dialog, preview))
-        self._open_dialog(dialog)
+        dialog.finished.connect(lambda _: preview.stop())
+        self._open_dialog(dialog, "data_dialog")
         dialog.request_preview()
-
-    def _data_dialog_closed(self, dialog: DataDialog, preview: PreviewControl) -> None:
-        preview.stop()
-        if self.data_dialog is dialog:
-            self.data_dialog = None
 
     def synthetic_data(self) -> None:
         """Open the Synthetic data dialog; on OK fit the current model to its points."""
@@ -783,11 +779,9 @@ class MainWindow(QMainWindow):
         c = self.controller
         model = c.problem.model  # type: ignore[attr-defined]  # a problem that fits data
         dialog = SyntheticDialog(c.spec, model, self)
-        self.synthetic_dialog = dialog
         dialog.accepted.connect(lambda: c.set_problem(replace(c.spec, data=dialog.data),
                                                       new_data=True))
-        dialog.finished.connect(lambda _: setattr(self, "synthetic_dialog", None))
-        self._open_dialog(dialog)
+        self._open_dialog(dialog, "synthetic_dialog")
 
     def reset_view(self) -> None:
         """Show the problem's own window again."""
@@ -960,15 +954,11 @@ class MainWindow(QMainWindow):
             self.export_dialog.close()
         self.export_dialog = ExportDialog(self._opengl_problem() is None, self)
         self.export_dialog.exportRequested.connect(self._export_requested)
-        self.export_dialog.finished.connect(self._export_dialog_closed)
-        self._open_dialog(self.export_dialog)
+        self._open_dialog(self.export_dialog, "export_dialog")
 
     def _export_requested(self, request: ExportRequest) -> None:
         self.export_to(request.path, request.size, request.format.view or "landscape",
                        request.frames)
-
-    def _export_dialog_closed(self) -> None:
-        self.export_dialog = None
 
     def export_to(self, path: str, size: tuple[int, int] | None = None,
                   view: str = "landscape", frames: int | None = None) -> None:

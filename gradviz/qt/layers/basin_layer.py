@@ -82,10 +82,6 @@ class BasinOverlay:
         self._samples: list[tuple[tuple[str, ...], str, str]] = []
         self._outline = pg.mkPen(style.DARK.foreground, width=1.5)
         self._scale = 1.0
-        self.text = 1.0
-        """The legend's text size now, of its size at the text scale."""
-        self.losses = True
-        """Whether its lines show the minima's losses now."""
         # The legend's size in each form (text, losses, room it is wrapped to or None)
         # and the form it is in (see legend_size).
         self._sizes: dict[tuple[float, bool, float | None], QSizeF] = {}
@@ -151,7 +147,6 @@ class BasinOverlay:
         its size it would cover the map), each line wrapped to ``room`` pixels if it is
         longer (a narrow map: the batch sequence's line is long), the minima's losses in
         their lines or not (narrower, where the map has no room for it at all)."""
-        self.text, self.losses = text, losses
         self._form = (text, losses, room)
         self.legend.clear()
         self.legend.opts["labelTextSize"] = f"{round(11 * self._scale * text)}pt"
